@@ -1,0 +1,26 @@
+"""Errors raised by service functions; every surface (pages, API, admin) translates them."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class TransitionNotAllowed(Exception):
+    """A workflow move that the current state does not allow (API: 409)."""
+
+    def __init__(self, action, current_status):
+        self.action = action
+        self.current_status = current_status
+        super().__init__(
+            _("Action « %(action)s » impossible : la mesure est à l'état « %(status)s ».")
+            % {"action": action, "status": current_status}
+        )
+
+
+class StaleVersion(Exception):
+    """Someone else changed the record since it was read (API: 412)."""
+
+    def __init__(self, current_version):
+        self.current_version = current_version
+        super().__init__(
+            _("Cet enregistrement a été modifié par quelqu'un d'autre entre-temps (version %(v)s). Rechargez-le.")
+            % {"v": current_version}
+        )

@@ -1,0 +1,101 @@
+"""Reference data shared by the whole sector: regions, filières, organisations, and
+who belongs to which organisation with which role."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from artisanat.choices import OrganisationKind, Role
+
+
+class Region(models.Model):
+    """One of the twelve regions of décret 2-15-40."""
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    name_ar = models.CharField(_("nom (arabe)"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__in=[f"{n:02d}" for n in range(1, 13)]), name="region_code_official"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+
+class Filiere(models.Model):
+    """A craft value chain (filière); the list is data, not code."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    name_ar = models.CharField(_("nom (arabe)"), max_length=120, blank=True)
+    priority = models.BooleanField(_("prioritaire (phase Relance)"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("filière")
+        verbose_name_plural = _("filières")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(code=""), name="filiere_code_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    """A ministry, agency, chamber, federation, bank… that signs contracts or reports figures."""
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    acronym = models.CharField(_("sigle"), max_length=30, unique=True)
+    name_ar = models.CharField(_("nom (arabe)"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=30, choices=OrganisationKind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True, related_name="organisations"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["acronym"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(acronym=""), name="organisation_acronym_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.acronym
+
+
+class Membership(models.Model):
+    """A user's organisation and role; one per user. Roles decide access (artisanat.permissions)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="membership"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+

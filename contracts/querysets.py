@@ -1,0 +1,100 @@
+"""Contract figures (execution rate, milestone completion, late milestones), one
+definition each, used by pages, API and exports."""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Subquery, Sum, Value
+from django.utils import timezone
+
+from artisanat import permissions
+from contracts.choices import MilestoneStatus
+
+
+def _model(name):
+    return apps.get_model("contracts", name)
+
+
+def _scalar(queryset, aggregate):
+    return Subquery(
+        queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1]
+    )
+
+
+class ContractQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Ministry roles see every contract; a reporter those its organisation is party to."""
+        if permissions.is_ministry(user):
+            return self
+        if permissions.is_reporter(user):
+            Party = _model("Party")
+            return self.filter(
+                Exists(Party.objects.filter(contract=OuterRef("pk"), organisation_id=permissions.organisation_id_of(user)))
+            )
+        return self.none()
+
+    def with_execution(self, as_of=None):
+        """Committed and disbursed totals (disbursements dated on or before ``as_of``) and
+        milestone counts; ``execution_rate`` and ``milestone_completion`` read them."""
+        Commitment, Disbursement, Milestone = _model("Commitment"), _model("Disbursement"), _model("Milestone")
+        as_of = as_of or timezone.localdate()
+        milestones = Milestone.objects.filter(contract=OuterRef("pk"))
+        return self.annotate(
+            fig_committed=_scalar(Commitment.objects.filter(party__contract=OuterRef("pk")), Sum("amount")),
+            fig_disbursed=_scalar(
+                Disbursement.objects.filter(commitment__party__contract=OuterRef("pk"), date__lte=as_of), Sum("amount")
+            ),
+            fig_milestones_counted=_scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
+            fig_milestones_met=_scalar(milestones.filter(status=MilestoneStatus.MET), Count("pk")),
+            fig_milestones_partial=_scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
+            fig_milestones_late=_scalar(milestones.late(as_of), Count("pk")),
+        )
+
+
+class PartyQuerySet(models.QuerySet):
+    def with_execution(self, as_of=None):
+        Commitment, Disbursement = _model("Commitment"), _model("Disbursement")
+        as_of = as_of or timezone.localdate()
+        return self.annotate(
+            fig_committed=_scalar(Commitment.objects.filter(party=OuterRef("pk")), Sum("amount")),
+            fig_disbursed=_scalar(
+                Disbursement.objects.filter(commitment__party=OuterRef("pk"), date__lte=as_of), Sum("amount")
+            ),
+        )
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def execution_by_year(self, as_of=None):
+        """[{year, committed, disbursed, rate}] over these commitments, by commitment year."""
+        from strategy import figures
+
+        Disbursement = _model("Disbursement")
+        as_of = as_of or timezone.localdate()
+        committed = dict(self.order_by().values_list("year").annotate(total=Sum("amount")))
+        disbursed = dict(
+            Disbursement.objects.filter(commitment__in=self.values("pk"), date__lte=as_of)
+            .order_by()
+            .values_list("commitment__year")
+            .annotate(total=Sum("amount"))
+        )
+        return [
+            {
+                "year": year,
+                "committed": committed[year],
+                "disbursed": disbursed.get(year, 0),
+                "rate": figures.rate(disbursed.get(year, 0), committed[year]),
+            }
+            for year in sorted(committed)
+        ]
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def late(self, as_of=None):
+        """Due before ``as_of`` and neither met nor cancelled."""
+        as_of = as_of or timezone.localdate()
+        return self.filter(due_date__lt=as_of).exclude(status__in=[MilestoneStatus.MET, MilestoneStatus.CANCELLED])
+
+    def visible_to(self, user):
+        Contract = _model("ContratProgramme")
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
+

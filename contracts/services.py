@@ -1,0 +1,54 @@
+"""Changes to contracts and their money and milestones, each atomic with its history row."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from artisanat import permissions
+from contracts.models import Commitment, Disbursement, Milestone
+from strategy.services import _check_version, _locked, _save
+
+
+@transaction.atomic
+def save_contract_object(instance, *, by, reason="", expected_version=None):
+    """Create or change a contract, party, commitment or amendment (editors and validators)."""
+    if not permissions.can_edit_contracts(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+    if instance.pk and hasattr(instance, "version"):
+        current = _locked(type(instance), instance.pk)
+        _check_version(current, expected_version)
+        instance.version = current.version
+    if isinstance(instance, Commitment) and instance.pk:
+        _locked(Commitment, instance.pk)
+    return _save(instance, by=by, reason=reason, bump=hasattr(instance, "version"))
+
+
+@transaction.atomic
+def record_disbursement(disbursement, *, by, reason="", expected_version=None):
+    """Create or change a disbursement. The commitment row is locked first so that two
+    concurrent payments cannot together exceed what was committed."""
+    if not permissions.can_edit_contracts(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas d'enregistrer des décaissements."))
+    disbursement.commitment = _locked(Commitment, disbursement.commitment_id)
+    if disbursement.pk:
+        current = _locked(Disbursement, disbursement.pk)
+        _check_version(current, expected_version)
+        disbursement.version = current.version
+    return _save(disbursement, by=by, reason=reason)
+
+
+@transaction.atomic
+def update_milestone(milestone, *, by, reason="", expected_version=None):
+    """Change a milestone: ministry editors, or a reporter of the responsible organisation."""
+    allowed = permissions.can_edit_contracts(by) or (
+        permissions.is_reporter(by) and milestone.responsible_id == permissions.organisation_id_of(by)
+    )
+    if not allowed:
+        raise PermissionDenied(_("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable."))
+    if milestone.pk:
+        current = _locked(Milestone, milestone.pk)
+        _check_version(current, expected_version)
+        if permissions.is_reporter(by) and current.responsible_id != milestone.responsible_id:
+            raise PermissionDenied(_("L'organisation responsable d'un jalon ne change pas."))
+        milestone.version = current.version
+    return _save(milestone, by=by, reason=reason)

@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PhaseCode(models.TextChoices):
+    RELANCE = "relance", _("Relance")
+    TRANSFORMATION = "transformation", _("Transformation")
+    ACCELERATION = "acceleration", _("Accélération")
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Programmée")
+    ONGOING = "ongoing", _("En cours")
+    COMPLETED = "completed", _("Achevée")
+    SUSPENDED = "suspended", _("Suspendue")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class Unit(models.TextChoices):
+    COUNT = "count", _("nombre")
+    PEOPLE = "people", _("personnes")
+    ARTISANS = "artisans", _("artisans")
+    MAD = "mad", _("DH")
+    MDH = "mdh", _("MDH (millions de DH)")
+    MMDH = "mmdh", _("MMDH (milliards de DH)")
+    PERCENT = "percent", _("%")
+    PLACES = "places", _("places")
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", _("à la hausse")
+    DECREASE = "decrease", _("à la baisse")
+
+
+class Aggregation(models.TextChoices):
+    """How the periods of an indicator add up to its achieved value (see design, Figures)."""
+
+    SUM = "sum", _("somme des périodes (flux cumulé)")
+    LATEST = "latest", _("dernière période (niveau)")
+    AVERAGE = "average", _("moyenne des périodes")
+    RATIO = "ratio", _("ratio des sommes (numérateur ÷ dénominateur)")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Femmes")
+    MALE = "M", _("Hommes")
+
+
+class ActorType(models.TextChoices):
+    ARTISAN = "artisan", _("Artisan")
+    MASTER_ARTISAN = "maitre_artisan", _("Maître artisan")
+    COOPERATIVE = "cooperative", _("Coopérative")
+    COMPANY = "entreprise", _("Entreprise")
+
+
+class MeasurementStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Soumise")
+    VALIDATED = "validated", _("Validée")
+    RETURNED = "returned", _("Renvoyée")
+
+
+class TrajectoryStatus(models.TextChoices):
+    ON_TRACK = "on_track", _("En bonne voie")
+    AT_RISK = "at_risk", _("À risque")
+    OFF_TRACK = "off_track", _("En retard")
+    NO_DATA = "no_data", _("Sans données")
+
+
+# Legal workflow moves: (from, to). Checked in one place: strategy.services.
+MEASUREMENT_TRANSITIONS = {
+    "submit": ({MeasurementStatus.DRAFT, MeasurementStatus.RETURNED}, MeasurementStatus.SUBMITTED),
+    "validate": ({MeasurementStatus.SUBMITTED}, MeasurementStatus.VALIDATED),
+    "return": ({MeasurementStatus.SUBMITTED}, MeasurementStatus.RETURNED),
+    "reopen": ({MeasurementStatus.VALIDATED}, MeasurementStatus.RETURNED),
+}
+EDITABLE_STATUSES = {MeasurementStatus.DRAFT, MeasurementStatus.RETURNED}

@@ -1,0 +1,153 @@
+"""The product's formulas, written once as pure functions on Decimals.
+
+The SQL aggregates (period totals, latest period, targets around a date) come from
+``strategy.querysets``; these functions turn them into achieved value, progress,
+expected value, status, forecast and roll-ups. See design.md, "Figures".
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from strategy.choices import Aggregation, Direction, TrajectoryStatus
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+PRECISION = Decimal("0.0001")
+
+
+def _q(value, exp=PRECISION):
+    return None if value is None else Decimal(value).quantize(exp, rounding=ROUND_HALF_UP)
+
+
+def achieved(aggregation, *, sum_all, periods, latest_total, latest_numerator, latest_denominator):
+    """Achieved value from validated rows, by the indicator's aggregation rule; None = no data."""
+    if aggregation == Aggregation.SUM:
+        return _q(sum_all)
+    if aggregation == Aggregation.LATEST:
+        return _q(latest_total)
+    if aggregation == Aggregation.AVERAGE:
+        if sum_all is None or not periods:
+            return None
+        return _q(Decimal(sum_all) / Decimal(periods))
+    if aggregation == Aggregation.RATIO:
+        if latest_numerator is None or not latest_denominator:
+            return None
+        return _q(Decimal(latest_numerator) * HUNDRED / Decimal(latest_denominator))
+    raise ValueError(f"unknown aggregation {aggregation!r}")
+
+
+def _reached(value, goal, direction):
+    return value >= goal if direction == Direction.INCREASE else value <= goal
+
+
+def progress(achieved_value, baseline, target, direction):
+    """(achieved − baseline) ÷ (target − baseline) in %, not clamped; None without data or target."""
+    if achieved_value is None or target is None or baseline is None:
+        return None
+    if target == baseline:
+        return HUNDRED if _reached(achieved_value, target, direction) else Decimal(0)
+    return _q((achieved_value - baseline) * HUNDRED / (target - baseline), CENT)
+
+
+def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_date, next_value):
+    """Expected value at ``as_of``: linear between the last point due on or before it
+    (the last target already due, else the baseline) and the first target due after it."""
+    if prev_date is not None and prev_date >= baseline_date:
+        start_date, start_value = prev_date, prev_value
+    else:
+        start_date, start_value = baseline_date, baseline
+    if next_date is None or as_of <= start_date:
+        return _q(start_value)
+    span = (next_date - start_date).days
+    done = (as_of - start_date).days
+    return _q(start_value + (next_value - start_value) * Decimal(done) / Decimal(span))
+
+
+def performance(achieved_value, baseline, expected, direction):
+    """(achieved − baseline) ÷ (expected − baseline) as a ratio; None without data."""
+    if achieved_value is None or expected is None:
+        return None
+    if expected == baseline:
+        return Decimal(1) if _reached(achieved_value, expected, direction) else Decimal(0)
+    return _q((achieved_value - baseline) / (expected - baseline))
+
+
+def trajectory_status(performance_ratio):
+    """On track / at risk / off track by the bands in settings; no data stays no data."""
+    if performance_ratio is None:
+        return TrajectoryStatus.NO_DATA
+    if performance_ratio >= settings.STATUS_ON_TRACK_MIN:
+        return TrajectoryStatus.ON_TRACK
+    if performance_ratio >= settings.STATUS_AT_RISK_MIN:
+        return TrajectoryStatus.AT_RISK
+    return TrajectoryStatus.OFF_TRACK
+
+
+def forecast_date(achieved_value, latest_end, baseline, baseline_date, goal):
+    """When the pace measured from the baseline to the latest validated period meets ``goal``.
+
+    None without data or goal, and when the pace is zero or goes the wrong way."""
+    if achieved_value is None or latest_end is None or goal is None:
+        return None
+    days = (latest_end - baseline_date).days
+    if days <= 0:
+        return None
+    wanted = goal - baseline
+    pace = (achieved_value - baseline) / Decimal(days)
+    if pace == 0 or wanted == 0 or (pace > 0) != (wanted > 0):
+        return None
+    remaining = goal - achieved_value
+    if (remaining > 0) != (wanted > 0) or remaining == 0:
+        return latest_end  # already met
+    return latest_end + timedelta(days=math.ceil(remaining / pace))
+
+
+def clamp(value, low=Decimal(0), high=HUNDRED):
+    return min(max(value, low), high)
+
+
+@dataclass
+class RollUp:
+    """Weighted mean of clamped progress over the indicators that have data."""
+
+    progress: Decimal | None = None
+    status: str = TrajectoryStatus.NO_DATA
+    with_data: int = 0
+    without_data: int = 0
+    status_counts: dict = field(default_factory=dict)
+
+    @property
+    def total(self):
+        return self.with_data + self.without_data
+
+
+def rollup(rows):
+    """``rows``: iterable of (progress %, weight, performance ratio). Each progress is
+    clamped to 0–100 % and each performance to 0–1 first, so an over-achiever cannot
+    hide a laggard; rows without data are counted beside the mean, not in it."""
+    result = RollUp(status_counts={s.value: 0 for s in TrajectoryStatus})
+    weighted_progress = weighted_perf = total_weight = Decimal(0)
+    for row_progress, weight, perf in rows:
+        result.status_counts[trajectory_status(perf).value] += 1
+        if row_progress is None or perf is None:
+            result.without_data += 1
+            continue
+        result.with_data += 1
+        weighted_progress += clamp(row_progress) * weight
+        weighted_perf += clamp(perf, Decimal(0), Decimal(1)) * weight
+        total_weight += weight
+    if total_weight:
+        result.progress = _q(weighted_progress / total_weight, CENT)
+        result.status = trajectory_status(weighted_perf / total_weight)
+    return result
+
+
+def rate(part, whole):
+    """part ÷ whole in %, None when the whole is zero or missing (no division by zero)."""
+    if part is None or not whole:
+        return None
+    return _q(Decimal(part) * HUNDRED / Decimal(whole), CENT)

@@ -1,0 +1,566 @@
+"""The strategy and its results chain: Strategy → Phase / Axis → Programme → Action,
+Indicator → Target and Measurement (the reported actuals, with their workflow)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, MaxValueValidator
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from artisanat.models import Filiere, Organisation, Region
+from strategy import figures
+from strategy.choices import (
+    ActionStatus,
+    ActorType,
+    Aggregation,
+    Direction,
+    MeasurementStatus,
+    PhaseCode,
+    Sex,
+    Unit,
+)
+from strategy.querysets import (
+    AxisQuerySet,
+    IndicatorQuerySet,
+    MeasurementQuerySet,
+    PhaseQuerySet,
+    ProgrammeQuerySet,
+    indicator_rollup,
+)
+
+AMOUNT = {"max_digits": 18, "decimal_places": 2}
+FIGURE = {"max_digits": 20, "decimal_places": 4}
+
+
+class Strategy(models.Model):
+    """The ten-year sector strategy; everything else hangs from it."""
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    name_ar = models.CharField(_("nom (arabe)"), max_length=200, blank=True)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        verbose_name = _("stratégie")
+        verbose_name_plural = _("stratégies")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="strategy_end_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("La fin de la stratégie doit être postérieure à son début.")})
+
+    def contains(self, day):
+        return self.start_date <= day <= self.end_date
+
+
+class Phase(models.Model):
+    """An execution phase (Relance, Transformation, Accélération) with its dates."""
+
+    strategy = models.ForeignKey(Strategy, verbose_name=_("stratégie"), on_delete=models.CASCADE, related_name="phases")
+    code = models.CharField(_("code"), max_length=20, choices=PhaseCode.choices)
+    name = models.CharField(_("nom"), max_length=100)
+    name_ar = models.CharField(_("nom (arabe)"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"))
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+    source = models.TextField(_("source"), blank=True)
+
+    objects = PhaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["strategy", "order"]
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "code"], name="phase_code_unique_per_strategy"),
+            models.UniqueConstraint(fields=["strategy", "order"], name="phase_order_unique_per_strategy"),
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="phase_end_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            errors["end_date"] = _("La fin de la phase doit être postérieure à son début.")
+        if self.strategy_id and self.start_date and self.end_date:
+            if not (self.strategy.contains(self.start_date) and self.strategy.contains(self.end_date)):
+                errors["end_date"] = _("La phase doit tenir dans les dates de la stratégie.")
+        if errors:
+            raise ValidationError(errors)
+
+    def elapsed_share(self, today):
+        """Share of the phase's duration elapsed at ``today``, between 0 and 1."""
+        total = (self.end_date - self.start_date).days
+        done = (min(max(today, self.start_date), self.end_date) - self.start_date).days
+        return Decimal(done) / Decimal(total)
+
+
+class Axis(models.Model):
+    """A strategic axis (axe stratégique)."""
+
+    strategy = models.ForeignKey(Strategy, verbose_name=_("stratégie"), on_delete=models.CASCADE, related_name="axes")
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    title = models.CharField(_("intitulé"), max_length=200)
+    title_ar = models.CharField(_("intitulé (arabe)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = AxisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["strategy", "number"]
+        verbose_name = _("axe stratégique")
+        verbose_name_plural = _("axes stratégiques")
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "number"], name="axis_number_unique_per_strategy"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="axis_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    @property
+    def rollup(self):
+        """Roll-up of its indicators; needs ``.with_rollup()`` on the queryset."""
+        return indicator_rollup(self.figure_indicators)
+
+
+class Programme(models.Model):
+    """A programme (objective) under an axis."""
+
+    axis = models.ForeignKey(Axis, verbose_name=_("axe"), on_delete=models.CASCADE, related_name="programmes")
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    title = models.CharField(_("intitulé"), max_length=200)
+    title_ar = models.CharField(_("intitulé (arabe)"), max_length=200, blank=True)
+    objective = models.TextField(_("objectif"), blank=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["axis__number", "code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    @property
+    def rollup(self):
+        """Roll-up of its indicators; needs ``.with_rollup()`` on the queryset."""
+        return indicator_rollup(self.figure_indicators)
+
+
+class Action(models.Model):
+    """A measure carried out under a programme, led by one organisation."""
+
+    programme = models.ForeignKey(Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="actions")
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    title = models.CharField(_("intitulé"), max_length=250)
+    lead_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation pilote"), on_delete=models.PROTECT, related_name="led_actions"
+    )
+    phase = models.ForeignKey(Phase, verbose_name=_("phase"), on_delete=models.PROTECT, related_name="actions")
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+    budget = models.DecimalField(_("budget (DH)"), **AMOUNT, default=Decimal("0"))
+    status = models.CharField(_("statut"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    progress = models.DecimalField(
+        _("avancement (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme__code", "code"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="action_end_after_start"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="action_budget_not_negative"),
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=100), name="action_progress_0_100"),
+            models.CheckConstraint(condition=Q(status__in=ActionStatus.values), name="action_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("La date de fin doit être postérieure ou égale à la date de début.")
+        if self.budget is not None and self.budget < 0:
+            errors["budget"] = _("Le budget ne peut pas être négatif.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Indicator(models.Model):
+    """A measured result: what is counted, how periods add up, its baseline and breakdown."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("nom"), max_length=250)
+    name_ar = models.CharField(_("nom (arabe)"), max_length=250, blank=True)
+    definition = models.TextField(_("définition"), blank=True)
+    axis = models.ForeignKey(Axis, verbose_name=_("axe"), on_delete=models.PROTECT, related_name="indicators")
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        null=True,
+        blank=True,
+    )
+    unit = models.CharField(_("unité"), max_length=20, choices=Unit.choices)
+    direction = models.CharField(_("sens"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
+    aggregation = models.CharField(_("agrégation"), max_length=10, choices=Aggregation.choices)
+    baseline_value = models.DecimalField(_("valeur de référence"), **FIGURE)
+    baseline_date = models.DateField(_("date de la valeur de référence"))
+    baseline_source = models.TextField(_("source de la valeur de référence"))
+    weight = models.DecimalField(_("poids"), max_digits=6, decimal_places=2, default=Decimal("1"))
+    reporting_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations rapporteuses"), related_name="reported_indicators", blank=True
+    )
+    by_region = models.BooleanField(_("ventilé par région"), default=False)
+    by_filiere = models.BooleanField(_("ventilé par filière"), default=False)
+    by_sex = models.BooleanField(_("ventilé par sexe"), default=False)
+    by_actor_type = models.BooleanField(_("ventilé par type d'acteur"), default=False)
+    history = HistoricalRecords(m2m_fields=[reporting_organisations])
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("indicateur")
+        verbose_name_plural = _("indicateurs")
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="indicator_weight_positive"),
+            models.CheckConstraint(condition=Q(aggregation__in=Aggregation.values), name="indicator_aggregation_valid"),
+            models.CheckConstraint(condition=Q(direction__in=Direction.values), name="indicator_direction_valid"),
+            models.CheckConstraint(condition=Q(unit__in=Unit.values), name="indicator_unit_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def clean(self):
+        errors = {}
+        if self.programme_id and self.axis_id and self.programme.axis_id != self.axis_id:
+            errors["programme"] = _("Le programme choisi n'appartient pas à l'axe de l'indicateur.")
+        if self.weight is not None and self.weight <= 0:
+            errors["weight"] = _("Le poids doit être strictement positif.")
+        if self.axis_id and self.baseline_date:
+            strategy = self.axis.strategy
+            if self.baseline_date > strategy.end_date:
+                errors["baseline_date"] = _("La date de référence ne peut pas être postérieure à la fin de la stratégie.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def dimensions(self):
+        """The breakdown dimensions its measurements must fill, in a fixed order."""
+        return [
+            name
+            for name, on in (
+                ("region", self.by_region),
+                ("filiere", self.by_filiere),
+                ("sex", self.by_sex),
+                ("actor_type", self.by_actor_type),
+            )
+            if on
+        ]
+
+    # Figures. The raw aggregates come from IndicatorQuerySet.with_figures(); these
+    # properties only apply the pure formulas of strategy.figures to them.
+    def _need_figures(self):
+        if not hasattr(self, "fig_as_of"):
+            raise AttributeError("Use Indicator.objects.with_figures() to read figures.")
+
+    @property
+    def achieved(self):
+        self._need_figures()
+        return figures.achieved(
+            self.aggregation,
+            sum_all=self.fig_sum_all,
+            periods=self.fig_periods,
+            latest_total=self.fig_latest_total,
+            latest_numerator=self.fig_latest_numerator,
+            latest_denominator=self.fig_latest_denominator,
+        )
+
+    @property
+    def has_data(self):
+        return self.achieved is not None
+
+    @property
+    def target_value(self):
+        self._need_figures()
+        return self.fig_target_value
+
+    @property
+    def progress(self):
+        self._need_figures()
+        return figures.progress(self.achieved, self.baseline_value, self.fig_target_value, self.direction)
+
+    @property
+    def expected(self):
+        self._need_figures()
+        return figures.expected_value(
+            self.fig_as_of,
+            self.baseline_value,
+            self.baseline_date,
+            self.fig_prev_target_date,
+            self.fig_prev_target_value,
+            self.fig_next_target_date,
+            self.fig_next_target_value,
+        )
+
+    @property
+    def performance(self):
+        """(achieved − baseline) ÷ (expected − baseline), the ratio behind the status."""
+        self._need_figures()
+        return figures.performance(self.achieved, self.baseline_value, self.expected, self.direction)
+
+    @property
+    def status(self):
+        return figures.trajectory_status(self.performance)
+
+    @property
+    def forecast_date(self):
+        self._need_figures()
+        goal_value = self.fig_next_target_value if self.fig_next_target_value is not None else self.fig_target_value
+        return figures.forecast_date(
+            self.achieved,
+            self.fig_latest_end,
+            self.baseline_value,
+            self.baseline_date,
+            goal_value,
+        )
+
+
+def _target_scope_key(region_field="region", filiere_field="filiere"):
+    return (Coalesce(region_field, Value(0)), Coalesce(filiere_field, Value(0)))
+
+
+class Target(models.Model):
+    """A value an indicator should reach by a due date (end of a year or of a phase),
+    nationally or for one region or filière."""
+
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="targets")
+    due_date = models.DateField(_("échéance"))
+    value = models.DecimalField(_("valeur cible"), **FIGURE)
+    region = models.ForeignKey(Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True)
+    filiere = models.ForeignKey(Filiere, verbose_name=_("filière"), on_delete=models.PROTECT, null=True, blank=True)
+    source = models.TextField(_("source"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__code", "due_date"]
+        verbose_name = _("cible")
+        verbose_name_plural = _("cibles")
+        constraints = [
+            models.UniqueConstraint(
+                F("indicator"),
+                F("due_date"),
+                *_target_scope_key(),
+                name="target_unique_per_scope",
+                violation_error_message=_("Une cible existe déjà pour cet indicateur, cette échéance et ce périmètre."),
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "due_date"], name="target_indicator_due")]
+
+    def __str__(self):
+        return f"{self.indicator.code} · {self.due_date:%d/%m/%Y} · {self.value}"
+
+    def clean(self):
+        if self.indicator_id and self.due_date:
+            strategy = self.indicator.axis.strategy
+            if not strategy.contains(self.due_date):
+                raise ValidationError(
+                    {
+                        "due_date": _("L'échéance doit tomber entre le %(start)s et le %(end)s (dates de la stratégie).")
+                        % {"start": f"{strategy.start_date:%d/%m/%Y}", "end": f"{strategy.end_date:%d/%m/%Y}"}
+                    }
+                )
+
+
+class Measurement(models.Model):
+    """A reported actual for one period and one row of the indicator's breakdown.
+
+    Only validated measurements count in figures. State changes go through
+    strategy.services (submit, validate, return, reopen)."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicateur"), on_delete=models.PROTECT, related_name="measurements"
+    )
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    value = models.DecimalField(_("valeur"), **FIGURE, null=True, blank=True)
+    numerator = models.DecimalField(_("numérateur"), **FIGURE, null=True, blank=True)
+    denominator = models.DecimalField(_("dénominateur"), **FIGURE, null=True, blank=True)
+    region = models.ForeignKey(Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True)
+    filiere = models.ForeignKey(Filiere, verbose_name=_("filière"), on_delete=models.PROTECT, null=True, blank=True)
+    sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices, blank=True, default="")
+    actor_type = models.CharField(_("type d'acteur"), max_length=20, choices=ActorType.choices, blank=True, default="")
+    source = models.TextField(_("source"), blank=True)
+    evidence = models.FileField(_("pièce justificative"), upload_to="evidence/%Y/%m/", blank=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation rapporteuse"), on_delete=models.PROTECT, related_name="measurements"
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisie par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=MeasurementStatus.choices, default=MeasurementStatus.DRAFT
+    )
+    status_reason = models.TextField(_("motif du dernier changement de statut"), blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("validée par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = MeasurementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_end", "indicator__code", "pk"]
+        verbose_name = _("mesure")
+        verbose_name_plural = _("mesures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="measurement_period_end_after_start",
+                violation_error_message=_("La fin de période doit être postérieure ou égale à son début."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False, numerator__isnull=True, denominator__isnull=True))
+                | Q(value__isnull=True, numerator__isnull=False, numerator__gte=0, denominator__gt=0),
+                name="measurement_value_or_ratio",
+                violation_error_message=_(
+                    "Une mesure porte soit une valeur, soit un numérateur et un dénominateur strictement positif."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MeasurementStatus.values), name="measurement_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sex__in=["", *Sex.values]), name="measurement_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(actor_type__in=["", *ActorType.values]), name="measurement_actor_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MeasurementStatus.RETURNED) | ~Q(status_reason=""),
+                name="measurement_returned_has_reason",
+                violation_error_message=_("Une mesure renvoyée doit porter le motif du renvoi."),
+            ),
+            models.UniqueConstraint(
+                F("indicator"),
+                F("period_start"),
+                F("period_end"),
+                *_target_scope_key(),
+                F("sex"),
+                F("actor_type"),
+                name="measurement_unique_per_breakdown",
+                violation_error_message=_(
+                    "Une valeur existe déjà pour cet indicateur, cette période et cette ventilation "
+                    "(région, filière, sexe, type d'acteur)."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["indicator", "status", "period_end"], name="measurement_figures"),
+            models.Index(fields=["organisation", "status"], name="measurement_org_status"),
+            models.Index(fields=["status", "period_end"], name="measurement_status_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} · {self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y}"
+
+    def clean(self):
+        errors = {}
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("La fin de période doit être postérieure ou égale à son début.")
+        indicator = self.indicator if self.indicator_id else None
+        if indicator is not None:
+            strategy = indicator.axis.strategy
+            if self.period_start and self.period_end and not (
+                strategy.contains(self.period_start) and strategy.contains(self.period_end)
+            ):
+                errors["period_start"] = _(
+                    "La période doit tenir entre le %(start)s et le %(end)s (dates de la stratégie)."
+                ) % {"start": f"{strategy.start_date:%d/%m/%Y}", "end": f"{strategy.end_date:%d/%m/%Y}"}
+            if indicator.aggregation == Aggregation.RATIO:
+                if self.value is not None:
+                    errors["value"] = _("Cet indicateur est un ratio : saisissez un numérateur et un dénominateur.")
+                if self.numerator is None:
+                    errors["numerator"] = _("Le numérateur est obligatoire pour un ratio.")
+                elif self.numerator < 0:
+                    errors["numerator"] = _("Le numérateur ne peut pas être négatif.")
+                if self.denominator is None:
+                    errors["denominator"] = _("Le dénominateur est obligatoire pour un ratio.")
+                elif self.denominator <= 0:
+                    errors["denominator"] = _("Le dénominateur doit être strictement positif.")
+            else:
+                if self.value is None:
+                    errors["value"] = _("La valeur est obligatoire.")
+                if self.numerator is not None or self.denominator is not None:
+                    errors["numerator"] = _("Numérateur et dénominateur ne servent qu'aux indicateurs de type ratio.")
+            wanted = set(indicator.dimensions)
+            for field, label in (
+                ("region", _("la région")),
+                ("filiere", _("la filière")),
+                ("sex", _("le sexe")),
+                ("actor_type", _("le type d'acteur")),
+            ):
+                filled = bool(getattr(self, f"{field}_id" if field in {"region", "filiere"} else field))
+                if field in wanted and not filled:
+                    errors[field] = _("Cet indicateur est ventilé par %(dim)s : renseignez ce champ.") % {"dim": label}
+                elif field not in wanted and filled:
+                    errors[field] = _("Cet indicateur n'est pas ventilé par %(dim)s : laissez ce champ vide.") % {
+                        "dim": label
+                    }
+        if self.status == MeasurementStatus.RETURNED and not self.status_reason:
+            errors["status_reason"] = _("Une mesure renvoyée doit porter le motif du renvoi.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def amount(self):
+        """The row's contribution: its value, or numerator/denominator as a percentage."""
+        if self.value is not None:
+            return self.value
+        if self.numerator is not None and self.denominator:
+            return self.numerator * 100 / self.denominator
+        return None

@@ -1,0 +1,188 @@
+"""Querysets that carry the figures. One definition each; pages, API and exports
+call these methods (design.md, "Figures")."""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from artisanat import permissions
+from strategy import figures
+from strategy.choices import MeasurementStatus
+
+
+def _model(name):
+    return apps.get_model("strategy", name)
+
+
+def _scalar(queryset, aggregate):
+    """A correlated subquery returning one aggregate over ``queryset`` (grouped by nothing)."""
+    return Subquery(
+        queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1]
+    )
+
+
+class MeasurementQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(status=MeasurementStatus.VALIDATED)
+
+    def waiting_validation(self):
+        return self.filter(status=MeasurementStatus.SUBMITTED)
+
+    def visible_to(self, user):
+        """Ministry roles see every measurement; a partner reporter sees validated values
+        and its own organisation's in any state; anyone else sees nothing."""
+        if permissions.is_ministry(user):
+            return self
+        if permissions.is_reporter(user):
+            return self.filter(
+                Q(status=MeasurementStatus.VALIDATED) | Q(organisation_id=permissions.organisation_id_of(user))
+            )
+        return self.none()
+
+    def editable_by(self, user):
+        """What ``user`` may still change: draft or returned, and for a reporter its own."""
+        from strategy.choices import EDITABLE_STATUSES
+
+        qs = self.filter(status__in=EDITABLE_STATUSES)
+        if permissions.is_ministry(user) and permissions.can_record_measurements(user):
+            return qs
+        if permissions.is_reporter(user):
+            return qs.filter(organisation_id=permissions.organisation_id_of(user))
+        return qs.none()
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def reportable_by(self, user):
+        """Indicators ``user`` may record values for."""
+        if permissions.is_ministry(user) and permissions.can_record_measurements(user):
+            return self
+        if permissions.is_reporter(user):
+            return self.filter(reporting_organisations=permissions.organisation_id_of(user))
+        return self.none()
+
+    def with_figures(self, as_of=None, *, target_date=None, region=None, filiere=None):
+        """Annotate the aggregates behind every figure, as of ``as_of`` (default today).
+
+        Only validated rows whose period ends on or before ``as_of`` count. ``target_date``
+        picks the target progress is measured against (default: the last target, the
+        strategy's end); ``region`` / ``filiere`` restrict rows and targets to one scope.
+        The model's properties (achieved, progress, expected, status, forecast_date)
+        apply strategy.figures to these annotations."""
+        Measurement, Target = _model("Measurement"), _model("Target")
+        as_of = as_of or timezone.localdate()
+        rows = Measurement.objects.filter(
+            indicator=OuterRef("pk"), status=MeasurementStatus.VALIDATED, period_end__lte=as_of
+        )
+        targets = Target.objects.filter(indicator=OuterRef("pk"))
+        if region is not None:
+            rows = rows.filter(region=region)
+            targets = targets.filter(region=region)
+        else:
+            targets = targets.filter(region__isnull=True)
+        if filiere is not None:
+            rows = rows.filter(filiere=filiere)
+            targets = targets.filter(filiere=filiere)
+        else:
+            targets = targets.filter(filiere__isnull=True)
+        latest = rows.order_by("-period_end", "-period_start")
+        latest_rows = rows.filter(period_end=OuterRef("fig_latest_end"), period_start=OuterRef("fig_latest_start"))
+        period_key = Concat(
+            Cast("period_start", CharField()), Value("/"), Cast("period_end", CharField()), output_field=CharField()
+        )
+        previous = targets.filter(due_date__lte=as_of).order_by("-due_date")
+        following = targets.filter(due_date__gt=as_of).order_by("due_date")
+        goal = targets.filter(due_date=target_date) if target_date else targets.order_by("-due_date")
+        return self.annotate(
+            fig_as_of=Value(as_of, output_field=models.DateField()),
+            fig_latest_end=Subquery(latest.values("period_end")[:1]),
+            fig_latest_start=Subquery(latest.values("period_start")[:1]),
+            fig_sum_all=_scalar(rows, Sum("value")),
+            fig_periods=_scalar(rows, Count(period_key, distinct=True)),
+            fig_latest_total=_scalar(latest_rows, Sum("value")),
+            fig_latest_numerator=_scalar(latest_rows, Sum("numerator")),
+            fig_latest_denominator=_scalar(latest_rows, Sum("denominator")),
+            fig_prev_target_date=Subquery(previous.values("due_date")[:1]),
+            fig_prev_target_value=Subquery(previous.values("value")[:1]),
+            fig_next_target_date=Subquery(following.values("due_date")[:1]),
+            fig_next_target_value=Subquery(following.values("value")[:1]),
+            fig_target_date=Subquery(goal.values("due_date")[:1]),
+            fig_target_value=Subquery(goal.values("value")[:1]),
+        )
+
+
+def indicator_rollup(indicators):
+    """Roll-up of indicators carrying figures (see figures.rollup)."""
+    return figures.rollup((i.progress, i.weight, i.performance) for i in indicators)
+
+
+class _RollupQuerySet(models.QuerySet):
+    """Axes and programmes: prefetch their indicators with figures, roll them up on access."""
+
+    def with_rollup(self, as_of=None, **scope):
+        Indicator = _model("Indicator")
+        return self.prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.with_figures(as_of, **scope).order_by("code"),
+                to_attr="figure_indicators",
+            )
+        )
+
+
+class AxisQuerySet(_RollupQuerySet):
+    pass
+
+
+class ProgrammeQuerySet(_RollupQuerySet):
+    pass
+
+
+class PhaseQuerySet(models.QuerySet):
+    """A phase measures every indicator of its strategy against the target due at the
+    phase's end; indicators without such a target are left out."""
+
+    def with_rollup(self, as_of=None):
+        clone = self._chain()
+        clone._rollup_as_of = as_of or timezone.localdate()
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._rollup_as_of = getattr(self, "_rollup_as_of", None)
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        as_of = getattr(self, "_rollup_as_of", None)
+        if fresh and as_of is not None and self._result_cache and hasattr(self._result_cache[0], "end_date"):
+            attach_phase_rollups(self._result_cache, as_of)
+
+
+def attach_phase_rollups(phases, as_of):
+    """Two queries for any number of phases: indicators with figures, and their national
+    targets due at the phases' ends."""
+    Indicator, Target = _model("Indicator"), _model("Target")
+    strategy_ids = {p.strategy_id for p in phases}
+    indicators = list(Indicator.objects.filter(axis__strategy__in=strategy_ids).with_figures(as_of))
+    ends = {p.end_date for p in phases}
+    targets = {
+        (t["indicator_id"], t["due_date"]): t["value"]
+        for t in Target.objects.filter(
+            indicator__in=[i.pk for i in indicators], due_date__in=ends, region__isnull=True, filiere__isnull=True
+        ).values("indicator_id", "due_date", "value")
+    }
+    for phase in phases:
+        rows, without_target = [], 0
+        for ind in indicators:
+            goal = targets.get((ind.pk, phase.end_date))
+            if goal is None:
+                without_target += 1
+                continue
+            rows.append((figures.progress(ind.achieved, ind.baseline_value, goal, ind.direction), ind.weight, ind.performance))
+        phase.rollup = figures.rollup(rows)
+        phase.rollup_without_target = without_target
+
+

@@ -1,0 +1,162 @@
+"""Shared fixtures: a small strategy and the named actors of every test.
+
+Actors: ``admin_user`` (administrator), ``editor``, ``validator``, ``viewer`` (ministry),
+``partner_a`` and ``partner_b`` (reporters of two organisations), ``anonymous``.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+
+from artisanat.choices import OrganisationKind, Role
+from artisanat.models import Filiere, Membership, Organisation, Region
+from strategy.choices import Aggregation, Direction, PhaseCode, Unit
+from strategy.models import Axis, Indicator, Phase, Programme, Strategy
+
+PASSWORD = "un-mot-de-passe-de-test-assez-long"
+
+
+@pytest.fixture
+def ministry(db):
+    return Organisation.objects.create(
+        name="Ministère du Tourisme, de l'Artisanat et de l'Économie sociale et solidaire",
+        acronym="MTAESS",
+        kind=OrganisationKind.MINISTRY,
+    )
+
+
+@pytest.fixture
+def org_a(db):
+    return Organisation.objects.create(
+        name="Fédération des Chambres d'Artisanat", acronym="FCA", kind=OrganisationKind.FEDERATION
+    )
+
+
+@pytest.fixture
+def org_b(db):
+    return Organisation.objects.create(name="Maison de l'Artisan", acronym="MDA", kind=OrganisationKind.PUBLIC_BODY)
+
+
+def _user(username, organisation, role, **extra):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def admin_user(ministry):
+    return _user("admin", ministry, Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def editor(ministry):
+    return _user("editor", ministry, Role.EDITOR)
+
+
+@pytest.fixture
+def validator(ministry):
+    return _user("validator", ministry, Role.VALIDATOR)
+
+
+@pytest.fixture
+def viewer(ministry):
+    return _user("viewer", ministry, Role.VIEWER)
+
+
+@pytest.fixture
+def partner_a(org_a):
+    return _user("partner_a", org_a, Role.REPORTER)
+
+
+@pytest.fixture
+def partner_b(org_b):
+    return _user("partner_b", org_b, Role.REPORTER)
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()
+
+
+@pytest.fixture
+def strategy(db):
+    return Strategy.objects.create(
+        name="Stratégie de développement du secteur de l'artisanat 2021–2030",
+        start_date=dt.date(2021, 1, 1),
+        end_date=dt.date(2030, 12, 31),
+    )
+
+
+@pytest.fixture
+def phases(strategy):
+    rows = [
+        (PhaseCode.RELANCE, "Relance", 1, dt.date(2021, 1, 1), dt.date(2022, 12, 31)),
+        (PhaseCode.TRANSFORMATION, "Transformation", 2, dt.date(2023, 1, 1), dt.date(2025, 12, 31)),
+        (PhaseCode.ACCELERATION, "Accélération", 3, dt.date(2026, 1, 1), dt.date(2030, 12, 31)),
+    ]
+    return [
+        Phase.objects.create(strategy=strategy, code=c, name=n, order=o, start_date=s, end_date=e)
+        for c, n, o, s, e in rows
+    ]
+
+
+@pytest.fixture
+def axis(strategy):
+    return Axis.objects.create(strategy=strategy, number=3, title="Valorisation de l'humain")
+
+
+@pytest.fixture
+def programme(axis):
+    return Programme.objects.create(axis=axis, code="P3.1", title="Formation des artisans")
+
+
+@pytest.fixture
+def region(db):
+    return Region.objects.create(code="07", name="Marrakech-Safi", name_ar="مراكش-آسفي")
+
+
+@pytest.fixture
+def other_region(db):
+    return Region.objects.create(code="03", name="Fès-Meknès", name_ar="فاس-مكناس")
+
+
+@pytest.fixture
+def filiere(db):
+    return Filiere.objects.create(code="poterie-ceramique", name="Poterie-céramique", priority=True)
+
+
+@pytest.fixture
+def make_indicator(axis, programme):
+    """Factory: an indicator of the fixture programme, overridable field by field."""
+    counter = {"n": 0}
+
+    def make(**fields):
+        counter["n"] += 1
+        values = {
+            "code": f"IND-{counter['n']:03d}",
+            "name": f"Indicateur {counter['n']}",
+            "axis": axis,
+            "programme": programme,
+            "unit": Unit.COUNT,
+            "direction": Direction.INCREASE,
+            "aggregation": Aggregation.SUM,
+            "baseline_value": Decimal("0"),
+            "baseline_date": dt.date(2020, 12, 31),
+            "baseline_source": "test",
+        }
+        values.update(fields)
+        reporters = values.pop("reporters", [])
+        indicator = Indicator.objects.create(**values)
+        indicator.reporting_organisations.set(reporters)
+        return indicator
+
+    return make
+
+
+@pytest.fixture
+def indicator(make_indicator, org_a):
+    """Artisans trained since 2021 (sum), reported by organisation A."""
+    return make_indicator(code="IND-FORM", name="Artisans formés", reporters=[org_a])
