@@ -19,6 +19,12 @@ from strategy.models import Axis, Indicator, Phase, Programme, Strategy
 PASSWORD = "un-mot-de-passe-de-test-assez-long"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; a fast hasher keeps the suite quick (production keeps PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def ministry(db):
     return Organisation.objects.create(

@@ -1,0 +1,114 @@
+"""Contract figures worked out by hand: execution rate (overall, per party, per year),
+milestone completion and late milestones."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from contracts.models import Commitment, ContratProgramme, Disbursement, Milestone, Party
+
+
+@pytest.fixture
+def contract(phases):
+    return ContratProgramme.objects.create(
+        reference="CP-2021-01",
+        title="Plan d'appui à la compétitivité des acteurs de l'artisanat",
+        kind=ContractKind.TRANSVERSAL,
+        phase=phases[0],
+        signing_date=dt.date(2021, 7, 26),
+        start_date=dt.date(2021, 7, 26),
+        end_date=dt.date(2022, 12, 31),
+        status=ContractStatus.IN_EXECUTION,
+    )
+
+
+@pytest.fixture
+def money(contract, ministry, org_a):
+    """Ministry commits 1 000 000 (2021) and 500 000 (2022); FCA commits 500 000 (2022).
+    Disbursed: 600 000 + 150 000 by the ministry, 150 000 by FCA, and 100 000 more in 2023."""
+    funder = Party.objects.create(contract=contract, organisation=ministry, role=PartyRole.FUNDER)
+    implementer = Party.objects.create(contract=contract, organisation=org_a, role=PartyRole.IMPLEMENTER)
+    c2021 = Commitment.objects.create(party=funder, year=2021, amount=D("1000000"))
+    c2022 = Commitment.objects.create(party=funder, year=2022, amount=D("500000"))
+    fca2022 = Commitment.objects.create(party=implementer, year=2022, amount=D("500000"))
+    Disbursement.objects.create(commitment=c2021, date=dt.date(2021, 10, 1), amount=D("600000"))
+    Disbursement.objects.create(commitment=c2022, date=dt.date(2022, 5, 1), amount=D("150000"))
+    Disbursement.objects.create(commitment=fca2022, date=dt.date(2022, 6, 1), amount=D("150000"))
+    Disbursement.objects.create(commitment=c2021, date=dt.date(2023, 2, 1), amount=D("100000"))
+    return funder, implementer
+
+
+def test_execution_rate_is_disbursed_over_committed(contract, money):
+    row = ContratProgramme.objects.with_execution(dt.date(2022, 12, 31)).get(pk=contract.pk)
+    # (600 000 + 150 000 + 150 000) / 2 000 000 = 45 %
+    assert (row.fig_committed, row.fig_disbursed) == (D("2000000"), D("900000"))
+    assert row.execution_rate == D("45.00")
+    # As of 2023 the 100 000 paid on 01/02/2023 counts too: 1 000 000 / 2 000 000 = 50 %.
+    assert ContratProgramme.objects.with_execution(dt.date(2023, 3, 1)).get(pk=contract.pk).execution_rate == D("50.00")
+
+
+def test_execution_rate_per_party(contract, money):
+    funder, implementer = money
+    rates = {p.pk: p.execution_rate for p in Party.objects.filter(contract=contract).with_execution(dt.date(2022, 12, 31))}
+    assert rates[funder.pk] == D("50.00")  # 750 000 / 1 500 000
+    assert rates[implementer.pk] == D("30.00")  # 150 000 / 500 000
+
+
+def test_execution_rate_per_year(contract, money):
+    rows = Commitment.objects.filter(party__contract=contract).execution_by_year(dt.date(2022, 12, 31))
+    assert rows == [
+        {"year": 2021, "committed": D("1000000"), "disbursed": D("600000"), "rate": D("60.00")},
+        {"year": 2022, "committed": D("1000000"), "disbursed": D("300000"), "rate": D("30.00")},
+    ]
+
+
+def test_no_commitment_means_no_rate_not_a_division_by_zero(contract):
+    row = ContratProgramme.objects.with_execution(dt.date(2022, 12, 31)).get(pk=contract.pk)
+    assert row.execution_rate is None
+    assert row.milestone_completion is None
+
+
+@pytest.fixture
+def milestones(contract, org_a):
+    def make(title, status, due, met=None):
+        return Milestone.objects.create(
+            contract=contract, title=title, responsible=org_a, status=status, due_date=due, date_met=met
+        )
+
+    return [
+        make("Étude de marché", MilestoneStatus.MET, dt.date(2021, 12, 31), dt.date(2021, 12, 15)),
+        make("Formation des formateurs", MilestoneStatus.MET, dt.date(2022, 3, 31), dt.date(2022, 4, 2)),
+        make("Label qualité", MilestoneStatus.PARTIALLY_MET, dt.date(2022, 6, 30)),
+        make("Plateforme export", MilestoneStatus.NOT_MET, dt.date(2022, 9, 30)),
+        make("Salon abandonné", MilestoneStatus.CANCELLED, dt.date(2022, 1, 31)),
+        make("Bilan final", MilestoneStatus.SCHEDULED, dt.date(2022, 12, 31)),
+    ]
+
+
+def test_milestone_completion_counts_half_for_partially_met(contract, milestones):
+    row = ContratProgramme.objects.with_execution(dt.date(2022, 10, 1)).get(pk=contract.pk)
+    # (2 met + ½ partially met) / 5 not cancelled = 50 %
+    assert row.milestone_completion == D("50.00")
+
+
+def test_late_milestones_are_due_and_not_met(contract, milestones):
+    late = Milestone.objects.late(dt.date(2022, 10, 1))
+    # Partially met (30/06) and not met (30/09) are late; met, cancelled and the 31/12 one are not.
+    assert sorted(m.title for m in late) == ["Label qualité", "Plateforme export"]
+    assert ContratProgramme.objects.with_execution(dt.date(2022, 10, 1)).get(pk=contract.pk).fig_milestones_late == 2
+    assert Milestone.objects.late(dt.date(2023, 1, 1)).count() == 3
+
+
+def test_contract_list_query_count_does_not_grow(phases, ministry, django_assert_num_queries):
+    for n in range(10):
+        c = ContratProgramme.objects.create(
+            reference=f"CP-{n}", title="x", kind=ContractKind.TRANSVERSAL, phase=phases[0],
+            start_date=dt.date(2021, 1, 1), end_date=dt.date(2022, 1, 1),
+        )
+        p = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER)
+        Commitment.objects.create(party=p, year=2021, amount=D("10"))
+    with django_assert_num_queries(1):
+        rates = [c.execution_rate for c in ContratProgramme.objects.with_execution(dt.date(2022, 1, 1))]
+    assert len(rates) == 10
