@@ -5,7 +5,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from artisanat import permissions
 from artisanat.choices import OrganisationKind, Role
+
+
+class ReferenceQuerySet(models.QuerySet):
+    """Reference data: every signed-in user with a role reads it; nobody else."""
+
+    def visible_to(self, user):
+        return self if permissions.can_read(user) else self.none()
 
 
 class Region(models.Model):
@@ -14,6 +22,8 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=2, unique=True)
     name = models.CharField(_("nom"), max_length=120)
     name_ar = models.CharField(_("nom (arabe)"), max_length=120, blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -36,6 +46,8 @@ class Filiere(models.Model):
     name = models.CharField(_("nom"), max_length=120)
     name_ar = models.CharField(_("nom (arabe)"), max_length=120, blank=True)
     priority = models.BooleanField(_("prioritaire (phase Relance)"), default=False)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -60,6 +72,8 @@ class Organisation(models.Model):
         Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True, related_name="organisations"
     )
     active = models.BooleanField(_("active"), default=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["acronym"]

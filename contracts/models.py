@@ -203,6 +203,8 @@ class Disbursement(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     history = HistoricalRecords()
 
+    objects = querysets.DisbursementQuerySet.as_manager()
+
     class Meta:
         ordering = ["-date", "pk"]
         verbose_name = _("décaissement")
@@ -290,6 +292,8 @@ class Amendment(models.Model):
     changes_dates = models.BooleanField(_("modifie les dates"), default=False)
     summary = models.TextField(_("ce qui change"))
     history = HistoricalRecords()
+
+    objects = querysets.AmendmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["contract__reference", "date", "number"]

@@ -50,7 +50,17 @@ class ContractQuerySet(models.QuerySet):
         )
 
 
-class PartyQuerySet(models.QuerySet):
+class _ThroughContractQuerySet(models.QuerySet):
+    """Rows of a contract are visible exactly when their contract is."""
+
+    contract_path = "contract"
+
+    def visible_to(self, user):
+        Contract = _model("ContratProgramme")
+        return self.filter(**{f"{self.contract_path}__in": Contract.objects.visible_to(user).values("pk")})
+
+
+class PartyQuerySet(_ThroughContractQuerySet):
     def with_execution(self, as_of=None):
         Commitment, Disbursement = _model("Commitment"), _model("Disbursement")
         as_of = as_of or timezone.localdate()
@@ -62,7 +72,8 @@ class PartyQuerySet(models.QuerySet):
         )
 
 
-class CommitmentQuerySet(models.QuerySet):
+class CommitmentQuerySet(_ThroughContractQuerySet):
+    contract_path = "party__contract"
     def execution_by_year(self, as_of=None):
         """[{year, committed, disbursed, rate}] over these commitments, by commitment year."""
         from strategy import figures
@@ -87,14 +98,18 @@ class CommitmentQuerySet(models.QuerySet):
         ]
 
 
-class MilestoneQuerySet(models.QuerySet):
+class DisbursementQuerySet(_ThroughContractQuerySet):
+    contract_path = "commitment__party__contract"
+
+
+class AmendmentQuerySet(_ThroughContractQuerySet):
+    pass
+
+
+class MilestoneQuerySet(_ThroughContractQuerySet):
     def late(self, as_of=None):
         """Due before ``as_of`` and neither met nor cancelled."""
         as_of = as_of or timezone.localdate()
         return self.filter(due_date__lt=as_of).exclude(status__in=[MilestoneStatus.MET, MilestoneStatus.CANCELLED])
-
-    def visible_to(self, user):
-        Contract = _model("ContratProgramme")
-        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
 
 

@@ -30,6 +30,7 @@ from strategy.querysets import (
     MeasurementQuerySet,
     PhaseQuerySet,
     ProgrammeQuerySet,
+    ReadableQuerySet,
     indicator_rollup,
 )
 
@@ -45,6 +46,8 @@ class Strategy(models.Model):
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))
     source = models.TextField(_("source"), blank=True)
+
+    objects = ReadableQuerySet.as_manager()
 
     class Meta:
         ordering = ["start_date"]
@@ -186,6 +189,8 @@ class Action(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     history = HistoricalRecords()
+
+    objects = ReadableQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme__code", "code"]
@@ -371,6 +376,8 @@ class Target(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     history = HistoricalRecords()
+
+    objects = ReadableQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator__code", "due_date"]

@@ -23,6 +23,13 @@ def _scalar(queryset, aggregate):
     )
 
 
+class ReadableQuerySet(models.QuerySet):
+    """Strategy data: every signed-in user with a role reads it; nobody else."""
+
+    def visible_to(self, user):
+        return self if permissions.can_read(user) else self.none()
+
+
 class MeasurementQuerySet(models.QuerySet):
     def validated(self):
         return self.filter(status=MeasurementStatus.VALIDATED)
@@ -53,7 +60,7 @@ class MeasurementQuerySet(models.QuerySet):
         return qs.none()
 
 
-class IndicatorQuerySet(models.QuerySet):
+class IndicatorQuerySet(ReadableQuerySet):
     def reportable_by(self, user):
         """Indicators ``user`` may record values for."""
         if permissions.is_ministry(user) and permissions.can_record_measurements(user):
@@ -117,7 +124,7 @@ def indicator_rollup(indicators):
     return figures.rollup((i.progress, i.weight, i.performance) for i in indicators)
 
 
-class _RollupQuerySet(models.QuerySet):
+class _RollupQuerySet(ReadableQuerySet):
     """Axes and programmes: prefetch their indicators with figures, roll them up on access."""
 
     def with_rollup(self, as_of=None, **scope):
@@ -139,7 +146,7 @@ class ProgrammeQuerySet(_RollupQuerySet):
     pass
 
 
-class PhaseQuerySet(models.QuerySet):
+class PhaseQuerySet(ReadableQuerySet):
     """A phase measures every indicator of its strategy against the target due at the
     phase's end; indicators without such a target are left out."""
 

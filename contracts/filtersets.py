@@ -1,0 +1,80 @@
+"""One FilterSet per contract model, shared by the API and the staff pages."""
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from artisanat.filtersets import BaseFilterSet
+from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+
+
+class ContractFilterSet(BaseFilterSet):
+    search_fields = ("reference", "title", "title_ar")
+    phase_code = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
+    filiere_code = django_filters.CharFilter(field_name="filiere__code", label=_("Filière (code)"))
+    party = django_filters.NumberFilter(method="filter_party", label=_("Partie (organisation)"))
+    party_acronym = django_filters.CharFilter(method="filter_party_acronym", label=_("Partie (sigle)"))
+    axis = django_filters.NumberFilter(field_name="axes", label=_("Axe"))
+    signed = django_filters.DateFromToRangeFilter(field_name="signing_date", label=_("Date de signature"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = ContratProgramme
+        fields = ["phase", "filiere", "status", "kind", "reference"]
+
+    def filter_party(self, queryset, name, value):
+        return queryset.filter(parties__organisation=value).distinct() if value is not None else queryset
+
+    def filter_party_acronym(self, queryset, name, value):
+        return queryset.filter(parties__organisation__acronym=value).distinct() if value else queryset
+
+
+class PartyFilterSet(BaseFilterSet):
+    contract_reference = django_filters.CharFilter(field_name="contract__reference", label=_("Contrat (référence)"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Party
+        fields = ["contract", "organisation", "role"]
+
+
+class CommitmentFilterSet(BaseFilterSet):
+    contract = django_filters.NumberFilter(field_name="party__contract", label=_("Contrat"))
+    organisation = django_filters.NumberFilter(field_name="party__organisation", label=_("Organisation"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Commitment
+        fields = ["party", "year"]
+
+
+class DisbursementFilterSet(BaseFilterSet):
+    contract = django_filters.NumberFilter(field_name="commitment__party__contract", label=_("Contrat"))
+    organisation = django_filters.NumberFilter(field_name="commitment__party__organisation", label=_("Organisation"))
+    date = django_filters.DateFromToRangeFilter(label=_("Date"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Disbursement
+        fields = ["commitment"]
+
+
+class MilestoneFilterSet(BaseFilterSet):
+    search_fields = ("title",)
+    late = django_filters.BooleanFilter(method="filter_late", label=_("En retard"))
+    due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("Échéance"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Milestone
+        fields = ["contract", "responsible", "status"]
+
+    def filter_late(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = Milestone.objects.late(timezone.localdate()).values("pk")
+        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
+
+
+class AmendmentFilterSet(BaseFilterSet):
+    search_fields = ("reason", "summary")
+    date = django_filters.DateFromToRangeFilter(label=_("Date"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Amendment
+        fields = ["contract", "changes_targets", "changes_amounts", "changes_dates"]
