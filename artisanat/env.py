@@ -46,6 +46,31 @@ def env_int(name, default, *, minimum=None):
     return value
 
 
+def env_decimal(name, default):
+    from decimal import Decimal, InvalidOperation
+
+    raw = os.environ.get(name)
+    if raw is None:
+        return Decimal(default)
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number such as 0.95; got {raw!r}.") from None
+    if not value.is_finite():
+        raise ImproperlyConfigured(f"{name} must be a finite decimal number; got {raw!r}.")
+    return value
+
+
+def env_choice(name, default, choices):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().upper()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}.")
+    return value
+
+
 def env_list(name, default):
     raw = os.environ.get(name)
     if raw is None:

@@ -2,11 +2,16 @@
 who belongs to which organisation with which role."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from artisanat import permissions
 from artisanat.choices import OrganisationKind, Role
+
+
+# Décret 2-15-40: the twelve regions' official codes.
+OFFICIAL_REGION_CODES = [f"{n:02d}" for n in range(1, 13)]
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -31,12 +36,18 @@ class Region(models.Model):
         verbose_name_plural = _("régions")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(code__in=[f"{n:02d}" for n in range(1, 13)]), name="region_code_official"
+                condition=models.Q(code__in=OFFICIAL_REGION_CODES), name="region_code_official"
             ),
         ]
 
     def __str__(self):
         return f"{self.code} — {self.name}"
+
+    def clean(self):
+        if self.code and self.code not in OFFICIAL_REGION_CODES:
+            raise ValidationError(
+                {"code": _("Le code doit être l'un des codes officiels des douze régions (01 à 12).")}
+            )
 
 
 class Filiere(models.Model):
@@ -113,3 +124,32 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
 
 
+
+
+class IdempotencyKey(models.Model):
+    """The answer to an API request sent with an ``Idempotency-Key`` header, kept so that
+    a client retrying the same request gets the same answer and creates nothing twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("clé"), max_length=255)
+    request_hash = models.CharField(_("empreinte de la requête"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("code de réponse"))
+    response = models.JSONField(_("réponse"))
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="idempotency_key_unique_per_user",
+                violation_error_message=_("Cette clé d'idempotence a déjà servi."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.key}"

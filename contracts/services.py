@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from artisanat import permissions
 from contracts.models import Commitment, Disbursement, Milestone
-from strategy.services import _check_version, _locked, _save
+from strategy.services import _check_version, _delete, _locked, _save
 
 
 @transaction.atomic
@@ -37,18 +37,44 @@ def record_disbursement(disbursement, *, by, reason="", expected_version=None):
     return _save(disbursement, by=by, reason=reason)
 
 
+REPORTER_MILESTONE_FIELDS = ("status", "date_met", "note")
+
+
 @transaction.atomic
 def update_milestone(milestone, *, by, reason="", expected_version=None):
     """Change a milestone: ministry editors, or a reporter of the responsible organisation."""
     allowed = permissions.can_edit_contracts(by) or (
-        permissions.is_reporter(by) and milestone.responsible_id == permissions.organisation_id_of(by)
+        # A reporter updates existing milestones its organisation is responsible for; it creates none.
+        permissions.is_reporter(by)
+        and milestone.pk is not None
+        and milestone.responsible_id == permissions.organisation_id_of(by)
     )
     if not allowed:
         raise PermissionDenied(_("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable."))
     if milestone.pk:
         current = _locked(Milestone, milestone.pk)
         _check_version(current, expected_version)
-        if permissions.is_reporter(by) and current.responsible_id != milestone.responsible_id:
-            raise PermissionDenied(_("L'organisation responsable d'un jalon ne change pas."))
+        if permissions.is_reporter(by):
+            if current.responsible_id != permissions.organisation_id_of(by):
+                raise PermissionDenied(_("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable."))
+            # A reporter reports progress (status, date met, note); the rest is the ministry's.
+            for field in REPORTER_MILESTONE_FIELDS:
+                setattr(current, field, getattr(milestone, field))
+            _save(current, by=by, reason=reason)
+            milestone.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+            return current
         milestone.version = current.version
     return _save(milestone, by=by, reason=reason)
+
+
+@transaction.atomic
+def delete_contract_object(instance, *, by, reason="", expected_version=None):
+    """Delete a contract, party, commitment, disbursement, milestone or amendment
+    (editors and validators); what depends on it is protected by the database."""
+    if not permissions.can_edit_contracts(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+    if hasattr(instance, "version"):
+        current = _locked(type(instance), instance.pk)
+        _check_version(current, expected_version)
+        instance = current
+    _delete(instance, by=by, reason=reason or _("Suppression"))

@@ -63,6 +63,16 @@ class Strategy(models.Model):
     def clean(self):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": _("La fin de la stratégie doit être postérieure à son début.")})
+        if self.pk and self.start_date and self.end_date:
+            outside = Q(due_date__lt=self.start_date) | Q(due_date__gt=self.end_date)
+            rows = Q(period_start__lt=self.start_date) | Q(period_end__gt=self.end_date)
+            if (
+                Target.objects.filter(outside, indicator__axis__strategy=self).exists()
+                or Measurement.objects.filter(rows, indicator__axis__strategy=self).exists()
+            ):
+                raise ValidationError(
+                    {"end_date": _("Des cibles ou des mesures tomberaient hors des nouvelles dates de la stratégie.")}
+                )
 
     def contains(self, day):
         return self.start_date <= day <= self.end_date
@@ -270,6 +280,20 @@ class Indicator(models.Model):
             errors["programme"] = _("Le programme choisi n'appartient pas à l'axe de l'indicateur.")
         if self.weight is not None and self.weight <= 0:
             errors["weight"] = _("Le poids doit être strictement positif.")
+        if self.pk:
+            rows = Measurement.objects.filter(indicator=self)
+            misfits = {
+                "by_region": rows.filter(region__isnull=self.by_region),
+                "by_filiere": rows.filter(filiere__isnull=self.by_filiere),
+                "by_sex": rows.filter(sex="") if self.by_sex else rows.exclude(sex=""),
+                "by_actor_type": rows.filter(actor_type="") if self.by_actor_type else rows.exclude(actor_type=""),
+                "aggregation": rows.filter(value__isnull=self.aggregation != Aggregation.RATIO),
+            }
+            for field, misfit in misfits.items():
+                if misfit.exists():
+                    errors[field] = _(
+                        "Des mesures déjà saisies ne suivent pas ce choix : corrigez-les ou supprimez-les d'abord."
+                    )
         if self.axis_id and self.baseline_date:
             strategy = self.axis.strategy
             if self.baseline_date > strategy.end_date:
@@ -407,6 +431,13 @@ class Target(models.Model):
                         % {"start": f"{strategy.start_date:%d/%m/%Y}", "end": f"{strategy.end_date:%d/%m/%Y}"}
                     }
                 )
+            if self.due_date <= self.indicator.baseline_date:
+                raise ValidationError(
+                    {
+                        "due_date": _("L'échéance doit suivre la date de la valeur de référence (%(date)s).")
+                        % {"date": f"{self.indicator.baseline_date:%d/%m/%Y}"}
+                    }
+                )
 
 
 class Measurement(models.Model):
@@ -472,7 +503,13 @@ class Measurement(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(value__isnull=False, numerator__isnull=True, denominator__isnull=True))
-                | Q(value__isnull=True, numerator__isnull=False, numerator__gte=0, denominator__gt=0),
+                | Q(
+                    value__isnull=True,
+                    numerator__isnull=False,
+                    numerator__gte=0,
+                    denominator__isnull=False,
+                    denominator__gt=0,
+                ),
                 name="measurement_value_or_ratio",
                 violation_error_message=_(
                     "Une mesure porte soit une valeur, soit un numérateur et un dénominateur strictement positif."
@@ -540,7 +577,7 @@ class Measurement(models.Model):
                 elif self.denominator <= 0:
                     errors["denominator"] = _("Le dénominateur doit être strictement positif.")
             else:
-                if self.value is None:
+                if self.value in (None, ""):
                     errors["value"] = _("La valeur est obligatoire.")
                 if self.numerator is not None or self.denominator is not None:
                     errors["numerator"] = _("Numérateur et dénominateur ne servent qu'aux indicateurs de type ratio.")

@@ -4,6 +4,7 @@ these and nothing else."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,9 +14,25 @@ from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, Measure
 from strategy.models import Indicator, Measurement, Target
 
 
+def validate(instance):
+    """full_clean() without re-running CHECK constraints in Python (one query each):
+    ``clean()`` already states every check rule with its message and the database
+    enforces them at save. Unique constraints are still checked, for their message."""
+    instance.full_clean(validate_constraints=False)
+    errors = {}
+    for constraint in instance._meta.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            try:
+                constraint.validate(type(instance), instance)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _save(instance, *, by, reason="", bump=True):
-    """full_clean, bump the version, and save with the history's user and reason."""
-    instance.full_clean()
+    """Validate, bump the version, and save with the history's user and reason."""
+    validate(instance)
     if bump and instance.pk:
         instance.version += 1
     instance._history_user = by
@@ -64,9 +81,13 @@ def save_measurement(measurement, *, by, reason="", expected_version=None):
     return _save(measurement, by=by, reason=reason or (_("Modification") if measurement.pk else _("Création")))
 
 
-def _transition(measurement, action, *, by, reason="", expected_version=None):
+def _transition(measurement, action, *, by, reason="", expected_version=None, check=None):
+    """Move the locked row; ``check(current)`` vets the caller against the row as locked,
+    not against the caller's possibly outdated copy."""
     sources, target = MEASUREMENT_TRANSITIONS[action]
     current = _locked(Measurement, measurement.pk)
+    if check is not None:
+        check(current)
     _check_version(current, expected_version)
     if current.status not in sources:
         raise TransitionNotAllowed(action, current.status)
@@ -86,8 +107,14 @@ def _transition(measurement, action, *, by, reason="", expected_version=None):
 @transaction.atomic
 def submit_measurement(measurement, *, by, reason="", expected_version=None):
     """draft or returned → submitted, by whoever may record it."""
-    _check_may_record(measurement, by)
-    return _transition(measurement, "submit", by=by, reason=reason or _("Soumission"), expected_version=expected_version)
+    return _transition(
+        measurement,
+        "submit",
+        by=by,
+        reason=reason or _("Soumission"),
+        expected_version=expected_version,
+        check=lambda current: _check_may_record(current, by),
+    )
 
 
 def _require_reason(reason):
@@ -137,3 +164,31 @@ def save_target(target, *, by, reason="", expected_version=None):
         _check_version(current, expected_version)
         target.version = current.version
     return _save(target, by=by, reason=reason)
+
+
+def _delete(instance, *, by, reason):
+    """Delete with the history's user and reason (the history keeps a "-" row)."""
+    instance._history_user = by
+    instance._change_reason = reason or ""
+    instance.delete()
+
+
+@transaction.atomic
+def delete_measurement(measurement, *, by, reason="", expected_version=None):
+    """Delete a measurement while it is still draft or returned, by whoever may record it."""
+    current = _locked(Measurement, measurement.pk)
+    _check_version(current, expected_version)
+    _check_may_record(current, by)
+    if current.status not in EDITABLE_STATUSES:
+        raise TransitionNotAllowed("supprimer", current.status)
+    _delete(current, by=by, reason=reason or _("Suppression"))
+
+
+@transaction.atomic
+def delete_target(target, *, by, reason="", expected_version=None):
+    """Delete a target (editors and validators)."""
+    if not permissions.can_edit_strategy(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les cibles."))
+    current = _locked(Target, target.pk)
+    _check_version(current, expected_version)
+    _delete(current, by=by, reason=reason or _("Suppression"))

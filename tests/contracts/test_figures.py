@@ -112,3 +112,28 @@ def test_contract_list_query_count_does_not_grow(phases, ministry, django_assert
     with django_assert_num_queries(1):
         rates = [c.execution_rate for c in ContratProgramme.objects.with_execution(dt.date(2022, 1, 1))]
     assert len(rates) == 10
+
+
+def test_reporter_updates_only_the_progress_of_its_own_milestones(contract, org_a, org_b, partner_a, partner_b, editor):
+    from django.core.exceptions import PermissionDenied
+
+    from contracts.services import update_milestone
+
+    m = Milestone.objects.create(
+        contract=contract, title="Formation", responsible=org_a, due_date=dt.date(2022, 6, 30)
+    )
+    mine = Milestone.objects.get(pk=m.pk)
+    mine.status, mine.date_met, mine.title = MilestoneStatus.MET, dt.date(2022, 6, 1), "Titre changé"
+    update_milestone(mine, by=partner_a, reason="Atteint")
+    m.refresh_from_db()
+    assert (m.status, m.date_met, m.title) == (MilestoneStatus.MET, dt.date(2022, 6, 1), "Formation")
+    assert m.history.first().history_user == partner_a
+
+    with pytest.raises(PermissionDenied):  # another organisation's milestone
+        update_milestone(Milestone.objects.get(pk=m.pk), by=partner_b)
+    with pytest.raises(PermissionDenied):  # a reporter creates none
+        update_milestone(
+            Milestone(contract=contract, title="Nouveau", responsible=org_a, due_date=dt.date(2022, 6, 30)),
+            by=partner_a,
+        )
+    assert Milestone.objects.count() == 1

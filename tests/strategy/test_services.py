@@ -191,3 +191,11 @@ def test_save_target_records_who_and_why(indicator, editor, partner_a):
     services.save_target(t, by=editor, reason="Cible du contrat programme")
     h = Target.objects.get().history.get()
     assert (h.history_user, h.history_change_reason) == (editor, "Cible du contrat programme")
+
+
+def test_submit_checks_the_row_as_locked_not_the_callers_copy(draft, partner_b, org_b):
+    """A caller cannot pass the check with an edited in-memory copy of someone else's row."""
+    draft.organisation = org_b  # partner B pretends the row is its own
+    with pytest.raises(PermissionDenied):
+        services.submit_measurement(draft, by=partner_b)
+    assert Measurement.objects.get(pk=draft.pk).status == S.DRAFT

@@ -1,0 +1,350 @@
+"""Django admin for the sector's reference data and the user accounts (with their
+membership), and the machinery every app's admin shares:
+
+- saves go through the service functions (``ServiceAdminMixin.service``), so that
+  history rows carry the user and the reason and every rule is enforced;
+- a service's refusal (PermissionDenied, TransitionNotAllowed, StaleVersion or a
+  ValidationError) never becomes a 500: the whole save is rolled back and the form
+  comes back with the user's input, the error on it and an error message;
+- the version the user read travels in a hidden field, so a concurrent change is
+  refused instead of silently overwritten.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.models import Filiere, IdempotencyKey, Membership, Organisation, Region
+
+admin.site.site_header = _("Artisanat 2030 — administration")
+admin.site.site_title = _("Artisanat 2030 — administration")
+admin.site.index_title = _("Administration du portail")
+
+#: What a service may raise when it refuses a change; the admin reports these.
+SERVICE_ERRORS = (PermissionDenied, TransitionNotAllowed, StaleVersion, ValidationError)
+
+
+def error_text(exc):
+    """A readable sentence for a service's refusal."""
+    if isinstance(exc, ValidationError):
+        return " ".join(str(message) for message in exc.messages)
+    return str(exc) or gettext("Opération refusée.")
+
+
+class ServiceRefused(Exception):
+    """A service refused a save made from the admin. ``on_form`` tells whether the
+    refused object is the page's main object (its field errors then go on its fields)
+    or an inline row (the error is shown above the form)."""
+
+    def __init__(self, error, *, on_form=True, label=""):
+        self.error = error
+        self.on_form = on_form
+        text = error_text(error)
+        super().__init__(f"{label} : {text}" if label else text)
+
+
+def _refused_form(form_class, refusal):
+    """``form_class`` made invalid by ``refusal``, to show the page again with the input."""
+
+    class RefusedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            error = refusal.error
+            if refusal.on_form and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            else:
+                self.add_error(None, str(refusal))
+            return cleaned
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
+
+
+class ServiceForm(forms.ModelForm):
+    """Admin form of a tracked model: the reason recorded in its history and the version read."""
+
+    change_reason = forms.CharField(
+        label=_("Motif de la modification"),
+        required=False,
+        max_length=100,
+        help_text=_("Enregistré dans l'historique ; laissé vide, un motif générique est noté."),
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = getattr(self.instance, "version", None)
+
+
+class InlineServiceForm(forms.ModelForm):
+    """Inline row of a tracked model: only the version read (the reason is the parent's)."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = getattr(self.instance, "version", None)
+
+
+class SelectRelatedMixin:
+    """Every queryset of the admin class (change list, change form, inline rows,
+    autocomplete answers) follows ``list_select_related``, so that ``__str__`` never
+    issues one query per row."""
+
+    list_select_related = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        related = self.list_select_related
+        if isinstance(related, list | tuple) and related:
+            queryset = queryset.select_related(*related)
+        return queryset
+
+
+class ServiceAdminMixin(SelectRelatedMixin):
+    """Saves (main object and inline rows) through a service function.
+
+    ``service`` is ``service(obj, *, by, reason, expected_version)``; ``None`` means
+    a plain save that still records the user and the reason in the history."""
+
+    service = None
+    form = ServiceForm
+    _FORM_TAIL = ("change_reason", "expected_version")
+
+    # -- the reason written in the history ------------------------------------------
+    @staticmethod
+    def history_reason(form, obj, *, deleting=False):
+        typed = ""
+        if form is not None and hasattr(form, "cleaned_data"):
+            typed = (form.cleaned_data.get("change_reason") or "").strip()
+        if typed:
+            return typed
+        if deleting:
+            return gettext("Suppression depuis l'administration")
+        if obj.pk is None:
+            return gettext("Création depuis l'administration")
+        return gettext("Modification depuis l'administration")
+
+    def _expected_version(self, request, form):
+        if getattr(request, "_admin_reverting", False) or form is None or not hasattr(form, "cleaned_data"):
+            return None
+        return form.cleaned_data.get("expected_version")
+
+    def save_through_service(self, request, obj, *, reason, expected_version=None):
+        """Save ``obj`` the way its own admin saves it; raises ServiceRefused."""
+        if self.service is None:
+            obj._history_user = request.user
+            obj._change_reason = reason
+            obj.save()
+            return obj
+        try:
+            return self.service(obj, by=request.user, reason=reason, expected_version=expected_version)
+        except SERVICE_ERRORS as exc:
+            raise ServiceRefused(exc) from exc
+
+    # -- ModelAdmin hooks -------------------------------------------------------------
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        tail = [name for name in self._FORM_TAIL if name in fields]
+        return [name for name in fields if name not in tail] + tail
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_admin_refusal", None)
+        return _refused_form(form_class, refusal) if refusal is not None else form_class
+
+    def save_model(self, request, obj, form, change):
+        self.save_through_service(
+            request,
+            obj,
+            reason=self.history_reason(form, obj),
+            expected_version=self._expected_version(request, form),
+        )
+
+    def delete_model(self, request, obj):
+        obj._history_user = request.user
+        obj._change_reason = self.history_reason(None, obj, deleting=True)
+        obj.delete()
+
+    def save_formset(self, request, form, formset, change):
+        """Each new or changed inline row goes through its model's own admin (hence its
+        service); deleted rows are deleted as usual."""
+        row_admin = self.admin_site._registry.get(formset.model)
+        if not isinstance(row_admin, ServiceAdminMixin):
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._history_user = request.user
+            obj._change_reason = self.history_reason(form, obj, deleting=True)
+            obj.delete()
+        row_forms = {id(row_form.instance): row_form for row_form in formset.forms}
+        for obj in instances:
+            row_form = row_forms.get(id(obj))
+            is_new = obj.pk is None
+            try:
+                row_admin.save_through_service(
+                    request,
+                    obj,
+                    reason=self.history_reason(form, obj),
+                    expected_version=self._expected_version(request, row_form),
+                )
+            except ServiceRefused as refused:
+                label = obj._meta.verbose_name.capitalize()
+                if not is_new:
+                    label = f"{label} « {obj} »"
+                raise ServiceRefused(refused.error, on_form=False, label=label) from refused
+        formset.save_m2m()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # The save ran in one transaction, now rolled back: nothing half-done.
+            # Show the page again with the user's input and the error on the form.
+            self.message_user(request, str(refused), messages.ERROR)
+            request._admin_refusal = refused
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """simple_history's "revert" page saves through save_model too; the version
+        it shows is an old one on purpose, so no staleness check there."""
+        request._admin_reverting = True
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ServiceInlineMixin(SelectRelatedMixin):
+    """Inline rows of a tracked model carry the version they were read at."""
+
+    form = InlineServiceForm
+    extra = 0
+    show_change_link = True
+
+
+# -- reference data -------------------------------------------------------------------
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_ar")
+    search_fields = ("code", "name", "name_ar")
+    list_filter = ()
+    ordering = ("code",)
+
+
+@admin.register(Filiere)
+class FiliereAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "name_ar", "priority")
+    search_fields = ("code", "name", "name_ar")
+    list_filter = ("priority",)
+    ordering = ("name",)
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ("acronym", "name", "kind", "region", "active")
+    search_fields = ("acronym", "name", "name_ar")
+    list_filter = ("kind", "active", "region")
+    list_select_related = ("region",)
+    ordering = ("acronym",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ("user", "organisation", "role")
+    search_fields = (
+        "user__username",
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "organisation__acronym",
+        "organisation__name",
+    )
+    list_filter = ("role", "organisation")
+    list_select_related = ("user", "organisation")
+    autocomplete_fields = ("user", "organisation")
+    ordering = ("user__username",)
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """The API's stored answers to retried requests: read and purge, never written by hand."""
+
+    list_display = ("key", "user", "status_code", "created_at")
+    search_fields = ("key", "user__username")
+    list_filter = ("status_code", "created_at")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "key", "request_hash", "status_code", "response", "created_at")
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# -- user accounts, with their membership -----------------------------------------------
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    fk_name = "user"
+    max_num = 1
+    extra = 0
+    can_delete = True
+    autocomplete_fields = ("organisation",)
+    verbose_name = _("appartenance")
+    verbose_name_plural = _("appartenance (organisation et rôle)")
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+def _membership(user):
+    try:
+        return user.membership
+    except ObjectDoesNotExist:
+        return None
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = (MembershipInline,)
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "membership_organisation",
+        "membership_role",
+        "is_staff",
+        "is_active",
+    )
+    list_filter = (*DjangoUserAdmin.list_filter, "membership__role", "membership__organisation")
+    list_select_related = ("membership__organisation",)
+    search_fields = (*DjangoUserAdmin.search_fields, "membership__organisation__acronym")
+    ordering = ("username",)
+
+    @admin.display(description=_("organisation"), ordering="membership__organisation__acronym")
+    def membership_organisation(self, user):
+        membership = _membership(user)
+        return membership.organisation if membership else None
+
+    @admin.display(description=_("rôle"), ordering="membership__role")
+    def membership_role(self, user):
+        membership = _membership(user)
+        return membership.get_role_display() if membership else None
