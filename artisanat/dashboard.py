@@ -1,11 +1,26 @@
 """The home dashboard's figures, gathered once for the page and the API."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from contracts.models import ContratProgramme, Milestone
+from contracts.models import Commitment, ContratProgramme, Milestone
+from strategy import figures
+from strategy.choices import TrajectoryStatus
 from strategy.models import Axis, Measurement, Phase
+
+
+def scope_params(*, as_of=None, phase=None, region=None, filiere=None, **extra):
+    """A query string (``as_of=…&phase=…``) carrying a scope to the list behind a number."""
+    params = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "phase": getattr(phase, "pk", phase),
+        "region": getattr(region, "pk", region),
+        "filiere": getattr(filiere, "pk", filiere),
+        **extra,
+    }
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
 @dataclass
@@ -17,26 +32,96 @@ class Dashboard:
     contracts: list
     late_milestones: int
     waiting_validation: int
+    phase: object = None
+    region: object = None
+    filiere: object = None
+    status_counts: dict = field(default_factory=dict)
+    execution_by_year: list = field(default_factory=list)
+    committed: object = None
+    disbursed: object = None
+    execution_rate: object = None
+    links: dict = field(default_factory=dict)
+
+    @property
+    def status_rows(self):
+        """(status, label, count, query string of the indicator list behind the count)."""
+        return [
+            (s.value, s.label, self.status_counts.get(s.value, 0), self.links["indicators"] + f"&status={s.value}")
+            for s in TrajectoryStatus
+        ]
 
 
-def build_dashboard(user, as_of=None):
+def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
     """Axes and phases rolled up, the contracts ``user`` may see with their execution,
-    late milestones and measurements waiting for validation — a fixed number of queries."""
+    late milestones and measurements waiting for validation — a fixed number of queries.
+
+    ``phase`` measures progress against the targets due at the phase's end and keeps
+    the contracts (and their milestones) of that phase; ``region`` / ``filiere`` restrict
+    the indicators' rows and targets (and ``filiere`` the contracts) to that scope."""
+    asked = as_of
     as_of = as_of or timezone.localdate()
-    axes = list(Axis.objects.with_rollup(as_of).select_related("strategy"))
-    phases = list(Phase.objects.with_rollup(as_of))
+    scope = {}
+    if phase is not None:
+        scope["target_date"] = phase.end_date
+    if region is not None:
+        scope["region"] = region
+    if filiere is not None:
+        scope["filiere"] = filiere
+    axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
+    status_counts = {s.value: 0 for s in TrajectoryStatus}
+    for axis in axes:
+        axis.figures = axis.rollup
+        for status, count in axis.figures.status_counts.items():
+            status_counts[status] += count
+    phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
     current = next((p for p in phases if p.start_date <= as_of <= p.end_date), None)
     if current is not None:
         current.elapsed = current.elapsed_share(as_of) * 100
-    contracts = list(
-        ContratProgramme.objects.visible_to(user).with_execution(as_of).select_related("phase", "filiere")
-    )
+
+    contracts = ContratProgramme.objects.visible_to(user)
+    commitments = Commitment.objects.visible_to(user)
+    milestones = Milestone.objects.visible_to(user)
+    if phase is not None:
+        contracts = contracts.filter(phase=phase)
+        commitments = commitments.filter(party__contract__phase=phase)
+        milestones = milestones.filter(contract__phase=phase)
+    if filiere is not None:
+        contracts = contracts.filter(filiere=filiere)
+        commitments = commitments.filter(party__contract__filiere=filiere)
+        milestones = milestones.filter(contract__filiere=filiere)
+    by_year = commitments.execution_by_year(as_of)
+    committed = sum((row["committed"] for row in by_year), 0)
+    disbursed = sum((row["disbursed"] for row in by_year), 0)
+
+    waiting = Measurement.objects.visible_to(user).waiting_validation()
+    if region is not None:
+        waiting = waiting.filter(region=region)
+    if filiere is not None:
+        waiting = waiting.filter(filiere=filiere)
+
+    base = {"as_of": asked}
+    links = {
+        "indicators": scope_params(**base, phase=phase, region=region, filiere=filiere),
+        "contracts": scope_params(**base, phase=phase, filiere=filiere),
+        "late_milestones": scope_params(**base, phase=phase, filiere=filiere, late="true"),
+        "waiting": scope_params(region=region, filiere=filiere, status="submitted"),
+        "scope": scope_params(**base, phase=phase, region=region, filiere=filiere),
+    }
     return Dashboard(
         as_of=as_of,
         axes=axes,
         phases=phases,
         current_phase=current,
-        contracts=contracts,
-        late_milestones=Milestone.objects.visible_to(user).late(as_of).count(),
-        waiting_validation=Measurement.objects.visible_to(user).waiting_validation().count(),
+        contracts=list(contracts.with_execution(as_of).select_related("phase", "filiere")),
+        late_milestones=milestones.late(as_of).count(),
+        waiting_validation=waiting.count(),
+        phase=phase,
+        region=region,
+        filiere=filiere,
+        status_counts=status_counts,
+        execution_by_year=by_year,
+        committed=committed,
+        disbursed=disbursed,
+        execution_rate=figures.rate(disbursed, committed),
+        links=links,
     )

@@ -95,3 +95,32 @@ def export_response(rows, columns, fmt, filename):
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+ORGANISATION_COLUMNS = [
+    Column("id", lambda o: o.pk),
+    Column("acronym", lambda o: o.acronym),
+    Column("name", lambda o: o.name),
+    Column("name_ar", lambda o: o.name_ar),
+    Column("kind", lambda o: o.kind),
+    Column("region", lambda o: o.region.code if o.region_id else ""),
+    Column("active", lambda o: o.active),
+    Column("contracts", lambda o: getattr(o, "contract_count", None) or 0),
+    Column("indicators", lambda o: getattr(o, "indicator_count", None) or 0),
+]
+
+
+# Columns of the reference lists.
+REGION_COLUMNS = [
+    Column("id", lambda r: r.pk),
+    Column("code", lambda r: r.code),
+    Column("name", lambda r: r.name),
+    Column("name_ar", lambda r: r.name_ar),
+]
+FILIERE_COLUMNS = [
+    Column("id", lambda f: f.pk),
+    Column("code", lambda f: f.code),
+    Column("name", lambda f: f.name),
+    Column("name_ar", lambda f: f.name_ar),
+    Column("priority", lambda f: f.priority),
+]

@@ -6,8 +6,14 @@ from django.urls import include, path
 
 from artisanat import views
 
+organisation_patterns = [
+    path("", views.OrganisationListView.as_view(), name="organisation_list"),
+    path("<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation_detail"),
+]
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("organisations/", include((organisation_patterns, "artisanat"))),
     path("connexion/", auth_views.LoginView.as_view(template_name="artisanat/login.html"), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -58,16 +58,23 @@ class DisbursementFilterSet(BaseFilterSet):
 class MilestoneFilterSet(BaseFilterSet):
     search_fields = ("title",)
     late = django_filters.BooleanFilter(method="filter_late", label=_("En retard"))
+    as_of = django_filters.DateFilter(method="filter_as_of", label=_("Situation au (pour « en retard »)"))
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("Échéance"))
+    phase = django_filters.NumberFilter(field_name="contract__phase", label=_("Phase du contrat"))
+    filiere = django_filters.NumberFilter(field_name="contract__filiere", label=_("Filière du contrat"))
 
     class Meta(BaseFilterSet.Meta):
         model = Milestone
         fields = ["contract", "responsible", "status"]
 
+    def filter_as_of(self, queryset, name, value):
+        return queryset  # read by filter_late
+
     def filter_late(self, queryset, name, value):
         if value is None:
             return queryset
-        late = Milestone.objects.late(timezone.localdate()).values("pk")
+        as_of = self.form.cleaned_data.get("as_of") or timezone.localdate()
+        late = Milestone.objects.late(as_of).values("pk")
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 

@@ -1,2 +1,11 @@
+from django.urls import path
+
+from contracts import views
+
 app_name = "contracts"
-urlpatterns = []
+urlpatterns = [
+    path("", views.ContractListView.as_view(), name="contract_list"),
+    path("<int:pk>/", views.ContractDetailView.as_view(), name="contract_detail"),
+    path("<int:pk>/historique/", views.ContractHistoryView.as_view(), name="contract_history"),
+    path("jalons/", views.MilestoneListView.as_view(), name="milestone_list"),
+]

@@ -46,3 +46,92 @@ MEASUREMENT_IMPORT_COLUMNS = [
     "actor_type",
     "source",
 ]
+
+# Indicator list: the figures of Indicator.objects.with_figures() as of the page's date.
+INDICATOR_COLUMNS = [
+    Column("code", lambda i: i.code),
+    Column("name", lambda i: i.name),
+    Column("axis", lambda i: i.axis.number),
+    Column("programme", _code("programme")),
+    Column("unit", lambda i: i.unit),
+    Column("direction", lambda i: i.direction),
+    Column("aggregation", lambda i: i.aggregation),
+    Column("baseline_value", lambda i: i.baseline_value),
+    Column("baseline_date", lambda i: i.baseline_date),
+    Column("as_of", lambda i: i.fig_as_of),
+    Column("achieved", lambda i: i.achieved),
+    Column("target_date", lambda i: i.fig_target_date),
+    Column("target_value", lambda i: i.target_value),
+    Column("progress_pct", lambda i: i.progress),
+    Column("expected", lambda i: i.expected),
+    Column("status", lambda i: i.status),
+    Column("forecast_date", lambda i: i.forecast_date),
+]
+INDICATOR_RELATED = ("axis", "programme")
+
+
+# Columns of the other strategy lists (API ``?format=csv|xlsx`` and the staff pages).
+def _rollup(attr):
+    return lambda row: getattr(row.rollup, attr)
+
+
+STRATEGY_COLUMNS = [
+    Column("id", lambda s: s.pk),
+    Column("name", lambda s: s.name),
+    Column("start_date", lambda s: s.start_date),
+    Column("end_date", lambda s: s.end_date),
+]
+PHASE_COLUMNS = [
+    Column("id", lambda p: p.pk),
+    Column("code", lambda p: p.code),
+    Column("name", lambda p: p.name),
+    Column("order", lambda p: p.order),
+    Column("start_date", lambda p: p.start_date),
+    Column("end_date", lambda p: p.end_date),
+    Column("progress", _rollup("progress")),
+    Column("status", _rollup("status")),
+    Column("with_data", _rollup("with_data")),
+    Column("without_data", _rollup("without_data")),
+]
+AXIS_COLUMNS = [
+    Column("id", lambda a: a.pk),
+    Column("number", lambda a: a.number),
+    Column("title", lambda a: a.title),
+    Column("progress", _rollup("progress")),
+    Column("status", _rollup("status")),
+    Column("with_data", _rollup("with_data")),
+    Column("without_data", _rollup("without_data")),
+]
+PROGRAMME_COLUMNS = [
+    Column("id", lambda p: p.pk),
+    Column("axis", lambda p: p.axis.number),
+    Column("code", lambda p: p.code),
+    Column("title", lambda p: p.title),
+    Column("progress", _rollup("progress")),
+    Column("status", _rollup("status")),
+    Column("with_data", _rollup("with_data")),
+    Column("without_data", _rollup("without_data")),
+]
+ACTION_COLUMNS = [
+    Column("id", lambda a: a.pk),
+    Column("code", lambda a: a.code),
+    Column("title", lambda a: a.title),
+    Column("programme", lambda a: a.programme.code),
+    Column("phase", lambda a: a.phase.code),
+    Column("lead_organisation", lambda a: a.lead_organisation.acronym),
+    Column("start_date", lambda a: a.start_date),
+    Column("end_date", lambda a: a.end_date),
+    Column("budget", lambda a: a.budget),
+    Column("status", lambda a: a.status),
+    Column("progress", lambda a: a.progress),
+]
+TARGET_COLUMNS = [
+    Column("id", lambda t: t.pk),
+    Column("indicator", lambda t: t.indicator.code),
+    Column("due_date", lambda t: t.due_date),
+    Column("value", lambda t: t.value),
+    Column("region", _code("region")),
+    Column("filiere", _code("filiere")),
+    Column("source", lambda t: t.source),
+    Column("version", lambda t: t.version),
+]

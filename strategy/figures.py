@@ -40,6 +40,27 @@ def achieved(aggregation, *, sum_all, periods, latest_total, latest_numerator, l
     raise ValueError(f"unknown aggregation {aggregation!r}")
 
 
+def achieved_series(aggregation, period_totals):
+    """The achieved value at the end of each validated period, oldest first:
+    [(period_end, achieved)] — ``achieved`` applied to the periods up to each one.
+    ``period_totals``: rows of MeasurementQuerySet.period_totals()."""
+    series, running = [], Decimal(0)
+    for count, row in enumerate(period_totals, start=1):
+        if row["total"] is not None:
+            running += row["total"]
+        value = achieved(
+            aggregation,
+            sum_all=running if aggregation != Aggregation.RATIO else None,
+            periods=count,
+            latest_total=row["total"],
+            latest_numerator=row["numerator"],
+            latest_denominator=row["denominator"],
+        )
+        if value is not None:
+            series.append((row["period_end"], value))
+    return series
+
+
 def _reached(value, goal, direction):
     return value >= goal if direction == Direction.INCREASE else value <= goal
 

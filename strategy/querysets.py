@@ -18,9 +18,7 @@ def _model(name):
 
 def _scalar(queryset, aggregate):
     """A correlated subquery returning one aggregate over ``queryset`` (grouped by nothing)."""
-    return Subquery(
-        queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1]
-    )
+    return Subquery(queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1])
 
 
 class ReadableQuerySet(models.QuerySet):
@@ -47,6 +45,73 @@ class MeasurementQuerySet(models.QuerySet):
                 Q(status=MeasurementStatus.VALIDATED) | Q(organisation_id=permissions.organisation_id_of(user))
             )
         return self.none()
+
+    def period_totals(self, as_of=None):
+        """Validated period totals, oldest first: [{period_start, period_end, total,
+        numerator, denominator}] for rows whose period ends on or before ``as_of``."""
+        as_of = as_of or timezone.localdate()
+        return (
+            self.validated()
+            .filter(period_end__lte=as_of)
+            .order_by()
+            .values("period_start", "period_end")
+            .annotate(total=Sum("value"), numerator=Sum("numerator"), denominator=Sum("denominator"))
+            .order_by("period_end", "period_start")
+        )
+
+    def breakdown(self, indicator, dimension, as_of=None):
+        """The indicator's achieved value per ``dimension`` ("region" or "filiere"), from
+        validated rows as of ``as_of``, in one query. For ``latest`` and ``ratio`` the rows
+        are those of the indicator's most recent validated period; for ``sum`` and
+        ``average`` all periods. Returns [{key, code, name, name_ar, achieved}]."""
+        from strategy.choices import Aggregation
+
+        if dimension not in ("region", "filiere"):
+            raise ValueError(dimension)
+        as_of = as_of or timezone.localdate()
+        rows = self.validated().filter(indicator=indicator, period_end__lte=as_of, **{f"{dimension}__isnull": False})
+        if indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO):
+            latest = (
+                _model("Measurement")
+                .objects.validated()
+                .filter(indicator=indicator, period_end__lte=as_of)
+                .order_by("-period_end", "-period_start")
+            )
+            rows = rows.filter(
+                period_end=Subquery(latest.values("period_end")[:1]),
+                period_start=Subquery(latest.values("period_start")[:1]),
+            )
+        period_key = Concat(
+            Cast("period_start", CharField()), Value("/"), Cast("period_end", CharField()), output_field=CharField()
+        )
+        grouped = (
+            rows.order_by()
+            .values(dimension, f"{dimension}__code", f"{dimension}__name", f"{dimension}__name_ar")
+            .annotate(
+                total=Sum("value"),
+                numerator=Sum("numerator"),
+                denominator=Sum("denominator"),
+                periods=Count(period_key, distinct=True),
+            )
+            .order_by(f"{dimension}__code")
+        )
+        return [
+            {
+                "key": row[dimension],
+                "code": row[f"{dimension}__code"],
+                "name": row[f"{dimension}__name"],
+                "name_ar": row[f"{dimension}__name_ar"],
+                "achieved": figures.achieved(
+                    indicator.aggregation,
+                    sum_all=row["total"],
+                    periods=row["periods"],
+                    latest_total=row["total"],
+                    latest_numerator=row["numerator"],
+                    latest_denominator=row["denominator"],
+                ),
+            }
+            for row in grouped
+        ]
 
     def editable_by(self, user):
         """What ``user`` may still change: draft or returned, and for a reporter its own."""
@@ -188,8 +253,21 @@ def attach_phase_rollups(phases, as_of):
             if goal is None:
                 without_target += 1
                 continue
-            rows.append((figures.progress(ind.achieved, ind.baseline_value, goal, ind.direction), ind.weight, ind.performance))
+            rows.append(
+                (figures.progress(ind.achieved, ind.baseline_value, goal, ind.direction), ind.weight, ind.performance)
+            )
         phase.rollup = figures.rollup(rows)
         phase.rollup_without_target = without_target
 
 
+def measurement_history_visible_to(history, user):
+    """Historical rows of measurements that ``user`` may read: ministry roles all of
+    them; a partner reporter its own organisation's and, of other organisations, only
+    the states in which a value was validated (never another organisation's draft)."""
+    if permissions.is_ministry(user):
+        return history
+    if permissions.is_reporter(user):
+        return history.filter(
+            Q(status=MeasurementStatus.VALIDATED) | Q(organisation_id=permissions.organisation_id_of(user))
+        )
+    return history.none()

@@ -1,2 +1,19 @@
+from django.urls import path
+
+from strategy import views
+
 app_name = "strategy"
-urlpatterns = []
+urlpatterns = [
+    path("", views.StrategyTreeView.as_view(), name="strategy_tree"),
+    path("indicateurs/", views.IndicatorListView.as_view(), name="indicator_list"),
+    path("indicateurs/<int:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path("indicateurs/<int:pk>/historique/", views.IndicatorHistoryView.as_view(), name="indicator_history"),
+    path("mesures/", views.MeasurementListView.as_view(), name="measurement_list"),
+    path("mesures/nouvelle/", views.MeasurementCreateView.as_view(), name="measurement_create"),
+    path("mesures/<int:pk>/", views.MeasurementUpdateView.as_view(), name="measurement_update"),
+    path("mesures/<int:pk>/soumettre/", views.MeasurementSubmitView.as_view(), name="measurement_submit"),
+    path("mesures/<int:pk>/valider/", views.MeasurementValidateView.as_view(), name="measurement_validate"),
+    path("mesures/<int:pk>/renvoyer/", views.MeasurementReturnView.as_view(), name="measurement_return"),
+    path("validation/", views.ValidationQueueView.as_view(), name="validation_queue"),
+    path("rapport/", views.ReportView.as_view(), name="report"),
+]

@@ -1,0 +1,140 @@
+"""Staff pages of the contrats programmes: list, contract page, change history and the
+milestones list. A partner sees only the contracts its organisation is party to (404
+for the others): every queryset goes through ``visible_to``."""
+
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from artisanat.charts import grouped_bars
+from artisanat.history import history_entries
+from artisanat.models import Organisation
+from artisanat.views import FilteredListView, RoleRequiredMixin, ScopeMixin
+from contracts.exports import CONTRACT_COLUMNS, CONTRACT_RELATED, MILESTONE_COLUMNS, MILESTONE_RELATED
+from contracts.filtersets import ContractFilterSet, MilestoneFilterSet
+from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+
+
+def _execution_series():
+    return [("committed", _("Engagé")), ("disbursed", _("Décaissé"))]
+
+
+class ContractListView(FilteredListView):
+    template_name = "contracts/contract_list.html"
+    filterset_class = ContractFilterSet
+    filter_fields = ("q", "phase", "filiere", "status", "kind", "party")
+    export_columns = CONTRACT_COLUMNS
+    export_name = "contrats"
+
+    def get_base_queryset(self):
+        return (
+            ContratProgramme.objects.visible_to(self.request.user)
+            .with_execution(self.as_of)
+            .select_related(*CONTRACT_RELATED)
+        )
+
+    def get_filterset(self):
+        from django import forms
+
+        filterset = super().get_filterset()
+        field = filterset.form.fields["party"]
+        field.widget = forms.Select(
+            choices=[("", "---------"), *((o.pk, f"{o.acronym} — {o.name}") for o in Organisation.objects.all())]
+        )
+        return filterset
+
+
+class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
+    template_name = "contracts/contract_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, as_of = self.request.user, self.as_of
+        contract = get_object_or_404(
+            ContratProgramme.objects.visible_to(user).with_execution(as_of).select_related(*CONTRACT_RELATED),
+            pk=kwargs["pk"],
+        )
+        parties = list(Party.objects.filter(contract=contract).with_execution(as_of).select_related("organisation"))
+        by_year = Commitment.objects.filter(party__contract=contract).execution_by_year(as_of)
+        milestones = list(contract.milestones.select_related("responsible").order_by("due_date", "pk"))
+        for milestone in milestones:
+            milestone.late = milestone.is_late(as_of)
+        context.update(
+            contract=contract,
+            parties=parties,
+            by_year=by_year,
+            party_chart=grouped_bars(
+                [(p.organisation.acronym, [p.fig_committed, p.fig_disbursed]) for p in parties if p.fig_committed],
+                series=_execution_series(),
+            ),
+            year_chart=grouped_bars(
+                [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in by_year],
+                series=_execution_series(),
+            ),
+            milestones=milestones,
+            amendments=list(contract.amendments.order_by("date", "number")),
+            axes=list(contract.axes.all()),
+            indicators=list(contract.indicators.select_related("axis").with_figures(as_of)),
+        )
+        return context
+
+
+class ContractHistoryView(RoleRequiredMixin, TemplateView):
+    """The contract's change history and that of its parties, commitments,
+    disbursements, milestones and amendments: who, when, what changed and why."""
+
+    template_name = "contracts/contract_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contract = get_object_or_404(ContratProgramme.objects.visible_to(self.request.user), pk=kwargs["pk"])
+        pk = contract.pk
+        party_ids = set(Party.history.filter(contract_id=pk).values_list("id", flat=True))
+        commitment_ids = set(Commitment.history.filter(party_id__in=party_ids).values_list("id", flat=True))
+        organisations = Organisation.objects.in_bulk()
+        records = [
+            *ContratProgramme.history.filter(id=pk).select_related("history_user"),
+            *Party.history.filter(contract_id=pk).select_related("history_user"),
+            *Commitment.history.filter(id__in=commitment_ids).select_related("history_user"),
+            *Disbursement.history.filter(commitment_id__in=commitment_ids).select_related("history_user"),
+            *Milestone.history.filter(contract_id=pk).select_related("history_user"),
+            *Amendment.history.filter(contract_id=pk).select_related("history_user"),
+        ]
+
+        def acronym(org_id):
+            org = organisations.get(org_id)
+            return org.acronym if org else f"#{org_id}"
+
+        labels = {
+            ContratProgramme: lambda r: r.reference,
+            Party: lambda r: f"{acronym(r.organisation_id)} ({r.get_role_display()})",
+            Commitment: lambda r: f"{r.year}",
+            Disbursement: lambda r: f"{r.date:%d/%m/%Y}",
+            Milestone: lambda r: r.title,
+            Amendment: lambda r: _("avenant n° %(n)s") % {"n": r.number},
+        }
+        context.update(contract=contract, entries=history_entries(records, labels=labels))
+        return context
+
+
+class MilestoneListView(FilteredListView):
+    template_name = "contracts/milestone_list.html"
+    filterset_class = MilestoneFilterSet
+    filter_fields = ("q", "contract", "responsible", "status", "late")
+    export_columns = MILESTONE_COLUMNS
+    export_name = "jalons"
+
+    def get_base_queryset(self):
+        late = Milestone.objects.late(self.as_of).filter(pk=OuterRef("pk"))
+        return (
+            Milestone.objects.visible_to(self.request.user)
+            .select_related(*MILESTONE_RELATED)
+            .annotate(late=Exists(late))
+            .order_by("due_date", "pk")
+        )
+
+    def get_filterset(self):
+        filterset = super().get_filterset()
+        filterset.form.fields["contract"].queryset = ContratProgramme.objects.visible_to(self.request.user)
+        return filterset

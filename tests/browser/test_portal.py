@@ -1,0 +1,165 @@
+"""End to end in a real browser: the measurement workflow moves the dashboard figure,
+the Arabic dashboard is right-to-left and fully translated, the indicator chart renders,
+and no page logs a console error."""
+
+import datetime as dt
+import re
+from decimal import Decimal as D
+
+import pytest
+
+from strategy.models import Measurement, Target
+from tests.browser.conftest import SCREENSHOTS
+from tests.conftest import PASSWORD
+from tests.test_translations import ROOT, parse_po
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AS_OF = "2025-01-15"
+
+
+@pytest.fixture
+def scene(editor, validator, viewer, indicator, phases, ministry):
+    for phase, arabic in zip(phases, ("الإقلاع", "التحول", "التسريع"), strict=True):
+        phase.name_ar = arabic
+        phase.save()
+    indicator.axis.title_ar = "تثمين العنصر البشري"
+    indicator.axis.save()
+    indicator.name_ar = "الصناع المكونون"
+    indicator.save()
+    Target.objects.create(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("1000"))
+    return indicator
+
+
+def axis_progress(session):
+    session.goto(f"/?as_of={AS_OF}")
+    return session.page.inner_text('tr[data-axis="3"] td >> nth=0').strip()
+
+
+def test_measurement_workflow_moves_the_dashboard(browser_session, scene):
+    editor = browser_session("editor", PASSWORD)
+    assert axis_progress(editor) == "sans données"
+
+    # The editor records a value and submits it.
+    editor.goto(f"/strategie/mesures/nouvelle/?indicator={scene.pk}")
+    editor.page.fill("#id_period_start", "2024-01-01")
+    editor.page.fill("#id_period_end", "2024-12-31")
+    editor.page.fill("#id_value", "200")
+    editor.page.fill("#id_source", "Registre des formations")
+    editor.page.click("button[name=action][value=submit]")
+    editor.page.wait_for_selector("[data-status=submitted]")
+    m = Measurement.objects.get()
+    assert m.status == "submitted"
+
+    # The validator returns it with a reason.
+    validator = browser_session("validator", PASSWORD)
+    validator.goto("/strategie/validation/")
+    row = validator.page.locator(f'tr[data-measurement="{m.pk}"]')
+    row.locator("summary").click()
+    row.locator("textarea[name=reason]").fill("Joindre la liste d'émargement")
+    row.locator("button.danger").click()
+    validator.page.wait_for_selector(".message-success")
+    m.refresh_from_db()
+    assert (m.status, m.status_reason) == ("returned", "Joindre la liste d'émargement")
+
+    # The editor reads the reason, corrects and resubmits.
+    editor.goto(f"/strategie/mesures/{m.pk}/")
+    assert editor.page.inner_text("[data-reason]") == "Joindre la liste d'émargement"
+    editor.page.fill("#id_value", "250")
+    editor.page.click("button[name=action][value=submit]")
+    editor.page.wait_for_selector("[data-status=submitted]")
+    assert axis_progress(editor) == "sans données"  # submitted values do not count
+
+    # The validator validates; the dashboard now shows 250 / 1 000 = 25,0 %.
+    validator.goto("/strategie/validation/")
+    validator.page.locator(f'tr[data-measurement="{m.pk}"] button:has-text("Valider")').click()
+    validator.page.wait_for_selector(".message-success")
+    m.refresh_from_db()
+    assert (m.status, m.value) == ("validated", D("250"))
+    assert re.sub(r"\s", " ", axis_progress(editor)) == "25,0 %"
+
+
+def test_arabic_dashboard_is_right_to_left_and_translated(browser_session, scene):
+    session = browser_session("viewer", PASSWORD, locale="ar")
+    session.goto(f"/?as_of={AS_OF}")
+    assert session.page.get_attribute("html", "dir") == "rtl"
+    assert session.page.get_attribute("html", "lang") == "ar"
+    text = session.page.inner_text("body")
+    french = [
+        msgid
+        for (_ctx, msgid, _plural), (msgstrs, _f) in parse_po(
+            ROOT / "locale" / "ar" / "LC_MESSAGES" / "django.po"
+        ).items()
+        if len(msgid) >= 6 and msgstrs.get(0) != msgid and "%" not in msgid
+    ]
+    leftovers = [msgid for msgid in french if msgid in text]
+    assert not leftovers, f"untranslated strings on the Arabic dashboard: {leftovers}"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(SCREENSHOTS / "dashboard-ar.png"), full_page=True)
+
+
+def test_french_dashboard_screenshot_and_indicator_chart(browser_session, scene, org_a):
+    Measurement.objects.create(
+        indicator=scene,
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 12, 31),
+        value=D("180"),
+        organisation=org_a,
+        status="validated",
+    )
+    session = browser_session("viewer", PASSWORD)
+    session.goto(f"/?as_of={AS_OF}")
+    assert session.page.get_attribute("html", "dir") == "ltr"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(SCREENSHOTS / "dashboard-fr.png"), full_page=True)
+    session.goto(f"/strategie/indicateurs/{scene.pk}/?as_of={AS_OF}")
+    chart = session.page.locator("svg.line")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 300 and box["height"] > 100
+    assert session.page.locator("svg.line polyline.trajectory").count() == 1
+    assert session.page.locator("svg.line circle.dot.achieved").count() == 1
+    assert "180,00" in session.page.inner_text('[data-table="achieved"]')
+
+
+def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry):
+    from contracts.models import ContratProgramme, Party
+
+    contract = ContratProgramme.objects.create(
+        reference="CP-2021-01",
+        title="Plan d'appui",
+        kind="transversal",
+        phase=phases[0],
+        start_date=dt.date(2021, 7, 26),
+        end_date=dt.date(2022, 12, 31),
+    )
+    Party.objects.create(contract=contract, organisation=ministry, role="funder")
+    m = Measurement.objects.create(
+        indicator=scene,
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 12, 31),
+        value=D("180"),
+        organisation=org_a,
+        status="submitted",
+    )
+    session = browser_session("validator", PASSWORD)
+    for path in (
+        "/",
+        "/strategie/",
+        "/strategie/indicateurs/",
+        f"/strategie/indicateurs/{scene.pk}/",
+        f"/strategie/indicateurs/{scene.pk}/historique/",
+        "/strategie/mesures/",
+        "/strategie/mesures/nouvelle/",
+        f"/strategie/mesures/{m.pk}/",
+        "/strategie/validation/",
+        "/strategie/rapport/?year=2024",
+        "/contrats/",
+        f"/contrats/{contract.pk}/",
+        f"/contrats/{contract.pk}/historique/",
+        "/contrats/jalons/",
+        "/organisations/",
+        f"/organisations/{org_a.pk}/",
+    ):
+        session.goto(path)
+        assert session.page.locator("main h1").count() >= 1, path
