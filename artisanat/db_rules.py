@@ -31,7 +31,9 @@ _BREAKDOWN_MISFIT = (
     "OR ({i}.by_sex AND {m}.sex = '') OR (NOT {i}.by_sex AND {m}.sex <> '') "
     "OR ({i}.by_actor_type AND {m}.actor_type = '') OR (NOT {i}.by_actor_type AND {m}.actor_type <> '')"
 )
-_AGGREGATION_MISFIT = "({i}.aggregation = 'ratio' AND {m}.value IS NOT NULL) OR ({i}.aggregation <> 'ratio' AND {m}.value IS NULL)"
+_AGGREGATION_MISFIT = (
+    "({i}.aggregation = 'ratio' AND {m}.value IS NOT NULL) OR ({i}.aggregation <> 'ratio' AND {m}.value IS NULL)"
+)
 _STRATEGY_OF_INDICATOR = (
     "strategy_indicator i JOIN strategy_axis a ON a.id = i.axis_id JOIN strategy_strategy s ON s.id = a.strategy_id"
 )

@@ -88,9 +88,7 @@ def env_database(name, default_url):
     raw = os.environ.get(name) or default_url
     scheme = raw.split(":", 1)[0].lower()
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(
-            f"{name} must start with sqlite:/// or postgres://; got scheme {scheme!r}."
-        )
+        raise ImproperlyConfigured(f"{name} must start with sqlite:/// or postgres://; got scheme {scheme!r}.")
     try:
         config = dj_database_url.parse(raw, conn_max_age=0)
     except Exception as exc:  # dj_database_url raises several kinds of errors

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from artisanat import permissions
 from artisanat.choices import OrganisationKind, Role
 
-
 # Décret 2-15-40: the twelve regions' official codes.
 OFFICIAL_REGION_CODES = [f"{n:02d}" for n in range(1, 13)]
 
@@ -35,9 +34,7 @@ class Region(models.Model):
         verbose_name = _("région")
         verbose_name_plural = _("régions")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(code__in=OFFICIAL_REGION_CODES), name="region_code_official"
-            ),
+            models.CheckConstraint(condition=models.Q(code__in=OFFICIAL_REGION_CODES), name="region_code_official"),
         ]
 
     def __str__(self):
@@ -122,8 +119,6 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
-
-
 
 
 class IdempotencyKey(models.Model):

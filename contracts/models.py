@@ -34,7 +34,9 @@ class ContratProgramme(models.Model):
     end_date = models.DateField(_("fin"))
     status = models.CharField(_("statut"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
     document = models.FileField(_("document signé"), upload_to="contracts/", blank=True)
-    indicators = models.ManyToManyField(Indicator, verbose_name=_("indicateurs liés"), related_name="contracts", blank=True)
+    indicators = models.ManyToManyField(
+        Indicator, verbose_name=_("indicateurs liés"), related_name="contracts", blank=True
+    )
     source = models.TextField(_("source"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -98,8 +100,12 @@ class ContratProgramme(models.Model):
 class Party(models.Model):
     """An organisation's part in a contract, with its role and signer."""
 
-    contract = models.ForeignKey(ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="parties")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="parties")
+    contract = models.ForeignKey(
+        ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="parties"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="parties"
+    )
     role = models.CharField(_("rôle"), max_length=20, choices=PartyRole.choices)
     signer_name = models.CharField(_("nom du signataire"), max_length=150, blank=True)
     signer_title = models.CharField(_("qualité du signataire"), max_length=200, blank=True)
@@ -184,9 +190,9 @@ class Commitment(models.Model):
                     "end": contract.end_date.year,
                 }
         if self.pk and self.amount is not None and self.amount < self.disbursed_total():
-            errors["amount"] = _("Le montant engagé ne peut pas descendre sous ce qui a déjà été décaissé (%(total)s DH).") % {
-                "total": self.disbursed_total()
-            }
+            errors["amount"] = _(
+                "Le montant engagé ne peut pas descendre sous ce qui a déjà été décaissé (%(total)s DH)."
+            ) % {"total": self.disbursed_total()}
         if errors:
             raise ValidationError(errors)
 
@@ -194,7 +200,9 @@ class Commitment(models.Model):
 class Disbursement(models.Model):
     """Money paid against a commitment. The total paid never exceeds the commitment."""
 
-    commitment = models.ForeignKey(Commitment, verbose_name=_("engagement"), on_delete=models.PROTECT, related_name="disbursements")
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("engagement"), on_delete=models.PROTECT, related_name="disbursements"
+    )
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("montant (DH)"), **AMOUNT)
     reference = models.CharField(_("référence du paiement"), max_length=60, blank=True)
@@ -237,14 +245,18 @@ class Disbursement(models.Model):
 class Milestone(models.Model):
     """A deliverable of a contract, with its due date; late when due and not met."""
 
-    contract = models.ForeignKey(ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="milestones")
+    contract = models.ForeignKey(
+        ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="milestones"
+    )
     title = models.CharField(_("intitulé"), max_length=250)
     responsible = models.ForeignKey(
         Organisation, verbose_name=_("organisation responsable"), on_delete=models.PROTECT, related_name="milestones"
     )
     due_date = models.DateField(_("échéance"))
     date_met = models.DateField(_("date d'atteinte"), null=True, blank=True)
-    status = models.CharField(_("statut"), max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.SCHEDULED)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.SCHEDULED
+    )
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -261,7 +273,9 @@ class Milestone(models.Model):
                 condition=Q(status=MilestoneStatus.MET, date_met__isnull=False)
                 | (~Q(status=MilestoneStatus.MET) & Q(date_met__isnull=True)),
                 name="milestone_date_met_only_when_met",
-                violation_error_message=_("La date d'atteinte est renseignée si, et seulement si, le jalon est atteint."),
+                violation_error_message=_(
+                    "La date d'atteinte est renseignée si, et seulement si, le jalon est atteint."
+                ),
             ),
             models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values), name="milestone_status_valid"),
         ]
@@ -283,7 +297,9 @@ class Milestone(models.Model):
 class Amendment(models.Model):
     """An avenant: a dated change to a contract, with its reason and what it changed."""
 
-    contract = models.ForeignKey(ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="amendments")
+    contract = models.ForeignKey(
+        ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="amendments"
+    )
     number = models.PositiveSmallIntegerField(_("numéro"))
     date = models.DateField(_("date"))
     reason = models.TextField(_("motif"))

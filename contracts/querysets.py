@@ -15,9 +15,7 @@ def _model(name):
 
 
 def _scalar(queryset, aggregate):
-    return Subquery(
-        queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1]
-    )
+    return Subquery(queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1])
 
 
 class ContractQuerySet(models.QuerySet):
@@ -28,7 +26,9 @@ class ContractQuerySet(models.QuerySet):
         if permissions.is_reporter(user):
             Party = _model("Party")
             return self.filter(
-                Exists(Party.objects.filter(contract=OuterRef("pk"), organisation_id=permissions.organisation_id_of(user)))
+                Exists(
+                    Party.objects.filter(contract=OuterRef("pk"), organisation_id=permissions.organisation_id_of(user))
+                )
             )
         return self.none()
 
@@ -74,6 +74,7 @@ class PartyQuerySet(_ThroughContractQuerySet):
 
 class CommitmentQuerySet(_ThroughContractQuerySet):
     contract_path = "party__contract"
+
     def execution_by_year(self, as_of=None):
         """[{year, committed, disbursed, rate}] over these commitments, by commitment year."""
         from strategy import figures
@@ -111,5 +112,3 @@ class MilestoneQuerySet(_ThroughContractQuerySet):
         """Due before ``as_of`` and neither met nor cancelled."""
         as_of = as_of or timezone.localdate()
         return self.filter(due_date__lt=as_of).exclude(status__in=[MilestoneStatus.MET, MilestoneStatus.CANCELLED])
-
-

@@ -50,13 +50,17 @@ def update_milestone(milestone, *, by, reason="", expected_version=None):
         and milestone.responsible_id == permissions.organisation_id_of(by)
     )
     if not allowed:
-        raise PermissionDenied(_("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable."))
+        raise PermissionDenied(
+            _("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable.")
+        )
     if milestone.pk:
         current = _locked(Milestone, milestone.pk)
         _check_version(current, expected_version)
         if permissions.is_reporter(by):
             if current.responsible_id != permissions.organisation_id_of(by):
-                raise PermissionDenied(_("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable."))
+                raise PermissionDenied(
+                    _("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable.")
+                )
             # A reporter reports progress (status, date met, note); the rest is the ministry's.
             for field in REPORTER_MILESTONE_FIELDS:
                 setattr(current, field, getattr(milestone, field))

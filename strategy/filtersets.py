@@ -88,13 +88,17 @@ class MeasurementFilterSet(BaseFilterSet):
     search_fields = ("indicator__code", "indicator__name", "source")
     indicator_code = django_filters.CharFilter(field_name="indicator__code", label=_("Indicateur (code)"))
     status = django_filters.MultipleChoiceFilter(choices=MeasurementStatus.choices, label=_("Statut"))
-    organisation_acronym = django_filters.CharFilter(field_name="organisation__acronym", label=_("Organisation (sigle)"))
+    organisation_acronym = django_filters.CharFilter(
+        field_name="organisation__acronym", label=_("Organisation (sigle)")
+    )
     region_code = django_filters.CharFilter(field_name="region__code", label=_("Région (code)"))
     filiere_code = django_filters.CharFilter(field_name="filiere__code", label=_("Filière (code)"))
     axis = django_filters.NumberFilter(field_name="indicator__axis", label=_("Axe"))
     period_start = django_filters.DateFromToRangeFilter(label=_("Début de période"))
     period_end = django_filters.DateFromToRangeFilter(label=_("Fin de période"))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Modifiée depuis"))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Modifiée depuis")
+    )
 
     class Meta(BaseFilterSet.Meta):
         model = Measurement

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
@@ -109,9 +109,13 @@ class Phase(models.Model):
         errors = {}
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             errors["end_date"] = _("La fin de la phase doit être postérieure à son début.")
-        if self.strategy_id and self.start_date and self.end_date:
-            if not (self.strategy.contains(self.start_date) and self.strategy.contains(self.end_date)):
-                errors["end_date"] = _("La phase doit tenir dans les dates de la stratégie.")
+        if (
+            self.strategy_id
+            and self.start_date
+            and self.end_date
+            and not (self.strategy.contains(self.start_date) and self.strategy.contains(self.end_date))
+        ):
+            errors["end_date"] = _("La phase doit tenir dans les dates de la stratégie.")
         if errors:
             raise ValidationError(errors)
 
@@ -179,7 +183,9 @@ class Programme(models.Model):
 class Action(models.Model):
     """A measure carried out under a programme, led by one organisation."""
 
-    programme = models.ForeignKey(Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="actions")
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="actions"
+    )
     code = models.CharField(_("code"), max_length=20, unique=True)
     title = models.CharField(_("intitulé"), max_length=250)
     lead_organisation = models.ForeignKey(
@@ -297,7 +303,9 @@ class Indicator(models.Model):
         if self.axis_id and self.baseline_date:
             strategy = self.axis.strategy
             if self.baseline_date > strategy.end_date:
-                errors["baseline_date"] = _("La date de référence ne peut pas être postérieure à la fin de la stratégie.")
+                errors["baseline_date"] = _(
+                    "La date de référence ne peut pas être postérieure à la fin de la stratégie."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -391,7 +399,9 @@ class Target(models.Model):
     """A value an indicator should reach by a due date (end of a year or of a phase),
     nationally or for one region or filière."""
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="targets")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="targets"
+    )
     due_date = models.DateField(_("échéance"))
     value = models.DecimalField(_("valeur cible"), **FIGURE)
     region = models.ForeignKey(Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True)
@@ -427,7 +437,9 @@ class Target(models.Model):
             if not strategy.contains(self.due_date):
                 raise ValidationError(
                     {
-                        "due_date": _("L'échéance doit tomber entre le %(start)s et le %(end)s (dates de la stratégie).")
+                        "due_date": _(
+                            "L'échéance doit tomber entre le %(start)s et le %(end)s (dates de la stratégie)."
+                        )
                         % {"start": f"{strategy.start_date:%d/%m/%Y}", "end": f"{strategy.end_date:%d/%m/%Y}"}
                     }
                 )
@@ -515,12 +527,8 @@ class Measurement(models.Model):
                     "Une mesure porte soit une valeur, soit un numérateur et un dénominateur strictement positif."
                 ),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=MeasurementStatus.values), name="measurement_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(sex__in=["", *Sex.values]), name="measurement_sex_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=MeasurementStatus.values), name="measurement_status_valid"),
+            models.CheckConstraint(condition=Q(sex__in=["", *Sex.values]), name="measurement_sex_valid"),
             models.CheckConstraint(
                 condition=Q(actor_type__in=["", *ActorType.values]), name="measurement_actor_type_valid"
             ),
@@ -559,8 +567,10 @@ class Measurement(models.Model):
         indicator = self.indicator if self.indicator_id else None
         if indicator is not None:
             strategy = indicator.axis.strategy
-            if self.period_start and self.period_end and not (
-                strategy.contains(self.period_start) and strategy.contains(self.period_end)
+            if (
+                self.period_start
+                and self.period_end
+                and not (strategy.contains(self.period_start) and strategy.contains(self.period_end))
             ):
                 errors["period_start"] = _(
                     "La période doit tenir entre le %(start)s et le %(end)s (dates de la stratégie)."

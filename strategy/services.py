@@ -127,7 +127,9 @@ def validate_measurement(measurement, *, by, comment="", expected_version=None):
     """submitted → validated, by a validator; the value now counts in the figures."""
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seul un validateur peut valider une mesure."))
-    return _transition(measurement, "validate", by=by, reason=comment or _("Validation"), expected_version=expected_version)
+    return _transition(
+        measurement, "validate", by=by, reason=comment or _("Validation"), expected_version=expected_version
+    )
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,74 +14,168 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Filiere',
+            name="Filiere",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='nom')),
-                ('name_ar', models.CharField(blank=True, max_length=120, verbose_name='nom (arabe)')),
-                ('priority', models.BooleanField(default=False, verbose_name='prioritaire (phase Relance)')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="nom")),
+                ("name_ar", models.CharField(blank=True, max_length=120, verbose_name="nom (arabe)")),
+                ("priority", models.BooleanField(default=False, verbose_name="prioritaire (phase Relance)")),
             ],
             options={
-                'verbose_name': 'filière',
-                'verbose_name_plural': 'filières',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code', ''), _negated=True), name='filiere_code_not_empty')],
+                "verbose_name": "filière",
+                "verbose_name_plural": "filières",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code", ""), _negated=True), name="filiere_code_not_empty"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=2, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='nom')),
-                ('name_ar', models.CharField(blank=True, max_length=120, verbose_name='nom (arabe)')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=2, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="nom")),
+                ("name_ar", models.CharField(blank=True, max_length=120, verbose_name="nom (arabe)")),
             ],
             options={
-                'verbose_name': 'région',
-                'verbose_name_plural': 'régions',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__in', ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'])), name='region_code_official')],
+                "verbose_name": "région",
+                "verbose_name_plural": "régions",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("code__in", ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"])
+                        ),
+                        name="region_code_official",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='nom')),
-                ('acronym', models.CharField(max_length=30, unique=True, verbose_name='sigle')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='nom (arabe)')),
-                ('kind', models.CharField(choices=[('ministere', 'Ministère'), ('etablissement_public', 'Établissement public'), ('chambre', 'Chambre'), ('federation', 'Fédération'), ('association', 'Association'), ('banque', 'Banque'), ('collectivite', 'Collectivité territoriale'), ('entreprise', 'Entreprise'), ('autre', 'Autre')], max_length=30, verbose_name='type')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='artisanat.region', verbose_name='région')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="nom")),
+                ("acronym", models.CharField(max_length=30, unique=True, verbose_name="sigle")),
+                ("name_ar", models.CharField(blank=True, max_length=200, verbose_name="nom (arabe)")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ministere", "Ministère"),
+                            ("etablissement_public", "Établissement public"),
+                            ("chambre", "Chambre"),
+                            ("federation", "Fédération"),
+                            ("association", "Association"),
+                            ("banque", "Banque"),
+                            ("collectivite", "Collectivité territoriale"),
+                            ("entreprise", "Entreprise"),
+                            ("autre", "Autre"),
+                        ],
+                        max_length=30,
+                        verbose_name="type",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="artisanat.region",
+                        verbose_name="région",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['acronym'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["acronym"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('administrator', 'Administrateur'), ('editor', 'Éditeur ministériel'), ('validator', 'Validateur ministériel'), ('viewer', 'Lecteur ministériel'), ('reporter', 'Rapporteur partenaire')], max_length=20, verbose_name='rôle')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL, verbose_name='utilisateur')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='artisanat.organisation', verbose_name='organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("administrator", "Administrateur"),
+                            ("editor", "Éditeur ministériel"),
+                            ("validator", "Validateur ministériel"),
+                            ("viewer", "Lecteur ministériel"),
+                            ("reporter", "Rapporteur partenaire"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utilisateur",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="artisanat.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appartenance',
-                'verbose_name_plural': 'appartenances',
-                'ordering': ['user__username'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('role__in', ['administrator', 'editor', 'validator', 'viewer', 'reporter'])), name='membership_role_valid')],
+                "verbose_name": "appartenance",
+                "verbose_name_plural": "appartenances",
+                "ordering": ["user__username"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("role__in", ["administrator", "editor", "validator", "viewer", "reporter"])
+                        ),
+                        name="membership_role_valid",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['ministere', 'etablissement_public', 'chambre', 'federation', 'association', 'banque', 'collectivite', 'entreprise', 'autre'])), name='organisation_kind_valid'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "ministere",
+                            "etablissement_public",
+                            "chambre",
+                            "federation",
+                            "association",
+                            "banque",
+                            "collectivite",
+                            "entreprise",
+                            "autre",
+                        ],
+                    )
+                ),
+                name="organisation_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('acronym', ''), _negated=True), name='organisation_acronym_not_empty'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("acronym", ""), _negated=True), name="organisation_acronym_not_empty"
+            ),
         ),
     ]

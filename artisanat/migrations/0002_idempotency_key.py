@@ -6,29 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('artisanat', '0001_initial'),
+        ("artisanat", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255, verbose_name='clé')),
-                ('request_hash', models.CharField(max_length=64, verbose_name='empreinte de la requête')),
-                ('status_code', models.PositiveSmallIntegerField(verbose_name='code de réponse')),
-                ('response', models.JSONField(verbose_name='réponse')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='utilisateur')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255, verbose_name="clé")),
+                ("request_hash", models.CharField(max_length=64, verbose_name="empreinte de la requête")),
+                ("status_code", models.PositiveSmallIntegerField(verbose_name="code de réponse")),
+                ("response", models.JSONField(verbose_name="réponse")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utilisateur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "clé d'idempotence",
-                'verbose_name_plural': "clés d'idempotence",
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='idempotency_key_unique_per_user', violation_error_message="Cette clé d'idempotence a déjà servi.")],
+                "verbose_name": "clé d'idempotence",
+                "verbose_name_plural": "clés d'idempotence",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "key"),
+                        name="idempotency_key_unique_per_user",
+                        violation_error_message="Cette clé d'idempotence a déjà servi.",
+                    )
+                ],
             },
         ),
     ]

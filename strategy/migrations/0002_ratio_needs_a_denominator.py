@@ -5,20 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('artisanat', '0002_idempotency_key'),
-        ('strategy', '0001_initial'),
+        ("artisanat", "0002_idempotency_key"),
+        ("strategy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='measurement',
-            name='measurement_value_or_ratio',
+            model_name="measurement",
+            name="measurement_value_or_ratio",
         ),
         migrations.AddConstraint(
-            model_name='measurement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True), ('value__isnull', False)), models.Q(('denominator__gt', 0), ('denominator__isnull', False), ('numerator__gte', 0), ('numerator__isnull', False), ('value__isnull', True)), _connector='OR'), name='measurement_value_or_ratio', violation_error_message='Une mesure porte soit une valeur, soit un numérateur et un dénominateur strictement positif.'),
+            model_name="measurement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("denominator__isnull", True), ("numerator__isnull", True), ("value__isnull", False)),
+                    models.Q(
+                        ("denominator__gt", 0),
+                        ("denominator__isnull", False),
+                        ("numerator__gte", 0),
+                        ("numerator__isnull", False),
+                        ("value__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="measurement_value_or_ratio",
+                violation_error_message="Une mesure porte soit une valeur, soit un numérateur et un dénominateur strictement positif.",
+            ),
         ),
     ]

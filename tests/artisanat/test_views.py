@@ -55,9 +55,14 @@ def test_arabic_is_right_to_left(client, viewer):
 @pytest.fixture
 def contract(phases, ministry, org_b):
     c = ContratProgramme.objects.create(
-        reference="CP-2021-02", title="Plan de relance de la filière poterie-céramique",
-        kind=ContractKind.TRANSVERSAL, phase=phases[0], signing_date=dt.date(2021, 7, 26),
-        start_date=dt.date(2021, 7, 26), end_date=dt.date(2022, 12, 31), status="in_execution",
+        reference="CP-2021-02",
+        title="Plan de relance de la filière poterie-céramique",
+        kind=ContractKind.TRANSVERSAL,
+        phase=phases[0],
+        signing_date=dt.date(2021, 7, 26),
+        start_date=dt.date(2021, 7, 26),
+        end_date=dt.date(2022, 12, 31),
+        status="in_execution",
     )
     party = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER)
     Party.objects.create(contract=c, organisation=org_b, role=PartyRole.IMPLEMENTER)
@@ -69,8 +74,12 @@ def contract(phases, ministry, org_b):
 def test_home_shows_axes_phases_and_contracts_with_their_figures(client, viewer, indicator, org_a, phases, contract):
     Target.objects.create(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("1000"))
     Measurement.objects.create(
-        indicator=indicator, period_start=dt.date(2021, 1, 1), period_end=dt.date(2021, 12, 31),
-        value=D("250"), organisation=org_a, status=MeasurementStatus.VALIDATED,
+        indicator=indicator,
+        period_start=dt.date(2021, 1, 1),
+        period_end=dt.date(2021, 12, 31),
+        value=D("250"),
+        organisation=org_a,
+        status=MeasurementStatus.VALIDATED,
     )
     client.force_login(viewer)
     body = client.get(reverse("home"), {"as_of": "2022-01-01"}).content.decode()
@@ -90,7 +99,9 @@ def test_partner_sees_only_contracts_its_organisation_is_party_to(client, partne
     assert "CP-2021-02" not in client.get(reverse("home")).content.decode()
 
 
-def test_home_query_count_does_not_grow_with_rows(client, viewer, make_indicator, phases, ministry, django_assert_max_num_queries):
+def test_home_query_count_does_not_grow_with_rows(
+    client, viewer, make_indicator, phases, ministry, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -101,8 +112,12 @@ def test_home_query_count_does_not_grow_with_rows(client, viewer, make_indicator
             i = ContratProgramme.objects.count()
             make_indicator()
             ContratProgramme.objects.create(
-                reference=f"CP-{i}", title="x", kind=ContractKind.TRANSVERSAL, phase=phases[0],
-                start_date=dt.date(2021, 1, 1), end_date=dt.date(2022, 1, 1),
+                reference=f"CP-{i}",
+                title="x",
+                kind=ContractKind.TRANSVERSAL,
+                phase=phases[0],
+                start_date=dt.date(2021, 1, 1),
+                end_date=dt.date(2022, 1, 1),
             )
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(reverse("home")).status_code == 200

@@ -51,7 +51,9 @@ def test_execution_rate_is_disbursed_over_committed(contract, money):
 
 def test_execution_rate_per_party(contract, money):
     funder, implementer = money
-    rates = {p.pk: p.execution_rate for p in Party.objects.filter(contract=contract).with_execution(dt.date(2022, 12, 31))}
+    rates = {
+        p.pk: p.execution_rate for p in Party.objects.filter(contract=contract).with_execution(dt.date(2022, 12, 31))
+    }
     assert rates[funder.pk] == D("50.00")  # 750 000 / 1 500 000
     assert rates[implementer.pk] == D("30.00")  # 150 000 / 500 000
 
@@ -104,8 +106,12 @@ def test_late_milestones_are_due_and_not_met(contract, milestones):
 def test_contract_list_query_count_does_not_grow(phases, ministry, django_assert_num_queries):
     for n in range(10):
         c = ContratProgramme.objects.create(
-            reference=f"CP-{n}", title="x", kind=ContractKind.TRANSVERSAL, phase=phases[0],
-            start_date=dt.date(2021, 1, 1), end_date=dt.date(2022, 1, 1),
+            reference=f"CP-{n}",
+            title="x",
+            kind=ContractKind.TRANSVERSAL,
+            phase=phases[0],
+            start_date=dt.date(2021, 1, 1),
+            end_date=dt.date(2022, 1, 1),
         )
         p = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER)
         Commitment.objects.create(party=p, year=2021, amount=D("10"))
@@ -119,9 +125,7 @@ def test_reporter_updates_only_the_progress_of_its_own_milestones(contract, org_
 
     from contracts.services import update_milestone
 
-    m = Milestone.objects.create(
-        contract=contract, title="Formation", responsible=org_a, due_date=dt.date(2022, 6, 30)
-    )
+    m = Milestone.objects.create(contract=contract, title="Formation", responsible=org_a, due_date=dt.date(2022, 6, 30))
     mine = Milestone.objects.get(pk=m.pk)
     mine.status, mine.date_met, mine.title = MilestoneStatus.MET, dt.date(2022, 6, 1), "Titre changé"
     update_milestone(mine, by=partner_a, reason="Atteint")

@@ -141,7 +141,9 @@ class TestProgress:
             (Direction.DECREASE, 101, D("0")),
         ],
     )
-    def test_target_equal_to_baseline_does_not_divide_by_zero(self, make_indicator, org_a, direction, achieved, expected):
+    def test_target_equal_to_baseline_does_not_divide_by_zero(
+        self, make_indicator, org_a, direction, achieved, expected
+    ):
         ind = make_indicator(aggregation=Aggregation.LATEST, direction=direction, baseline_value=D("100"))
         target(ind, dt.date(2030, 12, 31), 100)
         add(ind, org_a, 2023, achieved)

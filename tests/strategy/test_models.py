@@ -628,7 +628,6 @@ class TestMeasurementChoices:
 # strategy_covers_its_rows.
 
 
-
 class TestRulesWhenTheOtherSideChanges:
     def test_breaking_down_an_indicator_that_has_national_rows_is_refused(self, indicator, measure):
         saved(measure(indicator))

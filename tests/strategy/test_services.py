@@ -52,7 +52,12 @@ def test_full_cycle_submit_return_resubmit_validate(draft, partner_a, validator)
     assert draft.validated_at is not None
     # create, submit, return, edit, resubmit, validate: six rows, each with its author.
     assert [h.history_user.username for h in draft.history.order_by("history_id")] == [
-        "partner_a", "partner_a", "validator", "partner_a", "partner_a", "validator",
+        "partner_a",
+        "partner_a",
+        "validator",
+        "partner_a",
+        "partner_a",
+        "validator",
     ]
 
 
@@ -124,8 +129,11 @@ def test_only_validators_validate_or_return(draft, partner_a, editor, viewer):
 
 def test_partner_cannot_record_for_another_organisation(indicator, org_a, org_b, partner_b):
     m = Measurement(
-        indicator=indicator, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
-        value=D("1"), organisation=org_a,
+        indicator=indicator,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 12, 31),
+        value=D("1"),
+        organisation=org_a,
     )
     with pytest.raises(PermissionDenied):
         services.save_measurement(m, by=partner_b)
@@ -151,8 +159,11 @@ def test_partner_cannot_submit_another_organisations_draft(draft, partner_b):
 
 def test_viewer_cannot_record(indicator, org_a, viewer):
     m = Measurement(
-        indicator=indicator, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
-        value=D("1"), organisation=org_a,
+        indicator=indicator,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 12, 31),
+        value=D("1"),
+        organisation=org_a,
     )
     with pytest.raises(PermissionDenied):
         services.save_measurement(m, by=viewer)
@@ -173,8 +184,11 @@ def test_bulk_validate_is_all_or_nothing(indicator, org_a, partner_a, validator)
     rows = []
     for y in (2022, 2023):
         m = Measurement(
-            indicator=indicator, period_start=dt.date(y, 1, 1), period_end=dt.date(y, 12, 31),
-            value=D(y), organisation=org_a,
+            indicator=indicator,
+            period_start=dt.date(y, 1, 1),
+            period_end=dt.date(y, 12, 31),
+            value=D(y),
+            organisation=org_a,
         )
         services.save_measurement(m, by=partner_a)
         rows.append(m)
