@@ -7,6 +7,7 @@ Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,6 +40,10 @@ def neutralise(value):
     return value
 
 
+# Control characters that XML (so XLSX) cannot hold; tab, newline and carriage return are fine.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def cell(value):
     if value is None:
         return ""
@@ -46,7 +51,7 @@ def cell(value):
         return "1" if value else "0"
     if isinstance(value, (Decimal, int, float, dt.date)):
         return value
-    return neutralise(str(value))
+    return neutralise(CONTROL_CHARACTERS.sub("", str(value)))
 
 
 def write_csv(rows, columns):

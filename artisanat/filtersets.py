@@ -3,11 +3,59 @@
 One FilterSet per model, used as the API viewset's ``filterset_class`` and by the staff
 list page alike (style.md, habit 2)."""
 
+import re
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 
 from artisanat.models import Filiere, Organisation, Region
+
+BIGINT_MAX = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole number that fits the database's integer columns (ids, years, axis
+    numbers): anything else is a 400 naming the parameter, never an overflow deep in
+    the database driver."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class SafeModelChoiceField(filter_fields.ModelChoiceField):
+    """Refuses a key that is not a plausible id before it reaches the database."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"[0-9]{1,18}", str(value)):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(filter_fields.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for key in value:
+            if not re.fullmatch(r"[0-9]{1,18}", str(key)):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
+                )
+        return super()._check_values(value)
+
+
+class SafeModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = SafeModelChoiceField
+
+
+class SafeModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = SafeModelMultipleChoiceField
 
 
 class BaseFilterSet(django_filters.FilterSet):
@@ -17,6 +65,26 @@ class BaseFilterSet(django_filters.FilterSet):
 
     search_fields = ()
     q = django_filters.CharFilter(method="filter_search", label=_("Recherche"))
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {
+            **django_filters.FilterSet.FILTER_DEFAULTS[models.ForeignKey],
+            "filter_class": SafeModelChoiceFilter,
+        },
+        models.OneToOneField: {
+            **django_filters.FilterSet.FILTER_DEFAULTS[models.OneToOneField],
+            "filter_class": SafeModelChoiceFilter,
+        },
+        models.ManyToManyField: {
+            **django_filters.FilterSet.FILTER_DEFAULTS[models.ManyToManyField],
+            "filter_class": SafeModelMultipleChoiceFilter,
+        },
+        models.IntegerField: {"filter_class": IdFilter},
+        models.PositiveSmallIntegerField: {"filter_class": IdFilter},
+        models.PositiveIntegerField: {"filter_class": IdFilter},
+        models.BigAutoField: {"filter_class": IdFilter},
+    }
 
     class Meta:
         pass

@@ -4,7 +4,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.filtersets import BaseFilterSet
+from artisanat.filtersets import BaseFilterSet, IdFilter
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 
 
@@ -12,9 +12,9 @@ class ContractFilterSet(BaseFilterSet):
     search_fields = ("reference", "title", "title_ar")
     phase_code = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
     filiere_code = django_filters.CharFilter(field_name="filiere__code", label=_("Filière (code)"))
-    party = django_filters.NumberFilter(method="filter_party", label=_("Partie (organisation)"))
+    party = IdFilter(method="filter_party", label=_("Partie (organisation)"))
     party_acronym = django_filters.CharFilter(method="filter_party_acronym", label=_("Partie (sigle)"))
-    axis = django_filters.NumberFilter(field_name="axes", label=_("Axe"))
+    axis = IdFilter(field_name="axes", label=_("Axe"))
     signed = django_filters.DateFromToRangeFilter(field_name="signing_date", label=_("Date de signature"))
 
     class Meta(BaseFilterSet.Meta):
@@ -37,8 +37,8 @@ class PartyFilterSet(BaseFilterSet):
 
 
 class CommitmentFilterSet(BaseFilterSet):
-    contract = django_filters.NumberFilter(field_name="party__contract", label=_("Contrat"))
-    organisation = django_filters.NumberFilter(field_name="party__organisation", label=_("Organisation"))
+    contract = IdFilter(field_name="party__contract", label=_("Contrat"))
+    organisation = IdFilter(field_name="party__organisation", label=_("Organisation"))
 
     class Meta(BaseFilterSet.Meta):
         model = Commitment
@@ -46,8 +46,8 @@ class CommitmentFilterSet(BaseFilterSet):
 
 
 class DisbursementFilterSet(BaseFilterSet):
-    contract = django_filters.NumberFilter(field_name="commitment__party__contract", label=_("Contrat"))
-    organisation = django_filters.NumberFilter(field_name="commitment__party__organisation", label=_("Organisation"))
+    contract = IdFilter(field_name="commitment__party__contract", label=_("Contrat"))
+    organisation = IdFilter(field_name="commitment__party__organisation", label=_("Organisation"))
     date = django_filters.DateFromToRangeFilter(label=_("Date"))
 
     class Meta(BaseFilterSet.Meta):
@@ -60,8 +60,8 @@ class MilestoneFilterSet(BaseFilterSet):
     late = django_filters.BooleanFilter(method="filter_late", label=_("En retard"))
     as_of = django_filters.DateFilter(method="filter_as_of", label=_("Situation au (pour « en retard »)"))
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("Échéance"))
-    phase = django_filters.NumberFilter(field_name="contract__phase", label=_("Phase du contrat"))
-    filiere = django_filters.NumberFilter(field_name="contract__filiere", label=_("Filière du contrat"))
+    phase = IdFilter(field_name="contract__phase", label=_("Phase du contrat"))
+    filiere = IdFilter(field_name="contract__filiere", label=_("Filière du contrat"))
 
     class Meta(BaseFilterSet.Meta):
         model = Milestone

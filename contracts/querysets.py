@@ -44,7 +44,7 @@ class ContractQuerySet(models.QuerySet):
                 Disbursement.objects.filter(commitment__party__contract=OuterRef("pk"), date__lte=as_of), Sum("amount")
             ),
             fig_milestones_counted=_scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
-            fig_milestones_met=_scalar(milestones.filter(status=MilestoneStatus.MET), Count("pk")),
+            fig_milestones_met=_scalar(milestones.met(as_of), Count("pk")),
             fig_milestones_partial=_scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
             fig_milestones_late=_scalar(milestones.late(as_of), Count("pk")),
         )
@@ -108,7 +108,16 @@ class AmendmentQuerySet(_ThroughContractQuerySet):
 
 
 class MilestoneQuerySet(_ThroughContractQuerySet):
-    def late(self, as_of=None):
-        """Due before ``as_of`` and neither met nor cancelled."""
+    def met(self, as_of=None):
+        """Met on or before ``as_of`` (a milestone met later was not met yet then)."""
         as_of = as_of or timezone.localdate()
-        return self.filter(due_date__lt=as_of).exclude(status__in=[MilestoneStatus.MET, MilestoneStatus.CANCELLED])
+        return self.filter(status=MilestoneStatus.MET, date_met__lte=as_of)
+
+    def late(self, as_of=None):
+        """Due before ``as_of``, not cancelled, and not met by then."""
+        as_of = as_of or timezone.localdate()
+        return (
+            self.filter(due_date__lt=as_of)
+            .exclude(status=MilestoneStatus.CANCELLED)
+            .exclude(status=MilestoneStatus.MET, date_met__lte=as_of)
+        )

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from artisanat import permissions
+from contracts.choices import MilestoneStatus
 from contracts.models import Commitment, Disbursement, Milestone
 from strategy.services import _check_version, _delete, _locked, _save
 
@@ -61,7 +62,10 @@ def update_milestone(milestone, *, by, reason="", expected_version=None):
                 raise PermissionDenied(
                     _("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable.")
                 )
-            # A reporter reports progress (status, date met, note); the rest is the ministry's.
+            # A reporter reports progress (status, date met, note); the rest is the ministry's,
+            # cancelling included (it takes the milestone out of "late" and of the completion).
+            if milestone.status == MilestoneStatus.CANCELLED and current.status != MilestoneStatus.CANCELLED:
+                raise PermissionDenied(_("Seul le ministère peut annuler un jalon."))
             for field in REPORTER_MILESTONE_FIELDS:
                 setattr(current, field, getattr(milestone, field))
             _save(current, by=by, reason=reason)

@@ -77,6 +77,8 @@ def progress(achieved_value, baseline, target, direction):
 def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_date, next_value):
     """Expected value at ``as_of``: linear between the last point due on or before it
     (the last target already due, else the baseline) and the first target due after it."""
+    if baseline is None or (prev_date is None and next_date is None):
+        return None  # no target, or no baseline for this scope: nothing to expect
     if prev_date is not None and prev_date >= baseline_date:
         start_date, start_value = prev_date, prev_value
     else:
@@ -89,12 +91,13 @@ def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_d
 
 
 def performance(achieved_value, baseline, expected, direction):
-    """(achieved − baseline) ÷ (expected − baseline) as a ratio; None without data."""
-    if achieved_value is None or expected is None:
+    """(achieved − baseline) ÷ (expected − baseline) as a ratio, unrounded so that the
+    status bands are applied to the exact value; None without data."""
+    if achieved_value is None or expected is None or baseline is None:
         return None
     if expected == baseline:
         return Decimal(1) if _reached(achieved_value, expected, direction) else Decimal(0)
-    return _q((achieved_value - baseline) / (expected - baseline))
+    return (achieved_value - baseline) / (expected - baseline)
 
 
 def trajectory_status(performance_ratio):
@@ -112,7 +115,7 @@ def forecast_date(achieved_value, latest_end, baseline, baseline_date, goal):
     """When the pace measured from the baseline to the latest validated period meets ``goal``.
 
     None without data or goal, and when the pace is zero or goes the wrong way."""
-    if achieved_value is None or latest_end is None or goal is None:
+    if achieved_value is None or latest_end is None or goal is None or baseline is None:
         return None
     days = (latest_end - baseline_date).days
     if days <= 0:
@@ -124,7 +127,10 @@ def forecast_date(achieved_value, latest_end, baseline, baseline_date, goal):
     remaining = goal - achieved_value
     if (remaining > 0) != (wanted > 0) or remaining == 0:
         return latest_end  # already met
-    return latest_end + timedelta(days=math.ceil(remaining / pace))
+    try:
+        return latest_end + timedelta(days=math.ceil(remaining / pace))
+    except OverflowError:
+        return None  # at this pace, not before the calendar ends: no forecast
 
 
 def clamp(value, low=Decimal(0), high=HUNDRED):
@@ -139,23 +145,30 @@ class RollUp:
     status: str = TrajectoryStatus.NO_DATA
     with_data: int = 0
     without_data: int = 0
+    without_target: int = 0
     status_counts: dict = field(default_factory=dict)
 
     @property
     def total(self):
-        return self.with_data + self.without_data
+        return self.with_data + self.without_data + self.without_target
 
 
 def rollup(rows):
-    """``rows``: iterable of (progress %, weight, performance ratio). Each progress is
-    clamped to 0–100 % and each performance to 0–1 first, so an over-achiever cannot
-    hide a laggard; rows without data are counted beside the mean, not in it."""
+    """``rows``: iterable of (progress %, weight, performance ratio[, has data]). Each
+    progress is clamped to 0–100 % and each performance to 0–1 first, so an
+    over-achiever cannot hide a laggard; rows without data, and rows with data but no
+    target to measure against, are counted beside the mean, not in it."""
     result = RollUp(status_counts={s.value: 0 for s in TrajectoryStatus})
     weighted_progress = weighted_perf = total_weight = Decimal(0)
-    for row_progress, weight, perf in rows:
+    for row in rows:
+        row_progress, weight, perf = row[:3]
+        has_data = row[3] if len(row) > 3 else row_progress is not None
         result.status_counts[trajectory_status(perf).value] += 1
         if row_progress is None or perf is None:
-            result.without_data += 1
+            if has_data:
+                result.without_target += 1
+            else:
+                result.without_data += 1
             continue
         result.with_data += 1
         weighted_progress += clamp(row_progress) * weight

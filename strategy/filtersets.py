@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.filtersets import BaseFilterSet
+from artisanat.filtersets import BaseFilterSet, IdFilter
 from strategy.choices import MeasurementStatus
 from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
 
@@ -34,7 +34,7 @@ class AxisFilterSet(BaseFilterSet):
 
 class ProgrammeFilterSet(BaseFilterSet):
     search_fields = ("code", "title", "title_ar")
-    axis_number = django_filters.NumberFilter(field_name="axis__number", label=_("Axe (numéro)"))
+    axis_number = IdFilter(field_name="axis__number", label=_("Axe (numéro)"))
 
     class Meta(BaseFilterSet.Meta):
         model = Programme
@@ -53,15 +53,13 @@ class ActionFilterSet(BaseFilterSet):
 
 class IndicatorFilterSet(BaseFilterSet):
     search_fields = ("code", "name", "name_ar")
-    axis_number = django_filters.NumberFilter(field_name="axis__number", label=_("Axe (numéro)"))
+    axis_number = IdFilter(field_name="axis__number", label=_("Axe (numéro)"))
     programme_code = django_filters.CharFilter(field_name="programme__code", label=_("Programme (code)"))
-    reporting_organisation = django_filters.NumberFilter(
-        field_name="reporting_organisations", label=_("Organisation rapporteuse")
-    )
+    reporting_organisation = IdFilter(field_name="reporting_organisations", label=_("Organisation rapporteuse"))
     reporting_organisation_acronym = django_filters.CharFilter(
         field_name="reporting_organisations__acronym", label=_("Organisation rapporteuse (sigle)")
     )
-    contract = django_filters.NumberFilter(field_name="contracts", label=_("Contrat"))
+    contract = IdFilter(field_name="contracts", label=_("Contrat"))
 
     class Meta(BaseFilterSet.Meta):
         model = Indicator
@@ -93,7 +91,7 @@ class MeasurementFilterSet(BaseFilterSet):
     )
     region_code = django_filters.CharFilter(field_name="region__code", label=_("Région (code)"))
     filiere_code = django_filters.CharFilter(field_name="filiere__code", label=_("Filière (code)"))
-    axis = django_filters.NumberFilter(field_name="indicator__axis", label=_("Axe"))
+    axis = IdFilter(field_name="indicator__axis", label=_("Axe"))
     period_start = django_filters.DateFromToRangeFilter(label=_("Début de période"))
     period_end = django_filters.DateFromToRangeFilter(label=_("Fin de période"))
     updated_since = django_filters.IsoDateTimeFilter(

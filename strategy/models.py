@@ -351,16 +351,28 @@ class Indicator(models.Model):
         return self.fig_target_value
 
     @property
+    def figure_baseline(self):
+        """The baseline figures start from. The baseline is national: a region's or a
+        filière's figures can use it only for a cumulative count from zero; otherwise
+        progress and status are not defined for that scope (None), not made up."""
+        self._need_figures()
+        if not self.fig_scoped:
+            return self.baseline_value
+        if self.aggregation == Aggregation.SUM and self.baseline_value == 0:
+            return self.baseline_value
+        return None
+
+    @property
     def progress(self):
         self._need_figures()
-        return figures.progress(self.achieved, self.baseline_value, self.fig_target_value, self.direction)
+        return figures.progress(self.achieved, self.figure_baseline, self.fig_target_value, self.direction)
 
     @property
     def expected(self):
         self._need_figures()
         return figures.expected_value(
             self.fig_as_of,
-            self.baseline_value,
+            self.figure_baseline,
             self.baseline_date,
             self.fig_prev_target_date,
             self.fig_prev_target_value,
@@ -372,7 +384,7 @@ class Indicator(models.Model):
     def performance(self):
         """(achieved − baseline) ÷ (expected − baseline), the ratio behind the status."""
         self._need_figures()
-        return figures.performance(self.achieved, self.baseline_value, self.expected, self.direction)
+        return figures.performance(self.achieved, self.figure_baseline, self.expected, self.direction)
 
     @property
     def status(self):
@@ -385,7 +397,7 @@ class Indicator(models.Model):
         return figures.forecast_date(
             self.achieved,
             self.fig_latest_end,
-            self.baseline_value,
+            self.figure_baseline,
             self.baseline_date,
             goal_value,
         )

@@ -168,6 +168,7 @@ class IndicatorQuerySet(ReadableQuerySet):
         goal = targets.filter(due_date=target_date) if target_date else targets.order_by("-due_date")
         return self.annotate(
             fig_as_of=Value(as_of, output_field=models.DateField()),
+            fig_scoped=Value(region is not None or filiere is not None, output_field=models.BooleanField()),
             fig_latest_end=Subquery(latest.values("period_end")[:1]),
             fig_latest_start=Subquery(latest.values("period_start")[:1]),
             fig_sum_all=_scalar(rows, Sum("value")),
@@ -186,7 +187,7 @@ class IndicatorQuerySet(ReadableQuerySet):
 
 def indicator_rollup(indicators):
     """Roll-up of indicators carrying figures (see figures.rollup)."""
-    return figures.rollup((i.progress, i.weight, i.performance) for i in indicators)
+    return figures.rollup((i.progress, i.weight, i.performance, i.has_data) for i in indicators)
 
 
 class _RollupQuerySet(ReadableQuerySet):
@@ -234,28 +235,32 @@ class PhaseQuerySet(ReadableQuerySet):
 
 
 def attach_phase_rollups(phases, as_of):
-    """Two queries for any number of phases: indicators with figures, and their national
-    targets due at the phases' ends."""
+    """A phase measures its indicators against the targets due at its end, with the
+    values as of ``as_of`` or of the phase's end if it is over (a closed phase keeps the
+    score it ended with). One indicator query per distinct date (at most one per phase,
+    never per row) and one query for the targets."""
     Indicator, Target = _model("Indicator"), _model("Target")
     strategy_ids = {p.strategy_id for p in phases}
-    indicators = list(Indicator.objects.filter(axis__strategy__in=strategy_ids).with_figures(as_of))
+    indicators_by_date = {
+        day: list(Indicator.objects.filter(axis__strategy__in=strategy_ids).with_figures(day))
+        for day in sorted({min(as_of, p.end_date) for p in phases})
+    }
     ends = {p.end_date for p in phases}
     targets = {
         (t["indicator_id"], t["due_date"]): t["value"]
         for t in Target.objects.filter(
-            indicator__in=[i.pk for i in indicators], due_date__in=ends, region__isnull=True, filiere__isnull=True
+            indicator__axis__strategy__in=strategy_ids, due_date__in=ends, region__isnull=True, filiere__isnull=True
         ).values("indicator_id", "due_date", "value")
     }
     for phase in phases:
         rows, without_target = [], 0
-        for ind in indicators:
+        for ind in indicators_by_date[min(as_of, phase.end_date)]:
             goal = targets.get((ind.pk, phase.end_date))
             if goal is None:
                 without_target += 1
                 continue
-            rows.append(
-                (figures.progress(ind.achieved, ind.baseline_value, goal, ind.direction), ind.weight, ind.performance)
-            )
+            progress = figures.progress(ind.achieved, ind.figure_baseline, goal, ind.direction)
+            rows.append((progress, ind.weight, ind.performance, ind.has_data))
         phase.rollup = figures.rollup(rows)
         phase.rollup_without_target = without_target
 

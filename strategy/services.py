@@ -152,8 +152,12 @@ def reopen_measurement(measurement, *, by, reason, expected_version=None):
 
 @transaction.atomic
 def validate_measurements(measurements, *, by, comment=""):
-    """Validate several submitted measurements at once; all or nothing."""
-    return [validate_measurement(m, by=by, comment=comment) for m in measurements]
+    """Validate several submitted measurements at once; all or nothing. A row carrying
+    ``expected_version`` (the version the validator saw) is refused if it changed since."""
+    return [
+        validate_measurement(m, by=by, comment=comment, expected_version=getattr(m, "expected_version", None))
+        for m in measurements
+    ]
 
 
 @transaction.atomic

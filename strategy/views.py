@@ -3,6 +3,7 @@ the yearly performance report. Figures come from the querysets; state changes fr
 strategy.services."""
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,7 +121,8 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         )
         targets = list(indicator.targets.select_related("region", "filiere").order_by("due_date"))
         national = [(t.due_date, t.value) for t in targets if t.region_id is None and t.filiere_id is None]
-        totals = list(Measurement.objects.filter(indicator=indicator).period_totals(as_of))
+        scope = {k: v for k, v in self.scope_form.figure_kwargs().items() if k in ("region", "filiere")}
+        totals = list(Measurement.objects.filter(indicator=indicator, **scope).period_totals(as_of))
         achieved = figures.achieved_series(indicator.aggregation, totals)
         forecast = None
         goal = (
@@ -273,7 +275,7 @@ class MeasurementFormMixin(RoleRequiredMixin):
 class MeasurementCreateView(MeasurementFormMixin, FormView):
     def get_initial(self):
         initial = super().get_initial()
-        if self.request.GET.get("indicator", "").isdigit():
+        if re.fullmatch(r"[0-9]{1,18}", self.request.GET.get("indicator", "")):
             initial["indicator"] = int(self.request.GET["indicator"])
         return initial
 
@@ -382,6 +384,25 @@ class MeasurementReturnView(_WorkflowActionView):
         )
 
 
+class MeasurementReopenView(_WorkflowActionView):
+    """Unlock a validated period: validators only, with a reason."""
+
+    required = "can_validate"
+    form_class = ReasonForm
+
+    @property
+    def success_message(self):
+        return _("Période de la mesure %(m)s rouverte ; elle est renvoyée pour correction.")
+
+    def perform(self, measurement, form):
+        services.reopen_measurement(
+            measurement,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+
+
 class ValidationQueueView(FilteredListView):
     """Measurements waiting for validation: validate, return with a reason, or validate
     several at once. Validators only."""
@@ -402,8 +423,16 @@ class ValidationQueueView(FilteredListView):
         )
 
     def post(self, request):
-        ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
-        rows = list(self.get_base_queryset().filter(pk__in=ids))
+        # Each box carries "id:version": the validator validates the values they saw, and a
+        # row changed meanwhile (returned, corrected, resubmitted) is refused, not validated.
+        seen = {}
+        for value in request.POST.getlist("ids"):
+            match = re.fullmatch(r"([0-9]{1,18}):([0-9]{1,9})", value)
+            if match:
+                seen[int(match[1])] = int(match[2])
+        rows = list(self.get_base_queryset().filter(pk__in=seen))
+        for row in rows:
+            row.expected_version = seen[row.pk]
         if not rows:
             messages.error(request, _("Cochez au moins une mesure à valider."))
         else:

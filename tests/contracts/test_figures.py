@@ -141,3 +141,32 @@ def test_reporter_updates_only_the_progress_of_its_own_milestones(contract, org_
             by=partner_a,
         )
     assert Milestone.objects.count() == 1
+
+
+def test_milestone_figures_as_of_a_date_before_it_was_met(contract, org_a):
+    """Due 01/03/2024, met 01/09/2024: on 30/06/2024 it was late and not yet met."""
+    Milestone.objects.create(
+        contract=contract,
+        title="Catalogue export",
+        responsible=org_a,
+        due_date=dt.date(2024, 3, 1),
+        status=MilestoneStatus.MET,
+        date_met=dt.date(2024, 9, 1),
+    )
+    june = ContratProgramme.objects.with_execution(dt.date(2024, 6, 30)).get(pk=contract.pk)
+    assert (june.fig_milestones_late, june.milestone_completion) == (1, D("0.00"))
+    assert Milestone.objects.get().is_late(dt.date(2024, 6, 30))
+    october = ContratProgramme.objects.with_execution(dt.date(2024, 10, 1)).get(pk=contract.pk)
+    assert (october.fig_milestones_late, october.milestone_completion) == (0, D("100.00"))
+
+
+def test_a_reporter_cannot_cancel_a_milestone(contract, org_a, partner_a):
+    from django.core.exceptions import PermissionDenied
+
+    from contracts.services import update_milestone
+
+    m = Milestone.objects.create(contract=contract, title="Formation", responsible=org_a, due_date=dt.date(2022, 6, 30))
+    m.status = MilestoneStatus.CANCELLED
+    with pytest.raises(PermissionDenied):
+        update_milestone(m, by=partner_a)
+    assert Milestone.objects.get().status == MilestoneStatus.SCHEDULED

@@ -283,3 +283,55 @@ class TestRollUp:
         with django_assert_max_num_queries(3):
             phases = list(Phase.objects.with_rollup(dt.date(2022, 1, 1)))
             assert [p.rollup for p in phases] == [p.rollup for p in phases]
+
+
+class TestEdgeCases:
+    def test_a_forecast_beyond_the_calendar_is_no_forecast_not_a_crash(self, make_indicator, org_a):
+        ind = make_indicator()
+        target(ind, dt.date(2030, 12, 31), 100000000)
+        add(ind, org_a, 2021, D("0.001"))
+        assert figures_of(ind, dt.date(2022, 1, 1)).forecast_date is None
+
+    def test_status_bands_apply_to_the_exact_ratio_not_a_rounded_one(self, make_indicator, org_a):
+        # expected 100 000 on 31/12/2021 (target 200 000 on 31/12/2022, baseline 0 on 31/12/2020);
+        # 94 996 achieved → 0.94996: below the 0.95 band, at risk (rounded it would be 0.9500).
+        ind = make_indicator(aggregation=Aggregation.LATEST)
+        target(ind, dt.date(2022, 12, 31), 200000)
+        add(ind, org_a, 2021, 94996)
+        row = figures_of(ind, dt.date(2021, 12, 31))
+        assert row.expected == D("100000")
+        assert row.status == TrajectoryStatus.AT_RISK
+
+    def test_without_any_target_there_is_no_expected_value_and_no_status(self, make_indicator, org_a, axis):
+        ind = make_indicator()
+        add(ind, org_a, 2021, 10)
+        row = figures_of(ind, dt.date(2022, 1, 1))
+        assert (row.achieved, row.expected, row.progress) == (D("10"), None, None)
+        assert row.status == TrajectoryStatus.NO_DATA
+        rollup = Axis.objects.with_rollup(dt.date(2022, 1, 1)).get(pk=axis.pk).rollup
+        assert (rollup.with_data, rollup.without_data, rollup.without_target) == (0, 0, 1)
+
+    def test_a_scoped_level_has_no_progress_against_the_national_baseline(self, make_indicator, org_a, region):
+        # Baseline 300 000 is national: a region's 35 000 cannot be measured from it.
+        ind = make_indicator(aggregation=Aggregation.LATEST, baseline_value=D("300000"), by_region=True)
+        target(ind, dt.date(2030, 12, 31), 40000, region=region)
+        add(ind, org_a, 2023, 35000, region=region)
+        row = figures_of(ind, dt.date(2024, 1, 1), region=region)
+        assert row.achieved == D("35000")
+        assert row.progress is None
+
+    def test_a_scoped_cumulative_count_from_zero_has_progress(self, make_indicator, org_a, region):
+        ind = make_indicator(by_region=True)
+        target(ind, dt.date(2030, 12, 31), 400, region=region)
+        add(ind, org_a, 2023, 100, region=region)
+        assert figures_of(ind, dt.date(2024, 1, 1), region=region).progress == D("25.00")
+
+    def test_a_closed_phase_keeps_the_score_it_ended_with(self, make_indicator, org_a, phases):
+        # Relance target 100 at 31/12/2022: 30 + 30 validated during the phase, 60 more in 2023.
+        ind = make_indicator()
+        target(ind, dt.date(2022, 12, 31), 100)
+        add(ind, org_a, 2021, 30)
+        add(ind, org_a, 2022, 30)
+        add(ind, org_a, 2023, 60)
+        relance = next(p for p in Phase.objects.with_rollup(dt.date(2024, 6, 30)) if p.code == "relance")
+        assert relance.rollup.progress == D("60.00")
