@@ -1,12 +1,13 @@
 """Settings for Artisanat 2030, read from the environment (see README.md, "Settings")."""
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.env import env_bool, env_database, env_int, env_list, env_str
+from artisanat.env import env_bool, env_choice, env_database, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "artisanat",
     "strategy",
@@ -116,18 +119,82 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
+
+# REST API (docs/api.md). Rates look like "2000/hour" (second, minute, hour or day).
+def _rate(name, default):
+    value = env_str(name, default)
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must look like 100/minute (per second, minute, hour or day); got {value!r}."
+        )
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PERMISSION_CLASSES": ["artisanat.api.permissions.HasRole"],
+    "DEFAULT_FILTER_BACKENDS": ["artisanat.api.filters.StrictFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "artisanat.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("ARTISANAT_API_PAGE_SIZE", 50, minimum=1),
+    "EXCEPTION_HANDLER": "artisanat.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "artisanat.api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _rate("ARTISANAT_API_THROTTLE_ANON", "60/minute"),
+        "user": _rate("ARTISANAT_API_THROTTLE_USER", "3000/hour"),
+        "auth": _rate("ARTISANAT_API_THROTTLE_AUTH", "10/minute"),
+        "bulk": _rate("ARTISANAT_API_THROTTLE_BULK", "120/hour"),
+    },
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATE_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_MAX_PAGE_SIZE = env_int("ARTISANAT_API_MAX_PAGE_SIZE", 200, minimum=1)
+API_BULK_MAX_ROWS = env_int("ARTISANAT_API_BULK_MAX_ROWS", 1000, minimum=1)
+API_BULK_MAX_BYTES = env_int("ARTISANAT_API_BULK_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+API_IDEMPOTENCY_TTL_HOURS = env_int("ARTISANAT_API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Artisanat 2030 — API",
+    "DESCRIPTION": (
+        "FR : API du portail de suivi de la stratégie de l'artisanat 2021–2030 (guide : docs/api.md). "
+        'Les nombres décimaux sont des chaînes ("1234.50"). '
+        "/ EN: API of the crafts strategy 2021–2030 tracking portal (guide: docs/api.md). "
+        'Decimal numbers are strings ("1234.50").'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MeasurementStatusEnum": "strategy.choices.MeasurementStatus",
+        "ActionStatusEnum": "strategy.choices.ActionStatus",
+        "TrajectoryStatusEnum": "strategy.choices.TrajectoryStatus",
+        "ContractStatusEnum": "contracts.choices.ContractStatus",
+        "MilestoneStatusEnum": "contracts.choices.MilestoneStatus",
+        "ContractKindEnum": "contracts.choices.ContractKind",
+        "PartyRoleEnum": "contracts.choices.PartyRole",
+        "OrganisationKindEnum": "artisanat.choices.OrganisationKind",
+        "RoleEnum": "artisanat.choices.Role",
+    },
 }
 
 # Status bands for trajectory status: (achieved - baseline) / (expected - baseline).
-STATUS_ON_TRACK_MIN = Decimal(env_str("ARTISANAT_STATUS_ON_TRACK", "0.95"))
-STATUS_AT_RISK_MIN = Decimal(env_str("ARTISANAT_STATUS_AT_RISK", "0.75"))
+STATUS_ON_TRACK_MIN = env_decimal("ARTISANAT_STATUS_ON_TRACK", "0.95")
+STATUS_AT_RISK_MIN = env_decimal("ARTISANAT_STATUS_AT_RISK", "0.75")
 if not (Decimal(0) < STATUS_AT_RISK_MIN <= STATUS_ON_TRACK_MIN):
     raise ImproperlyConfigured("ARTISANAT_STATUS_AT_RISK must be > 0 and <= ARTISANAT_STATUS_ON_TRACK.")
 
@@ -146,5 +213,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("DJANGO_LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
 }

@@ -1,3 +1,37 @@
-"""The REST API for partner agencies and other ministry tools: /api/v1/ (see docs/api.md)."""
+"""The REST API for partner agencies and other ministry tools: /api/v1/ (see docs/api.md),
+its OpenAPI schema at /api/schema/ and interactive docs at /api/docs/ (offline)."""
 
-urlpatterns = []
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from artisanat.api import views
+from artisanat.api.exceptions import json_not_found
+from contracts.api.urls import ROUTES as CONTRACT_ROUTES
+from strategy.api.urls import ROUTES as STRATEGY_ROUTES
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    include_root_view = False
+
+
+router = Router()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("filieres", views.FiliereViewSet, basename="filiere")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+for prefix, viewset, basename in [*STRATEGY_ROUTES, *CONTRACT_ROUTES]:
+    router.register(prefix, viewset, basename=basename)
+for viewset in router.registry:
+    viewset[1].lookup_value_regex = r"[0-9]+"
+
+urlpatterns = [
+    path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^[\s\S]*$", json_not_found),
+]

@@ -297,7 +297,10 @@ def test_validator_returns_with_reason_then_validates(client, partner_a, validat
 def test_bulk_validation(client, validator, indicator, org_a):
     rows = [measurement(indicator, org_a, status=S.SUBMITTED, year=y) for y in (2022, 2023, 2024)]
     client.force_login(validator)
-    response = client.post(reverse("strategy:validation_queue"), {"ids": [f"{rows[0].pk}:{rows[0].version}", f"{rows[1].pk}:{rows[1].version}"]})
+    response = client.post(
+        reverse("strategy:validation_queue"),
+        {"ids": [f"{rows[0].pk}:{rows[0].version}", f"{rows[1].pk}:{rows[1].version}"]},
+    )
     assert response.status_code == 302
     assert [Measurement.objects.get(pk=r.pk).status for r in rows] == [S.VALIDATED, S.VALIDATED, S.SUBMITTED]
 

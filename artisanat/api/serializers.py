@@ -1,0 +1,144 @@
+"""Serializers of reference data, auth and the dashboard, and the base of every writable
+serializer: it checks the shape of the input, builds the unsaved instance and hands it
+to a service function (full_clean + save + history)."""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from artisanat.models import Filiere, Organisation, Region
+
+
+class ServiceModelSerializer(serializers.ModelSerializer):
+    """``service(instance, *, by, reason, expected_version)`` performs the write."""
+
+    service = None
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("Motif de la modification, gardé dans l'historique. / Reason for the change, kept in history."),
+    )
+
+    def create(self, validated_data):
+        return self._apply(self.Meta.model(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._apply(instance, validated_data)
+
+    def prepare(self, instance, validated_data):
+        """Hook: set what the client may not choose (e.g. the reporting organisation)."""
+
+    def _apply(self, instance, data):
+        by = self.context["request"].user
+        reason = data.pop("change_reason", "")
+        expected_version = data.pop("expected_version", None)
+        many = {name: data.pop(name) for name in list(data) if self._is_m2m(name)}
+        for name, value in data.items():
+            setattr(instance, name, value)
+        self.prepare(instance, data)
+        with transaction.atomic():
+            instance = type(self).service(instance, by=by, reason=reason, expected_version=expected_version)
+            for name, value in many.items():
+                getattr(instance, name).set(value)
+        return instance
+
+    def _is_m2m(self, name):
+        try:
+            return self.Meta.model._meta.get_field(name).many_to_many
+        except Exception:
+            return False
+
+
+# ---------------------------------------------------------------- reference data
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "name_ar"]
+
+
+class FiliereSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Filiere
+        fields = ["id", "code", "name", "name_ar", "priority"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "acronym", "name", "name_ar", "kind", "region", "region_code", "active"]
+
+
+# ---------------------------------------------------------------- auth
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("À envoyer dans « Authorization: Token <jeton> »."))
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    organisation = serializers.CharField(allow_null=True, help_text=_("Sigle de l'organisation."))
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+class RollupSerializer(serializers.Serializer):
+    progress = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    status = serializers.CharField()
+    with_data = serializers.IntegerField()
+    without_data = serializers.IntegerField()
+    status_counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class DashboardAxisSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    rollup = RollupSerializer()
+
+
+class DashboardPhaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    rollup = RollupSerializer()
+    without_target = serializers.IntegerField(source="rollup_without_target")
+
+
+class DashboardContractSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    committed = serializers.DecimalField(source="fig_committed", max_digits=None, decimal_places=2, allow_null=True)
+    disbursed = serializers.DecimalField(source="fig_disbursed", max_digits=None, decimal_places=2, allow_null=True)
+    execution_rate = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    milestone_completion = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    milestones_late = serializers.IntegerField(source="fig_milestones_late", allow_null=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    axes = DashboardAxisSerializer(many=True)
+    phases = DashboardPhaseSerializer(many=True)
+    current_phase = serializers.SerializerMethodField()
+    contracts = DashboardContractSerializer(many=True)
+    late_milestones = serializers.IntegerField()
+    waiting_validation = serializers.IntegerField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("Code de la phase en cours.")))
+    def get_current_phase(self, obj):
+        return obj.current_phase.code if obj.current_phase is not None else None

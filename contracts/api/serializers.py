@@ -1,0 +1,194 @@
+"""Serializers of contracts and what they commit; writes go through contracts.services."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from artisanat import permissions
+from artisanat.api.serializers import ServiceModelSerializer
+from contracts import services
+from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from strategy.api.serializers import code_of, figure
+
+
+class ContractSerializer(ServiceModelSerializer):
+    service = staticmethod(services.save_contract_object)
+    filiere_code = code_of("filiere.code")
+    phase_code = serializers.CharField(source="phase.code", read_only=True)
+    committed = figure(2, source="fig_committed")
+    disbursed = figure(2, source="fig_disbursed")
+    execution_rate = figure(2)
+    milestone_completion = figure(2)
+    milestones_late = serializers.IntegerField(source="fig_milestones_late", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ContratProgramme
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "title_ar",
+            "kind",
+            "filiere",
+            "filiere_code",
+            "phase",
+            "phase_code",
+            "axes",
+            "indicators",
+            "signing_date",
+            "start_date",
+            "end_date",
+            "status",
+            "document",
+            "source",
+            "version",
+            "updated_at",
+            "committed",
+            "disbursed",
+            "execution_rate",
+            "milestone_completion",
+            "milestones_late",
+            "change_reason",
+        ]
+        read_only_fields = ["document", "version", "updated_at"]
+
+
+class PartySerializer(ServiceModelSerializer):
+    service = staticmethod(services.save_contract_object)
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    organisation_acronym = serializers.CharField(source="organisation.acronym", read_only=True)
+    committed = figure(2, source="fig_committed")
+    disbursed = figure(2, source="fig_disbursed")
+    execution_rate = figure(2)
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "organisation",
+            "organisation_acronym",
+            "role",
+            "signer_name",
+            "signer_title",
+            "committed",
+            "disbursed",
+            "execution_rate",
+            "change_reason",
+        ]
+
+
+class CommitmentSerializer(ServiceModelSerializer):
+    service = staticmethod(services.save_contract_object)
+    contract = serializers.IntegerField(source="party.contract_id", read_only=True)
+    organisation_acronym = serializers.CharField(source="party.organisation.acronym", read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "party",
+            "contract",
+            "organisation_acronym",
+            "year",
+            "amount",
+            "note",
+            "version",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["version", "updated_at"]
+
+
+class DisbursementSerializer(ServiceModelSerializer):
+    service = staticmethod(services.record_disbursement)
+    contract = serializers.IntegerField(source="commitment.party.contract_id", read_only=True)
+    organisation_acronym = serializers.CharField(source="commitment.party.organisation.acronym", read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = [
+            "id",
+            "commitment",
+            "contract",
+            "organisation_acronym",
+            "date",
+            "amount",
+            "reference",
+            "note",
+            "version",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["version", "updated_at"]
+
+
+class MilestoneSerializer(ServiceModelSerializer):
+    """A partner reporter updates only status, date met and note of the milestones its
+    organisation is responsible for."""
+
+    service = staticmethod(services.update_milestone)
+    REPORTER_FIELDS = {"status", "date_met", "note", "change_reason"}
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    responsible_acronym = serializers.CharField(source="responsible.acronym", read_only=True)
+    late = serializers.BooleanField(
+        read_only=True, help_text="FR : échue et non atteinte à la date as_of. / EN: due and not met as of as_of."
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "title",
+            "responsible",
+            "responsible_acronym",
+            "due_date",
+            "date_met",
+            "status",
+            "note",
+            "late",
+            "version",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["version", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None and permissions.is_reporter(self.context["request"].user):
+            changed = sorted(
+                name
+                for name, value in attrs.items()
+                if name not in self.REPORTER_FIELDS and getattr(self.instance, name) != value
+            )
+            if changed:
+                raise PermissionDenied(
+                    _(
+                        "Un partenaire ne met à jour que le statut, la date d'atteinte et la note d'un jalon (pas : %(f)s)."
+                    )
+                    % {"f": ", ".join(changed)}
+                )
+        return attrs
+
+
+class AmendmentSerializer(ServiceModelSerializer):
+    service = staticmethod(services.save_contract_object)
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+
+    class Meta:
+        model = Amendment
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "number",
+            "date",
+            "reason",
+            "changes_targets",
+            "changes_amounts",
+            "changes_dates",
+            "summary",
+            "change_reason",
+        ]

@@ -1,0 +1,12 @@
+"""Contract resources, registered on the API's router (artisanat.api.urls)."""
+
+from contracts.api import views
+
+ROUTES = [
+    ("contracts", views.ContractViewSet, "contract"),
+    ("parties", views.PartyViewSet, "party"),
+    ("commitments", views.CommitmentViewSet, "commitment"),
+    ("disbursements", views.DisbursementViewSet, "disbursement"),
+    ("milestones", views.MilestoneViewSet, "milestone"),
+    ("amendments", views.AmendmentViewSet, "amendment"),
+]

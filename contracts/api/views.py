@@ -1,0 +1,136 @@
+"""Contract endpoints: contracts with their execution figures, parties, money,
+milestones and amendments, each visible exactly when its contract is."""
+
+from django.db.models import BooleanField, Case, Value, When
+
+from artisanat import permissions
+from artisanat.api.filters import as_of_of
+from artisanat.api.schema import resource_schema
+from artisanat.api.viewsets import VersionedViewSet, WritableViewSet
+from contracts import exports, services
+from contracts.api import serializers as s
+from contracts.filtersets import (
+    AmendmentFilterSet,
+    CommitmentFilterSet,
+    ContractFilterSet,
+    DisbursementFilterSet,
+    MilestoneFilterSet,
+    PartyFilterSet,
+)
+from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+
+
+def _may_update_milestone(user):
+    return permissions.can_edit_contracts(user) or permissions.is_reporter(user)
+
+
+@resource_schema(
+    s.ContractSerializer,
+    "contrats programmes (avec leur exécution)",
+    "programme contracts (with execution)",
+    figures=True,
+    writable=True,
+    versioned=True,
+)
+class ContractViewSet(VersionedViewSet):
+    serializer_class = s.ContractSerializer
+    filterset_class = ContractFilterSet
+    ordering_fields = ("reference", "title", "signing_date", "start_date", "end_date", "status")
+    export_columns, export_name = exports.CONTRACT_COLUMNS, "contracts"
+    write_permission = staticmethod(permissions.can_edit_contracts)
+    delete_service = staticmethod(services.delete_contract_object)
+
+    def base_queryset(self):
+        return (
+            ContratProgramme.objects.visible_to(self.request.user)
+            .with_execution(as_of_of(self.request))
+            .select_related("phase", "filiere")
+            .prefetch_related("axes", "indicators")
+        )
+
+
+@resource_schema(s.PartySerializer, "parties aux contrats", "contract parties", figures=True, writable=True)
+class PartyViewSet(WritableViewSet):
+    serializer_class = s.PartySerializer
+    filterset_class = PartyFilterSet
+    ordering_fields = ("contract__reference", "organisation__acronym", "role")
+    export_columns, export_name = exports.PARTY_COLUMNS, "parties"
+    write_permission = staticmethod(permissions.can_edit_contracts)
+    delete_service = staticmethod(services.delete_contract_object)
+
+    def base_queryset(self):
+        return (
+            Party.objects.visible_to(self.request.user)
+            .with_execution(as_of_of(self.request))
+            .select_related("contract", "organisation")
+        )
+
+
+@resource_schema(
+    s.CommitmentSerializer, "engagements financiers", "financial commitments", writable=True, versioned=True
+)
+class CommitmentViewSet(VersionedViewSet):
+    serializer_class = s.CommitmentSerializer
+    filterset_class = CommitmentFilterSet
+    ordering_fields = ("year", "amount", "party__contract__reference")
+    export_columns, export_name = exports.COMMITMENT_COLUMNS, "commitments"
+    write_permission = staticmethod(permissions.can_edit_contracts)
+    delete_service = staticmethod(services.delete_contract_object)
+
+    def base_queryset(self):
+        return Commitment.objects.visible_to(self.request.user).select_related("party__contract", "party__organisation")
+
+
+@resource_schema(s.DisbursementSerializer, "décaissements", "disbursements", writable=True, versioned=True)
+class DisbursementViewSet(VersionedViewSet):
+    serializer_class = s.DisbursementSerializer
+    filterset_class = DisbursementFilterSet
+    ordering_fields = ("date", "amount")
+    export_columns, export_name = exports.DISBURSEMENT_COLUMNS, "disbursements"
+    write_permission = staticmethod(permissions.can_edit_contracts)
+    delete_service = staticmethod(services.delete_contract_object)
+
+    def base_queryset(self):
+        return Disbursement.objects.visible_to(self.request.user).select_related(
+            "commitment__party__contract", "commitment__party__organisation"
+        )
+
+
+@resource_schema(
+    s.MilestoneSerializer,
+    "jalons (livrables)",
+    "milestones (deliverables)",
+    figures=True,
+    writable=True,
+    versioned=True,
+)
+class MilestoneViewSet(VersionedViewSet):
+    serializer_class = s.MilestoneSerializer
+    filterset_class = MilestoneFilterSet
+    ordering_fields = ("due_date", "status", "title")
+    export_columns, export_name = exports.MILESTONE_COLUMNS, "milestones"
+    write_permission = staticmethod(permissions.can_edit_contracts)
+    action_permissions = {"update": _may_update_milestone, "partial_update": _may_update_milestone}
+    reporter_owner_field = "responsible_id"
+    delete_service = staticmethod(services.delete_contract_object)
+
+    def base_queryset(self):
+        late = Milestone.objects.late(as_of_of(self.request)).values("pk")
+        return (
+            Milestone.objects.visible_to(self.request.user)
+            .select_related("contract", "responsible")
+            .annotate(late=Case(When(pk__in=late, then=Value(True)), default=Value(False), output_field=BooleanField()))
+        )
+
+
+@resource_schema(s.AmendmentSerializer, "avenants", "amendments", writable=True)
+class AmendmentViewSet(WritableViewSet):
+    serializer_class = s.AmendmentSerializer
+    filterset_class = AmendmentFilterSet
+    ordering_fields = ("date", "number")
+    export_columns, export_name = exports.AMENDMENT_COLUMNS, "amendments"
+    write_permission = staticmethod(permissions.can_edit_contracts)
+    delete_service = staticmethod(services.delete_contract_object)
+
+    def base_queryset(self):
+        return Amendment.objects.visible_to(self.request.user).select_related("contract")

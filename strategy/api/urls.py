@@ -1,0 +1,14 @@
+"""Strategy resources, registered on the API's router (artisanat.api.urls)."""
+
+from strategy.api import views
+
+ROUTES = [
+    ("strategies", views.StrategyViewSet, "strategy"),
+    ("phases", views.PhaseViewSet, "phase"),
+    ("axes", views.AxisViewSet, "axis"),
+    ("programmes", views.ProgrammeViewSet, "programme"),
+    ("actions", views.ActionViewSet, "action"),
+    ("indicators", views.IndicatorViewSet, "indicator"),
+    ("targets", views.TargetViewSet, "target"),
+    ("measurements", views.MeasurementViewSet, "measurement"),
+]

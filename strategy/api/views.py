@@ -1,0 +1,332 @@
+"""Strategy endpoints: structure with roll-ups, indicators with figures, targets, and
+measurements with their workflow and bulk submission. Views only pick the queryset
+(``visible_to`` and the figures) and call services."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
+from rest_framework import parsers, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+
+from artisanat import permissions
+from artisanat.api.bulk import CSVUploadParser, XLSXUploadParser, build_measurements, read_rows, save_measurements
+from artisanat.api.filters import as_of_of
+from artisanat.api.idempotency import idempotent
+from artisanat.api.pagination import MeasurementCursorPagination
+from artisanat.api.schema import (
+    IF_MATCH_OPTIONAL,
+    BulkErrorSerializer,
+    ErrorSerializer,
+    resource_schema,
+    text,
+)
+from artisanat.api.viewsets import ReadOnlyViewSet, VersionedViewSet
+from artisanat.exports import CONTENT_TYPES
+from strategy import exports, services
+from strategy.api import serializers as s
+from strategy.filtersets import (
+    ActionFilterSet,
+    AxisFilterSet,
+    IndicatorFilterSet,
+    MeasurementFilterSet,
+    PhaseFilterSet,
+    ProgrammeFilterSet,
+    StrategyFilterSet,
+    TargetFilterSet,
+)
+from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+
+
+@resource_schema(s.StrategySerializer, "stratégies", "strategies")
+class StrategyViewSet(ReadOnlyViewSet):
+    serializer_class = s.StrategySerializer
+    filterset_class = StrategyFilterSet
+    ordering_fields = ("name", "start_date")
+    export_columns, export_name = exports.STRATEGY_COLUMNS, "strategies"
+
+    def base_queryset(self):
+        return Strategy.objects.visible_to(self.request.user)
+
+
+@resource_schema(s.PhaseSerializer, "phases (avec leur avancement)", "phases (with their roll-up)", figures=True)
+class PhaseViewSet(ReadOnlyViewSet):
+    serializer_class = s.PhaseSerializer
+    filterset_class = PhaseFilterSet
+    ordering_fields = ("order", "start_date", "code")
+    export_columns, export_name = exports.PHASE_COLUMNS, "phases"
+
+    def base_queryset(self):
+        return Phase.objects.visible_to(self.request.user).with_rollup(as_of_of(self.request))
+
+
+@resource_schema(
+    s.AxisSerializer, "axes stratégiques (avec leur avancement)", "strategic axes (with roll-up)", figures=True
+)
+class AxisViewSet(ReadOnlyViewSet):
+    serializer_class = s.AxisSerializer
+    filterset_class = AxisFilterSet
+    ordering_fields = ("number", "title")
+    export_columns, export_name = exports.AXIS_COLUMNS, "axes"
+
+    def base_queryset(self):
+        return Axis.objects.visible_to(self.request.user).with_rollup(as_of_of(self.request))
+
+
+@resource_schema(s.ProgrammeSerializer, "programmes (avec leur avancement)", "programmes (with roll-up)", figures=True)
+class ProgrammeViewSet(ReadOnlyViewSet):
+    serializer_class = s.ProgrammeSerializer
+    filterset_class = ProgrammeFilterSet
+    ordering_fields = ("code", "title", "axis__number")
+    export_columns, export_name = exports.PROGRAMME_COLUMNS, "programmes"
+
+    def base_queryset(self):
+        return (
+            Programme.objects.visible_to(self.request.user).with_rollup(as_of_of(self.request)).select_related("axis")
+        )
+
+
+@resource_schema(s.ActionSerializer, "actions", "actions")
+class ActionViewSet(ReadOnlyViewSet):
+    serializer_class = s.ActionSerializer
+    filterset_class = ActionFilterSet
+    ordering_fields = ("code", "title", "start_date", "end_date", "status", "progress", "budget")
+    export_columns, export_name = exports.ACTION_COLUMNS, "actions"
+
+    def base_queryset(self):
+        return Action.objects.visible_to(self.request.user).select_related("programme", "phase", "lead_organisation")
+
+
+@resource_schema(
+    s.IndicatorSerializer, "indicateurs (avec leurs chiffres)", "indicators (with their figures)", figures=True
+)
+class IndicatorViewSet(ReadOnlyViewSet):
+    serializer_class = s.IndicatorSerializer
+    filterset_class = IndicatorFilterSet
+    ordering_fields = ("code", "name", "axis__number", "programme__code")
+    export_columns, export_name = exports.INDICATOR_COLUMNS, "indicators"
+
+    def base_queryset(self):
+        return (
+            Indicator.objects.visible_to(self.request.user)
+            .with_figures(as_of_of(self.request))
+            .select_related("axis", "programme")
+            .prefetch_related("reporting_organisations")
+        )
+
+
+@resource_schema(s.TargetSerializer, "cibles", "targets", writable=True, versioned=True)
+class TargetViewSet(VersionedViewSet):
+    serializer_class = s.TargetSerializer
+    filterset_class = TargetFilterSet
+    ordering_fields = ("due_date", "value", "indicator__code")
+    export_columns, export_name = exports.TARGET_COLUMNS, "targets"
+    write_permission = staticmethod(permissions.can_edit_strategy)
+    delete_service = staticmethod(services.delete_target)
+
+    def base_queryset(self):
+        return Target.objects.visible_to(self.request.user).select_related("indicator", "region", "filiere")
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def _workflow_doc(fr, en, request=None):
+    return extend_schema(
+        description=text(fr, en),
+        request=request,
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: s.MeasurementSerializer},
+    )
+
+
+SUBMIT_FLAG = OpenApiParameter(
+    "submit",
+    OpenApiTypes.STR,
+    enum=["0", "1", "true", "false"],
+    description=text("1 : soumettre aussi les lignes créées.", "1: also submit the created rows."),
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=text(
+        "clé unique par envoi ; un nouvel essai avec la même clé et le même contenu rejoue la première réponse.",
+        "unique key per submission; a retry with the same key and body replays the first answer.",
+    ),
+)
+
+
+class BulkRowsRequest(serializers.Serializer):
+    rows = serializers.ListField(child=serializers.DictField(), max_length=1000)
+
+
+@resource_schema(
+    s.MeasurementSerializer,
+    "mesures (valeurs rapportées)",
+    "measurements (reported values)",
+    writable=True,
+    versioned=True,
+    extra={
+        "list": extend_schema(
+            description=text(
+                "Mesures visibles (un partenaire : les validées et toutes celles de son organisation). "
+                "Pagination par curseur (liens next / previous) ; ?format=csv ou xlsx pour l'export.",
+                "Visible measurements (a partner: validated ones and all of its organisation's). "
+                "Cursor pagination (next / previous links); ?format=csv or xlsx to export.",
+            ),
+            parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"])],
+            responses={
+                200: s.MeasurementSerializer,
+                (200, "text/csv"): OpenApiTypes.BINARY,
+                (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
+            },
+        )
+    },
+)
+class MeasurementViewSet(VersionedViewSet):
+    serializer_class = s.MeasurementSerializer
+    filterset_class = MeasurementFilterSet
+    pagination_class = MeasurementCursorPagination
+    ordering_fields = ("id",)
+    export_columns, export_name = exports.MEASUREMENT_COLUMNS, "measurements"
+    write_permission = staticmethod(permissions.can_record_measurements)
+    action_permissions = {
+        "validate": permissions.can_validate,
+        "return_": permissions.can_validate,
+        "reopen": permissions.can_validate,
+        "validate_many": permissions.can_validate,
+    }
+    reporter_owner_field = "organisation_id"
+    delete_service = staticmethod(services.delete_measurement)
+    extra_error_codes = {"bulk": ["413", "422"], "validate_many": ["409"]}
+    throttle_scope = None  # "bulk" on the bulk action
+
+    def base_queryset(self):
+        return Measurement.objects.visible_to(self.request.user).select_related(
+            "indicator", "region", "filiere", "organisation", "reported_by", "validated_by"
+        )
+
+    def _move(self, service, payload_serializer, arguments):
+        measurement = self.get_object()
+        payload = payload_serializer(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        raw = self.request.headers.get("If-Match")
+        expected = self.expected_version() if raw else None
+        service(measurement, by=self.request.user, expected_version=expected, **arguments(payload.validated_data))
+        return self.respond_with(measurement, status.HTTP_200_OK)
+
+    @_workflow_doc(
+        "Soumet une mesure brouillon ou renvoyée.",
+        "Submit a draft or returned measurement.",
+        s.OptionalReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._move(services.submit_measurement, s.OptionalReasonSerializer, lambda d: {"reason": d["reason"]})
+
+    @_workflow_doc(
+        "Valide une mesure soumise (validateur).", "Validate a submitted measurement (validator).", s.CommentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        return self._move(services.validate_measurement, s.CommentSerializer, lambda d: {"comment": d["comment"]})
+
+    @_workflow_doc(
+        "Renvoie une mesure soumise à son auteur, avec le motif (obligatoire).",
+        "Return a submitted measurement to its author, with the reason (required).",
+        s.ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        return self._move(services.return_measurement, s.ReasonSerializer, lambda d: {"reason": d["reason"]})
+
+    @_workflow_doc(
+        "Rouvre une mesure validée (validateur, motif obligatoire) : elle repasse à « renvoyée ».",
+        "Reopen a validated measurement (validator, reason required): it goes back to returned.",
+        s.ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._move(services.reopen_measurement, s.ReasonSerializer, lambda d: {"reason": d["reason"]})
+
+    @extend_schema(
+        description=text(
+            "Valide plusieurs mesures soumises d'un coup : toutes ou aucune.",
+            "Validate several submitted measurements at once: all or none.",
+        ),
+        request=s.BulkValidateSerializer,
+        responses={200: s.MeasurementSerializer(many=True)},
+        operation_id="measurements_validate_many",
+    )
+    @action(detail=False, methods=["post"], url_path="validate", url_name="validate-many")
+    def validate_many(self, request):
+        payload = s.BulkValidateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(payload.validated_data["ids"]))
+        found = {m.pk: m for m in self.base_queryset().filter(pk__in=ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise ValidationError(
+                {"ids": [_("Mesures introuvables : %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
+            )
+        services.validate_measurements(
+            [found[i] for i in ids], by=request.user, comment=payload.validated_data["comment"]
+        )
+        rows = self.base_queryset().filter(pk__in=ids).order_by("pk")
+        return Response(s.MeasurementSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        description=text(
+            'Envoi groupé : jusqu\'à 1 000 lignes en JSON (liste ou {"rows": [...]}), CSV ou XLSX (corps brut ou '
+            "champ multipart « file »), colonnes indicator, period_start, period_end, value, numerator, denominator, "
+            "region, filiere, sex, actor_type, source. Tout ou rien : une ligne fausse et rien n'est enregistré, "
+            "la réponse 400 liste chaque ligne fautive (numéro, champ, motif).",
+            'Bulk submission: up to 1,000 rows as JSON (a list or {"rows": [...]}), CSV or XLSX (raw body or the '
+            'multipart field "file"), columns as listed. All or nothing: one bad row and nothing is saved; the 400 '
+            "answer lists every bad row (number, field, reason).",
+        ),
+        parameters=[SUBMIT_FLAG, IDEMPOTENCY_KEY],
+        request={
+            "application/json": OpenApiRequest(BulkRowsRequest),
+            "text/csv": OpenApiTypes.BINARY,
+            CONTENT_TYPES["xlsx"]: OpenApiTypes.BINARY,
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            },
+        },
+        responses={201: s.BulkResultSerializer, 400: BulkErrorSerializer, 422: ErrorSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[parsers.JSONParser, parsers.MultiPartParser, CSVUploadParser, XLSXUploadParser],
+        throttle_classes=[UserRateThrottle, ScopedRateThrottle],
+        throttle_scope="bulk",
+    )
+    def bulk(self, request):
+        submit = _flag(request, "submit")
+        rows = read_rows(request.data)
+
+        def handler():
+            with transaction.atomic():
+                built = build_measurements(rows, request.user)
+                ids = save_measurements(built, request.user, submit=submit)
+            body = {"created": len(ids), "status": "submitted" if submit else "draft", "ids": ids}
+            return Response(body, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, {"rows": rows, "submit": submit}, handler)
+
+
+def _flag(request, name):
+    raw = request.query_params.get(name, "")
+    if raw.lower() in ("", "0", "false", "no"):
+        return False
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    raise ValidationError({name: [_("Valeur attendue : 1 ou 0.")]})

@@ -1,0 +1,130 @@
+"""Tokens, sessions with CSRF, throttling, the error shape of database rules."""
+
+import pytest
+from django.db import IntegrityError
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from artisanat.api.exceptions import describe_integrity_error
+from tests.api_fixtures import *  # noqa: F403
+from tests.conftest import PASSWORD
+
+TOKEN = "/api/v1/auth/token/"
+
+
+def test_token_exchange_and_use(db, partner_a):
+    client = APIClient()
+    response = client.post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["role"], data["organisation"]) == ("reporter", "FCA")
+    assert data["token"] == Token.objects.get(user=partner_a).key
+    client.credentials(HTTP_AUTHORIZATION=f"Token {data['token']}")
+    assert client.get("/api/v1/indicators/").status_code == 200
+    # Form-encoded works too (curl -d), and gives the same token.
+    again = APIClient().post(TOKEN, {"username": "partner_a", "password": PASSWORD})
+    assert again.json()["token"] == data["token"]
+
+
+def test_wrong_password_is_401(db, partner_a):
+    response = APIClient().post(TOKEN, {"username": "partner_a", "password": "faux"}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+    assert not Token.objects.exists()
+
+
+def test_revoked_token_stops_working(as_partner_a, partner_a):
+    assert as_partner_a.delete(TOKEN).status_code == 204
+    assert not Token.objects.filter(user=partner_a).exists()
+    assert as_partner_a.get("/api/v1/indicators/").status_code == 401
+
+
+def test_inactive_users_token_stops_working_at_once(as_partner_a, partner_a):
+    assert as_partner_a.get("/api/v1/indicators/").status_code == 200
+    partner_a.is_active = False
+    partner_a.save()
+    response = as_partner_a.get("/api/v1/indicators/")
+    assert response.status_code == 401
+    inactive = APIClient().post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json")
+    assert inactive.status_code == 401
+
+
+def test_bad_token_is_401(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token nope")
+    assert client.get("/api/v1/regions/").status_code == 401
+
+
+def test_session_auth_enforces_csrf(db, partner_a, indicator):
+    client = APIClient(enforce_csrf_checks=True)
+    assert client.login(username="partner_a", password=PASSWORD)
+    assert client.get("/api/v1/indicators/").status_code == 200
+    payload = {"indicator": indicator.pk, "period_start": "2024-01-01", "period_end": "2024-12-31", "value": "1"}
+    response = client.post("/api/v1/measurements/", payload, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["message"]
+    client.get("/connexion/")
+    token = client.cookies["csrftoken"].value
+    response = client.post("/api/v1/measurements/", payload, format="json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 201
+
+
+@pytest.fixture
+def low_rates(monkeypatch):
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "user": "3/minute", "auth": "2/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+
+
+def test_throttling_per_user_answers_429_with_retry_after(low_rates, as_partner_a, as_partner_b):
+    for _ in range(3):
+        assert as_partner_a.get("/api/v1/regions/").status_code == 200
+    response = as_partner_a.get("/api/v1/regions/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["code"] == "throttled"
+    assert as_partner_b.get("/api/v1/regions/").status_code == 200  # per user
+
+
+def test_token_endpoint_is_throttled(low_rates, db, partner_a):
+    client = APIClient()
+    for _ in range(2):
+        client.post(TOKEN, {"username": "partner_a", "password": "faux"}, format="json")
+    assert client.post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json").status_code == 429
+
+
+def test_database_rule_names_map_to_their_messages(db):
+    class Cause(Exception):
+        pass
+
+    exc = IntegrityError("CHECK constraint failed: measurement_returned_has_reason")
+    assert describe_integrity_error(exc) == (
+        400,
+        "measurement_returned_has_reason",
+        "Une mesure renvoyée doit porter le motif du renvoi.",
+    )
+    exc = IntegrityError("disbursement_within_commitment")
+    code, name, message = describe_integrity_error(exc)
+    assert (code, name) == (400, "disbursement_within_commitment") and "engagé" in message
+    exc = IntegrityError(
+        "UNIQUE constraint failed: contracts_party.contract_id, contracts_party.organisation_id, contracts_party.role"
+    )
+    assert describe_integrity_error(exc)[:2] == (409, "party_unique_role_per_contract")
+    exc = IntegrityError("UNIQUE constraint failed: index 'measurement_unique_per_breakdown'")
+    assert describe_integrity_error(exc)[0] == 409
+    assert describe_integrity_error(IntegrityError("something else")) is None
+
+
+def test_trigger_rule_via_the_api_is_400_not_500(as_editor, commitment_a, monkeypatch):
+    """If a rule slips past clean() (a race), the database trigger's refusal is a 400."""
+    from contracts.models import Disbursement
+
+    monkeypatch.setattr(Disbursement, "clean", lambda self: None)
+    response = as_editor.post(
+        "/api/v1/disbursements/",
+        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "2000000.00"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "constraint_violation"
+    assert response.json()["rule"] == "disbursement_within_commitment"

@@ -1,0 +1,227 @@
+"""Bulk submission: JSON, CSV and XLSX; all or nothing with every bad row listed;
+idempotent retries; bounded lookups."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
+
+from artisanat.models import IdempotencyKey
+from strategy.choices import MeasurementStatus as S
+from strategy.models import Measurement
+from tests.api_fixtures import *  # noqa: F403
+from tests.api_fixtures import last_history
+
+URL = "/api/v1/measurements/bulk/"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rows(n, code="IND-FORM", start=dt.date(2021, 1, 1)):
+    """``n`` good daily rows for ``code``."""
+    return [
+        {
+            "indicator": code,
+            "period_start": (start + dt.timedelta(days=i)).isoformat(),
+            "period_end": (start + dt.timedelta(days=i)).isoformat(),
+            "value": str(i + 1),
+            "source": "Registre",
+        }
+        for i in range(n)
+    ]
+
+
+def test_json_rows_create_drafts(as_partner_a, indicator, partner_a):
+    response = as_partner_a.post(URL, rows(3), format="json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["created"], data["status"]) == (3, "draft")
+    created = Measurement.objects.filter(pk__in=data["ids"])
+    assert {(m.status, m.organisation.acronym, m.reported_by_id) for m in created} == {(S.DRAFT, "FCA", partner_a.pk)}
+    h = last_history(created[0])
+    assert (h.history_user, h.history_change_reason) == (partner_a, "Envoi groupé (API)")
+
+
+def test_rows_wrapper_and_submit_flag(as_partner_a, indicator):
+    response = as_partner_a.post(f"{URL}?submit=1", {"rows": rows(2)}, format="json")
+    assert response.status_code == 201
+    assert set(Measurement.objects.values_list("status", flat=True)) == {S.SUBMITTED}
+    assert as_partner_a.post(f"{URL}?submit=maybe", {"rows": rows(1)}, format="json").status_code == 400
+
+
+@pytest.mark.parametrize("bad_row", [999, 1000])
+def test_one_bad_row_among_a_thousand_saves_nothing(as_partner_a, indicator, bad_row):
+    data = rows(1000)
+    data[bad_row - 1]["value"] = "beaucoup"
+    response = as_partner_a.post(URL, data, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_rows"
+    assert body["details"]["rows"] == [{"row": bad_row, "field": "value", "reason": "Un nombre valide est requis."}]
+    assert not Measurement.objects.exists()
+
+
+def test_every_bad_row_is_listed(as_partner_a, indicator, indicator_b):
+    data = rows(6)
+    data[0]["indicator"] = "NOPE"
+    data[1]["period_start"] = "2021-13-01"
+    data[2]["indicator"] = indicator_b.code  # reported by MDA, not FCA
+    data[3]["region"] = "07"  # the indicator is not broken down by region (and 07 does not exist here)
+    data[4] = dict(data[5])  # duplicate of row 6
+    response = as_partner_a.post(URL, data, format="json")
+    assert response.status_code == 400
+    listed = [(e["row"], e["field"]) for e in response.json()["details"]["rows"]]
+    assert listed == [(1, "indicator"), (2, "period_start"), (3, "indicator"), (4, "region"), (6, "non_field_errors")]
+    assert all(e["reason"] for e in response.json()["details"]["rows"])
+    assert not Measurement.objects.exists()
+
+
+def test_rule_errors_name_the_field(as_partner_a, indicator, region):
+    data = rows(2)
+    data[0]["region"] = region.code  # not broken down by region
+    data[1]["period_end"] = "2020-12-31"  # before the start, and outside the strategy
+    response = as_partner_a.post(URL, data, format="json")
+    assert response.status_code == 400
+    fields = {(e["row"], e["field"]) for e in response.json()["details"]["rows"]}
+    assert (1, "region") in fields and (2, "period_end") in fields
+
+
+def test_existing_value_for_the_same_period_is_a_row_error(as_partner_a, draft_a):
+    data = [{"indicator": "IND-FORM", "period_start": "2023-01-01", "period_end": "2023-12-31", "value": "5"}]
+    response = as_partner_a.post(URL, data, format="json")
+    assert response.status_code == 400
+    assert response.json()["details"]["rows"][0]["row"] == 1
+
+
+def test_more_than_the_limit_is_refused_with_a_clear_message(as_partner_a, indicator, settings):
+    response = as_partner_a.post(URL, rows(1001), format="json")
+    assert response.status_code == 400
+    assert "1000 au plus" in response.json()["details"]["rows"][0]
+    settings.API_BULK_MAX_BYTES = 2048
+    text = "indicator,period_start,period_end,value\n" + "IND-FORM,2021-01-01,2021-01-01,1\n" * 100
+    response = as_partner_a.generic("POST", URL, text.encode(), content_type="text/csv")
+    assert response.status_code == 413
+    assert not Measurement.objects.exists()
+
+
+def test_csv_body_and_csv_file(as_partner_a, indicator):
+    text = "indicator;period_start;period_end;value;source\nIND-FORM;2021-01-01;2021-01-31;12,5;Registre\n"
+    response = as_partner_a.generic("POST", URL, text.encode("utf-8"), content_type="text/csv")
+    assert response.status_code == 201, response.content
+    assert str(Measurement.objects.get().value) == "12.5000"
+    csv_file = io.BytesIO(b"\xef\xbb\xbfindicator,period_start,period_end,value\nIND-FORM,2021-02-01,2021-02-28,7\n\n")
+    csv_file.name = "fevrier.csv"
+    response = as_partner_a.post(URL, {"file": csv_file}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert Measurement.objects.count() == 2
+
+
+def test_csv_errors_are_numbered_by_data_row(as_partner_a, indicator):
+    text = (
+        "indicator,period_start,period_end,value\nIND-FORM,2021-01-01,2021-01-31,1\nIND-FORM,2021-02-01,2021-02-28,\n"
+    )
+    response = as_partner_a.generic("POST", URL, text.encode(), content_type="text/csv")
+    assert response.status_code == 400
+    assert [(e["row"], e["field"]) for e in response.json()["details"]["rows"]] == [(2, "value")]
+
+
+def test_csv_without_required_columns_is_400(as_partner_a, indicator):
+    response = as_partner_a.generic("POST", URL, b"foo,bar\n1,2\n", content_type="text/csv")
+    assert response.status_code == 400
+    assert "file" in response.json()["details"]
+
+
+def _xlsx(lines):
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in lines:
+        sheet.append(line)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_body_and_file(as_partner_a, indicator):
+    content = _xlsx(
+        [
+            ["indicator", "period_start", "period_end", "value", "source"],
+            ["IND-FORM", dt.datetime(2021, 1, 1), dt.date(2021, 1, 31), 12.5, "Registre"],
+            ["IND-FORM", "2021-02-01", "2021-02-28", 3, None],
+        ]
+    )
+    response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
+    assert response.status_code == 201, response.content
+    assert sorted(str(v) for v in Measurement.objects.values_list("value", flat=True)) == ["12.5000", "3.0000"]
+    upload = io.BytesIO(
+        _xlsx([["indicator", "period_start", "period_end", "value"], ["IND-FORM", "2021-03-01", "2021-03-31", 1]])
+    )
+    upload.name = "mars.xlsx"
+    response = as_partner_a.post(URL, {"file": upload}, format="multipart")
+    assert response.status_code == 201
+    assert Measurement.objects.count() == 3
+
+
+def test_damaged_xlsx_is_400(as_partner_a, indicator):
+    response = as_partner_a.generic("POST", URL, b"PK\x03\x04 not really a zip", content_type=XLSX)
+    assert response.status_code == 400
+    assert "file" in response.json()["details"]
+
+
+def test_idempotent_retry_replays_the_first_answer(as_partner_a, indicator, partner_a):
+    first = as_partner_a.post(URL, rows(3), format="json", HTTP_IDEMPOTENCY_KEY="fca-2021-01")
+    assert first.status_code == 201
+    again = as_partner_a.post(URL, rows(3), format="json", HTTP_IDEMPOTENCY_KEY="fca-2021-01")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Measurement.objects.count() == 3
+    other = as_partner_a.post(URL, rows(4), format="json", HTTP_IDEMPOTENCY_KEY="fca-2021-01")
+    assert other.status_code == 422
+    assert Measurement.objects.count() == 3
+    assert IdempotencyKey.objects.get().user == partner_a
+
+
+def test_idempotency_key_after_a_400_can_be_reused_with_fixed_rows(as_partner_a, indicator):
+    bad = rows(2)
+    bad[1]["value"] = "x"
+    assert as_partner_a.post(URL, bad, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 400
+    assert as_partner_a.post(URL, rows(2), format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 201
+    assert Measurement.objects.count() == 2
+
+
+def test_idempotency_keys_are_per_user(api, indicator, partner_a, editor, org_a):
+    assert api(partner_a).post(URL, rows(1), format="json", HTTP_IDEMPOTENCY_KEY="same").status_code == 201
+    data = [dict(rows(1, start=dt.date(2022, 1, 1))[0], organisation="FCA")]
+    assert api(editor).post(URL, data, format="json", HTTP_IDEMPOTENCY_KEY="same").status_code == 201
+    assert Measurement.objects.count() == 2
+
+
+def test_invalid_idempotency_key_is_400(as_partner_a, indicator):
+    response = as_partner_a.post(URL, rows(1), format="json", HTTP_IDEMPOTENCY_KEY="a b")
+    assert response.status_code == 400
+
+
+def test_ministry_rows_name_the_organisation(as_editor, indicator):
+    response = as_editor.post(URL, rows(1), format="json")
+    assert response.status_code == 400
+    assert response.json()["details"]["rows"][0]["field"] == "organisation"
+    data = [dict(rows(1)[0], organisation="FCA")]
+    assert as_editor.post(URL, data, format="json").status_code == 201
+
+
+def test_viewer_cannot_bulk(as_viewer, indicator):
+    assert as_viewer.post(URL, rows(1), format="json").status_code == 403
+
+
+def test_lookups_do_not_grow_with_rows(as_partner_a, indicator):
+    """Validation of rows that fail early (unknown codes) costs the same few queries for 10 or 500 rows."""
+
+    def count(n):
+        data = rows(n, code="UNKNOWN")
+        with CaptureQueriesContext(connection) as queries:
+            assert as_partner_a.post(URL, data, format="json").status_code == 400
+        return len(queries)
+
+    assert count(10) == count(500)
