@@ -157,9 +157,9 @@ class StrictOrderingFilter(OrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
-        if raw is None or raw.strip() == "":
+        if raw is None:
             return self.get_default_ordering(view)
-        fields = [term.strip() for term in raw.split(",")]
+        fields = [term.strip() for term in raw.split(",")]  # an empty ?ordering= is refused below
         allowed = self.allowed(view)
         bad = [f for f in fields if not f or f.lstrip("-") not in allowed or f.startswith("--")]
         if bad:

@@ -343,3 +343,9 @@ def test_detail_of_an_unknown_id_is_404(as_admin, world):
 def test_decimals_are_strings(as_admin, world):
     body = as_admin.get(url("targets")).json()["results"][0]
     assert body["value"] == "1000.0000"
+
+
+def test_an_empty_ordering_is_refused_naming_the_parameter(as_admin):
+    response = as_admin.get("/api/v1/actions/", {"ordering": ""})
+    assert response.status_code == 400
+    assert "ordering" in response.json()["details"]

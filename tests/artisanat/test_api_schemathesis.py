@@ -38,7 +38,9 @@ def tokens(world, admin_user, partner_a):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+)
 @pytest.mark.parametrize("who", ["admin", "partner"])
 def test_api_conforms_to_its_schema(case, who, tokens):
     case.call_and_validate(headers={"Authorization": f"Token {tokens[who]}"})
