@@ -205,7 +205,10 @@ class BulkRowSerializer(serializers.Serializer):
     )
 
 
-DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+# French spreadsheets write 1 234 567,50: a decimal comma, groups of three separated by a
+# space, a no-break space or a narrow no-break space.
+DECIMAL_COMMA = re.compile(r"^-?(\d+|\d{1,3}([ \u00a0\u202f]\d{3})+)(,\d+)?$")
+GROUP_SEPARATORS = re.compile(r"[ \u00a0\u202f]")
 
 
 def _normalise(raw):
@@ -217,7 +220,7 @@ def _normalise(raw):
             if value == "" and name in NULLABLE:
                 value = None
             elif name in {"value", "numerator", "denominator"} and DECIMAL_COMMA.match(value):
-                value = value.replace(",", ".")
+                value = GROUP_SEPARATORS.sub("", value).replace(",", ".")
         if value is None and name not in NULLABLE:
             continue
         row[name] = value

@@ -118,6 +118,13 @@ def test_csv_body_and_csv_file(as_partner_a, indicator):
     assert Measurement.objects.count() == 2
 
 
+def test_csv_accepts_french_number_formatting(as_partner_a, indicator):
+    text = "indicator;period_start;period_end;value\nIND-FORM;2021-01-01;2021-01-31;1\u00a0234\u00a0567,50\n"
+    response = as_partner_a.generic("POST", URL, text.encode("utf-8"), content_type="text/csv")
+    assert response.status_code == 201, response.content
+    assert str(Measurement.objects.get().value) == "1234567.5000"
+
+
 def test_csv_errors_are_numbered_by_data_row(as_partner_a, indicator):
     text = (
         "indicator,period_start,period_end,value\nIND-FORM,2021-01-01,2021-01-31,1\nIND-FORM,2021-02-01,2021-02-28,\n"
