@@ -29,6 +29,22 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=conf
 EXAMPLES = 8
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI application directly: at the end of each request
+    Django would close the database connection that holds the test's transaction (on
+    PostgreSQL; SQLite's in-memory test database ignores it). Django's own test client
+    does the same as this fixture."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(world, admin_user, partner_a):
     return {
