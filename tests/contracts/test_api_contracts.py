@@ -45,12 +45,19 @@ def test_partner_sees_only_its_organisations_contract_rows(name, request, world,
     assert model.objects.filter(pk=b.pk).exists()
 
 
-@pytest.mark.parametrize("name", RESOURCES)
-@pytest.mark.parametrize("client", ["as_viewer", "as_partner_a"])
+@pytest.mark.parametrize(
+    ("name", "client"),
+    [
+        (name, client)
+        for name in RESOURCES
+        for client in ("as_viewer", "as_partner_a")
+        # A partner does update the milestones its organisation is responsible for:
+        # tested on its own below.
+        if not (name == "milestones" and client == "as_partner_a")
+    ],
+)
 def test_viewer_and_partner_cannot_change_or_delete(name, client, request, world):
     mine, _, model, versioned, change = RESOURCES[name]
-    if name == "milestones" and client == "as_partner_a":
-        pytest.skip("a partner updates its own milestones: see below")
     a = request.getfixturevalue(mine)
     api_client = request.getfixturevalue(client)
     before = model.objects.filter(pk=a.pk).values().get()
