@@ -24,3 +24,7 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# With DEBUG off: JSON under /api/, the generic pages elsewhere (artisanat/error_views.py).
+handler404 = "artisanat.error_views.page_not_found"
+handler500 = "artisanat.error_views.server_error"

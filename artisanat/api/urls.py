@@ -2,7 +2,7 @@
 its OpenAPI schema at /api/schema/ and interactive docs at /api/docs/ (offline)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from artisanat.api import views
@@ -31,7 +31,9 @@ urlpatterns = [
     path("v1/dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves Swagger UI's init script from /api/docs/?script= instead of
+    # inline, as the Content-Security-Policy (script-src 'self') requires. No ReDoc: its
+    # bundle injects inline styles it cannot mark with a nonce, and loads Google Fonts.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^[\s\S]*$", json_not_found),
 ]
