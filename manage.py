@@ -7,6 +7,11 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artisanat.settings")
+    # manage.py is the developer's tool: debug unless told otherwise, so that
+    # `manage.py makemigrations` and friends work on a fresh checkout. The served
+    # application (wsgi.py, gunicorn) keeps DJANGO_DEBUG off by default; production runs
+    # its management commands with DJANGO_DEBUG=0 and its secret key (README, Settings).
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -200,3 +200,34 @@ def test_a_bad_log_level_names_the_variable():
     done = start_django(DJANGO_DEBUG="1", DJANGO_LOG_LEVEL="LOUD")
     assert done.returncode != 0
     assert "DJANGO_LOG_LEVEL" in done.stderr.strip().splitlines()[-1]
+
+
+def test_the_served_application_is_not_in_debug_by_default():
+    """wsgi.py (gunicorn) without DJANGO_DEBUG: debug off, so a secret key is required."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARTISANAT_"))}
+    clean.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "import artisanat.wsgi"],
+        cwd=PROJECT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "DJANGO_SECRET_KEY" in done.stderr
+
+
+def test_manage_py_is_the_developers_tool_and_debugs_by_default():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARTISANAT_"))}
+    clean.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=PROJECT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No changes detected" in done.stdout
