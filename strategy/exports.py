@@ -81,6 +81,14 @@ STRATEGY_COLUMNS = [
     Column("start_date", lambda s: s.start_date),
     Column("end_date", lambda s: s.end_date),
 ]
+# The roll-up's columns, shared by phases, axes and programmes (strategy.figures.RollUp).
+ROLLUP_COLUMNS = [
+    Column("progress", _rollup("progress")),
+    Column("status", _rollup("status")),
+    Column("with_data", _rollup("with_data")),
+    Column("without_data", _rollup("without_data")),
+    Column("without_target", _rollup("without_target")),
+]
 PHASE_COLUMNS = [
     Column("id", lambda p: p.pk),
     Column("code", lambda p: p.code),
@@ -88,29 +96,20 @@ PHASE_COLUMNS = [
     Column("order", lambda p: p.order),
     Column("start_date", lambda p: p.start_date),
     Column("end_date", lambda p: p.end_date),
-    Column("progress", _rollup("progress")),
-    Column("status", _rollup("status")),
-    Column("with_data", _rollup("with_data")),
-    Column("without_data", _rollup("without_data")),
+    *ROLLUP_COLUMNS,
 ]
 AXIS_COLUMNS = [
     Column("id", lambda a: a.pk),
     Column("number", lambda a: a.number),
     Column("title", lambda a: a.title),
-    Column("progress", _rollup("progress")),
-    Column("status", _rollup("status")),
-    Column("with_data", _rollup("with_data")),
-    Column("without_data", _rollup("without_data")),
+    *ROLLUP_COLUMNS,
 ]
 PROGRAMME_COLUMNS = [
     Column("id", lambda p: p.pk),
     Column("axis", lambda p: p.axis.number),
     Column("code", lambda p: p.code),
     Column("title", lambda p: p.title),
-    Column("progress", _rollup("progress")),
-    Column("status", _rollup("status")),
-    Column("with_data", _rollup("with_data")),
-    Column("without_data", _rollup("without_data")),
+    *ROLLUP_COLUMNS,
 ]
 ACTION_COLUMNS = [
     Column("id", lambda a: a.pk),

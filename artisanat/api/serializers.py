@@ -98,6 +98,7 @@ class RollupSerializer(serializers.Serializer):
     status = serializers.CharField()
     with_data = serializers.IntegerField()
     without_data = serializers.IntegerField()
+    without_target = serializers.IntegerField(help_text=_("Indicateurs avec données mais sans cible à cette échéance."))
     status_counts = serializers.DictField(child=serializers.IntegerField())
 
 

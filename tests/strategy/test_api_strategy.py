@@ -75,6 +75,9 @@ def test_dashboard(world, as_partner_a, as_viewer):
     assert {c["reference"] for c in data["contracts"]} == {"CP-A", "CP-B"}
     assert data["waiting_validation"] == 1
     assert data["late_milestones"] == 2
+    for axis in data["axes"]:  # the roll-up carries every count the figures define
+        rollup = axis["rollup"]
+        assert set(rollup) >= {"progress", "status", "with_data", "without_data", "without_target"}
     partner = as_partner_a.get(f"{V}dashboard/", {"as_of": "2024-01-01"}).json()
     assert {c["reference"] for c in partner["contracts"]} == {"CP-A"}
     assert partner["late_milestones"] == 1
