@@ -98,7 +98,7 @@ class RollupSerializer(serializers.Serializer):
     status = serializers.CharField()
     with_data = serializers.IntegerField()
     without_data = serializers.IntegerField()
-    without_target = serializers.IntegerField(help_text=_("Indicateurs avec données mais sans cible à cette échéance."))
+    without_target = serializers.IntegerField()
     status_counts = serializers.DictField(child=serializers.IntegerField())
 
 
