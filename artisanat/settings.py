@@ -254,7 +254,16 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json_line": {"()": "artisanat.security_log.JsonLineFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json_line"},
+    },
+    # Security events (sign-in, lock-out, refusals, tokens, two-factor changes): one JSON
+    # object per line, always at INFO whatever DJANGO_LOG_LEVEL says.
+    "loggers": {
+        "artisanat.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("DJANGO_LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
