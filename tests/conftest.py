@@ -2,6 +2,12 @@
 
 Actors: ``admin_user`` (administrator), ``editor``, ``validator``, ``viewer`` (ministry),
 ``partner_a`` and ``partner_b`` (reporters of two organisations), ``anonymous``.
+
+Administrators and validators must use two-factor authentication: their fixtures come
+with a confirmed TOTP device (secret ``TOTP_KEY``), ``totp_code(user)`` gives the code
+their app would show now, and the ``client`` fixture's ``force_login`` / ``login`` mark
+the session verified with that device, as the verification page does
+(``django_otp.login``). Two-factor stays on in every test.
 """
 
 import datetime as dt
@@ -10,6 +16,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from artisanat.choices import OrganisationKind, Role
 from artisanat.models import Filiere, Membership, Organisation, Region
@@ -17,6 +27,48 @@ from strategy.choices import Aggregation, Direction, PhaseCode, Unit
 from strategy.models import Axis, Indicator, Phase, Programme, Strategy
 
 PASSWORD = "un-mot-de-passe-de-test-assez-long"
+TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test secret, hex
+
+
+def add_totp_device(user, key=TOTP_KEY):
+    return TOTPDevice.objects.create(user=user, name="default", key=key, confirmed=True)
+
+
+def totp_code(user=None, device=None):
+    """The code the user's authenticator (or ``device``) shows now: the next time step if
+    this one was already used (django-otp refuses a replayed code, accepts one step of drift)."""
+    device = device or TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if totp.t() <= device.last_t:
+        totp.time += device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+class VerifiedClient(Client):
+    """Django's test client whose sign-in also marks the session verified with the
+    user's confirmed TOTP device, if any (what the verification page does)."""
+
+    def _verify(self, user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        self._verify(user)
+
+    def login(self, **credentials):
+        signed_in = super().login(**credentials)
+        if signed_in:
+            self._verify(get_user_model().objects.get(username=credentials["username"]))
+        return signed_in
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +101,8 @@ def org_b(db):
 def _user(username, organisation, role, **extra):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
     Membership.objects.create(user=user, organisation=organisation, role=role)
+    if role in (Role.ADMINISTRATOR, Role.VALIDATOR):
+        add_totp_device(user)
     return user
 
 

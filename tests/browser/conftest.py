@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+VERIFY_PATH = "/compte/double-authentification/verifier/"
 
 try:
     from playwright.sync_api import sync_playwright
@@ -82,7 +83,16 @@ class Session:
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", password)
         self.page.click("form button.btn[type=submit]")
-        self.page.wait_for_url(self.base_url + "/")
+        self.page.wait_for_url(lambda url: url == self.base_url + "/" or VERIFY_PATH in url)
+        if VERIFY_PATH in self.page.url:
+            # Administrators and validators: type the code their authenticator shows now.
+            from django.contrib.auth import get_user_model
+
+            from tests.conftest import totp_code
+
+            self.page.fill("#id_code", totp_code(get_user_model().objects.get(username=username)))
+            self.page.press("#id_code", "Enter")
+            self.page.wait_for_url(self.base_url + "/")
         return self
 
     def close(self):
