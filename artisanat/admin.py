@@ -12,15 +12,17 @@ membership), and the machinery every app's admin shares:
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from artisanat import permissions
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.history_author import history_author
 from artisanat.models import Filiere, IdempotencyKey, Membership, Organisation, Region
 
 admin.site.site_header = _("Artisanat 2030 — administration")
@@ -136,7 +138,7 @@ class ServiceAdminMixin(SelectRelatedMixin):
         return gettext("Modification depuis l'administration")
 
     def _expected_version(self, request, form):
-        if getattr(request, "_admin_reverting", False) or form is None or not hasattr(form, "cleaned_data"):
+        if form is None or not hasattr(form, "cleaned_data"):
             return None
         return form.cleaned_data.get("expected_version")
 
@@ -174,7 +176,8 @@ class ServiceAdminMixin(SelectRelatedMixin):
     def delete_model(self, request, obj):
         obj._history_user = request.user
         obj._change_reason = self.history_reason(None, obj, deleting=True)
-        obj.delete()
+        with history_author(request.user, obj._change_reason):  # and the rows deleted with it
+            obj.delete()
 
     def save_formset(self, request, form, formset, change):
         """Each new or changed inline row goes through its model's own admin (hence its
@@ -186,7 +189,8 @@ class ServiceAdminMixin(SelectRelatedMixin):
         for obj in formset.deleted_objects:
             obj._history_user = request.user
             obj._change_reason = self.history_reason(form, obj, deleting=True)
-            obj.delete()
+            with history_author(request.user, obj._change_reason):
+                obj.delete()
         row_forms = {id(row_form.instance): row_form for row_form in formset.forms}
         for obj in instances:
             row_form = row_forms.get(id(obj))
@@ -215,16 +219,39 @@ class ServiceAdminMixin(SelectRelatedMixin):
             request._admin_refusal = refused
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """simple_history's "revert" page saves through save_model too; the version
-        it shows is an old one on purpose, so no staleness check there."""
-        request._admin_reverting = True
+    def delete_queryset(self, request, queryset):
+        """The change list's "delete selected": row by row, each history row with the
+        user and the reason (a queryset delete would leave the reason empty)."""
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    # -- history: read only, and only what the user may read ---------------------------
+    def _check_history_access(self, request, object_id):
+        """Administrators and ministry staff read every history; anyone else (a staff
+        account of a partner organisation) only that of the rows ``visible_to`` them."""
+        user = request.user
+        if user.is_superuser or permissions.is_ministry(user):
+            return
         try:
-            with transaction.atomic():
-                return super().history_form_view(request, object_id, version_id, extra_context)
-        except ServiceRefused as refused:
-            self.message_user(request, str(refused), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            visible = self.model._default_manager.visible_to(user).filter(pk=unquote(object_id)).exists()
+        except (ValueError, TypeError, ValidationError):
+            visible = False
+        if not visible:
+            raise PermissionDenied
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_history_access(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """An old version, shown read only. History is never rewritten from the product:
+        simple_history's "revert" (a POST here) is refused to everyone, administrators
+        included (SIMPLE_HISTORY_REVERT_DISABLED hides its button, this refuses it)."""
+        if request.method != "GET":
+            raise PermissionDenied
+        self._check_history_access(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ServiceInlineMixin(SelectRelatedMixin):

@@ -2,15 +2,19 @@
 the three contrats programmes of 26 July 2021 and the indicators with their baselines.
 
 Idempotent: every row is found by its natural key and written only when a value
-differs, so a second run changes nothing (not even a history row)."""
+differs, so a second run changes nothing (not even a history row). The history rows it
+writes name the account given with ``--user``, by default the system account
+(``systeme``, artisanat/system_account.py), and the reason ``load_strategy``."""
 
 from collections import Counter
+from functools import partial
 
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
 from artisanat import reference_data as ref
 from artisanat.models import Filiere, Organisation, Region
+from artisanat.system_account import SYSTEM_USERNAME, command_user, system_account
 from contracts.models import ContratProgramme, Party
 from strategy.models import Axis, Indicator, Phase, Programme, Strategy
 
@@ -38,9 +42,11 @@ def _differs(instance, name, value):
     return getattr(instance, name) != value
 
 
-def upsert(model, lookup, values, stats=None, reason=REASON):
+def upsert(model, lookup, values, stats=None, reason=REASON, user=None):
     """update_or_create on the natural key ``lookup``, but save (full_clean first) only
-    when a value differs, so that re-running writes nothing and adds no history row."""
+    when a value differs, so that re-running writes nothing and adds no history row.
+    History rows (this save's and those of a many-to-many set after it) name ``user``
+    and ``reason``."""
     instance = model.objects.filter(**lookup).first()
     label = model._meta.model_name
     if instance is None:
@@ -48,6 +54,8 @@ def upsert(model, lookup, values, stats=None, reason=REASON):
         action = "created"
     else:
         changed = [name for name, value in values.items() if _differs(instance, name, value)]
+        instance._history_user = user
+        instance._change_reason = reason
         if not changed:
             if stats:
                 stats.unchanged[label] += 1
@@ -56,11 +64,15 @@ def upsert(model, lookup, values, stats=None, reason=REASON):
             setattr(instance, name, values[name])
         action = "updated"
     instance.full_clean()
+    instance._history_user = user
     instance._change_reason = reason
     instance.save()
     if stats:
         getattr(stats, action)[label] += 1
     return instance
+
+
+_upsert = upsert
 
 
 def set_m2m(manager, objects):
@@ -70,9 +82,12 @@ def set_m2m(manager, objects):
         manager.set(objects)
 
 
-def load(stats=None):
-    """Write the reference data; returns the strategy."""
+def load(stats=None, user=None):
+    """Write the reference data; returns the strategy. History rows name ``user`` (the
+    system account when None)."""
     stats = stats or Stats()
+    user = user or system_account()
+    upsert = partial(_upsert, user=user)
 
     strategy = upsert(
         Strategy, {"name": ref.STRATEGY["name"]}, {k: v for k, v in ref.STRATEGY.items() if k != "name"}, stats
@@ -162,10 +177,16 @@ def load(stats=None):
 class Command(BaseCommand):
     help = "Charge la stratégie 2021–2030 et ses données de référence (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--user",
+            help=f"compte auquel l'historique attribue les changements (défaut : {SYSTEM_USERNAME}, le compte système)",
+        )
+
     def handle(self, *args, **options):
         stats = Stats()
         with transaction.atomic():
-            strategy = load(stats)
+            strategy = load(stats, user=command_user(options.get("user")))
         counts = {
             "phases": strategy.phases.count(),
             "axes": strategy.axes.count(),

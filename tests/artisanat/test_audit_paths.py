@@ -1,0 +1,1381 @@
+"""The audit trail on every path (issue 6, item 3).
+
+Each create, update, delete and workflow transition of the nine tracked models —
+measurements, targets, indicators, contracts, parties, commitments, disbursements,
+milestones, amendments — is made here through every path the product offers for it:
+staff pages, REST API, bulk submission (JSON, CSV, XLSX), Django admin (add, change,
+delete, "delete selected", inline rows, workflow actions) and management commands.
+Each leaves history rows naming the actor, dated within the request, of the right type,
+with what changed (diffed against the previous row) and the reason.
+
+``PATHS`` is the table: a new path is one line. The paths were enumerated from
+artisanat/urls.py (pages), the API routers and their @actions (strategy/api,
+contracts/api), the admin registrations, inlines and actions (*/admin.py) and the
+commands in artisanat/management/commands.
+"""
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal as D
+
+import pytest
+from django import forms
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from artisanat.system_account import SYSTEM_USERNAME
+from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from strategy.models import Indicator, Measurement, Target
+from tests.api_fixtures import *  # noqa: F403
+from tests.conftest import VerifiedClient
+
+V = "/api/v1/"
+ANY = object()  # any reason, as long as there is one
+NOISE = {"version", "updated_at", "created_at"}  # bookkeeping columns every save moves
+
+CONTRACT_MODELS = (ContratProgramme, Party, Commitment, Disbursement, Milestone, Amendment)
+
+
+# ---------------------------------------------------------------- context of a path
+
+
+class Ctx:
+    """What a path needs: fixtures on demand, signed-in clients per actor."""
+
+    def __init__(self, request):
+        self.request = request
+        self.saved = {}
+
+    def get(self, name):
+        return self.request.getfixturevalue(name)
+
+    def user(self, actor):
+        if actor == SYSTEM_USERNAME:
+            from artisanat.system_account import system_account
+
+            return system_account()
+        return self.get(actor)
+
+    def page(self, actor):
+        client = VerifiedClient()  # signed in, two-factor verified when the actor has a device
+        client.force_login(self.user(actor))
+        return client
+
+    def api(self, actor):
+        return self.get("api")(self.user(actor))
+
+
+def if_match(obj):
+    obj.refresh_from_db()
+    return {"HTTP_IF_MATCH": f'"{obj.version}"'} if hasattr(obj, "version") else {}
+
+
+def ok(response, *codes):
+    assert response.status_code in (codes or (200, 201, 204, 302)), getattr(response, "content", b"")[:2000]
+    if response.status_code == 302 and getattr(response, "context", None):
+        # An admin or page form that came back is not a save.
+        assert "adminform" not in response.context, response.context["adminform"].form.errors
+    return response
+
+
+# ---------------------------------------------------------------- admin forms
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def _value(bound):
+    widget, value = bound.field.widget, bound.value()
+    inner = getattr(widget, "widget", widget)  # the admin's RelatedFieldWidgetWrapper
+    if isinstance(inner, forms.CheckboxInput):
+        return "on" if value else None
+    if isinstance(inner, forms.ClearableFileInput):
+        return None
+    if getattr(inner, "allow_multiple_selected", False):
+        return [str(getattr(v, "pk", v)) for v in (value or [])]
+    if value is None:
+        return ""
+    if isinstance(inner, (forms.DateInput, forms.DateTimeInput, forms.TimeInput)):
+        return inner.format_value(value) or ""
+    return str(getattr(value, "pk", value))
+
+
+def _form_data(form, data):
+    for bound in form:
+        value = _value(bound)
+        if value is not None:
+            data[bound.html_name] = value
+
+
+def admin_form(client, url):
+    """The admin page's form as the browser would post it back (main form, management
+    forms and inline rows), from the page's own context."""
+    response = ok(client.get(url), 200)
+    data = {}
+    _form_data(response.context["adminform"].form, data)
+    formsets = {}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        formsets[formset.prefix] = formset
+        _form_data(formset.management_form, data)
+        for row in formset.forms:
+            _form_data(row, data)
+    return data, formsets
+
+
+def admin_save(actor, url, values, *, inline=None, delete_inline=None):
+    """Post the admin form at ``url`` with ``values``; ``inline=(prefix, values)`` adds
+    one inline row, ``delete_inline=(prefix, pk)`` ticks DELETE on a row."""
+
+    def run(ctx):
+        client = ctx.page(actor)
+        data, formsets = admin_form(client, url(ctx))
+        data.update(values(ctx))
+        if inline:
+            prefix, row_values = inline
+            formset = formsets[prefix]
+            n = int(data[f"{prefix}-TOTAL_FORMS"])
+            empty = formset.empty_form
+            row = {}
+            _form_data(empty, row)
+            for name, value in row.items():
+                data[name.replace("__prefix__", str(n))] = value
+            for name, value in row_values(ctx).items():
+                data[f"{prefix}-{n}-{name}"] = value
+            data[f"{prefix}-TOTAL_FORMS"] = str(n + 1)
+        if delete_inline:
+            prefix, pk_of = delete_inline
+            pk = pk_of(ctx)
+            index = next(
+                i for i in range(int(data[f"{prefix}-TOTAL_FORMS"])) if data.get(f"{prefix}-{i}-id") == str(pk)
+            )
+            data[f"{prefix}-{index}-DELETE"] = "on"
+        response = client.post(url(ctx), data)
+        assert response.status_code == 302, _errors(response)
+        return response
+
+    return run
+
+
+def _errors(response):
+    if not response.context:
+        return response.content[:2000]
+    errors = [response.context["adminform"].form.errors] if "adminform" in response.context else []
+    for inline in response.context.get("inline_admin_formsets", []):
+        errors += [inline.formset.errors, inline.formset.non_form_errors()]
+    return errors, [str(m) for m in response.context.get("messages", [])]
+
+
+def admin_delete(actor, model, pk_of):
+    def run(ctx):
+        pk = pk_of(ctx)
+        ok(ctx.page(actor).post(admin_url(model, "delete", pk), {"post": "yes"}), 302)
+        return pk
+
+    return run
+
+
+def admin_action(actor, model, action, pk_of, **extra):
+    def run(ctx):
+        pk = pk_of(ctx)
+        data = {"action": action, ACTION_CHECKBOX_NAME: [pk], "index": "0", **extra}
+        ok(ctx.page(actor).post(admin_url(model, "changelist"), data), 302)
+        return pk
+
+    return run
+
+
+# ---------------------------------------------------------------- the paths
+
+
+@dataclass(frozen=True)
+class Path:
+    model: type
+    surface: str
+    op: str
+    actor: str
+    run: object  # run(ctx) → the object's pk, or a response/None with ``pk`` telling where
+    types: tuple  # history types of the rows written, in order ("+", "~", "-")
+    changed: frozenset = frozenset()  # fields changed by the operation (updates)
+    reason: object = ANY
+    pk: object = None  # pk(ctx) when ``run`` returns no pk
+    setup: object = None  # setup(ctx), before the clock starts (its rows are not the path's)
+
+    @property
+    def id(self):
+        return f"{self.model._meta.model_name}-{self.surface}-{self.op}"
+
+
+def fx(name, attr="pk"):
+    """pk of a fixture."""
+    return lambda ctx: getattr(ctx.get(name), attr)
+
+
+def by(model, **lookup):
+    """pk of the row found by ``lookup`` (values may be callables of ctx)."""
+    return lambda ctx: model.objects.get(**{k: (v(ctx) if callable(v) else v) for k, v in lookup.items()}).pk
+
+
+def returning(pk_of, action):
+    def run(ctx):
+        action(ctx)
+        return pk_of(ctx)
+
+    return run
+
+
+# -- staff pages (strategy/urls.py) -----------------------------------------------
+
+
+def page_post(actor, url, data):
+    def run(ctx):
+        ok(ctx.page(actor).post(url(ctx), data(ctx)), 302)
+
+    return run
+
+
+def measurement_page_data(ctx, **extra):
+    return {
+        "indicator": ctx.get("indicator").pk,
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "value": "42",
+        "source": "Rapport FCA",
+        **extra,
+    }
+
+
+def mpage(name, pk_of):
+    return lambda ctx: reverse(f"strategy:{name}", args=[pk_of(ctx)])
+
+
+def version_of(name):
+    return lambda ctx: ctx.get(name).version
+
+
+NEW_2024 = by(Measurement, period_start=dt.date(2024, 1, 1))
+
+PAGE_PATHS = [
+    Path(
+        Measurement,
+        "page",
+        "create",
+        "partner_a",
+        returning(
+            NEW_2024, page_post("partner_a", lambda ctx: reverse("strategy:measurement_create"), measurement_page_data)
+        ),
+        ("+",),
+        reason="Création",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "create-and-submit",
+        "partner_a",
+        returning(
+            NEW_2024,
+            page_post(
+                "partner_a",
+                lambda ctx: reverse("strategy:measurement_create"),
+                lambda ctx: measurement_page_data(ctx, action="submit"),
+            ),
+        ),
+        ("+", "~"),
+        reason="Soumission",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "update",
+        "partner_a",
+        returning(
+            fx("draft_a"),
+            page_post(
+                "partner_a",
+                mpage("measurement_update", fx("draft_a")),
+                lambda ctx: {
+                    **measurement_page_data(ctx, value="11", source=ctx.get("draft_a").source),
+                    "period_start": "2023-01-01",
+                    "period_end": "2023-12-31",
+                    "version": ctx.get("draft_a").version,
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"value"}),
+        reason="Modification",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "submit",
+        "partner_a",
+        returning(
+            fx("draft_a"),
+            page_post(
+                "partner_a",
+                mpage("measurement_submit", fx("draft_a")),
+                lambda ctx: {"version": ctx.get("draft_a").version},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Soumission",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "validate",
+        "validator",
+        returning(
+            fx("submitted_a"),
+            page_post(
+                "validator",
+                mpage("measurement_validate", fx("submitted_a")),
+                lambda ctx: {"version": ctx.get("submitted_a").version, "comment": "Conforme au rapport"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "status_reason", "validated_by", "validated_at"}),
+        reason="Conforme au rapport",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "return",
+        "validator",
+        returning(
+            fx("submitted_a"),
+            page_post(
+                "validator",
+                mpage("measurement_return", fx("submitted_a")),
+                lambda ctx: {"version": ctx.get("submitted_a").version, "reason": "Chiffre à justifier"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Chiffre à justifier",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "reopen",
+        "validator",
+        returning(
+            fx("validated_b"),
+            page_post(
+                "validator",
+                mpage("measurement_reopen", fx("validated_b")),
+                lambda ctx: {"version": ctx.get("validated_b").version, "reason": "Erreur de saisie signalée"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "status_reason", "validated_by", "validated_at"}),
+        reason="Erreur de saisie signalée",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "validate-queue",
+        "validator",
+        returning(
+            fx("submitted_a"),
+            page_post(
+                "validator",
+                lambda ctx: reverse("strategy:validation_queue"),
+                lambda ctx: {
+                    "ids": [f"{ctx.get('submitted_a').pk}:{ctx.get('submitted_a').version}"],
+                    "comment": "Lot de mars",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "status_reason", "validated_by", "validated_at"}),
+        reason="Lot de mars",
+    ),
+]
+
+
+# -- REST API (artisanat/api/urls.py, strategy/api, contracts/api) -----------------
+
+
+def api_create(actor, resource, body, model, **lookup):
+    def run(ctx):
+        response = ok(ctx.api(actor).post(f"{V}{resource}/", body(ctx), format="json"), 201)
+        return response.json()["id"]
+
+    return run
+
+
+def api_patch(actor, resource, fixture, body):
+    def run(ctx):
+        obj = ctx.get(fixture)
+        ok(ctx.api(actor).patch(f"{V}{resource}/{obj.pk}/", body(ctx), format="json", **if_match(obj)), 200)
+        return obj.pk
+
+    return run
+
+
+def api_delete(actor, resource, fixture):
+    def run(ctx):
+        obj = ctx.get(fixture)
+        ok(ctx.api(actor).delete(f"{V}{resource}/{obj.pk}/", **if_match(obj)), 204)
+        return obj.pk
+
+    return run
+
+
+def api_move(actor, fixture, action, body):
+    def run(ctx):
+        obj = ctx.get(fixture)
+        ok(ctx.api(actor).post(f"{V}measurements/{obj.pk}/{action}/", body, format="json", **if_match(obj)), 200)
+        return obj.pk
+
+    return run
+
+
+def measurement_body(ctx, **extra):
+    return {
+        "indicator": ctx.get("indicator").pk,
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "value": "42",
+        **extra,
+    }
+
+
+def bulk(actor, content, content_type, *, submit=False):
+    def run(ctx):
+        url = f"{V}measurements/bulk/" + ("?submit=1" if submit else "")
+        client = ctx.api(actor)
+        payload = content(ctx)
+        if content_type == "json":
+            response = client.post(url, payload, format="json")
+        else:
+            response = client.generic("POST", url, payload, content_type=content_type)
+        return ok(response, 201).json()["ids"][0]
+
+    return run
+
+
+BULK_ROW = ["IND-FORM", "2024-01-01", "2024-12-31", "42"]
+BULK_HEAD = ["indicator", "period_start", "period_end", "value"]
+
+
+def _xlsx(ctx):
+    book = Workbook()
+    for line in (BULK_HEAD, BULK_ROW):
+        book.active.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+VALIDATION = frozenset({"status", "status_reason", "validated_by", "validated_at"})
+
+API_MEASUREMENT_PATHS = [
+    Path(
+        Measurement,
+        "api",
+        "create",
+        "partner_a",
+        api_create(
+            "partner_a", "measurements", lambda ctx: measurement_body(ctx, change_reason="Relevé 2024"), Measurement
+        ),
+        ("+",),
+        reason="Relevé 2024",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "update",
+        "partner_a",
+        api_patch("partner_a", "measurements", "draft_a", lambda ctx: {"value": "43", "change_reason": "Coquille"}),
+        ("~",),
+        changed=frozenset({"value"}),
+        reason="Coquille",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "delete",
+        "partner_a",
+        api_delete("partner_a", "measurements", "draft_a"),
+        ("-",),
+        reason="Suppression via l'API",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "submit",
+        "partner_a",
+        api_move("partner_a", "draft_a", "submit", {}),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Soumission",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "validate",
+        "validator",
+        api_move("validator", "submitted_a", "validate", {"comment": "Vu"}),
+        ("~",),
+        changed=VALIDATION,
+        reason="Vu",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "return",
+        "validator",
+        api_move("validator", "submitted_a", "return", {"reason": "Source manquante"}),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Source manquante",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "reopen",
+        "validator",
+        api_move("validator", "validated_b", "reopen", {"reason": "Doublon découvert"}),
+        ("~",),
+        changed=VALIDATION,
+        reason="Doublon découvert",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "validate-many",
+        "validator",
+        returning(
+            fx("submitted_a"),
+            lambda ctx: ok(
+                ctx.api("validator").post(
+                    f"{V}measurements/validate/", {"ids": [ctx.get("submitted_a").pk], "comment": "Lot"}, format="json"
+                ),
+                200,
+            ),
+        ),
+        ("~",),
+        changed=VALIDATION,
+        reason="Lot",
+    ),
+    Path(
+        Measurement,
+        "bulk",
+        "create-json",
+        "partner_a",
+        bulk("partner_a", lambda ctx: {"rows": [dict(zip(BULK_HEAD, BULK_ROW, strict=True))]}, "json"),
+        ("+",),
+        reason="Envoi groupé (API)",
+    ),
+    Path(
+        Measurement,
+        "bulk",
+        "create-and-submit-json",
+        "partner_a",
+        bulk("partner_a", lambda ctx: [dict(zip(BULK_HEAD, BULK_ROW, strict=True))], "json", submit=True),
+        ("+", "~"),
+        reason="Envoi groupé (API)",
+    ),
+    Path(
+        Measurement,
+        "import",
+        "create-csv",
+        "partner_a",
+        bulk("partner_a", lambda ctx: (",".join(BULK_HEAD) + "\n" + ",".join(BULK_ROW) + "\n").encode(), "text/csv"),
+        ("+",),
+        reason="Envoi groupé (API)",
+    ),
+    Path(
+        Measurement,
+        "import",
+        "create-xlsx",
+        "partner_a",
+        bulk("partner_a", _xlsx, XLSX),
+        ("+",),
+        reason="Envoi groupé (API)",
+    ),
+]
+
+API_TARGET_PATHS = [
+    Path(
+        Target,
+        "api",
+        "create",
+        "editor",
+        api_create(
+            "editor",
+            "targets",
+            lambda ctx: {
+                "indicator": ctx.get("indicator").pk,
+                "due_date": "2026-12-31",
+                "value": "500",
+                "change_reason": "Cible 2026",
+            },
+            Target,
+        ),
+        ("+",),
+        reason="Cible 2026",
+    ),
+    Path(
+        Target,
+        "api",
+        "update",
+        "editor",
+        api_patch(
+            "editor", "targets", "target", lambda ctx: {"value": "1200", "change_reason": "Révision à mi-parcours"}
+        ),
+        ("~",),
+        changed=frozenset({"value"}),
+        reason="Révision à mi-parcours",
+    ),
+    Path(
+        Target,
+        "api",
+        "delete",
+        "editor",
+        api_delete("editor", "targets", "target"),
+        ("-",),
+        reason="Suppression via l'API",
+    ),
+]
+
+# Rows nothing depends on (a contract with parties, a party with commitments, a
+# commitment with disbursements or an indicator with targets is protected from deletion).
+DELETABLE = {
+    ContratProgramme: "lonely_contract",
+    Party: "lonely_party",
+    Commitment: "lonely_commitment",
+    Indicator: "lonely_indicator",
+}
+
+# resource → (model, fixture of a row, body of a new row, a change)
+CONTRACT_RESOURCES = {
+    "contracts": (
+        ContratProgramme,
+        "contract_a",
+        lambda ctx: {
+            "reference": "CP-NEW",
+            "title": "Nouveau",
+            "kind": "transversal",
+            "phase": ctx.get("phases")[1].pk,
+            "start_date": "2023-01-01",
+            "end_date": "2025-12-31",
+            "status": "draft",
+        },
+        {"title": "Nouveau titre"},
+    ),
+    "parties": (
+        Party,
+        "party_a",
+        lambda ctx: {"contract": ctx.get("contract_a").pk, "organisation": ctx.get("org_b").pk, "role": "funder"},
+        {"signer_name": "M. Alaoui"},
+    ),
+    "commitments": (
+        Commitment,
+        "commitment_a",
+        lambda ctx: {"party": ctx.get("party_a").pk, "year": 2023, "amount": "500000.00"},
+        {"note": "Révisé"},
+    ),
+    "disbursements": (
+        Disbursement,
+        "disbursement_a",
+        lambda ctx: {"commitment": ctx.get("commitment_a").pk, "date": "2022-06-01", "amount": "1000.00"},
+        {"reference": "OV-42"},
+    ),
+    "milestones": (
+        Milestone,
+        "milestone_a",
+        lambda ctx: {
+            "contract": ctx.get("contract_a").pk,
+            "title": "Étude",
+            "responsible": ctx.get("org_a").pk,
+            "due_date": "2024-01-01",
+        },
+        {"note": "En cours"},
+    ),
+    "amendments": (
+        Amendment,
+        "amendment_a",
+        lambda ctx: {
+            "contract": ctx.get("contract_a").pk,
+            "number": 2,
+            "date": "2023-03-01",
+            "reason": "Rallonge",
+            "summary": "Montants",
+            "changes_amounts": True,
+        },
+        {"summary": "Dates et montants"},
+    ),
+}
+
+
+def _contract_api_paths():
+    paths = []
+    for resource, (model, fixture, body, change) in CONTRACT_RESOURCES.items():
+        paths += [
+            Path(
+                model,
+                "api",
+                "create",
+                "editor",
+                api_create("editor", resource, lambda ctx, body=body: {**body(ctx), "change_reason": "Saisie"}, model),
+                ("+",),
+                reason="Saisie",
+            ),
+            Path(
+                model,
+                "api",
+                "update",
+                "editor",
+                api_patch(
+                    "editor", resource, fixture, lambda ctx, change=change: {**change, "change_reason": "Mise à jour"}
+                ),
+                ("~",),
+                changed=frozenset(change),
+                reason="Mise à jour",
+            ),
+            Path(
+                model,
+                "api",
+                "delete",
+                "editor",
+                api_delete("editor", resource, DELETABLE.get(model, fixture)),
+                ("-",),
+                reason="Suppression via l'API",
+            ),
+        ]
+    paths.append(
+        Path(
+            Milestone,
+            "api",
+            "update-by-partner",
+            "partner_a",
+            api_patch(
+                "partner_a",
+                "milestones",
+                "milestone_a",
+                lambda ctx: {"status": "met", "date_met": "2023-06-15", "change_reason": "Plateforme livrée"},
+            ),
+            ("~",),
+            changed=frozenset({"status", "date_met"}),
+            reason="Plateforme livrée",
+        )
+    )
+    return paths
+
+
+# -- Django admin (*/admin.py) ---------------------------------------------------------
+
+ADMIN_ADD = {
+    Measurement: lambda ctx: {
+        "indicator": ctx.get("indicator").pk,
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "organisation": ctx.get("org_a").pk,
+        "value": "42",
+        "source": "Rapport",
+    },
+    Target: lambda ctx: {"indicator": ctx.get("indicator").pk, "due_date": "2026-12-31", "value": "500"},
+    Indicator: lambda ctx: {
+        "code": "IND-NEW",
+        "name": "Coopératives créées",
+        "axis": ctx.get("axis").pk,
+        "unit": "count",
+        "direction": "increase",
+        "aggregation": "sum",
+        "baseline_value": "0",
+        "baseline_date": "2020-12-31",
+        "baseline_source": "HCP",
+        "weight": "1",
+        "reporting_organisations": [str(ctx.get("org_a").pk)],
+    },
+    **{model: body for model, _fixture, body, _change in CONTRACT_RESOURCES.values()},
+}
+ADMIN_CHANGE = {
+    Measurement: ("draft_a", {"value": "12"}),
+    Target: ("target", {"value": "1500"}),
+    Indicator: ("indicator", {"name": "Artisans formés (cumul)"}),
+    **{model: (fixture, change) for model, fixture, _body, change in CONTRACT_RESOURCES.values()},
+}
+# Amendment: ADMIN_ADD gives a boolean as True; the admin posts "on".
+FOR_ADMIN = {True: "on", False: None}
+
+
+def _admin_values(values):
+    return {k: FOR_ADMIN.get(v, v) if isinstance(v, bool) else v for k, v in values.items()}
+
+
+# model → (parent model, parent fixture, inline prefix, new row values, fixture of an existing row)
+INLINES = {
+    Target: (Indicator, "indicator", "targets", lambda ctx: {"due_date": "2027-12-31", "value": "700"}, "target"),
+    Party: (
+        ContratProgramme,
+        "contract_a",
+        "parties",
+        lambda ctx: {"organisation": ctx.get("org_b").pk, "role": "funder"},
+        None,
+    ),
+    Milestone: (
+        ContratProgramme,
+        "contract_a",
+        "milestones",
+        lambda ctx: {
+            "title": "Salon",
+            "responsible": ctx.get("org_a").pk,
+            "due_date": "2024-05-01",
+            "status": "scheduled",
+        },
+        "milestone_a",
+    ),
+    Amendment: (
+        ContratProgramme,
+        "contract_a",
+        "amendments",
+        lambda ctx: {
+            "number": "3",
+            "date": "2024-02-01",
+            "reason": "Report",
+            "summary": "Dates",
+            "changes_dates": "on",
+        },
+        "amendment_a",
+    ),
+    Commitment: (Party, "party_a", "commitments", lambda ctx: {"year": "2024", "amount": "300000.00"}, None),
+    Disbursement: (
+        Commitment,
+        "commitment_a",
+        "disbursements",
+        lambda ctx: {"date": "2022-09-01", "amount": "5000.00"},
+        "disbursement_a",
+    ),
+}
+
+ADMIN_REASON = "Saisie depuis l'administration (test)"
+# An indicator is created, then its reporting organisations are set: a second row, the
+# many-to-many snapshot, by the same user with the same reason.
+WITH_REPORTERS = ("+", "~")
+
+
+def _new_row(model):
+    """pk of the single row of ``model`` created by the path (the highest pk)."""
+    return lambda ctx: model.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+
+def _admin_paths():
+    paths = []
+    for model in (Measurement, Target, Indicator, *CONTRACT_MODELS):
+        add = ADMIN_ADD[model]
+        fixture, change = ADMIN_CHANGE[model]
+        deletable = DELETABLE.get(model, fixture)
+        paths += [
+            Path(
+                model,
+                "admin",
+                "add",
+                "admin_user",
+                returning(
+                    _new_row(model),
+                    admin_save(
+                        "admin_user",
+                        lambda ctx, model=model: admin_url(model, "add"),
+                        lambda ctx, add=add: {**_admin_values(add(ctx)), "change_reason": ADMIN_REASON},
+                    ),
+                ),
+                WITH_REPORTERS if model is Indicator else ("+",),
+                reason=ADMIN_REASON,
+            ),
+            Path(
+                model,
+                "admin",
+                "change",
+                "admin_user",
+                returning(
+                    fx(fixture),
+                    admin_save(
+                        "admin_user",
+                        lambda ctx, model=model, fixture=fixture: admin_url(model, "change", ctx.get(fixture).pk),
+                        lambda ctx, change=change: {**change, "change_reason": "Correction (test)"},
+                    ),
+                ),
+                ("~",),
+                changed=frozenset(change),
+                reason="Correction (test)",
+            ),
+            Path(
+                model,
+                "admin",
+                "delete",
+                "admin_user",
+                admin_delete("admin_user", model, fx(deletable)),
+                ("-",),
+                reason="Suppression depuis l'administration",
+            ),
+        ]
+        if model is not Measurement:  # measurements are deleted one by one (their admin drops the action)
+            paths.append(
+                Path(
+                    model,
+                    "admin_action",
+                    "delete_selected",
+                    "admin_user",
+                    admin_action("admin_user", model, "delete_selected", fx(deletable), post="yes"),
+                    ("-",),
+                    reason="Suppression depuis l'administration",
+                )
+            )
+        if model in INLINES:
+            parent, parent_fixture, prefix, row, existing = INLINES[model]
+            parent_url = lambda ctx, parent=parent, parent_fixture=parent_fixture: admin_url(  # noqa: E731
+                parent, "change", ctx.get(parent_fixture).pk
+            )
+            paths.append(
+                Path(
+                    model,
+                    "admin_inline",
+                    "add",
+                    "admin_user",
+                    returning(
+                        _new_row(model),
+                        admin_save(
+                            "admin_user",
+                            parent_url,
+                            lambda ctx: {"change_reason": "Ligne ajoutée"},
+                            inline=(prefix, row),
+                        ),
+                    ),
+                    ("+",),
+                    reason="Ligne ajoutée",
+                )
+            )
+            if existing:
+                paths.append(
+                    Path(
+                        model,
+                        "admin_inline",
+                        "delete",
+                        "admin_user",
+                        returning(
+                            fx(existing),
+                            admin_save(
+                                "admin_user",
+                                parent_url,
+                                lambda ctx: {"change_reason": "Ligne retirée"},
+                                delete_inline=(prefix, fx(existing)),
+                            ),
+                        ),
+                        ("-",),
+                        reason="Ligne retirée",
+                    )
+                )
+    return paths
+
+
+def _reason_action(action, fixture, reason):
+    return admin_action("admin_user", Measurement, action, fx(fixture), post="yes", reason=reason)
+
+
+ADMIN_ACTION_PATHS = [
+    Path(
+        Measurement,
+        "admin_action",
+        "submit",
+        "admin_user",
+        admin_action("admin_user", Measurement, "submit_selected", fx("draft_a")),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Soumission",
+    ),
+    Path(
+        Measurement,
+        "admin_action",
+        "validate",
+        "admin_user",
+        admin_action("admin_user", Measurement, "validate_selected", fx("submitted_a")),
+        ("~",),
+        changed=VALIDATION,
+        reason="Validation",
+    ),
+    Path(
+        Measurement,
+        "admin_action",
+        "return",
+        "admin_user",
+        _reason_action("return_selected", "submitted_a", "Total incohérent"),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Total incohérent",
+    ),
+    Path(
+        Measurement,
+        "admin_action",
+        "reopen",
+        "admin_user",
+        _reason_action("reopen_selected", "validated_b", "Période à reprendre"),
+        ("~",),
+        changed=VALIDATION,
+        reason="Période à reprendre",
+    ),
+]
+
+
+# -- management commands (artisanat/management/commands) -------------------------------
+
+
+def load_strategy(*args):
+    def run(ctx):
+        call_command("load_strategy", *args, stdout=io.StringIO())
+
+    return run
+
+
+def _first_indicator(ctx):
+    return Indicator.objects.order_by("code").first().pk
+
+
+def _load_then_alter(ctx):
+    """load_strategy once, then a hand edit of the first indicator's name: the next run
+    puts the reference name back (an update)."""
+    editor = ctx.user("editor")
+    call_command("load_strategy", stdout=io.StringIO())
+    indicator = Indicator.objects.order_by("code").first()
+    indicator.name = "Nom modifié à la main"
+    indicator._history_user = editor
+    indicator._change_reason = "Essai"
+    indicator.save()
+
+
+COMMAND_PATHS = [
+    Path(
+        Indicator,
+        "command",
+        "create",
+        SYSTEM_USERNAME,
+        load_strategy(),
+        WITH_REPORTERS,
+        reason="load_strategy",
+        pk=_first_indicator,
+    ),
+    Path(
+        ContratProgramme,
+        "command",
+        "create",
+        SYSTEM_USERNAME,
+        load_strategy(),
+        ("+", "~", "~"),  # the row, then its axes and indicators (many-to-many snapshots)
+        reason="load_strategy",
+        pk=lambda ctx: ContratProgramme.objects.order_by("reference").first().pk,
+    ),
+    Path(
+        Party,
+        "command",
+        "create",
+        SYSTEM_USERNAME,
+        load_strategy(),
+        ("+",),
+        reason="load_strategy",
+        pk=lambda ctx: Party.objects.order_by("pk").first().pk,
+    ),
+    Path(
+        Indicator,
+        "command",
+        "create-as-user",
+        "editor",
+        load_strategy("--user", "editor"),
+        WITH_REPORTERS,
+        reason="load_strategy",
+        pk=_first_indicator,
+    ),
+    Path(
+        Indicator,
+        "command",
+        "update",
+        SYSTEM_USERNAME,
+        load_strategy(),
+        ("~",),
+        changed=frozenset({"name"}),
+        reason="load_strategy",
+        pk=_first_indicator,
+        setup=_load_then_alter,
+    ),
+]
+
+# -- rows deleted with their parent (CASCADE) ---------------------------------------------
+
+
+def _milestone_on_lonely_contract(ctx):
+    contract = ctx.get("lonely_contract")
+    ctx.saved["cascaded"] = Milestone.objects.create(
+        contract=contract, title="Jalon du contrat", responsible=ctx.get("org_a"), due_date=dt.date(2024, 1, 1)
+    ).pk
+
+
+def _target_on_lonely_indicator(ctx):
+    indicator = ctx.get("lonely_indicator")
+    ctx.saved["cascaded"] = Target.objects.create(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("5")).pk
+
+
+CASCADE_PATHS = [
+    Path(
+        Milestone,
+        "api",
+        "deleted-with-its-contract",
+        "editor",
+        api_delete("editor", "contracts", "lonely_contract"),
+        ("-",),
+        reason="Suppression via l'API",
+        pk=lambda ctx: ctx.saved["cascaded"],
+        setup=_milestone_on_lonely_contract,
+    ),
+    Path(
+        Target,
+        "admin",
+        "deleted-with-its-indicator",
+        "admin_user",
+        admin_delete("admin_user", Indicator, fx("lonely_indicator")),
+        ("-",),
+        reason="Suppression depuis l'administration",
+        pk=lambda ctx: ctx.saved["cascaded"],
+        setup=_target_on_lonely_indicator,
+    ),
+]
+
+PATHS = [
+    *PAGE_PATHS,
+    *CASCADE_PATHS,
+    *API_MEASUREMENT_PATHS,
+    *API_TARGET_PATHS,
+    *_contract_api_paths(),
+    *_admin_paths(),
+    *ADMIN_ACTION_PATHS,
+    *COMMAND_PATHS,
+]
+
+
+# ---------------------------------------------------------------- the test
+
+
+def _history(model, pk):
+    return list(model.history.filter(id=pk).order_by("history_date", "history_id"))
+
+
+def _last_history_id(model):
+    return model.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+
+
+def test_the_table_covers_the_nine_models_and_every_surface():
+    models = {p.model for p in PATHS}
+    assert models == {Measurement, Target, Indicator, *CONTRACT_MODELS}
+    assert {p.surface for p in PATHS} == {
+        "page",
+        "api",
+        "bulk",
+        "import",
+        "admin",
+        "admin_action",
+        "admin_inline",
+        "command",
+    }
+    for model in models:  # every model: created, changed and deleted somewhere
+        assert {"+", "~", "-"} <= {t for p in PATHS if p.model is model for t in p.types}, model
+    assert len({p.id for p in PATHS}) == len(PATHS)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.id)
+def test_every_path_leaves_its_history_row(path, request, db):
+    ctx = Ctx(request)
+    actor = ctx.user(path.actor) if path.actor != SYSTEM_USERNAME else None
+    # Fixtures first (they write history of their own), then the path alone.
+    _prepare(ctx, path)
+    before = _last_history_id(path.model)
+    start = timezone.now()
+    result = path.run(ctx)
+    end = timezone.now()
+    pk = path.pk(ctx) if path.pk else result
+    assert isinstance(pk, int), f"{path.id}: no object"
+
+    rows = _history(path.model, pk)
+    new = [r for r in rows if r.history_id > before]
+    assert [r.history_type for r in new] == list(path.types), f"{path.id}: history types"
+    if actor is None:
+        actor = ctx.user(SYSTEM_USERNAME)
+    for row in new:
+        assert row.history_user_id == actor.pk, f"{path.id}: history_user {row.history_user}"
+        assert start <= row.history_date <= end
+        if path.reason is ANY:
+            assert (row.history_change_reason or "").strip(), f"{path.id}: no reason"
+    last = new[-1]
+    if path.reason is not ANY:
+        assert last.history_change_reason == path.reason
+
+    if path.types[0] == "~":
+        previous = rows[rows.index(new[0]) - 1]
+        changed = set(last.diff_against(previous).changed_fields) - NOISE
+        assert changed == set(path.changed), f"{path.id}: changed {changed}"
+
+    current = path.model.objects.filter(pk=pk).first()
+    if path.types[-1] == "-":
+        assert current is None
+    else:
+        # The last history row is the row as it is now.
+        for f in path.model._meta.concrete_fields:
+            assert getattr(last, f.attname) == getattr(current, f.attname), f.name
+
+
+def _prepare(ctx, path):
+    """Evaluate the fixtures the path's closures use (they write history rows of their
+    own), and the path's setup, before the clock starts."""
+    ctx.get("db")
+    if path.surface != "command":
+        for name in ("world", *DELETABLE.values()):
+            ctx.get(name)
+    if path.setup:
+        path.setup(ctx)
+
+
+@pytest.fixture
+def lonely_contract(phases):
+    return ContratProgramme.objects.create(
+        reference="CP-DEL",
+        title="Contrat sans partie",
+        kind="transversal",
+        phase=phases[1],
+        start_date=dt.date(2023, 1, 1),
+        end_date=dt.date(2025, 12, 31),
+        status="draft",
+    )
+
+
+@pytest.fixture
+def lonely_party(contract_a, org_b):
+    return Party.objects.create(contract=contract_a, organisation=org_b, role="implementer")
+
+
+@pytest.fixture
+def lonely_commitment(party_a):
+    return Commitment.objects.create(party=party_a, year=2025, amount=D("1000.00"))
+
+
+@pytest.fixture
+def lonely_indicator(make_indicator, org_a):
+    return make_indicator(code="IND-DEL", name="Indicateur abandonné", reporters=[org_a])
+
+
+# ---------------------------------------------------------------- reasons longer than the column
+
+
+def test_a_long_return_reason_is_kept_whole_on_the_row_and_shortened_in_the_history(request, validator):
+    """history_change_reason is 100 characters; a validator's reason may be 2,000 (the
+    measurement keeps it whole in status_reason, and so does that column's history)."""
+    ctx = Ctx(request)
+    submitted = ctx.get("submitted_a")
+    reason = "Le total de la région ne correspond pas au rapport trimestriel signé ; " * 5
+    response = ctx.page("validator").post(
+        reverse("strategy:measurement_return", args=[submitted.pk]), {"version": submitted.version, "reason": reason}
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == "returned" and submitted.status_reason == reason.strip()
+    row = submitted.history.order_by("-history_id").first()
+    assert row.history_user == validator and row.status_reason == reason.strip()
+    assert len(row.history_change_reason) <= 100 and reason.startswith(row.history_change_reason.rstrip("…"))
+
+
+# ---------------------------------------------------------------- seed_demo
+
+
+@pytest.mark.django_db
+def test_seed_demo_attributes_every_history_row_to_someone_with_a_reason():
+    call_command("seed_demo", stdout=io.StringIO())
+    for model in (Measurement, Target, Indicator, *CONTRACT_MODELS):
+        rows = model.history.all()
+        assert rows.exists(), model
+        assert not rows.filter(history_user__isnull=True).exists(), model
+        assert not rows.filter(history_change_reason__isnull=True).exists(), model
+        assert not rows.filter(history_change_reason="").exists(), model
+
+
+# ---------------------------------------------------------------- refused: no row at all
+
+
+@dataclass(frozen=True)
+class Refused:
+    model: type
+    fixture: str
+    actor: str
+    send: object  # send(ctx, obj) → response
+    status: int
+
+    @property
+    def id(self):
+        return f"{self.model._meta.model_name}-{self.actor}-{self.status}"
+
+
+REFUSED = [
+    Refused(
+        Target,
+        "target",
+        "viewer",
+        lambda ctx, o: ctx.api("viewer").patch(f"{V}targets/{o.pk}/", {"value": "1"}, format="json", **if_match(o)),
+        403,
+    ),
+    Refused(
+        Milestone,
+        "milestone_a",
+        "partner_a",
+        lambda ctx, o: ctx.api("partner_a").delete(f"{V}milestones/{o.pk}/", **if_match(o)),
+        403,
+    ),
+    Refused(
+        Measurement,
+        "submitted_a",
+        "partner_a",
+        lambda ctx, o: ctx.api("partner_a").post(
+            f"{V}measurements/{o.pk}/return/", {"reason": "x"}, format="json", **if_match(o)
+        ),
+        403,
+    ),
+    Refused(
+        Measurement,
+        "submitted_a",
+        "validator",  # the reason is required: 400, nothing written
+        lambda ctx, o: ctx.api("validator").post(
+            f"{V}measurements/{o.pk}/return/", {"reason": " "}, format="json", **if_match(o)
+        ),
+        400,
+    ),
+    Refused(
+        Measurement,
+        "validated_b",
+        "partner_b",
+        lambda ctx, o: ctx.page("partner_b").post(
+            reverse("strategy:measurement_reopen", args=[o.pk]), {"reason": "x", "version": o.version}
+        ),
+        403,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=lambda c: c.id)
+def test_a_refused_change_leaves_no_history_row(case, request, db):
+    ctx = Ctx(request)
+    obj = ctx.get(case.fixture)
+    ctx.user(case.actor)
+    before = _last_history_id(case.model)
+    snapshot = {f.attname: getattr(obj, f.attname) for f in case.model._meta.concrete_fields}
+
+    response = case.send(ctx, obj)
+
+    assert response.status_code == case.status
+    assert _last_history_id(case.model) == before
+    obj.refresh_from_db()
+    assert {f.attname: getattr(obj, f.attname) for f in case.model._meta.concrete_fields} == snapshot
