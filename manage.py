@@ -12,6 +12,9 @@ def main():
     # application (wsgi.py, gunicorn) keeps DJANGO_DEBUG off by default; production runs
     # its management commands with DJANGO_DEBUG=0 and its secret key (README, Settings).
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    # The statement timeout protects the served application's workers; a migration, a
+    # backup or a data load may rightly run longer (README, DJANGO_DB_STATEMENT_TIMEOUT).
+    os.environ.setdefault("DJANGO_DB_STATEMENT_TIMEOUT", "0")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
