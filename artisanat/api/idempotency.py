@@ -28,6 +28,14 @@ class _Raced(Exception):
     """Another request with the same key committed first."""
 
 
+class _Discard(Exception):
+    """The handler answered with an error: forget the key (and anything written)."""
+
+    def __init__(self, response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
 def request_hash(payload):
     text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -60,19 +68,24 @@ def idempotent(request, payload, handler):
         return _replay_or_refuse(stored, digest)
     try:
         with transaction.atomic():
+            # Claim the key before doing the work: a concurrent request with the same key
+            # waits on the unique index (PostgreSQL) or on the write lock (SQLite) until
+            # this transaction ends, then replays its answer instead of writing again.
+            try:
+                with transaction.atomic():
+                    claim = IdempotencyKey.objects.create(
+                        user=user, key=key, request_hash=digest, status_code=0, response={}
+                    )
+            except IntegrityError:
+                raise _Raced() from None
             response = handler()
-            if 200 <= response.status_code < 300:
-                try:
-                    with transaction.atomic():
-                        IdempotencyKey.objects.create(
-                            user=user,
-                            key=key,
-                            request_hash=digest,
-                            status_code=response.status_code,
-                            response=response.data,
-                        )
-                except IntegrityError:
-                    raise _Raced() from None
+            if not 200 <= response.status_code < 300:
+                raise _Discard(response)
+            claim.status_code = response.status_code
+            claim.response = response.data
+            claim.save(update_fields=["status_code", "response"])
     except _Raced:
         return _replay_or_refuse(IdempotencyKey.objects.get(user=user, key=key), digest)
+    except _Discard as discarded:
+        return discarded.response
     return response
