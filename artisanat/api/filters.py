@@ -138,6 +138,17 @@ class StrictFilterBackend(DjangoFilterBackend):
                     and request.query_params.get(name) not in (None, *BOOLEAN_WORDS)
                 }
             )
+            # ?kind= (empty) is outside the schema's enum: django-filter would read it as
+            # "no filter" and list everything (found by `make fuzz`).
+            errors.update(
+                {
+                    name: [_("Valeur vide : choisissez l'une des valeurs permises.")]
+                    for name, flt in filterset.filters.items()
+                    if isinstance(flt, django_filters.ChoiceFilter)
+                    and name in request.query_params
+                    and not request.query_params.get(name)
+                }
+            )
             if errors:
                 raise ValidationError(errors)
         return filterset

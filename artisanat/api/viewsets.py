@@ -42,6 +42,9 @@ class ApiViewMixin:
         super().initial(request, *args, **kwargs)
 
     def perform_content_negotiation(self, request, force=False):
+        if not force and request.query_params.get("format", None) == "":
+            # DRF ignores an empty ?format=; the schema's enum does not allow it (fuzzing found it).
+            raise ValidationError({"format": [_("Valeur vide : choisissez l'une des valeurs permises.")]})
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:

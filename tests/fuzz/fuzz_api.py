@@ -1,0 +1,106 @@
+"""`make fuzz`: schemathesis over every operation of /api/schema/, signed in as each
+role that writes through the API (administrator, validator, partner reporter), at
+ARTISANAT_FUZZ_EXAMPLES generated examples per operation and role (100 by default),
+plus, as the administrator, schemathesis' coverage cases.
+
+Checks: schemathesis' defaults (no server error, status code and content type as
+documented, response bodies and headers matching the schema, negative data rejected,
+positive data accepted, …). One is configured rather than left at its default:
+``positive_data_acceptance`` also accepts 400, 404, 409 and 412. A request can match the
+schema and still be refused by a rule the schema cannot state (an id that must exist,
+an end date after a start date, a period inside the strategy): the design answers 400
+with the field and the reason there. Likewise 412: a well-formed If-Match can be stale.
+
+The file is not named test_*.py, so `make test` does not collect it; `make fuzz` runs
+it with pytest-xdist, one seeded database per worker. Examples are derandomized: a
+failure found once is found again on the next run."""
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis import checks as schemathesis_checks
+
+from artisanat.wsgi import application
+from tests.api_fixtures import *  # noqa: F403
+
+EXAMPLES = int(os.environ.get("ARTISANAT_FUZZ_EXAMPLES", "100"))
+
+CHECKS = {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404", "409", "412", "429"]}}
+# As the administrator: schemathesis' coverage phase too (every boundary and invalid
+# value of every parameter, a few hundred deterministic cases per operation; the
+# administrator may call every operation, so each case reaches its validation).
+schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/", application, config=schemathesis.Config.from_dict({"checks": CHECKS})
+)
+# As the validator and the partner: the same checks on the generated examples; the
+# coverage cases test input validation, which does not depend on the role, and would
+# double the run.
+role_schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/",
+    application,
+    config=schemathesis.Config.from_dict({"checks": CHECKS, "phases": {"coverage": {"enabled": False}}}),
+)
+
+# ``ignored_auth`` re-sends a successful request without credentials and with invalid
+# ones. Schemathesis' own runner (the CLI) does that once per operation and run,
+# remembering the operations already confirmed; its pytest integration passes no such
+# memory and repeats both probes after every successful example, tripling the cost.
+# Each worker keeps the runner's memory here: every operation is still probed, once.
+_AUTH_ENFORCED = set()
+_check_context_init = schemathesis_checks.CheckContext.__init__
+
+
+def _init_with_memory(self, *args, **kwargs):
+    _check_context_init(self, *args, **kwargs)
+    if self.auth_enforced_operations is None:
+        self.auth_enforced_operations = _AUTH_ENFORCED
+
+
+schemathesis_checks.CheckContext.__init__ = _init_with_memory
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI application directly: at the end of each request
+    Django would close the database connection that holds the test's transaction.
+    Django's own test client does the same as this fixture."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(world, admin_user, validator, partner_a):
+    return {
+        name: Token.objects.get_or_create(user=user)[0].key
+        for name, user in (("admin", admin_user), ("validator", validator), ("partner", partner_a))
+    }
+
+
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+)
+
+
+@schema.parametrize()
+@SETTINGS
+@pytest.mark.parametrize("who", ["admin"])
+def test_api_fuzz(case, who, tokens, _fuzz_counter):
+    _fuzz_counter["examples"] += 1
+    case.call_and_validate(headers={"Authorization": f"Token {tokens[who]}"})
+
+
+@role_schema.parametrize()
+@SETTINGS
+@pytest.mark.parametrize("who", ["validator", "partner"])
+def test_api_fuzz_as_role(case, who, tokens, _fuzz_counter):
+    _fuzz_counter["examples"] += 1
+    case.call_and_validate(headers={"Authorization": f"Token {tokens[who]}"})
