@@ -18,7 +18,7 @@ from artisanat.admin import (
     error_text,
 )
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
-from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import Action, Axis, Indicator, Measurement, PeriodTotal, Phase, Programme, Strategy, Target
 from strategy.services import (
     reopen_measurement,
     return_measurement,
@@ -330,3 +330,24 @@ class MeasurementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
             submit_label=gettext("Rouvrir"),
             done_message=REOPENED_MESSAGE,
         )
+
+
+@admin.register(PeriodTotal)
+class PeriodTotalAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Stored validated totals behind the figures: kept by database triggers and rebuilt
+    by ``manage.py rebuild_figures``; read here, never written by hand."""
+
+    list_display = ("indicator", "region_key", "filiere_key", "period_start", "period_end", "row_count", "total")
+    list_filter = ("period_end",)
+    search_fields = ("indicator__code",)
+    list_select_related = ("indicator",)
+    ordering = ("indicator__code", "region_key", "filiere_key", "period_end", "period_start")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -567,6 +567,8 @@ class Measurement(models.Model):
             models.Index(fields=["indicator", "status", "period_end"], name="measurement_figures"),
             models.Index(fields=["organisation", "status"], name="measurement_org_status"),
             models.Index(fields=["status", "period_end"], name="measurement_status_period"),
+            # The API's measurement list filtered by indicator and region, newest id first.
+            models.Index(fields=["indicator", "region", "id"], name="measurement_indicator_region"),
         ]
 
     def __str__(self):
@@ -630,3 +632,50 @@ class Measurement(models.Model):
         if self.numerator is not None and self.denominator:
             return self.numerator * 100 / self.denominator
         return None
+
+
+class PeriodTotal(models.Model):
+    """Validated totals of one indicator for one period and one scope, kept by database
+    triggers on every write of a measurement (strategy.stored_figures), whatever path
+    writes: services, admin, imports, bulk inserts, raw SQL. ``region_key`` /
+    ``filiere_key`` are 0 for "all": (0, 0) is the national scope, (r, 0) one region,
+    (0, f) one filière, (r, f) both. The ``cum_*`` columns add up every period of the
+    same scope that ends on or before this one, so figures "as of D" are one index seek
+    (the latest period ending on or before D) whatever the length of the history.
+    Rebuilt from the measurements by ``strategy.services.rebuild_figures``."""
+
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="+")
+    region_key = models.IntegerField(_("région (0 : toutes)"), default=0)
+    filiere_key = models.IntegerField(_("filière (0 : toutes)"), default=0)
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    row_count = models.PositiveIntegerField(_("mesures validées"))
+    total = models.DecimalField(_("total"), max_digits=24, decimal_places=4, default=Decimal(0))
+    value_rows = models.PositiveIntegerField(_("mesures avec une valeur"), default=0)
+    numerator = models.DecimalField(_("numérateur"), max_digits=24, decimal_places=4, default=Decimal(0))
+    denominator = models.DecimalField(_("dénominateur"), max_digits=24, decimal_places=4, default=Decimal(0))
+    ratio_rows = models.PositiveIntegerField(_("mesures avec un ratio"), default=0)
+    cum_total = models.DecimalField(_("total cumulé"), max_digits=24, decimal_places=4, default=Decimal(0))
+    cum_value_rows = models.PositiveIntegerField(_("mesures avec une valeur, cumulées"), default=0)
+    cum_periods = models.PositiveIntegerField(_("périodes cumulées"))
+
+    class Meta:
+        verbose_name = _("total de période validé")
+        verbose_name_plural = _("totaux de période validés")
+        constraints = [
+            # Also the index of the "latest period on or before D" seek.
+            models.UniqueConstraint(
+                fields=["indicator", "region_key", "filiere_key", "period_end", "period_start"],
+                name="periodtotal_unique_scope_period",
+            ),
+            models.CheckConstraint(condition=Q(row_count__gt=0), name="periodtotal_has_rows"),
+            models.CheckConstraint(
+                condition=Q(value_rows__lte=F("row_count"), ratio_rows__lte=F("row_count")),
+                name="periodtotal_row_counts",
+            ),
+            models.CheckConstraint(condition=Q(cum_periods__gt=0), name="periodtotal_cum_periods_positive"),
+            models.CheckConstraint(condition=Q(region_key__gte=0, filiere_key__gte=0), name="periodtotal_scope_keys"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} · {self.region_key}/{self.filiere_key} · {self.period_start}–{self.period_end}"

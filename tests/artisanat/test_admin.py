@@ -21,7 +21,7 @@ from artisanat.models import IdempotencyKey
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import MeasurementStatus
-from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import Action, Axis, Indicator, Measurement, PeriodTotal, Phase, Programme, Strategy, Target
 from strategy.services import save_target
 
 User = get_user_model()
@@ -178,6 +178,11 @@ def test_admin_pages_answer(staff_client, rf, admin_user, world, model):
         world[model] = IdempotencyKey.objects.create(
             user=admin_user, key="cle-1", request_hash="0" * 64, status_code=201, response={"id": 1}
         )
+    if model is PeriodTotal:  # kept by triggers from the validated measurements, not made by hand
+        make_measurement(
+            world[Indicator], world[Measurement].organisation, year=2023, status=MeasurementStatus.VALIDATED
+        )
+        world[model] = PeriodTotal.objects.get(indicator=world[Indicator], period_end=dt.date(2023, 12, 31))
     obj = world.get(model)
     assert obj is not None, f"add an object of {model._meta.label} to the world fixture"
     for url in (
