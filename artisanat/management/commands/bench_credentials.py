@@ -1,0 +1,80 @@
+"""``manage.py bench_credentials``: what bench/run.py sends — API tokens and a signed-in
+session (marked as having passed the second factor, as a sign-in would) — printed as
+JSON. Only under ARTISANAT_BENCH=1: it signs users in without their password."""
+
+import json
+import time
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
+from rest_framework.authtoken.models import Token
+
+from artisanat.models import Region
+from contracts.models import ContratProgramme
+from strategy.models import Indicator, Measurement
+
+
+def signed_in_session(user):
+    """A session as the sign-in view leaves it, second factor included when installed."""
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "artisanat.accounts.backends.MembershipBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    now = int(time.time())
+    store["_auth_started"] = store["_auth_seen"] = now
+    if "django_otp" in settings.INSTALLED_APPS:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc d'essai", confirmed=True)
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        store["_otp_enrolled"] = True
+    store.create()
+    return store.session_key
+
+
+class Command(BaseCommand):
+    help = "Jetons et session pour le banc d'essai (ARTISANAT_BENCH=1 seulement), en JSON."
+
+    def handle(self, *args, **options):
+        if not settings.ARTISANAT_BENCH:
+            raise CommandError("Réservé au banc d'essai : ARTISANAT_BENCH=1.")
+        users = {
+            u.username: u for u in get_user_model().objects.filter(username__in=["viewer", "validator", "partner_fca"])
+        }
+        if len(users) != 3:
+            raise CommandError("Comptes de démonstration manquants : lancez « manage.py seed_demo ».")
+        indicator = (
+            Indicator.objects.filter(code__startswith="SYN-", by_region=True, by_filiere=False, by_sex=False)
+            .filter(by_actor_type=False, reporting_organisations__acronym="FCA")
+            .order_by("code")
+            .first()
+        )
+        region = (
+            Measurement.objects.filter(indicator=indicator)
+            .order_by("region_id")
+            .values_list("region_id", flat=True)
+            .first()
+        )
+        contract = ContratProgramme.objects.filter(reference__startswith="SYN-").order_by("reference").first()
+        busy = (
+            Indicator.objects.filter(code__startswith="SYN-", by_region=True, by_filiere=True, by_sex=True)
+            .order_by("code")
+            .first()
+        )
+        payload = {
+            "read_token": Token.objects.get_or_create(user=users["viewer"])[0].key,
+            "write_token": Token.objects.get_or_create(user=users["partner_fca"])[0].key,
+            "session": signed_in_session(users["validator"]),
+            "session_cookie": settings.SESSION_COOKIE_NAME,
+            "indicator": indicator.pk if indicator else None,
+            "write_indicator": indicator.pk if indicator else None,
+            "write_indicator_code": indicator.code if indicator else None,
+            "regions": [[r.pk, r.code] for r in Region.objects.order_by("code")],
+            "busy_indicator": busy.pk if busy else None,
+            "region": region,
+            "contract": contract.pk if contract else None,
+        }
+        self.stdout.write(json.dumps(payload))
