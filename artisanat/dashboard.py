@@ -5,10 +5,11 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from contracts.models import Commitment, ContratProgramme, Milestone
+from contracts.models import Commitment, ContratProgramme
 from strategy import figures
 from strategy.choices import TrajectoryStatus
-from strategy.models import Axis, Measurement, Phase
+from strategy.models import Axis, Indicator, Measurement, Phase
+from strategy.querysets import attach_phase_rollups, figures_by_date
 
 
 def scope_params(*, as_of=None, phase=None, region=None, filiere=None, **extra):
@@ -67,28 +68,39 @@ def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
         scope["region"] = region
     if filiere is not None:
         scope["filiere"] = filiere
-    axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
+    if scope:
+        axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
+        phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
+    else:  # the axes' indicators (as of today) and the phases' (at each phase's date) in one query
+        axes = list(Axis.objects.visible_to(user).select_related("strategy"))
+        phases = list(Phase.objects.visible_to(user))
+        strategy_of = {axis.pk: axis.strategy_id for axis in axes}
+        days = {as_of} | {min(as_of, p.end_date) for p in phases}
+        indicators = Indicator.objects.filter(axis__in=list(strategy_of))
+        by_date = figures_by_date(indicators, days) if axes else {day: [] for day in days}
+        for axis in axes:
+            axis.figure_indicators = [i for i in by_date[as_of] if i.axis_id == axis.pk]
+        if phases:
+            strategies = {p.strategy_id for p in phases}
+            by_date = {day: [i for i in rows if strategy_of[i.axis_id] in strategies] for day, rows in by_date.items()}
+            attach_phase_rollups(phases, as_of, indicators_by_date=by_date)
     status_counts = {s.value: 0 for s in TrajectoryStatus}
     for axis in axes:
         axis.figures = axis.rollup
         for status, count in axis.figures.status_counts.items():
             status_counts[status] += count
-    phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
     current = next((p for p in phases if p.start_date <= as_of <= p.end_date), None)
     if current is not None:
         current.elapsed = current.elapsed_share(as_of) * 100
 
     contracts = ContratProgramme.objects.visible_to(user)
     commitments = Commitment.objects.visible_to(user)
-    milestones = Milestone.objects.visible_to(user)
     if phase is not None:
         contracts = contracts.filter(phase=phase)
         commitments = commitments.filter(party__contract__phase=phase)
-        milestones = milestones.filter(contract__phase=phase)
     if filiere is not None:
         contracts = contracts.filter(filiere=filiere)
         commitments = commitments.filter(party__contract__filiere=filiere)
-        milestones = milestones.filter(contract__filiere=filiere)
     by_year = commitments.execution_by_year(as_of)
     committed = sum((row["committed"] for row in by_year), 0)
     disbursed = sum((row["disbursed"] for row in by_year), 0)
@@ -98,6 +110,9 @@ def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
         waiting = waiting.filter(region=region)
     if filiere is not None:
         waiting = waiting.filter(filiere=filiere)
+
+    # Late milestones: summed from the contracts' own counts (same contracts, same rule).
+    contracts = list(contracts.with_execution(as_of).select_related("phase", "filiere"))
 
     base = {"as_of": asked}
     links = {
@@ -112,8 +127,8 @@ def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
         axes=axes,
         phases=phases,
         current_phase=current,
-        contracts=list(contracts.with_execution(as_of).select_related("phase", "filiere")),
-        late_milestones=milestones.late(as_of).count(),
+        contracts=contracts,
+        late_milestones=sum(c.fig_milestones_late or 0 for c in contracts),
         waiting_validation=waiting.count(),
         phase=phase,
         region=region,

@@ -176,7 +176,9 @@ class Commitment(models.Model):
         qs = self.disbursements.all()
         if exclude_pk:
             qs = qs.exclude(pk=exclude_pk)
-        return qs.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        # Wider than a column: several 18-digit amounts may add up to more (SQLite would fail).
+        total = Sum("amount", output_field=models.DecimalField(max_digits=30, decimal_places=2))
+        return qs.aggregate(total=total)["total"] or Decimal(0)
 
     def clean(self):
         errors = {}

@@ -14,6 +14,12 @@ def _model(name):
     return apps.get_model("contracts", name)
 
 
+def _total(field="amount"):
+    """Sum of amounts as a wider decimal: a column holds 18 digits, a sum of several
+    may need more (SQLite quantizes to the output field's digits and would fail)."""
+    return Sum(field, output_field=models.DecimalField(max_digits=30, decimal_places=2))
+
+
 def _scalar(queryset, aggregate):
     return Subquery(queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1])
 
@@ -39,9 +45,9 @@ class ContractQuerySet(models.QuerySet):
         as_of = as_of or timezone.localdate()
         milestones = Milestone.objects.filter(contract=OuterRef("pk"))
         return self.annotate(
-            fig_committed=_scalar(Commitment.objects.filter(party__contract=OuterRef("pk")), Sum("amount")),
+            fig_committed=_scalar(Commitment.objects.filter(party__contract=OuterRef("pk")), _total()),
             fig_disbursed=_scalar(
-                Disbursement.objects.filter(commitment__party__contract=OuterRef("pk"), date__lte=as_of), Sum("amount")
+                Disbursement.objects.filter(commitment__party__contract=OuterRef("pk"), date__lte=as_of), _total()
             ),
             fig_milestones_counted=_scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
             fig_milestones_met=_scalar(milestones.met(as_of), Count("pk")),
@@ -65,9 +71,9 @@ class PartyQuerySet(_ThroughContractQuerySet):
         Commitment, Disbursement = _model("Commitment"), _model("Disbursement")
         as_of = as_of or timezone.localdate()
         return self.annotate(
-            fig_committed=_scalar(Commitment.objects.filter(party=OuterRef("pk")), Sum("amount")),
+            fig_committed=_scalar(Commitment.objects.filter(party=OuterRef("pk")), _total()),
             fig_disbursed=_scalar(
-                Disbursement.objects.filter(commitment__party=OuterRef("pk"), date__lte=as_of), Sum("amount")
+                Disbursement.objects.filter(commitment__party=OuterRef("pk"), date__lte=as_of), _total()
             ),
         )
 
@@ -81,13 +87,19 @@ class CommitmentQuerySet(_ThroughContractQuerySet):
 
         Disbursement = _model("Disbursement")
         as_of = as_of or timezone.localdate()
-        committed = dict(self.order_by().values_list("year").annotate(total=Sum("amount")))
-        disbursed = dict(
-            Disbursement.objects.filter(commitment__in=self.values("pk"), date__lte=as_of)
-            .order_by()
-            .values_list("commitment__year")
-            .annotate(total=Sum("amount"))
-        )
+        # One query: each commitment's disbursements to date (a scalar subquery) summed
+        # by year beside the amounts committed.
+        disbursed_to_date = _scalar(Disbursement.objects.filter(commitment=OuterRef("pk"), date__lte=as_of), _total())
+        committed, disbursed = {}, {}
+        for year, committed_total, disbursed_total in (
+            self.order_by()
+            .values_list("year")
+            .annotate(committed=_total(), disbursed=_total(disbursed_to_date))
+            .values_list("year", "committed", "disbursed")
+        ):
+            committed[year] = committed_total
+            if disbursed_total is not None:
+                disbursed[year] = disbursed_total
         return [
             {
                 "year": year,

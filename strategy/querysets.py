@@ -3,8 +3,8 @@ call these methods (design.md, "Figures")."""
 
 from django.apps import apps
 from django.db import models
-from django.db.models import CharField, Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from artisanat import permissions
@@ -19,6 +19,11 @@ def _model(name):
 def _scalar(queryset, aggregate):
     """A correlated subquery returning one aggregate over ``queryset`` (grouped by nothing)."""
     return Subquery(queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1])
+
+
+def _scope_key(obj):
+    """PeriodTotal's key of a scope: the region's or filière's id, 0 for all of them."""
+    return 0 if obj is None else int(getattr(obj, "pk", obj))
 
 
 class ReadableQuerySet(models.QuerySet):
@@ -134,6 +139,16 @@ class IndicatorQuerySet(ReadableQuerySet):
             return self.filter(reporting_organisations=permissions.organisation_id_of(user))
         return self.none()
 
+    @staticmethod
+    def reportable_one(user, reporting_organisation_ids):
+        """``reportable_by`` for one indicator whose reporting organisations are already
+        read: the same rule, without a query."""
+        if permissions.is_ministry(user) and permissions.can_record_measurements(user):
+            return True
+        if permissions.is_reporter(user):
+            return permissions.organisation_id_of(user) in set(reporting_organisation_ids)
+        return False
+
     def with_figures(self, as_of=None, *, target_date=None, region=None, filiere=None):
         """Annotate the aggregates behind every figure, as of ``as_of`` (default today).
 
@@ -141,7 +156,64 @@ class IndicatorQuerySet(ReadableQuerySet):
         picks the target progress is measured against (default: the last target, the
         strategy's end); ``region`` / ``filiere`` restrict rows and targets to one scope.
         The model's properties (achieved, progress, expected, status, forecast_date)
-        apply strategy.figures to these annotations."""
+        apply strategy.figures to these annotations.
+
+        The measurement aggregates come from the stored totals (``PeriodTotal``, kept by
+        triggers): one index seek per indicator for the latest period of the scope ending
+        on or before ``as_of``, whose running totals carry the sum and the number of
+        periods — whatever the length of the history. Same names and values as the
+        computation over the rows (``_with_raw_figures``, the reference)."""
+        as_of = as_of or timezone.localdate()
+        latest = (
+            _model("PeriodTotal")
+            .objects.filter(
+                indicator=OuterRef("pk"),
+                region_key=_scope_key(region),
+                filiere_key=_scope_key(filiere),
+                period_end__lte=as_of,
+            )
+            .order_by("-period_end", "-period_start")
+        )
+
+        def column(expression):
+            return Subquery(latest.annotate(_v=expression).values("_v")[:1])
+
+        def when_rows(counter, field):
+            return Case(When(**{f"{counter}__gt": 0}, then=F(field)), default=None)
+
+        return self._with_target_figures(as_of, target_date, region, filiere).annotate(
+            fig_latest_end=Subquery(latest.values("period_end")[:1]),
+            fig_latest_start=Subquery(latest.values("period_start")[:1]),
+            fig_sum_all=column(when_rows("cum_value_rows", "cum_total")),
+            fig_periods=Coalesce(Subquery(latest.values("cum_periods")[:1]), 0),  # COUNT: 0, not NULL
+            fig_latest_total=column(when_rows("value_rows", "total")),
+            fig_latest_numerator=column(when_rows("ratio_rows", "numerator")),
+            fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
+        )
+
+    def _with_target_figures(self, as_of, target_date, region, filiere):
+        """The scope flags and the targets around ``as_of`` (shared by both computations)."""
+        targets = _model("Target").objects.filter(indicator=OuterRef("pk"))
+        targets = targets.filter(region=region) if region is not None else targets.filter(region__isnull=True)
+        targets = targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
+        previous = targets.filter(due_date__lte=as_of).order_by("-due_date")
+        following = targets.filter(due_date__gt=as_of).order_by("due_date")
+        goal = targets.filter(due_date=target_date) if target_date else targets.order_by("-due_date")
+        return self.annotate(
+            fig_as_of=Value(as_of, output_field=models.DateField()),
+            fig_scoped=Value(region is not None or filiere is not None, output_field=models.BooleanField()),
+            fig_prev_target_date=Subquery(previous.values("due_date")[:1]),
+            fig_prev_target_value=Subquery(previous.values("value")[:1]),
+            fig_next_target_date=Subquery(following.values("due_date")[:1]),
+            fig_next_target_value=Subquery(following.values("value")[:1]),
+            fig_target_date=Subquery(goal.values("due_date")[:1]),
+            fig_target_value=Subquery(goal.values("value")[:1]),
+        )
+
+    def _with_raw_figures(self, as_of=None, *, target_date=None, region=None, filiere=None):
+        """The reference computation of ``with_figures``, over every validated row of each
+        indicator (grows with the history): kept for the consistency tests and the
+        before/after measurements, not used by the pages."""
         Measurement, Target = _model("Measurement"), _model("Target")
         as_of = as_of or timezone.localdate()
         rows = Measurement.objects.filter(
@@ -234,17 +306,38 @@ class PhaseQuerySet(ReadableQuerySet):
             attach_phase_rollups(self._result_cache, as_of)
 
 
-def attach_phase_rollups(phases, as_of):
+def figures_by_date(indicators, days):
+    """``{day: [indicator with_figures(day), by code]}`` for each of ``days``, in one
+    query (a union of one part per date) whatever the number of dates."""
+    days = sorted(set(days))
+    by_date = {day: [] for day in days}
+    if not days:
+        return by_date
+    parts = [
+        indicators.with_figures(day).annotate(rollup_day=Value(n, output_field=IntegerField())).order_by()
+        for n, day in enumerate(days)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for ind in rows.order_by("rollup_day", "code"):
+        by_date[days[ind.rollup_day]].append(ind)
+    return by_date
+
+
+def attach_phase_rollups(phases, as_of, *, indicators_by_date=None):
     """A phase measures its indicators against the targets due at its end, with the
     values as of ``as_of`` or of the phase's end if it is over (a closed phase keeps the
-    score it ended with). One indicator query per distinct date (at most one per phase,
-    never per row) and one query for the targets."""
+    score it ended with). The indicators' figures at each distinct date (at most one per
+    phase, never per row) in one query, and one query for the targets.
+
+    ``indicators_by_date``: ``{day: [every indicator of the phases' strategies read
+    with with_figures(day) and no scope]}`` already read (``figures_by_date``); those
+    dates are not read again."""
     Indicator, Target = _model("Indicator"), _model("Target")
     strategy_ids = {p.strategy_id for p in phases}
-    indicators_by_date = {
-        day: list(Indicator.objects.filter(axis__strategy__in=strategy_ids).with_figures(day))
-        for day in sorted({min(as_of, p.end_date) for p in phases})
-    }
+    indicators_by_date = dict(indicators_by_date or {})
+    days = {min(as_of, p.end_date) for p in phases} - set(indicators_by_date)
+    if days:
+        indicators_by_date.update(figures_by_date(Indicator.objects.filter(axis__strategy__in=strategy_ids), days))
     ends = {p.end_date for p in phases}
     targets = {
         (t["indicator_id"], t["due_date"]): t["value"]
@@ -276,3 +369,85 @@ def measurement_history_visible_to(history, user):
             Q(status=MeasurementStatus.VALIDATED) | Q(organisation_id=permissions.organisation_id_of(user))
         )
     return history.none()
+
+
+def stored_period_totals(indicator, as_of=None, *, region=None, filiere=None):
+    """``MeasurementQuerySet.period_totals`` of one indicator and scope, read from the
+    stored totals: one row per period instead of every measurement. Same rows, same order."""
+    as_of = as_of or timezone.localdate()
+    rows = (
+        _model("PeriodTotal")
+        .objects.filter(
+            indicator=indicator,
+            region_key=_scope_key(region),
+            filiere_key=_scope_key(filiere),
+            period_end__lte=as_of,
+        )
+        .order_by("period_end", "period_start")
+    )
+    return [
+        {
+            "period_start": row.period_start,
+            "period_end": row.period_end,
+            "total": row.total if row.value_rows else None,
+            "numerator": row.numerator if row.ratio_rows else None,
+            "denominator": row.denominator if row.ratio_rows else None,
+        }
+        for row in rows
+    ]
+
+
+def stored_breakdown(indicator, dimension, as_of=None):
+    """``MeasurementQuerySet.breakdown`` read from the stored totals: for ``sum`` and
+    ``average`` the running totals of each region's (filière's) latest period, for
+    ``latest`` and ``ratio`` each one's totals of the indicator's latest national period.
+    One query whatever the history (the totals, with the names)."""
+    from artisanat.models import Filiere, Region
+    from strategy.choices import Aggregation
+
+    if dimension not in ("region", "filiere"):
+        raise ValueError(dimension)
+    PeriodTotal = _model("PeriodTotal")
+    as_of = as_of or timezone.localdate()
+    key, other = ("region_key", "filiere_key") if dimension == "region" else ("filiere_key", "region_key")
+    rows = PeriodTotal.objects.filter(indicator=indicator, period_end__lte=as_of, **{other: 0, f"{key}__gt": 0})
+    if indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO):
+        latest = PeriodTotal.objects.filter(
+            indicator=indicator, region_key=0, filiere_key=0, period_end__lte=as_of
+        ).order_by("-period_end", "-period_start")
+        rows = rows.filter(
+            period_end=Subquery(latest.values("period_end")[:1]),
+            period_start=Subquery(latest.values("period_start")[:1]),
+        )
+    else:
+        own_latest = PeriodTotal.objects.filter(
+            indicator=indicator, period_end__lte=as_of, **{other: 0, key: OuterRef(key)}
+        ).order_by("-period_end", "-period_start")
+        rows = rows.filter(pk=Subquery(own_latest.values("pk")[:1]))
+    scopes = (Region if dimension == "region" else Filiere).objects.filter(pk=OuterRef(key))
+    rows = rows.annotate(
+        scope_code=Subquery(scopes.values("code")[:1]),
+        scope_name=Subquery(scopes.values("name")[:1]),
+        scope_name_ar=Subquery(scopes.values("name_ar")[:1]),
+    )
+    result = []
+    for row in rows:
+        latest_total = row.total if row.value_rows else None
+        cumulative = indicator.aggregation not in (Aggregation.LATEST, Aggregation.RATIO)
+        result.append(
+            {
+                "key": getattr(row, key),
+                "code": row.scope_code,
+                "name": row.scope_name,
+                "name_ar": row.scope_name_ar,
+                "achieved": figures.achieved(
+                    indicator.aggregation,
+                    sum_all=(row.cum_total if row.cum_value_rows else None) if cumulative else latest_total,
+                    periods=row.cum_periods if cumulative else 1,
+                    latest_total=latest_total,
+                    latest_numerator=row.numerator if row.ratio_rows else None,
+                    latest_denominator=row.denominator if row.ratio_rows else None,
+                ),
+            }
+        )
+    return sorted(result, key=lambda r: r["code"])

@@ -2,14 +2,18 @@
 history row (who, when, why). Pages, API, admin actions, imports and commands call
 these and nothing else."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import datetime as dt
+from contextlib import contextmanager
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import UniqueConstraint
+from django.db.models import Exists, OuterRef, UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from artisanat import permissions
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.history_author import history_author
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
 from strategy.models import Indicator, Measurement, Target
 
@@ -18,7 +22,7 @@ def validate(instance):
     """full_clean() without re-running CHECK constraints in Python (one query each):
     ``clean()`` already states every check rule with its message and the database
     enforces them at save. Unique constraints are still checked, for their message."""
-    instance.full_clean(validate_constraints=False)
+    instance.full_clean(exclude=_loaded_relations(instance), validate_constraints=False)
     errors = {}
     for constraint in instance._meta.constraints:
         if isinstance(constraint, UniqueConstraint):
@@ -28,6 +32,18 @@ def validate(instance):
                 errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _loaded_relations(instance):
+    """Foreign keys whose row is already loaded on ``instance`` (read with it, or given
+    as an object): full_clean() would query each one again just to see that it exists."""
+    loaded = []
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.is_cached(instance):
+            related = field.get_cached_value(instance)
+            if related is not None and related.pk is not None and related.pk == getattr(instance, field.attname):
+                loaded.append(field.name)
+    return loaded
 
 
 def _save(instance, *, by, reason="", bump=True):
@@ -47,7 +63,10 @@ def _check_version(instance, expected_version):
 
 
 def _locked(model, pk):
-    return model.objects.select_for_update().get(pk=pk)
+    queryset = model.objects.select_for_update(of=("self",))
+    if model is Measurement:  # what its rules read: no query per relation in clean()
+        queryset = queryset.select_related("indicator__axis__strategy", "region", "filiere", "organisation")
+    return queryset.get(pk=pk)
 
 
 def _check_may_record(measurement, by):
@@ -81,10 +100,202 @@ def save_measurement(measurement, *, by, reason="", expected_version=None):
     return _save(measurement, by=by, reason=reason or (_("Modification") if measurement.pk else _("Création")))
 
 
+class MeasurementRowsInvalid(ValidationError):
+    """Rows of a ``create_measurements`` call that break a rule: ``rows`` maps each
+    bad row's position in the list to its ValidationError (fields and reasons)."""
+
+    def __init__(self, errors):
+        self.rows = dict(sorted(errors.items()))
+        super().__init__(list(self.rows.values()))
+
+
+#: What Measurement.clean_fields() would look up row by row: checked for all rows at once.
+_RELATIONS = ["indicator", "region", "filiere", "organisation", "reported_by", "validated_by", "evidence"]
+
+
+def _breakdown_key(m):
+    return (m.indicator_id, m.period_start, m.period_end, m.region_id, m.filiere_id, m.sex, m.actor_type)
+
+
+def _unknown(model, field_name, value):
+    """The message full_clean() gives for a foreign key to a missing row."""
+    field = Measurement._meta.get_field(field_name)
+    return ValidationError(
+        field.error_messages["invalid"],
+        code="invalid",
+        params={"model": model._meta.verbose_name, "pk": value, "field": "id", "value": value},
+    )
+
+
+def _existing_ids(model, ids):
+    ids = {i for i in ids if i is not None}
+    return set(model.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
+def check_new_measurements(measurements, *, by, labels=None):
+    """The rules ``save_measurement`` applies to a new measurement, checked for many at
+    once in a fixed number of queries whatever their number: the indicators (with their
+    strategy and whether ``by``'s organisation reports them), the referenced regions,
+    filières and organisations, and the breakdown keys already recorded.
+
+    Returns {position in the list: ValidationError} for the rows that break a rule
+    (empty when all pass). A role that may not record measurements at all raises
+    PermissionDenied. ``labels`` name the rows in the message about a row repeated in
+    the same batch (default: position + 1)."""
+    from artisanat.models import Filiere, Organisation, Region
+
+    if not permissions.can_record_measurements(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de saisir des mesures."))
+    labels = labels or [position + 1 for position in range(len(measurements))]
+    reporter = permissions.is_reporter(by)
+    own_organisation = permissions.organisation_id_of(by)
+    indicators = Indicator.objects.select_related("axis__strategy")
+    if reporter:
+        reports = Indicator.reporting_organisations.through.objects.filter(
+            indicator_id=OuterRef("pk"), organisation_id=own_organisation
+        )
+        indicators = indicators.annotate(may_report=Exists(reports))
+    indicators = indicators.in_bulk({m.indicator_id for m in measurements if m.indicator_id is not None})
+    known = {
+        "region": (Region, _existing_ids(Region, (m.region_id for m in measurements))),
+        "filiere": (Filiere, _existing_ids(Filiere, (m.filiere_id for m in measurements))),
+        "organisation": (
+            Organisation,
+            {own_organisation} if reporter else _existing_ids(Organisation, (m.organisation_id for m in measurements)),
+        ),
+    }
+    errors, seen, candidates = {}, {}, []
+    for position, m in enumerate(measurements):
+        m.status = MeasurementStatus.DRAFT
+        if m.reported_by_id is None:
+            m.reported_by = by
+        indicator = indicators.get(m.indicator_id)
+        problems = {}
+        if indicator is None:
+            problems["indicator"] = [_unknown(Indicator, "indicator", m.indicator_id)]
+        for name, (model, ids) in known.items():
+            value = getattr(m, f"{name}_id")
+            if value is not None and value not in ids and not (name == "organisation" and reporter):
+                problems[name] = [_unknown(model, name, value)]
+        if reporter and m.organisation_id != own_organisation:
+            problems["organisation"] = [_("Vous ne pouvez saisir que les mesures de votre organisation.")]
+        elif reporter and indicator is not None and not indicator.may_report:
+            problems["indicator"] = [_("Votre organisation ne rapporte pas cet indicateur.")]
+        if problems:
+            errors[position] = ValidationError(problems)
+            continue
+        m.indicator = indicator  # shared instance: clean() reads its strategy without a query
+        try:
+            m.clean_fields(exclude=_RELATIONS)
+            m.clean()
+        except ValidationError as error:
+            errors[position] = error
+            continue
+        key = _breakdown_key(m)
+        if key in seen:
+            errors[position] = ValidationError(
+                {
+                    NON_FIELD_ERRORS: _(
+                        "Ligne en double avec la ligne %(n)d (même indicateur, période et ventilation)."
+                    )
+                    % {"n": labels[seen[key]]}
+                }
+            )
+            continue
+        seen[key] = position
+        candidates.append(position)
+    if candidates:
+        rows = [measurements[p] for p in candidates]
+        existing = set(
+            Measurement.objects.filter(
+                indicator_id__in={m.indicator_id for m in rows},
+                period_start__in={m.period_start for m in rows},
+                period_end__in={m.period_end for m in rows},
+            ).values_list("indicator_id", "period_start", "period_end", "region_id", "filiere_id", "sex", "actor_type")
+        )
+        for position in candidates:
+            if _breakdown_key(measurements[position]) in existing:
+                errors[position] = ValidationError({NON_FIELD_ERRORS: [UNIQUE_MESSAGE]})
+    return errors
+
+
+UNIQUE_MESSAGE = next(
+    c.violation_error_message for c in Measurement._meta.constraints if c.name == "measurement_unique_per_breakdown"
+)
+
+
+def _history_rows(measurements, *, history_type, by, reason, date):
+    """Unsaved history rows of ``measurements`` as they are now (simple_history's
+    bulk_history_create, without its insert, so that both states go in one)."""
+    History = Measurement.history.model
+    return [
+        History(
+            history_date=date,
+            history_user=by,
+            history_change_reason=reason,
+            history_type=history_type,
+            **{field.attname: getattr(m, field.attname) for field in History.tracked_fields},
+        )
+        for m in measurements
+    ]
+
+
+@transaction.atomic
+def create_measurements(measurements, *, by, reason="", submit=False, labels=None):
+    """Create many new measurements at once (a partner's bulk submission): the rules,
+    messages and history of ``save_measurement`` for each (then of
+    ``submit_measurement`` when ``submit``), in a fixed number of queries: the checks of
+    ``check_new_measurements``, one INSERT of the rows and one of their history rows
+    (user and reason included). All or nothing: MeasurementRowsInvalid lists every bad
+    row and nothing is written."""
+    errors = check_new_measurements(measurements, by=by, labels=labels)
+    if errors:
+        raise MeasurementRowsInvalid(errors)
+    if not measurements:
+        return []
+    created_reason = reason or _("Création")
+    now = timezone.now()
+    for m in measurements:
+        m.version, m.status_reason, m.validated_by, m.validated_at = 1, "", None, None
+        m.created_at = m.updated_at = now
+    # The history row of the draft each one is created as (save_measurement)…
+    history = _history_rows(measurements, history_type="+", by=by, reason=created_reason, date=now)
+    if submit:
+        # …and, a microsecond later (history reads newest first), of its submission
+        # (submit_measurement): saved directly in that state, one INSERT.
+        submit_reason = reason or _("Soumission")
+        for m in measurements:
+            m.status, m.status_reason, m.version = MeasurementStatus.SUBMITTED, submit_reason, 2
+    Measurement.objects.bulk_create(measurements)
+    for row, m in zip(history, measurements, strict=True):
+        row.id, row.created_at, row.updated_at = m.pk, m.created_at, m.updated_at
+    if submit:
+        later = now + dt.timedelta(microseconds=1)
+        history += _history_rows(measurements, history_type="~", by=by, reason=submit_reason, date=later)
+    Measurement.history.model.objects.bulk_create(history)
+    return measurements
+
+
+def _lock_figures(indicator_ids):
+    """Lock the indicators whose stored figures a transition will change, in id order,
+    BEFORE the measurement rows. The stored-figures triggers lock the indicator too
+    (strategy/stored_figures.py); taking indicators first, always in the same order,
+    means two validations can never wait for each other in a cycle (a PostgreSQL
+    deadlock, which the soak test met with bulk validations in different orders)."""
+    list(
+        Indicator.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted(set(indicator_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _transition(measurement, action, *, by, reason="", expected_version=None, check=None):
     """Move the locked row; ``check(current)`` vets the caller against the row as locked,
     not against the caller's possibly outdated copy."""
     sources, target = MEASUREMENT_TRANSITIONS[action]
+    if MeasurementStatus.VALIDATED in (target, *sources):
+        _lock_figures([measurement.indicator_id])
     current = _locked(Measurement, measurement.pk)
     if check is not None:
         check(current)
@@ -154,10 +365,12 @@ def reopen_measurement(measurement, *, by, reason, expected_version=None):
 def validate_measurements(measurements, *, by, comment=""):
     """Validate several submitted measurements at once; all or nothing. A row carrying
     ``expected_version`` (the version the validator saw) is refused if it changed since."""
-    return [
-        validate_measurement(m, by=by, comment=comment, expected_version=getattr(m, "expected_version", None))
-        for m in measurements
-    ]
+    _lock_figures([m.indicator_id for m in measurements])
+    done = {
+        m.pk: validate_measurement(m, by=by, comment=comment, expected_version=getattr(m, "expected_version", None))
+        for m in sorted(measurements, key=lambda m: m.pk)
+    }
+    return [done[m.pk] for m in measurements]
 
 
 @transaction.atomic
@@ -176,7 +389,8 @@ def _delete(instance, *, by, reason):
     """Delete with the history's user and reason (the history keeps a "-" row)."""
     instance._history_user = by
     instance._change_reason = reason or ""
-    instance.delete()
+    with history_author(by, instance._change_reason):  # and the rows deleted with it (cascade)
+        instance.delete()
 
 
 @transaction.atomic
@@ -198,3 +412,38 @@ def delete_target(target, *, by, reason="", expected_version=None):
     current = _locked(Target, target.pk)
     _check_version(current, expected_version)
     _delete(current, by=by, reason=reason or _("Suppression"))
+
+
+@transaction.atomic
+def rebuild_figures(indicator_ids=None):
+    """Recompute the stored figures (``PeriodTotal``) of ``indicator_ids`` (None: all)
+    from their validated measurements, in one transaction. Triggers keep them current on
+    every write; call this after a load that went around them (``bulk_load_figures``) or
+    to repair a database. Returns the number of stored period rows of those indicators."""
+    from strategy import stored_figures
+    from strategy.models import PeriodTotal
+
+    stored_figures.rebuild(indicator_ids)
+    rows = PeriodTotal.objects.all()
+    if indicator_ids is not None:
+        rows = rows.filter(indicator_id__in=list(indicator_ids))
+    return rows.count()
+
+
+@contextmanager
+def bulk_load_figures():
+    """For bulk loads of validated rows (seed_scale, imports of history): the figure
+    triggers are dropped for the block's duration and the stored figures rebuilt once at
+    the end — one INSERT … SELECT per scope instead of a few statements per row — then
+    the triggers come back. All in one transaction: on error nothing is kept and the
+    triggers are back. (On PostgreSQL, dropping a trigger locks the measurement table
+    until the commit: for loads, not for a live site's bulk submissions, which create
+    draft or submitted rows that the triggers skip at no cost.)"""
+    from strategy import stored_figures
+
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        stored_figures.drop_triggers(connection)
+        yield
+        stored_figures.rebuild(connection=connection)
+        stored_figures.install_triggers(connection)

@@ -23,6 +23,7 @@ from artisanat.charts import horizontal_bars, line_chart
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history import history_entries
 from artisanat.models import Filiere, Organisation, Region
+from artisanat.pagination import OpenEndedPaginator
 from artisanat.views import FilteredListView, RoleRequiredMixin, ScopeMixin
 from strategy import figures, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
@@ -30,7 +31,7 @@ from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT
 from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
 from strategy.forms import MeasurementForm, ReasonForm, ReportForm, VersionForm
 from strategy.models import Action, Axis, Indicator, Measurement, Programme, Target
-from strategy.querysets import measurement_history_visible_to
+from strategy.querysets import measurement_history_visible_to, stored_breakdown, stored_period_totals
 
 WORKFLOW_ERRORS = (StaleVersion, TransitionNotAllowed, PermissionDenied)
 
@@ -122,7 +123,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         targets = list(indicator.targets.select_related("region", "filiere").order_by("due_date"))
         national = [(t.due_date, t.value) for t in targets if t.region_id is None and t.filiere_id is None]
         scope = {k: v for k, v in self.scope_form.figure_kwargs().items() if k in ("region", "filiere")}
-        totals = list(Measurement.objects.filter(indicator=indicator, **scope).period_totals(as_of))
+        totals = stored_period_totals(indicator, as_of, **scope)
         achieved = figures.achieved_series(indicator.aggregation, totals)
         forecast = None
         goal = (
@@ -130,13 +131,14 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         )
         if indicator.forecast_date and indicator.achieved is not None:
             forecast = [(indicator.fig_latest_end, indicator.achieved), (indicator.forecast_date, goal)]
+        reporters = list(indicator.reporting_organisations.all())
         breakdowns = []
         for dimension, on, label in (
             ("region", indicator.by_region, _("Par région")),
             ("filiere", indicator.by_filiere, _("Par filière")),
         ):
             if on:
-                rows = Measurement.objects.breakdown(indicator, dimension, as_of)
+                rows = stored_breakdown(indicator, dimension, as_of)
                 arabic = self.request.LANGUAGE_CODE == "ar"
                 chart = horizontal_bars(
                     [((r["name_ar"] if arabic and r["name_ar"] else r["name"]), r["achieved"]) for r in rows]
@@ -161,8 +163,8 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 .filter(indicator=indicator)
                 .select_related("organisation", "region", "filiere", "reported_by")[:100]
             ),
-            reporters=list(indicator.reporting_organisations.all()),
-            may_report=Indicator.objects.reportable_by(user).filter(pk=indicator.pk).exists(),
+            reporters=reporters,
+            may_report=Indicator.objects.reportable_one(user, [o.pk for o in reporters]),
         )
         return context
 
@@ -208,6 +210,7 @@ class IndicatorHistoryView(RoleRequiredMixin, TemplateView):
 
 class MeasurementListView(FilteredListView):
     template_name = "strategy/measurement_list.html"
+    paginator_class = OpenEndedPaginator  # no COUNT(*) over the whole history on every page
     filterset_class = MeasurementFilterSet
     filter_fields = ("q", "status", "indicator", "organisation", "region", "filiere")
     export_columns = MEASUREMENT_COLUMNS

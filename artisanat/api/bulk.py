@@ -13,9 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import parsers, serializers
@@ -23,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 
 from artisanat import permissions
 from artisanat.api.exceptions import PayloadTooLarge, describe_integrity_error, django_validation_details
-from artisanat.exceptions import TransitionNotAllowed
+from artisanat.api.serializers import PORTABLE_DIGITS
 from artisanat.exports import CONTENT_TYPES
 from artisanat.models import Filiere, Organisation, Region
 from strategy import services
@@ -154,7 +152,11 @@ def rows_from_xlsx(content):
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its text ("=2*3"), never as the value a
+        # spreadsheet last cached for it (absent from files no spreadsheet has opened).
+        # A formula is then refused where a number or a date is expected and kept as
+        # inert text elsewhere (neutralised again by every export), as in a CSV.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         values = sheet.iter_rows(values_only=True)
         header = next(values, None)
@@ -192,9 +194,11 @@ class BulkRowSerializer(serializers.Serializer):
     indicator = serializers.CharField(max_length=30)
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    value = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, allow_null=True)
-    numerator = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, allow_null=True)
-    denominator = serializers.DecimalField(max_digits=20, decimal_places=4, required=False, allow_null=True)
+    value = serializers.DecimalField(max_digits=PORTABLE_DIGITS, decimal_places=4, required=False, allow_null=True)
+    numerator = serializers.DecimalField(max_digits=PORTABLE_DIGITS, decimal_places=4, required=False, allow_null=True)
+    denominator = serializers.DecimalField(
+        max_digits=PORTABLE_DIGITS, decimal_places=4, required=False, allow_null=True
+    )
     region = serializers.CharField(max_length=2, required=False, allow_null=True, allow_blank=True)
     filiere = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
@@ -260,48 +264,52 @@ def _lookup(model, field, values, queryset=None):
     return {getattr(o, field): o for o in queryset.filter(**{f"{field}__in": values})}
 
 
-def build_measurements(rows, user):
-    """Check every row and build unsaved measurements; BulkRowsInvalid lists every
-    bad row. Lookups are one query per kind of code, whatever the number of rows."""
-    errors = RowErrors()
+def build_measurements(rows, user, errors=None):
+    """Read every row into an unsaved measurement: its shape (BulkRowSerializer) and
+    its codes (one query per kind of code, whatever the number of rows). Returns
+    [(row number, measurement)] and the RowErrors of the rows that could not be read;
+    the rules (permission, clean(), uniqueness) are the service's."""
+    errors = errors if errors is not None else RowErrors()
     shaped = []
+    # One serializer validates every row (as ListSerializer does): building one per row
+    # deep-copies its fields each time, a third of the time of a 500-row submission.
+    row_serializer = BulkRowSerializer()
     for number, raw in enumerate(rows, start=1):
         if not isinstance(raw, dict):
             errors.add(number, "non_field_errors", _("Chaque ligne doit être un objet JSON."))
             continue
-        serializer = BulkRowSerializer(data=_normalise({str(k).strip().lower(): v for k, v in raw.items()}))
-        if serializer.is_valid():
-            shaped.append((number, serializer.validated_data))
-        else:
-            for field, messages in serializer.errors.items():
+        try:
+            data = row_serializer.run_validation(_normalise({str(k).strip().lower(): v for k, v in raw.items()}))
+        except ValidationError as exc:
+            for field, messages in serializers.as_serializer_error(exc).items():
                 errors.add(number, field, messages)
+        else:
+            shaped.append((number, data))
 
     indicators = _lookup(
-        Indicator,
-        "code",
-        [d["indicator"] for _, d in shaped],
-        Indicator.objects.visible_to(user).select_related("axis__strategy"),
+        Indicator, "code", [d["indicator"] for _, d in shaped], Indicator.objects.visible_to(user).only("pk", "code")
     )
-    reportable = set(
-        Indicator.objects.reportable_by(user)
-        .filter(pk__in=[i.pk for i in indicators.values()])
-        .values_list("pk", flat=True)
-    )
-    regions = _lookup(Region, "code", [d.get("region") for _, d in shaped])
-    filieres = _lookup(Filiere, "code", [d.get("filiere") for _, d in shaped])
+    regions = _lookup(Region, "code", [d.get("region") for _, d in shaped], Region.objects.only("pk", "code"))
+    filieres = _lookup(Filiere, "code", [d.get("filiere") for _, d in shaped], Filiere.objects.only("pk", "code"))
     reporter = permissions.is_reporter(user)
-    organisations = {} if reporter else _lookup(Organisation, "acronym", [d.get("organisation") for _, d in shaped])
+    organisations = (
+        {}
+        if reporter
+        else _lookup(
+            Organisation,
+            "acronym",
+            [d.get("organisation") for _, d in shaped],
+            Organisation.objects.only("pk", "acronym"),
+        )
+    )
     own_organisation = permissions.organisation_id_of(user)
 
-    built, seen = [], {}
+    built = []
     for number, data in shaped:
         indicator = indicators.get(data["indicator"])
         row_ok = True
         if indicator is None:
             errors.add(number, "indicator", _("Indicateur inconnu : %(c)s.") % {"c": data["indicator"]})
-            row_ok = False
-        elif indicator.pk not in reportable:
-            errors.add(number, "indicator", _("Votre organisation ne rapporte pas cet indicateur."))
             row_ok = False
         related = {}
         for field, table in (("region", regions), ("filiere", filieres)):
@@ -325,88 +333,53 @@ def build_measurements(rows, user):
                 row_ok = False
         if not row_ok:
             continue
-        measurement = Measurement(
-            indicator=indicator,
-            period_start=data["period_start"],
-            period_end=data["period_end"],
-            value=data.get("value"),
-            numerator=data.get("numerator"),
-            denominator=data.get("denominator"),
-            region=related["region"],
-            filiere=related["filiere"],
-            sex=data.get("sex", ""),
-            actor_type=data.get("actor_type", ""),
-            source=data.get("source", ""),
-            organisation_id=organisation_id,
-            reported_by=user,
-        )
-        try:
-            # The model's rules (clean) with their messages; the service runs the full
-            # full_clean (database constraints included) when it saves.
-            measurement.clean_fields(exclude=RELATIONS)
-            measurement.clean()
-        except DjangoValidationError as exc:
-            errors.add_django(number, exc)
-            continue
-        key = _breakdown_key(measurement)
-        if key in seen:
-            errors.add(
+        built.append(
+            (
                 number,
-                "non_field_errors",
-                _("Ligne en double avec la ligne %(n)d (même indicateur, période et ventilation).") % {"n": seen[key]},
+                Measurement(
+                    indicator_id=indicator.pk,
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    value=data.get("value"),
+                    numerator=data.get("numerator"),
+                    denominator=data.get("denominator"),
+                    region_id=related["region"].pk if related["region"] else None,
+                    filiere_id=related["filiere"].pk if related["filiere"] else None,
+                    sex=data.get("sex", ""),
+                    actor_type=data.get("actor_type", ""),
+                    source=data.get("source", ""),
+                    organisation_id=organisation_id,
+                    reported_by=user,
+                ),
             )
-            continue
-        seen[key] = number
-        built.append((number, measurement))
-    existing = _existing_keys([m for _, m in built])
-    for number, measurement in built:
-        if _breakdown_key(measurement) in existing:
-            errors.add(number, "non_field_errors", UNIQUE_MESSAGE)
-    errors.raise_if_any()
-    return built
+        )
+    return built, errors
 
 
-UNIQUE_MESSAGE = next(
-    c.violation_error_message for c in Measurement._meta.constraints if c.name == "measurement_unique_per_breakdown"
-)
-RELATIONS = ["indicator", "region", "filiere", "organisation", "reported_by", "validated_by", "evidence"]
-
-
-def _breakdown_key(m):
-    return (m.indicator_id, m.period_start, m.period_end, m.region_id, m.filiere_id, m.sex, m.actor_type)
-
-
-def _existing_keys(measurements):
-    """Breakdown keys already in the database among the rows' periods, in one query."""
-    if not measurements:
-        return set()
-    return set(
-        Measurement.objects.filter(
-            indicator_id__in={m.indicator_id for m in measurements},
-            period_start__in={m.period_start for m in measurements},
-            period_end__in={m.period_end for m in measurements},
-        ).values_list("indicator_id", "period_start", "period_end", "region_id", "filiere_id", "sex", "actor_type")
-    )
-
-
-def save_measurements(built, user, *, submit=False):
-    """Create them all (and submit them) through the services, or nothing."""
+def save_measurements(rows, user, *, submit=False):
+    """Check every row, then create them all (and submit them) through
+    ``services.create_measurements``, or nothing: BulkRowsInvalid lists every bad row,
+    whether it could not be read or breaks a rule."""
+    built, errors = build_measurements(rows, user)
+    numbers = [number for number, _m in built]
+    measurements = [m for _n, m in built]
     reason = _("Envoi groupé (API)")
-    with transaction.atomic():
-        for number, measurement in built:
-            try:
-                services.save_measurement(measurement, by=user, reason=reason)
-                if submit:
-                    services.submit_measurement(measurement, by=user, reason=reason)
-            except DjangoValidationError as exc:
-                errors = RowErrors()
-                errors.add_django(number, exc)
-                errors.raise_if_any()
-            except (PermissionDenied, TransitionNotAllowed) as exc:
-                raise BulkRowsInvalid([{"row": number, "field": "non_field_errors", "reason": str(exc)}]) from None
-            except IntegrityError as exc:
-                described = describe_integrity_error(exc)
-                if described is None:
-                    raise
-                raise BulkRowsInvalid([{"row": number, "field": "non_field_errors", "reason": described[2]}]) from None
-    return [m.pk for _, m in built]
+    if errors.items:
+        # Some rows are unreadable: nothing is saved, but the others are still checked
+        # so that the answer lists every bad row at once.
+        rule_errors = services.check_new_measurements(measurements, by=user, labels=numbers)
+    else:
+        try:
+            services.create_measurements(measurements, by=user, reason=reason, submit=submit, labels=numbers)
+            return [m.pk for m in measurements]
+        except services.MeasurementRowsInvalid as exc:
+            rule_errors = exc.rows
+        except IntegrityError as exc:  # a row recorded meanwhile by someone else
+            described = describe_integrity_error(exc)
+            if described is None:
+                raise
+            raise BulkRowsInvalid([{"row": numbers[0], "field": "non_field_errors", "reason": described[2]}]) from None
+    for position, error in rule_errors.items():
+        errors.add_django(numbers[position], error)
+    errors.raise_if_any()
+    return []  # not reached: a bad row raised above

@@ -8,6 +8,7 @@ field), and so are database rule violations (IntegrityError naming a constraint 
 rule trigger → 400 or 409 with the rule's human message), so nothing a client sends
 ends in a 500."""
 
+import logging
 import re
 
 from django.apps import apps
@@ -27,6 +28,7 @@ from rest_framework.views import set_rollback
 
 from artisanat.db_rules import TRIGGER_RULES
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.security_log import security_event
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -243,6 +245,16 @@ def exception_handler(exc, context):
 
     if not isinstance(exc, exceptions.APIException):
         return None
+    if isinstance(exc, exceptions.PermissionDenied):
+        # Every 403 of the API is a security event (the DRF request knows the token's user).
+        security_event(
+            "permission_denied",
+            request=context.get("request"),
+            level=logging.WARNING,
+            status=403,
+            surface="api",
+            view=type(context["view"]).__name__ if context.get("view") is not None else None,
+        )
 
     headers = {}
     if getattr(exc, "auth_header", None):

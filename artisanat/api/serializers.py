@@ -2,6 +2,8 @@
 serializer: it checks the shape of the input, builds the unsaved instance and hands it
 to a service function (full_clean + save + history)."""
 
+import contextlib
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -9,16 +11,30 @@ from rest_framework import serializers
 
 from artisanat.models import Filiere, Organisation, Region
 
+# Decimals the API accepts hold at most 15 significant digits (amounts up to
+# 9,999,999,999,999.99, figures up to 99,999,999,999.9999): SQLite keeps a decimal
+# column as a double, exact to 15 digits only, and a longer number came back altered or
+# not at all (a 500 when read). The same limit on PostgreSQL keeps one API contract.
+PORTABLE_DIGITS = 15
+
 
 class ServiceModelSerializer(serializers.ModelSerializer):
     """``service(instance, *, by, reason, expected_version)`` performs the write."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.DecimalField) and (kwargs.get("max_digits") or 0) > PORTABLE_DIGITS:
+            kwargs["max_digits"] = PORTABLE_DIGITS
+        return field_class, kwargs
 
     service = None
     change_reason = serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=500,
+        # The history's column (simple_history's history_change_reason) holds 100
+        # characters: a longer reason is refused here rather than cut there.
+        max_length=100,
         help_text=_("Motif de la modification, gardé dans l'historique. / Reason for the change, kept in history."),
     )
 
@@ -39,7 +55,9 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         for name, value in data.items():
             setattr(instance, name, value)
         self.prepare(instance, data)
-        with transaction.atomic():
+        # The service is atomic; a second transaction around it only when the many-to-many
+        # relations are set after it (one SAVEPOINT pair fewer on every plain write).
+        with transaction.atomic() if many else contextlib.nullcontext():
             instance = type(self).service(instance, by=by, reason=reason, expected_version=expected_version)
             for name, value in many.items():
                 getattr(instance, name).set(value)
@@ -81,6 +99,15 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=_(
+            "Code de double authentification (application ou code de secours) : obligatoire pour les "
+            "administrateurs, les valideurs et les comptes qui l'ont activée."
+        ),
+    )
 
 
 class TokenSerializer(serializers.Serializer):

@@ -1,19 +1,16 @@
 """Reference data, authentication tokens and the dashboard."""
 
-from django.contrib.auth import authenticate
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from artisanat import exports, permissions
+from artisanat.accounts.api import obtain_token, revoke_token
 from artisanat.api import serializers as s
+from artisanat.api.authentication import TokenAuthentication
 from artisanat.api.filters import AS_OF_PARAMETER, as_of_of
 from artisanat.api.schema import resource_schema, text
 from artisanat.api.viewsets import ApiViewMixin, ReadOnlyViewSet
@@ -80,12 +77,8 @@ class TokenView(ApiViewMixin, APIView):
     def post(self, request):
         payload = s.TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        user = authenticate(
-            request, username=payload.validated_data["username"], password=payload.validated_data["password"]
-        )
-        if user is None or not user.is_active:
-            raise AuthenticationFailed(_("Identifiant ou mot de passe incorrect."))
-        token, _created = Token.objects.get_or_create(user=user)
+        # Lock-out, password and second factor: artisanat/accounts/api.py.
+        user, token = obtain_token(request, **payload.validated_data)
         membership = permissions.membership_of(user)
         return Response(
             {
@@ -105,7 +98,7 @@ class TokenView(ApiViewMixin, APIView):
         responses={204: None},
     )
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        revoke_token(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

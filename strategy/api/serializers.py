@@ -218,17 +218,19 @@ class MeasurementSerializer(ServiceModelSerializer):
         ]
         read_only_fields = ["status", "status_reason", "validated_at", "version", "created_at", "updated_at"]
         extra_kwargs = {
+            # With what Measurement.clean() reads (its strategy's dates): no query per relation.
+            "indicator": {"queryset": Indicator.objects.select_related("axis__strategy")},
             "organisation": {
                 "required": False,
                 "help_text": _("Obligatoire pour le ministère ; un partenaire rapporte pour sa propre organisation."),
-            }
+            },
         }
 
     def validate(self, attrs):
         user = self.context["request"].user
         if self.instance is None and "organisation" not in attrs:
             if permissions.is_reporter(user):
-                attrs["organisation_id"] = permissions.organisation_id_of(user)
+                attrs["organisation"] = permissions.membership_of(user).organisation  # loaded with the user
             else:
                 raise serializers.ValidationError({"organisation": [_("Indiquez l'organisation rapporteuse.")]})
         return attrs

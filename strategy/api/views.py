@@ -2,7 +2,6 @@
 measurements with their workflow and bulk submission. Views only pick the queryset
 (``visible_to`` and the figures) and call services."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from artisanat import permissions
-from artisanat.api.bulk import CSVUploadParser, XLSXUploadParser, build_measurements, read_rows, save_measurements
+from artisanat.api.bulk import CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
 from artisanat.api.filters import as_of_of
 from artisanat.api.idempotency import idempotent
 from artisanat.api.pagination import MeasurementCursorPagination
@@ -314,9 +313,7 @@ class MeasurementViewSet(VersionedViewSet):
         rows = read_rows(request.data)
 
         def handler():
-            with transaction.atomic():
-                built = build_measurements(rows, request.user)
-                ids = save_measurements(built, request.user, submit=submit)
+            ids = save_measurements(rows, request.user, submit=submit)  # one transaction: the service's
             body = {"created": len(ids), "status": "submitted" if submit else "draft", "ids": ids}
             return Response(body, status=status.HTTP_201_CREATED)
 

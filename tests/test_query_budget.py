@@ -1,0 +1,328 @@
+"""Query budget (issue 5, item 4): every hot endpoint and page issues the same number of
+queries on a small data set and on one about eight times bigger (more indicators,
+measurements in every state, contracts, parties, commitments, disbursements,
+milestones), and at most ``BUDGET``. A change that brings back a query per row (an
+N+1) or a count over the whole history fails here. No timings: those are the bench's.
+
+Each test measures the same request twice: once on the small data set, once after it
+has grown, and compares the two counts."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from artisanat.choices import OrganisationKind
+from artisanat.models import Organisation
+from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from strategy.choices import Aggregation, MeasurementStatus
+from strategy.models import Indicator, Measurement, Target
+from tests.api_fixtures import *  # noqa: F403
+
+BUDGET = 10
+STATES = [MeasurementStatus.VALIDATED, MeasurementStatus.SUBMITTED, MeasurementStatus.DRAFT]
+
+
+def _months(count):
+    day = dt.date(2021, 1, 1)
+    for _ in range(count):
+        following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        yield day, following - dt.timedelta(days=1)
+        day = following
+
+
+class Scale:
+    """The data set: ``grow(n)`` adds ``n`` indicators (by region, with monthly rows in
+    every state for two regions), ``n`` contracts with their parties, money and
+    milestones, and more rows and milestones on the measured indicator and contract."""
+
+    def __init__(self, axis, programme, phases, regions, org_a, ministry):
+        self.axis, self.programme, self.phases, self.regions = axis, programme, phases, regions
+        self.org_a, self.ministry = org_a, ministry
+        self.indicators, self.contracts, self.months = 0, 0, 0
+        self.indicator = self._indicator()
+        self.contract = self._contract()
+
+    def _indicator(self):
+        self.indicators += 1
+        indicator = Indicator.objects.create(
+            code=f"IND-{self.indicators:03d}",
+            name=f"Indicateur {self.indicators}",
+            axis=self.axis,
+            programme=self.programme,
+            unit="count",
+            aggregation=Aggregation.SUM,
+            baseline_value=D("0"),
+            baseline_date=dt.date(2020, 12, 31),
+            baseline_source="Test",
+            by_region=True,
+        )
+        indicator.reporting_organisations.add(self.org_a)
+        Target.objects.create(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("5000"))
+        self._measurements(indicator, 12)
+        return indicator
+
+    def _measurements(self, indicator, months, skip=0):
+        Measurement.objects.bulk_create(
+            Measurement(
+                indicator=indicator,
+                period_start=start,
+                period_end=end,
+                value=D(n % 40 + 1),
+                region=region,
+                organisation=self.org_a,
+                status=STATES[n % len(STATES)],
+            )
+            for n, ((start, end), region) in enumerate(
+                (month, region) for month in list(_months(skip + months))[skip:] for region in self.regions
+            )
+        )
+
+    def _contract(self):
+        self.contracts += 1
+        contract = ContratProgramme.objects.create(
+            reference=f"CP-{self.contracts:03d}",
+            title=f"Contrat {self.contracts}",
+            kind=ContractKind.TRANSVERSAL,
+            phase=self.phases[0],
+            start_date=dt.date(2021, 7, 26),
+            end_date=dt.date(2025, 12, 31),
+            signing_date=dt.date(2021, 7, 26),
+            status=ContractStatus.IN_EXECUTION,
+        )
+        contract.axes.add(self.axis)
+        contract.indicators.add(*Indicator.objects.all()[:3])
+        Party.objects.create(contract=contract, organisation=self.ministry, role=PartyRole.SIGNATORY)
+        self._grow_contract(contract, 2)
+        return contract
+
+    def _grow_contract(self, contract, n):
+        for i in range(n):
+            organisation = Organisation.objects.create(
+                name=f"Partenaire {contract.reference}-{contract.parties.count()}-{i}",
+                acronym=f"P{contract.pk}-{contract.parties.count()}-{i}",
+                kind=OrganisationKind.OTHER,
+            )
+            party = Party.objects.create(contract=contract, organisation=organisation, role=PartyRole.IMPLEMENTER)
+            for year in (2022, 2023):
+                commitment = Commitment.objects.create(party=party, year=year, amount=D("1000000.00"))
+                Disbursement.objects.create(commitment=commitment, date=dt.date(year, 3, 1), amount=D("2500.00"))
+            Milestone.objects.create(
+                contract=contract,
+                title=f"Jalon {party.pk}",
+                responsible=organisation,
+                due_date=dt.date(2022, 6, 30),
+                status=MilestoneStatus.SCHEDULED,
+            )
+            Milestone.objects.create(
+                contract=contract,
+                title=f"Jalon livré {party.pk}",
+                responsible=self.org_a,
+                due_date=dt.date(2023, 6, 30),
+                status=MilestoneStatus.MET,
+                date_met=dt.date(2023, 6, 1),
+            )
+        Amendment.objects.create(
+            contract=contract,
+            number=contract.amendments.count() + 1,
+            date=dt.date(2023, 1, 15),
+            reason="Report",
+            changes_dates=True,
+            summary="Dates",
+        )
+
+    def grow(self, n):
+        for _ in range(n):
+            self._indicator()
+            self._contract()
+        self._measurements(self.indicator, 12 * n, skip=12 + self.months)
+        self.months += 12 * n
+        self._grow_contract(self.contract, n)
+
+
+@pytest.fixture
+def scale(axis, programme, phases, region, other_region, org_a, ministry):
+    return Scale(axis, programme, phases, [region, other_region], org_a, ministry)
+
+
+def _count(send):
+    with CaptureQueriesContext(connection) as queries:
+        response = send()
+    assert response.status_code < 300, (response.status_code, response.content[:300])
+    return len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+def assert_flat(scale, send, budget=BUDGET):
+    """Same number of queries before and after the data set grows, and within budget."""
+    small, small_sql = _count(send)
+    scale.grow(7)
+    big, big_sql = _count(send)
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    assert big <= budget, "\n".join(big_sql)
+    return big
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_api_indicator_list(scale, api, validator):
+    client = api(validator)
+    assert_flat(scale, lambda: client.get("/api/v1/indicators/?page_size=50"))
+
+
+def test_api_measurement_list_by_indicator_and_region(scale, api, validator, region):
+    client = api(validator)
+    url = f"/api/v1/measurements/?indicator={scale.indicator.pk}&region={region.pk}"
+    assert_flat(scale, lambda: client.get(url))
+
+
+def test_api_contract_detail(scale, api, validator):
+    client = api(validator)
+    assert_flat(scale, lambda: client.get(f"/api/v1/contracts/{scale.contract.pk}/"))
+
+
+def test_api_dashboard(scale, api, validator):
+    client = api(validator)
+    # 8 (H8, 2026-11-29; was 13): the token with user and membership, axes, phases, the
+    # indicators' figures at today and at every phase's date (one union), targets, the
+    # execution by year, the contracts (with their late milestones), the validation count.
+    assert_flat(scale, lambda: client.get("/api/v1/dashboard/"), budget=8)
+
+
+def test_api_partner_reads_stay_flat(scale, api, partner_a):
+    """A partner's lists carry its visibility filters: same budget."""
+    client = api(partner_a)
+    assert_flat(scale, lambda: client.get("/api/v1/indicators/?page_size=50"))
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_home_page(scale, client, validator):
+    client.force_login(validator)
+    # Over the issue's 10 (H8, 2026-11-29; was 20): the dashboard's 7 (see
+    # test_api_dashboard), the session, the user with its membership and organisation,
+    # the two-factor device (3), and the scope form's phase, region and filière choices
+    # (1, a union).
+    assert_flat(scale, lambda: client.get("/"), budget=11)
+
+
+def test_indicator_page(scale, client, validator):
+    client.force_login(validator)
+    # 10 (H8, 2026-11-29; was 16).
+    assert_flat(scale, lambda: client.get(f"/strategie/indicateurs/{scale.indicator.pk}/"), budget=10)
+
+
+def test_contract_page(scale, client, validator):
+    client.force_login(validator)
+    # 10 (H8, 2026-11-29; was 16): session, user (with membership), two-factor device,
+    # the contract, parties, execution by year, milestones, amendments, axes, indicators.
+    assert_flat(scale, lambda: client.get(f"/contrats/{scale.contract.pk}/"), budget=10)
+
+
+def test_validation_queue_page(scale, client, validator):
+    client.force_login(validator)
+    # 9 (H8, 2026-11-29; was 11): the membership is read with the user.
+    assert_flat(scale, lambda: client.get("/strategie/validation/"), budget=9)
+
+
+def test_measurement_list_page(scale, client, validator):
+    client.force_login(validator)
+    # 9 (H8, 2026-11-29; was 11): the membership is read with the user.
+    assert_flat(scale, lambda: client.get("/strategie/mesures/"), budget=9)
+
+
+def test_measurement_list_page_never_counts_the_history(scale, client, validator):
+    """Pages of measurements read one row more than the page instead of counting them all."""
+    client.force_login(validator)
+    scale.grow(1)
+    total = Measurement.objects.count()
+    assert total > 50
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/strategie/mesures/")
+    assert first.status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert first.content.count(b"data-measurement=") == 50
+    assert b'rel="next"' in first.content
+    second = client.get("/strategie/mesures/?page=2")
+    assert second.content.count(b"data-measurement=") == total - 50
+    assert b'rel="next"' not in second.content and b'rel="prev"' in second.content
+    assert client.get("/strategie/mesures/?page=9").status_code == 404
+    assert client.get("/strategie/mesures/?page=x").status_code == 404
+
+
+# ---------------------------------------------------------------- writes
+
+
+def test_one_measurement_submitted(scale, api, partner_a):
+    client = api(partner_a)
+    drafts = iter(
+        Measurement.objects.filter(indicator=scale.indicator, status=MeasurementStatus.DRAFT).order_by("pk")[:2]
+    )
+
+    def submit():
+        submitted.append(next(drafts))
+        return client.post(f"/api/v1/measurements/{submitted[-1].pk}/submit/", {}, format="json")
+
+    submitted = []
+    assert_flat(scale, submit)
+    assert {m.status for m in Measurement.objects.filter(pk__in=[m.pk for m in submitted])} == {
+        MeasurementStatus.SUBMITTED
+    }
+
+
+def test_one_measurement_created(scale, api, partner_a, region):
+    client = api(partner_a)
+    years = iter([2029, 2030])
+
+    def create():
+        year = next(years)
+        body = {
+            "indicator": scale.indicator.pk,
+            "period_start": f"{year}-01-01",
+            "period_end": f"{year}-12-31",
+            "value": "12",
+            "region": region.pk,
+        }
+        return client.post("/api/v1/measurements/", body, format="json")
+
+    assert_flat(scale, create)
+    assert Measurement.objects.filter(indicator=scale.indicator, period_start__year__in=[2029, 2030]).count() == 2
+
+
+def test_bulk_submission_of_500_rows(scale, api, partner_a):
+    bulk_indicator = Indicator.objects.create(
+        code="BULK",
+        name="Envois groupés",
+        axis=scale.axis,
+        unit="count",
+        aggregation=Aggregation.SUM,
+        baseline_value=D("0"),
+        baseline_date=dt.date(2020, 12, 31),
+        baseline_source="Test",
+    )
+    bulk_indicator.reporting_organisations.add(scale.org_a)
+    client = api(partner_a)
+    starts = iter([dt.date(2027, 1, 1), dt.date(2029, 1, 1)])
+
+    def send():
+        start = next(starts)
+        rows = [
+            {
+                "indicator": "BULK",
+                "period_start": (start + dt.timedelta(days=i)).isoformat(),
+                "period_end": (start + dt.timedelta(days=i)).isoformat(),
+                "value": str(i + 1),
+            }
+            for i in range(500)
+        ]
+        return client.post("/api/v1/measurements/bulk/?submit=1", rows, format="json")
+
+    assert_flat(scale, send)
+    created = Measurement.objects.filter(indicator=bulk_indicator)
+    assert created.count() == 1000
+    assert set(created.values_list("status", flat=True)) == {MeasurementStatus.SUBMITTED}
+    assert Measurement.history.filter(indicator_id=bulk_indicator.pk).count() == 2000
