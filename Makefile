@@ -10,19 +10,27 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# make fuzz: examples per operation and role, and pytest-xdist workers.
+FUZZ_EXAMPLES ?= 100
+FUZZ_WORKERS ?= 2
 
 # The stamp is newer than requirements.txt once its pins are installed, so a second
 # `make run` or `make test` does not reinstall anything.
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-postgres lint format
+.PHONY: help venv run test test-postgres fuzz lint format bench bench-quick soak soak-quick
 
 help:
 	@echo "make venv           create $(VENV) and install requirements.txt (only when it changed)"
 	@echo "make run            migrate, load the strategy and demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make test           the whole test suite on SQLite (PYTEST_ARGS=... for extra pytest arguments)"
 	@echo "make test-postgres  the whole test suite on a throw-away PostgreSQL 15 server"
+	@echo "make soak           gunicorn on a throw-away PostgreSQL, 32 clients for 5 minutes, then reconciliation"
+	@echo "make soak-quick     the same for one minute (CI)"
+	@echo "make bench          benchmark on SQLite and PostgreSQL at 10 000 and 1 000 000 measurements (bench/results/)"
+	@echo "make bench-quick    the same at 10 000 and 100 000 measurements, 5 s per endpoint (about 10 minutes)"
+	@echo "make fuzz           schemathesis over every API operation x 3 roles, FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) each (SQLite)"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make format         ruff format and ruff check --fix"
 
@@ -50,6 +58,25 @@ test: venv
 test-postgres: venv
 	bash scripts/test-postgres.sh $(PYTEST_ARGS)
 
+# Soak test (README.md, "Soak test"): report printed and written to soak/results/.
+SOAK_CLIENTS ?= 32
+soak: venv
+	bash scripts/soak.sh 300 $(SOAK_CLIENTS)
+
+soak-quick: venv
+	bash scripts/soak.sh 60 $(SOAK_CLIENTS)
+
+# Schemathesis over /api/schema/ (tests/fuzz/fuzz_api.py, not part of `make test`):
+# every operation, as administrator, validator and partner reporter, FUZZ_EXAMPLES
+# generated examples each plus schemathesis' coverage cases, derandomized; one seeded
+# SQLite database per pytest-xdist worker. Prints a summary (operations, examples,
+# failures) and fails on any failure.
+fuzz: export DJANGO_DEBUG = 1
+fuzz: export DATABASE_URL =
+fuzz: export ARTISANAT_FUZZ_EXAMPLES = $(FUZZ_EXAMPLES)
+fuzz: venv
+	$(BIN)/pytest tests/fuzz/fuzz_api.py -n $(FUZZ_WORKERS) --dist worksteal -p no:randomly -q --tb=short $(PYTEST_ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -57,3 +84,10 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# README, "Performance": gunicorn in production settings, wrk, bench/results/latest.{md,json}.
+bench: venv
+	bash bench/bench.sh
+
+bench-quick: venv
+	bash bench/bench.sh --quick

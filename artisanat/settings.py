@@ -1,6 +1,7 @@
 """Settings for Artisanat 2030, read from the environment (see README.md, "Settings")."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,6 +39,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "artisanat",
     "strategy",
     "contracts",
@@ -45,17 +50,32 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database that does not answer → 503 (page or JSON), not 500 (artisanat/availability.py).
+    "artisanat.availability.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a body: 413 beyond ARTISANAT_REQUEST_MAX_BYTES (artisanat/request_limits.py).
+    "artisanat.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "artisanat.accounts.middleware.SessionLifetimeMiddleware",
+    "artisanat.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a lock-out flagged during authenticate() into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Benchmark plumbing (artisanat/bench.py, `make bench`): the floor views and an
+# X-Query-Count header. Never on in a deployment.
+ARTISANAT_BENCH = env_bool("ARTISANAT_BENCH", False)
+if ARTISANAT_BENCH:
+    MIDDLEWARE.insert(0, "artisanat.bench.QueryCountMiddleware")
 
 ROOT_URLCONF = "artisanat.urls"
 WSGI_APPLICATION = "artisanat.wsgi.application"
@@ -79,14 +99,32 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL and a busy timeout so that concurrent writers wait instead of failing.
+    # WAL (readers never block the writer), BEGIN IMMEDIATE (a transaction takes the
+    # write lock when it starts, so it never fails half-way on an upgrade to writing)
+    # and a busy timeout: concurrent writers wait their turn instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": 20,
+            "timeout": env_int("ARTISANAT_SQLITE_BUSY_TIMEOUT", 20, minimum=1),
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A stopped or unreachable database must not hang a worker: connections give up after
+# DJANGO_DB_CONNECT_TIMEOUT seconds and (PostgreSQL) a statement is cancelled after
+# DJANGO_DB_STATEMENT_TIMEOUT seconds, both answered 503 (artisanat/availability.py).
+# Persistent connections (DJANGO_DB_CONN_MAX_AGE) are checked before each request's
+# first query, so workers reconnect by themselves once the database is back.
+DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 30, minimum=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_DB_CONN_MAX_AGE", 0, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    if DB_STATEMENT_TIMEOUT:
+        _pg_options["options"] = (
+            _pg_options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -95,6 +133,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Authentication hardening (README.md, "Sign-in security"). The lock-out backend comes
+# first: it refuses a locked-out (username, address) pair before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "artisanat.accounts.backends.LockoutBackend",
+    # Django's password backend; its get_user reads the membership in the same query.
+    "artisanat.accounts.backends.MembershipBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ARTISANAT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ARTISANAT_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "artisanat.security_log.client_address"
+AXES_LOCKOUT_CALLABLE = "artisanat.accounts.backends.lockout_response"
+AXES_VERBOSE = False  # the security log (artisanat.security) records lock-outs
+# Idle timeout and absolute lifetime of a signed-in session (SessionLifetimeMiddleware).
+SESSION_IDLE_TIMEOUT = env_int("DJANGO_SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+# Two-factor authentication (django-otp, TOTP and recovery codes).
+OTP_TOTP_ISSUER = "Artisanat 2030"
+OTP_RECOVERY_CODES = 10
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -107,9 +165,14 @@ TIME_ZONE = "Africa/Casablanca"
 USE_I18N = True
 USE_TZ = True
 
+# History is read, never rewritten: no "revert" in the admin (the history pages are read
+# only, see artisanat/admin.py) and the history tables refuse UPDATE and DELETE
+# (artisanat/history_guard.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -135,7 +198,7 @@ def _rate(name, default):
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "artisanat.api.authentication.TokenAuthentication",  # reads the membership with the token
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["artisanat.api.permissions.HasRole"],
@@ -163,6 +226,14 @@ REST_FRAMEWORK = {
 API_MAX_PAGE_SIZE = env_int("ARTISANAT_API_MAX_PAGE_SIZE", 200, minimum=1)
 API_BULK_MAX_ROWS = env_int("ARTISANAT_API_BULK_MAX_ROWS", 1000, minimum=1)
 API_BULK_MAX_BYTES = env_int("ARTISANAT_API_BULK_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Any request body (API, pages, admin): 413 beyond, before it is read
+# (artisanat/request_limits.py). The bulk file limit above must fit inside it.
+REQUEST_MAX_BYTES = env_int("ARTISANAT_REQUEST_MAX_BYTES", 10 * 1024 * 1024, minimum=64 * 1024)
+if API_BULK_MAX_BYTES > REQUEST_MAX_BYTES:
+    raise ImproperlyConfigured(
+        f"ARTISANAT_API_BULK_MAX_BYTES ({API_BULK_MAX_BYTES}) must not exceed ARTISANAT_REQUEST_MAX_BYTES "
+        f"({REQUEST_MAX_BYTES}): a bulk file that large would be refused before it is read."
+    )
 API_IDEMPOTENCY_TTL_HOURS = env_int("ARTISANAT_API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
 SPECTACULAR_SETTINGS = {
@@ -211,6 +282,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "artisanat.error_views.csrf_failure"  # logs the refusal (security log)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
     if not re.fullmatch(r"https?://[^/\s]+", _origin):
@@ -224,6 +296,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    # A load balancer's health probe may speak plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
