@@ -84,6 +84,7 @@ def django_setup():
 
 def setup_state():
     """Tokens, sessions, reference data and the baseline, read before the load."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
@@ -101,7 +102,9 @@ def setup_state():
         user = users[name]
         session = SessionStore()
         session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        # The backend that checks passwords (the last one): a session naming a backend
+        # that is not configured is signed out at its first request.
+        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
         session["_auth_user_hash"] = user.get_session_auth_hash()
         session.create()
         sessions[name] = session.session_key

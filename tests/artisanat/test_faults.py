@@ -337,6 +337,7 @@ class Cluster:
 
 
 SETUP_SNIPPET = """
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.authtoken.models import Token
@@ -347,7 +348,7 @@ user = get_user_model().objects.create_user(username="lecteur", password=None)
 Membership.objects.create(user=user, organisation=org, role=Role.VIEWER)
 session = SessionStore()
 session["_auth_user_id"] = str(user.pk)
-session["_auth_user_backend"] = "artisanat.accounts.backends.MembershipBackend"
+session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
 session["_auth_user_hash"] = user.get_session_auth_hash()
 session.create()
 print(session.session_key, Token.objects.create(user=user).key)

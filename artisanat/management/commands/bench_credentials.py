@@ -20,7 +20,7 @@ def signed_in_session(user):
     """A session as the sign-in view leaves it, second factor included when installed."""
     store = import_string(settings.SESSION_ENGINE + ".SessionStore")()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "artisanat.accounts.backends.MembershipBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the password backend
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     now = int(time.time())
     store["_auth_started"] = store["_auth_seen"] = now
