@@ -72,7 +72,7 @@ def server_error(request):
         message = _("Erreur interne du serveur. L'incident est enregistré ; réessayez plus tard.")
         return JsonResponse(error_body("server_error", message), status=500)
     try:
-        # 500.html extends nothing and reads no context: it renders even when the
+        # 500.html (standalone.html, not base.html) reads no context: it renders even when the
         # database is what failed.
         return defaults.server_error(request)
     except Exception:  # e.g. a static file missing from the manifest: still say nothing

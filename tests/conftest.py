@@ -220,3 +220,19 @@ def make_indicator(axis, programme):
 def indicator(make_indicator, org_a):
     """Artisans trained since 2021 (sum), reported by organisation A."""
     return make_indicator(code="IND-FORM", name="Artisans formés", reporters=[org_a])
+
+
+@pytest.fixture
+def keep_test_connection():
+    """For tests that call the WSGI application directly (schemathesis, raw WSGI
+    requests): at the end of each request Django would close the database connection
+    that holds the test's transaction (on PostgreSQL). Django's own test client
+    disconnects the same two signals."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -411,27 +411,13 @@ def _wsgi(path, *, body, content_type, length=None, chunked=False, headers=None)
 
 
 @pytest.fixture
-def _keep_the_test_connection():
-    """Calling the WSGI application directly: keep the test's connection open at the
-    end of the request, as Django's test client does."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def token(partner_a):
     from rest_framework.authtoken.models import Token
 
     return Token.objects.get_or_create(user=partner_a)[0].key
 
 
-@pytest.mark.usefixtures("_keep_the_test_connection")
+@pytest.mark.usefixtures("keep_test_connection")
 @pytest.mark.parametrize(
     ("content_type", "path"),
     [
@@ -468,7 +454,7 @@ def test_fifty_megabytes_to_the_api_is_a_413_with_the_error_shape(
     assert not Measurement.objects.exists()
 
 
-@pytest.mark.usefixtures("_keep_the_test_connection")
+@pytest.mark.usefixtures("keep_test_connection")
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_fifty_megabytes_to_the_measurement_form_is_a_413_page(settings, indicator, chunked):
     body = Zeros(MB50)
@@ -504,7 +490,7 @@ def test_a_real_fifty_megabyte_file_through_the_test_client_is_a_413(client, par
     assert not Measurement.objects.exists()
 
 
-def test_small_chunked_body_reaches_the_view_whole(_keep_the_test_connection, indicator, token):
+def test_small_chunked_body_reaches_the_view_whole(keep_test_connection, indicator, token):
     """Below the limit, a chunked body (no Content-Length) is read and handed on: the
     bulk CSV is imported, not seen as empty."""
     text = b"indicator,period_start,period_end,value,source\nIND-FORM,2021-01-01,2021-01-31,7,Registre\n"

@@ -63,18 +63,8 @@ schemathesis_checks.CheckContext.__init__ = _init_with_memory
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Schemathesis calls the WSGI application directly: at the end of each request
-    Django would close the database connection that holds the test's transaction.
-    Django's own test client does the same as this fixture."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def _keep_the_test_connection(keep_test_connection):
+    """Schemathesis calls the WSGI application directly (tests/conftest.py)."""
 
 
 @pytest.fixture
