@@ -214,33 +214,20 @@ class IndicatorQuerySet(ReadableQuerySet):
         """The reference computation of ``with_figures``, over every validated row of each
         indicator (grows with the history): kept for the consistency tests and the
         before/after measurements, not used by the pages."""
-        Measurement, Target = _model("Measurement"), _model("Target")
         as_of = as_of or timezone.localdate()
-        rows = Measurement.objects.filter(
+        rows = _model("Measurement").objects.filter(
             indicator=OuterRef("pk"), status=MeasurementStatus.VALIDATED, period_end__lte=as_of
         )
-        targets = Target.objects.filter(indicator=OuterRef("pk"))
         if region is not None:
             rows = rows.filter(region=region)
-            targets = targets.filter(region=region)
-        else:
-            targets = targets.filter(region__isnull=True)
         if filiere is not None:
             rows = rows.filter(filiere=filiere)
-            targets = targets.filter(filiere=filiere)
-        else:
-            targets = targets.filter(filiere__isnull=True)
         latest = rows.order_by("-period_end", "-period_start")
         latest_rows = rows.filter(period_end=OuterRef("fig_latest_end"), period_start=OuterRef("fig_latest_start"))
         period_key = Concat(
             Cast("period_start", CharField()), Value("/"), Cast("period_end", CharField()), output_field=CharField()
         )
-        previous = targets.filter(due_date__lte=as_of).order_by("-due_date")
-        following = targets.filter(due_date__gt=as_of).order_by("due_date")
-        goal = targets.filter(due_date=target_date) if target_date else targets.order_by("-due_date")
-        return self.annotate(
-            fig_as_of=Value(as_of, output_field=models.DateField()),
-            fig_scoped=Value(region is not None or filiere is not None, output_field=models.BooleanField()),
+        return self._with_target_figures(as_of, target_date, region, filiere).annotate(
             fig_latest_end=Subquery(latest.values("period_end")[:1]),
             fig_latest_start=Subquery(latest.values("period_start")[:1]),
             fig_sum_all=_scalar(rows, Sum("value")),
@@ -248,12 +235,6 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_latest_total=_scalar(latest_rows, Sum("value")),
             fig_latest_numerator=_scalar(latest_rows, Sum("numerator")),
             fig_latest_denominator=_scalar(latest_rows, Sum("denominator")),
-            fig_prev_target_date=Subquery(previous.values("due_date")[:1]),
-            fig_prev_target_value=Subquery(previous.values("value")[:1]),
-            fig_next_target_date=Subquery(following.values("due_date")[:1]),
-            fig_next_target_value=Subquery(following.values("value")[:1]),
-            fig_target_date=Subquery(goal.values("due_date")[:1]),
-            fig_target_value=Subquery(goal.values("value")[:1]),
         )
 
 
