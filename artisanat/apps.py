@@ -19,6 +19,14 @@ def _install_history_guards(sender, using, **kwargs):
     install_history_guards(connections[using])
 
 
+def _install_data_version_triggers(sender, using, **kwargs):
+    from django.db import connections
+
+    from artisanat.data_version import install_triggers
+
+    install_triggers(connections[using])
+
+
 class ArtisanatConfig(AppConfig):
     name = "artisanat"
     verbose_name = _("Référentiel du secteur")
@@ -44,6 +52,10 @@ class ArtisanatConfig(AppConfig):
 
         connection_created.connect(use_sqlite_parameter_limit, dispatch_uid="artisanat_sqlite_parameter_limit")
         post_migrate.connect(_install_history_guards, sender=self, dispatch_uid="artisanat_history_guards")
+        # Every write to the sector's data bumps the data version (artisanat/data_version.py).
+        post_migrate.connect(
+            _install_data_version_triggers, sender=self, dispatch_uid="artisanat_data_version_triggers"
+        )
         from artisanat.accounts import signals
 
         signals.connect()

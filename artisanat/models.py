@@ -148,3 +148,28 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.key}"
+
+
+class DataVersion(models.Model):
+    """One row whose ``(version, stamp)`` changes with every write to a table that a
+    cached figure reads (artisanat/data_version.py): database triggers bump it in the
+    writing statement's transaction, so a cache keyed on it is exact — no write path
+    (page, API, admin, import, a raw ``update()``) can leave a stale figure behind."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(_("version"), default=0)
+    stamp = models.BigIntegerField(_("marque"), default=0)
+
+    class Meta:
+        verbose_name = _("version des données")
+        verbose_name_plural = _("versions des données")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1),
+                name="dataversion_single_row",
+                violation_error_message=_("Il n'y a qu'une version des données (id = 1)."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.version} ({self.stamp})"

@@ -109,6 +109,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# Whole figures (the home and API dashboards) are cached per data version, which every
+# write bumps in its own transaction (artisanat/data_version.py): invalidation is exact
+# whatever the backend. Each worker keeps its own copies in memory; old versions are
+# never read again and make room for new ones (DJANGO_CACHE_MAX_ENTRIES, 1/3 culled when full).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 100, minimum=10)},
+    }
+}
+
 # A stopped or unreachable database must not hang a worker: connections give up after
 # DJANGO_DB_CONNECT_TIMEOUT seconds and (PostgreSQL) a statement is cancelled after
 # DJANGO_DB_STATEMENT_TIMEOUT seconds, both answered 503 (artisanat/availability.py).

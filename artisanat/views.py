@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.views.generic import ListView, TemplateView
 from artisanat import permissions
 from artisanat.charts import grouped_bars
 from artisanat.dashboard import build_dashboard, scope_params
+from artisanat.data_version import cached
 from artisanat.exports import ORGANISATION_COLUMNS, export_response
 from artisanat.filtersets import OrganisationFilterSet
 from artisanat.forms import ScopeForm
@@ -108,20 +110,30 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         scope = self.scope_form.values
-        context["dashboard"] = build_dashboard(
+        parts = (scope["as_of"] or self.as_of, scope["phase"], scope["region"], scope["filiere"])
+        context["form"] = self.scope_form
+        context["dashboard_html"] = cached("home", self.request.user, parts, self.render_dashboard)
+        return context
+
+    def render_dashboard(self):
+        """The figures' part of the page, computed and rendered once per data version,
+        reader, language and scope (artisanat/data_version.py)."""
+        scope = self.scope_form.values
+        dashboard = build_dashboard(
             self.request.user,
             scope["as_of"],
             phase=scope["phase"],
             region=scope["region"],
             filiere=scope["filiere"],
         )
-        dashboard = context["dashboard"]
-        context["form"] = self.scope_form
-        context["execution_chart"] = grouped_bars(
+        execution_chart = grouped_bars(
             [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in dashboard.execution_by_year],
             series=[("committed", _("Engagé")), ("disbursed", _("Décaissé"))],
         )
-        return context
+        return render_to_string(
+            "artisanat/home_dashboard.html",
+            {"dashboard": dashboard, "execution_chart": execution_chart, "user": self.request.user},
+        )
 
 
 def _visible_contracts(user):

@@ -438,12 +438,18 @@ def bulk_load_figures():
     the triggers come back. All in one transaction: on error nothing is kept and the
     triggers are back. (On PostgreSQL, dropping a trigger locks the measurement table
     until the commit: for loads, not for a live site's bulk submissions, which create
-    draft or submitted rows that the triggers skip at no cost.)"""
+    draft or submitted rows that the triggers skip at no cost.) The data version's
+    per-row bumps (artisanat/data_version.py) are dropped the same way and replaced by
+    one bump at the end."""
+    from artisanat import data_version
     from strategy import stored_figures
 
     with transaction.atomic():
         connection = transaction.get_connection()
         stored_figures.drop_triggers(connection)
+        data_version.drop_triggers(connection)
         yield
         stored_figures.rebuild(connection=connection)
         stored_figures.install_triggers(connection)
+        data_version.install_triggers(connection)
+        data_version.bump(connection)

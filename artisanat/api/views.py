@@ -15,6 +15,7 @@ from artisanat.api.filters import AS_OF_PARAMETER, as_of_of
 from artisanat.api.schema import resource_schema, text
 from artisanat.api.viewsets import ApiViewMixin, ReadOnlyViewSet
 from artisanat.dashboard import build_dashboard
+from artisanat.data_version import cached
 from artisanat.filtersets import FiliereFilterSet, OrganisationFilterSet, RegionFilterSet
 from artisanat.models import Filiere, Organisation, Region
 
@@ -114,5 +115,11 @@ class DashboardView(ApiViewMixin, APIView):
         responses={200: s.DashboardSerializer},
     )
     def get(self, request):
-        dashboard = build_dashboard(request.user, as_of_of(request))
-        return Response(s.DashboardSerializer(dashboard).data)
+        as_of = as_of_of(request)
+        data = cached(
+            "api-dashboard",
+            request.user,
+            (as_of,),
+            lambda: s.DashboardSerializer(build_dashboard(request.user, as_of)).data,
+        )
+        return Response(data)
