@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from artisanat import permissions
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history_author import history_author
-from artisanat.models import Filiere, IdempotencyKey, Membership, Organisation, Region
+from artisanat.models import DataVersion, Filiere, IdempotencyKey, Membership, Organisation, Region
 
 admin.site.site_header = _("Artisanat 2030 — administration")
 admin.site.site_title = _("Artisanat 2030 — administration")
@@ -321,6 +321,23 @@ class IdempotencyKeyAdmin(SelectRelatedMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataVersion)
+class DataVersionAdmin(admin.ModelAdmin):
+    """The data version the cached figures are keyed on (artisanat/data_version.py): bumped
+    by database triggers at every write to the sector's data; read here, never written."""
+
+    list_display = ("version", "stamp")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
