@@ -569,6 +569,9 @@ class Measurement(models.Model):
             models.Index(fields=["status", "period_end"], name="measurement_status_period"),
             # The API's measurement list filtered by indicator and region, newest id first.
             models.Index(fields=["indicator", "region", "id"], name="measurement_indicator_region"),
+            # One indicator's rows newest first (indicator page, API ?indicator=): without it
+            # PostgreSQL walks the primary key backwards through the whole history.
+            models.Index(fields=["indicator", "id"], name="measurement_indicator_id"),
         ]
 
     def __str__(self):

@@ -365,16 +365,17 @@ def stored_period_totals(indicator, as_of=None, *, region=None, filiere=None):
             period_end__lte=as_of,
         )
         .order_by("period_end", "period_start")
+        .values_list("period_start", "period_end", "total", "value_rows", "numerator", "denominator", "ratio_rows")
     )
     return [
         {
-            "period_start": row.period_start,
-            "period_end": row.period_end,
-            "total": row.total if row.value_rows else None,
-            "numerator": row.numerator if row.ratio_rows else None,
-            "denominator": row.denominator if row.ratio_rows else None,
+            "period_start": start,
+            "period_end": end,
+            "total": total if value_rows else None,
+            "numerator": numerator if ratio_rows else None,
+            "denominator": denominator if ratio_rows else None,
         }
-        for row in rows
+        for start, end, total, value_rows, numerator, denominator, ratio_rows in rows
     ]
 
 
@@ -383,41 +384,64 @@ def stored_breakdown(indicator, dimension, as_of=None):
     ``average`` the running totals of each region's (filière's) latest period, for
     ``latest`` and ``ratio`` each one's totals of the indicator's latest national period.
     One query whatever the history (the totals, with the names)."""
+    return stored_breakdowns(indicator, [dimension], as_of)[dimension]
+
+
+def stored_breakdowns(indicator, dimensions, as_of=None):
+    """``stored_breakdown`` of several dimensions ("region", "filiere") in one query:
+    {dimension: rows}. The indicator page shows both breakdowns from this one read."""
     from artisanat.models import Filiere, Region
     from strategy.choices import Aggregation
 
-    if dimension not in ("region", "filiere"):
-        raise ValueError(dimension)
+    dimensions = list(dict.fromkeys(dimensions))
+    if not dimensions:
+        return {}
+    if any(d not in ("region", "filiere") for d in dimensions):
+        raise ValueError(dimensions)
     PeriodTotal = _model("PeriodTotal")
     as_of = as_of or timezone.localdate()
-    key, other = ("region_key", "filiere_key") if dimension == "region" else ("filiere_key", "region_key")
-    rows = PeriodTotal.objects.filter(indicator=indicator, period_end__lte=as_of, **{other: 0, f"{key}__gt": 0})
-    if indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO):
+    keys = {"region": ("region_key", "filiere_key"), "filiere": ("filiere_key", "region_key")}
+    models_of = {"region": Region, "filiere": Filiere}
+    latest_only = indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO)
+    period = {}
+    if latest_only:
         latest = PeriodTotal.objects.filter(
             indicator=indicator, region_key=0, filiere_key=0, period_end__lte=as_of
         ).order_by("-period_end", "-period_start")
-        rows = rows.filter(
-            period_end=Subquery(latest.values("period_end")[:1]),
-            period_start=Subquery(latest.values("period_start")[:1]),
-        )
-    else:
+        period = {
+            "period_end": Subquery(latest.values("period_end")[:1]),
+            "period_start": Subquery(latest.values("period_start")[:1]),
+        }
+    # Driven from the regions (filières): for each, one seek in the totals' unique index
+    # (indicator, region_key, filiere_key, period_end, …) for its latest row — 12 + 11
+    # seeks whatever the number of periods, instead of reading every stored row.
+    wanted = Q()
+    for dimension in dimensions:
+        key, other = keys[dimension]
         own_latest = PeriodTotal.objects.filter(
-            indicator=indicator, period_end__lte=as_of, **{other: 0, key: OuterRef(key)}
+            indicator=indicator, period_end__lte=as_of, **{other: 0, key: OuterRef("pk")}, **period
         ).order_by("-period_end", "-period_start")
-        rows = rows.filter(pk=Subquery(own_latest.values("pk")[:1]))
-    scopes = (Region if dimension == "region" else Filiere).objects.filter(pk=OuterRef(key))
-    rows = rows.annotate(
-        scope_code=Subquery(scopes.values("code")[:1]),
-        scope_name=Subquery(scopes.values("name")[:1]),
-        scope_name_ar=Subquery(scopes.values("name_ar")[:1]),
-    )
-    result = []
+        latest_ids = models_of[dimension].objects.order_by().values(latest=Subquery(own_latest.values("pk")[:1]))
+        wanted |= Q(pk__in=latest_ids)
+    rows = PeriodTotal.objects.filter(wanted)  # the ids are the indicator's: read by id, nothing scanned
+    # A row is a region's (filiere_key 0) or a filière's (region_key 0): the name comes
+    # from the one table whose key is not 0 (no region or filière has the pk 0).
+    names = {}
+    for field in ("code", "name", "name_ar"):
+        lookups = []
+        for dimension in dimensions:
+            model, key = models_of[dimension], keys[dimension][0]
+            lookups.append(Subquery(model.objects.filter(pk=OuterRef(key)).values(field)[:1]))
+        names[f"scope_{field}"] = Coalesce(*lookups, output_field=CharField()) if len(lookups) > 1 else lookups[0]
+    rows = rows.annotate(**names)
+    result = {dimension: [] for dimension in dimensions}
+    cumulative = not latest_only
     for row in rows:
+        dimension = "region" if row.region_key and not row.filiere_key else "filiere"
         latest_total = row.total if row.value_rows else None
-        cumulative = indicator.aggregation not in (Aggregation.LATEST, Aggregation.RATIO)
-        result.append(
+        result[dimension].append(
             {
-                "key": getattr(row, key),
+                "key": getattr(row, keys[dimension][0]),
                 "code": row.scope_code,
                 "name": row.scope_name,
                 "name_ar": row.scope_name_ar,
@@ -431,4 +455,4 @@ def stored_breakdown(indicator, dimension, as_of=None):
                 ),
             }
         )
-    return sorted(result, key=lambda r: r["code"])
+    return {dimension: sorted(found, key=lambda r: r["code"]) for dimension, found in result.items()}

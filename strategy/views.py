@@ -2,8 +2,10 @@
 the yearly performance report. Figures come from the querysets; state changes from
 strategy.services."""
 
+import copy
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,8 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.request import Request
 
 from artisanat import permissions
+from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history import history_entries
@@ -31,7 +36,7 @@ from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT
 from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
 from strategy.forms import MeasurementForm, ReasonForm, ReportForm, VersionForm
 from strategy.models import Action, Axis, Indicator, Measurement, Programme, Target
-from strategy.querysets import measurement_history_visible_to, stored_breakdown, stored_period_totals
+from strategy.querysets import measurement_history_visible_to, stored_breakdowns, stored_period_totals
 
 WORKFLOW_ERRORS = (StaleVersion, TransitionNotAllowed, PermissionDenied)
 
@@ -108,8 +113,36 @@ class IndicatorListView(FilteredListView):
         return context
 
 
+# What the indicator page's measurement table renders (strategy/_breakdown.html and the
+# state included): nothing else is read, and nothing is read later row by row.
+MEASUREMENT_PAGE_FIELDS = (
+    "id",
+    "indicator_id",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "sex",
+    "actor_type",
+    "status",
+    "status_reason",
+    "organisation__acronym",
+    "organisation__name",
+    "region__code",
+    "region__name",
+    "region__name_ar",
+    "filiere__code",
+    "filiere__name",
+    "filiere__name_ar",
+    "reported_by__username",
+)
+
+
 class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
     template_name = "strategy/indicator_detail.html"
+    # The latest measurements shown, newest first; "plus anciennes" pages back.
+    MEASUREMENTS_PER_PAGE = 20
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -132,18 +165,28 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         if indicator.forecast_date and indicator.achieved is not None:
             forecast = [(indicator.fig_latest_end, indicator.achieved), (indicator.forecast_date, goal)]
         reporters = list(indicator.reporting_organisations.all())
+        shown = [
+            (dimension, label)
+            for dimension, on, label in (
+                ("region", indicator.by_region, _("Par région")),
+                ("filiere", indicator.by_filiere, _("Par filière")),
+            )
+            if on
+        ]
+        stored = stored_breakdowns(indicator, [dimension for dimension, _label in shown], as_of)  # one query
+        arabic = self.request.LANGUAGE_CODE == "ar"
         breakdowns = []
-        for dimension, on, label in (
-            ("region", indicator.by_region, _("Par région")),
-            ("filiere", indicator.by_filiere, _("Par filière")),
-        ):
-            if on:
-                rows = stored_breakdown(indicator, dimension, as_of)
-                arabic = self.request.LANGUAGE_CODE == "ar"
-                chart = horizontal_bars(
-                    [((r["name_ar"] if arabic and r["name_ar"] else r["name"]), r["achieved"]) for r in rows]
-                )
-                breakdowns.append({"dimension": dimension, "label": label, "rows": rows, "chart": chart})
+        for dimension, label in shown:
+            rows = stored[dimension]
+            chart = horizontal_bars(
+                [((r["name_ar"] if arabic and r["name_ar"] else r["name"]), r["achieved"]) for r in rows]
+            )
+            breakdowns.append({"dimension": dimension, "label": label, "rows": rows, "chart": chart})
+        # The achieved value at the end of each period, beside its row (at most one row
+        # per month: 120 for ten years, whatever the number of measurements).
+        achieved_at = dict(achieved)
+        period_rows = [dict(row, achieved=achieved_at.get(row["period_end"])) for row in totals]
+        measurements = self.latest_measurements(indicator)
         context.update(
             indicator=indicator,
             targets=targets,
@@ -158,15 +201,49 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 as_of=as_of,
             ),
             breakdowns=breakdowns,
-            measurements=list(
-                Measurement.objects.visible_to(user)
-                .filter(indicator=indicator)
-                .select_related("organisation", "region", "filiere", "reported_by")[:100]
-            ),
+            period_rows=period_rows,
             reporters=reporters,
             may_report=Indicator.objects.reportable_one(user, [o.pk for o in reporters]),
+            **measurements,
         )
         return context
+
+    def latest_measurements(self, indicator):
+        """The indicator's latest measurements (by id, newest first), one page of
+        ``MEASUREMENTS_PER_PAGE`` with links to older and newer pages: the API's cursor
+        pagination (a keyset on the id), so a page costs the same whatever the history
+        and nothing counts the history. A forged cursor shows the latest page, with a
+        notice."""
+        user = self.request.user
+        queryset = (
+            Measurement.objects.visible_to(user)
+            .filter(indicator=indicator)
+            .select_related("organisation", "region", "filiere", "reported_by")
+            .only(*MEASUREMENT_PAGE_FIELDS)
+        )
+        paginator = MeasurementCursorPagination()
+        paginator.page_size = self.MEASUREMENTS_PER_PAGE
+        try:
+            rows = paginator.paginate_queryset(queryset, Request(self.request))
+        except DRFValidationError as error:
+            for reasons in error.detail.values():
+                messages.error(self.request, " ".join(str(reason) for reason in reasons))
+            latest = copy.copy(self.request)
+            latest.GET = self.request.GET.copy()
+            latest.GET.pop(paginator.cursor_query_param, None)
+            rows = paginator.paginate_queryset(queryset, Request(latest))
+
+        def relative(link):
+            if not link:
+                return None
+            parts = urlsplit(link)
+            return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+        return {
+            "measurements": rows,
+            "older_measurements_url": relative(paginator.get_next_link()),
+            "newer_measurements_url": relative(paginator.get_previous_link()),
+        }
 
 
 class IndicatorHistoryView(RoleRequiredMixin, TemplateView):

@@ -1,12 +1,16 @@
 """Serializers of the strategy: structure with roll-ups, indicators with their figures,
 targets and measurements (written through strategy.services)."""
 
+import decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from artisanat import permissions
 from artisanat.api.serializers import RollupSerializer, ServiceModelSerializer
+from artisanat.models import Organisation
 from strategy import services
 from strategy.choices import TrajectoryStatus
 from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
@@ -146,6 +150,182 @@ class IndicatorSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_reporting_organisation_acronyms(self, obj):
         return [o.acronym for o in obj.reporting_organisations.all()]
+
+
+# ------------------------------------------------- the indicator list, read-only
+
+
+class IndicatorRow:
+    """One ``values()`` row of ``Indicator.objects.with_figures()`` answering the
+    Indicator's figure properties with the model's own functions (the same formulas,
+    strategy.figures), without building a model instance."""
+
+    def __init__(self, row):
+        self.__dict__.update(row)
+
+
+for _name in (
+    "_need_figures",
+    "achieved",
+    "has_data",
+    "target_value",
+    "figure_baseline",
+    "progress",
+    "expected",
+    "performance",
+    "status",
+    "forecast_date",
+    "dimensions",
+):
+    setattr(IndicatorRow, _name, Indicator.__dict__[_name])
+
+
+def _decimal_text(field):
+    """``field.to_representation`` of a DecimalField (a string, never localised), with
+    its options read once instead of on every value."""
+    if (
+        field.decimal_places is None
+        or field.localize
+        or field.normalize_output
+        or not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    ):
+        return field.to_representation
+    exponent = decimal.Decimal(".1") ** field.decimal_places
+    max_digits, rounding = field.max_digits, field.rounding
+
+    def text(value):
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value).strip())
+        context = decimal.getcontext().copy()
+        if max_digits is not None:
+            context.prec = max_digits
+        return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+
+    return text
+
+
+def _date_text(field):
+    """``field.to_representation`` of a DateField in ISO 8601, without the per-value lookups."""
+    if getattr(field, "format", api_settings.DATE_FORMAT) != ISO_8601:
+        return field.to_representation
+    return lambda value: value if isinstance(value, str) else value.isoformat()
+
+
+class IndicatorListSerializer(serializers.BaseSerializer):
+    """The indicator list's page, read-only: the same JSON as
+    ``IndicatorSerializer(many=True)`` (the OpenAPI schema keeps describing that one),
+    built from the ``values()`` rows of the same queryset (``rows()``) with each field's
+    source and format resolved once per process, not per row; the reporting
+    organisations of the page in one query (as the prefetch did). Detail and export keep
+    IndicatorSerializer."""
+
+    # output key → the values() key it reads, or a property of IndicatorRow (None)
+    SOURCES = {
+        "id": "id",
+        "code": "code",
+        "name": "name",
+        "name_ar": "name_ar",
+        "definition": "definition",
+        "axis": "axis",
+        "axis_number": "axis__number",
+        "programme": "programme",
+        "programme_code": "programme__code",
+        "unit": "unit",
+        "direction": "direction",
+        "aggregation": "aggregation",
+        "baseline_value": "baseline_value",
+        "baseline_date": "baseline_date",
+        "baseline_source": "baseline_source",
+        "weight": "weight",
+        "reporting_organisations": None,
+        "reporting_organisation_acronyms": None,
+        "dimensions": None,
+        "as_of": "fig_as_of",
+        "achieved": None,
+        "target_value": None,
+        "target_date": "fig_target_date",
+        "expected": None,
+        "progress": None,
+        "status": None,
+        "forecast_date": None,
+        "latest_period_end": "fig_latest_end",
+    }
+    ROW_FIELDS = [
+        *(name for name in SOURCES.values() if name and not name.startswith("fig_")),
+        "by_region",
+        "by_filiere",
+        "by_sex",
+        "by_actor_type",
+    ]
+    _formats = None
+
+    @classmethod
+    def rows(cls, queryset):
+        """The ``values()`` rows of ``queryset`` (filtered, ordered, with figures) that the
+        page is read from: the model's columns, the codes of axis and programme, and
+        every figure annotation."""
+        figure_names = [name for name in queryset.query.annotations if name.startswith("fig_")]
+        return queryset.prefetch_related(None).values(*cls.ROW_FIELDS, *figure_names)
+
+    @classmethod
+    def formats(cls):
+        """``[(key, source, format)]`` in IndicatorSerializer's order, from its own fields:
+        decimals and dates formatted as it does; plain values (strings, numbers, ids,
+        lists) as they are."""
+        if cls._formats is None:
+            fields = IndicatorSerializer().fields
+            formats = []
+            for key, field in fields.items():
+                if field.write_only:
+                    continue
+                if isinstance(field, serializers.DecimalField):
+                    fmt = _decimal_text(field)
+                elif isinstance(field, serializers.DateField):
+                    fmt = _date_text(field)
+                elif isinstance(field, serializers.ChoiceField):
+                    fmt = field.to_representation
+                else:
+                    fmt = None
+                formats.append((key, cls.SOURCES[key], fmt))
+            cls._formats = formats
+        return cls._formats
+
+    def to_representation(self, rows):
+        rows = list(rows)
+        organisations, acronyms = {}, {}
+        if rows:
+            through = Indicator.reporting_organisations.through
+            ordering = [
+                f"-organisation__{name[1:]}" if name.startswith("-") else f"organisation__{name}"
+                for name in Organisation._meta.ordering
+            ]
+            links = (
+                through.objects.filter(indicator_id__in=[row["id"] for row in rows])
+                .order_by(*ordering)
+                .values_list("indicator_id", "organisation_id", "organisation__acronym")
+            )
+            for indicator_id, organisation_id, acronym in links:
+                organisations.setdefault(indicator_id, []).append(organisation_id)
+                acronyms.setdefault(indicator_id, []).append(acronym)
+        formats = self.formats()
+        results = []
+        for row in rows:
+            figures = IndicatorRow(row)
+            computed = {
+                "reporting_organisations": organisations.get(row["id"], []),
+                "reporting_organisation_acronyms": acronyms.get(row["id"], []),
+            }
+            item = {}
+            for key, source, fmt in formats:
+                if source is not None:
+                    value = row[source]
+                elif key in computed:
+                    value = computed[key]
+                else:
+                    value = getattr(figures, key)
+                item[key] = value if value is None or fmt is None else fmt(value)
+            results.append(item)
+        return results
 
 
 class TargetSerializer(ServiceModelSerializer):
