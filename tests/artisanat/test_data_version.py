@@ -74,7 +74,9 @@ def test_every_table_of_the_sector_carries_the_bump(db):
         pytest.param(lambda ind, org, by: Measurement.objects.bulk_create([Measurement(**_row(ind, org))]), id="bulk"),
         pytest.param(lambda ind, org, by: Target.objects.filter(indicator=ind).update(value=D("1")), id="raw-update"),
         pytest.param(lambda ind, org, by: Target.objects.filter(indicator=ind).delete(), id="delete"),
-        pytest.param(lambda ind, org, by: Region.objects.create(code="12", name="Dakhla-Oued Ed-Dahab"), id="reference-data"),
+        pytest.param(
+            lambda ind, org, by: Region.objects.create(code="12", name="Dakhla-Oued Ed-Dahab"), id="reference-data"
+        ),
     ],
 )
 def test_every_kind_of_write_changes_the_version(write, indicator, org_a, partner_a):
