@@ -415,15 +415,17 @@ def stored_breakdowns(indicator, dimensions, as_of=None):
     # Driven from the regions (filières): for each, one seek in the totals' unique index
     # (indicator, region_key, filiere_key, period_end, …) for its latest row — 12 + 11
     # seeks whatever the number of periods, instead of reading every stored row.
-    wanted = Q()
+    parts = []
     for dimension in dimensions:
         key, other = keys[dimension]
         own_latest = PeriodTotal.objects.filter(
             indicator=indicator, period_end__lte=as_of, **{other: 0, key: OuterRef("pk")}, **period
         ).order_by("-period_end", "-period_start")
-        latest_ids = models_of[dimension].objects.order_by().values(latest=Subquery(own_latest.values("pk")[:1]))
-        wanted |= Q(pk__in=latest_ids)
-    rows = PeriodTotal.objects.filter(wanted)  # the ids are the indicator's: read by id, nothing scanned
+        parts.append(models_of[dimension].objects.order_by().values(latest=Subquery(own_latest.values("pk")[:1])))
+    # One IN over a UNION of the ids, read by id: an OR of two INs made PostgreSQL scan
+    # every stored total (0.7 s at 1 000 000 measurements) instead.
+    latest_ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = PeriodTotal.objects.filter(pk__in=latest_ids)
     # A row is a region's (filiere_key 0) or a filière's (region_key 0): the name comes
     # from the one table whose key is not 0 (no region or filière has the pk 0).
     names = {}

@@ -8,11 +8,12 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from strategy import services, stored_figures
 from strategy.choices import Aggregation, MeasurementStatus, Sex
 from strategy.models import Indicator, Measurement, PeriodTotal
-from strategy.querysets import stored_breakdown, stored_period_totals
+from strategy.querysets import stored_breakdown, stored_breakdowns, stored_period_totals
 
 S = MeasurementStatus
 FIGURE_FIELDS = (
@@ -286,3 +287,17 @@ def test_a_failed_bulk_load_keeps_nothing_and_the_triggers(world):
         raise RuntimeError("load failed")
     assert not Measurement.objects.filter(indicator=ind).exists()
     assert stored_figures.installed_triggers(connection) == set(stored_figures.TRIGGERS)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan (make test-postgres runs it)")
+def test_the_breakdowns_read_the_stored_totals_by_index_on_postgresql(world, validator):
+    """The indicator page's breakdowns seek each region's and filière's latest total: with
+    sequential scans priced out, PostgreSQL must find a plan without one on the stored
+    totals (an OR of two INs had none: 0.7 s at 1 000 000 measurements, bench 2026-11-29)."""
+    indicator = world["indicators"][0]  # by region and by filière
+    with connection.cursor() as cursor, CaptureQueriesContext(connection) as queries:
+        stored_breakdowns(indicator, ["region", "filiere"])
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on strategy_periodtotal" not in plan, plan
