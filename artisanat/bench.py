@@ -97,34 +97,6 @@ INDICATOR_FIELDS = [
     "by_sex",
     "by_actor_type",
 ]
-FIGURE_PROPERTIES = [
-    "_need_figures",
-    "achieved",
-    "has_data",
-    "target_value",
-    "figure_baseline",
-    "progress",
-    "expected",
-    "performance",
-    "status",
-    "forecast_date",
-    "dimensions",
-]
-
-
-class _FigureRow:
-    """A ``values()`` row that answers the Indicator's figure properties: the same
-    formulas (strategy.figures through the model's own property functions), no model."""
-
-    def __init__(self, row):
-        self.__dict__.update(row)
-
-
-def _borrow_properties():
-    from strategy.models import Indicator
-
-    for name in FIGURE_PROPERTIES:
-        setattr(_FigureRow, name, Indicator.__dict__[name])
 
 
 def _decimal(value, places):
@@ -138,11 +110,10 @@ def _date(value):
 @require_GET
 def data_floor(request):
     """The API indicator list's first page (50 rows with figures), without DRF."""
+    from strategy.api.serializers import IndicatorRow
     from strategy.api.views import IndicatorViewSet
     from strategy.models import Indicator
 
-    if not hasattr(_FigureRow, "achieved"):
-        _borrow_properties()
     view = IndicatorViewSet()
     view.request = request
     view.request.query_params = request.GET
@@ -161,7 +132,7 @@ def data_floor(request):
         acronyms.setdefault(link["indicator_id"], []).append(link["organisation__acronym"])
     results = []
     for row in rows:
-        figures = _FigureRow(row)
+        figures = IndicatorRow(row)  # the Indicator's own figure properties over a values() row
         results.append(
             {
                 "id": row["id"],
