@@ -580,8 +580,10 @@ def one_run(db, size, database_url, args, log):
             path = template.format(**creds)
             headers = auth_headers(auth, creds)
             # Two counting requests: the first after the load (the figures cached per data
-            # version are computed then), and the steady state that wrk measures.
+            # version are computed then), and, after the warm-up has reached every worker
+            # (each keeps its own cache), one in the steady state that wrk measures.
             first = request(port, "GET", path, headers)
+            run_wrk(port, path, headers, args.warmup, args.connections)
             status, response_headers, body = request(port, "GET", path, headers)
             counting = {
                 "path": path,
@@ -592,7 +594,6 @@ def one_run(db, size, database_url, args, log):
             }
             if name == "floor":
                 counting["queries"] = 0  # no middleware, no database: nothing to count
-            run_wrk(port, path, headers, args.warmup, args.connections)
             measured = run_wrk(port, path, headers, args.duration, args.connections)
             if measured["requests"] < 2 * args.connections:  # too slow for the run's length: a longer one
                 measured = run_wrk(port, path, headers, args.duration * 4, args.connections)
