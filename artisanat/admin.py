@@ -98,6 +98,19 @@ class InlineServiceForm(forms.ModelForm):
             self.fields["expected_version"].initial = getattr(self.instance, "version", None)
 
 
+class ReadOnlyAdminMixin:
+    """Rows the database keeps by itself (triggers): read in the admin, never written."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SelectRelatedMixin:
     """Every queryset of the admin class (change list, change form, inline rows,
     autocomplete answers) follows ``list_select_related``, so that ``__str__`` never
@@ -325,20 +338,11 @@ class IdempotencyKeyAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(DataVersion)
-class DataVersionAdmin(admin.ModelAdmin):
+class DataVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The data version the cached figures are keyed on (artisanat/data_version.py): bumped
-    by database triggers at every write to the sector's data; read here, never written."""
+    by database triggers at every write to the sector's data."""
 
     list_display = ("version", "stamp")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # -- user accounts, with their membership -----------------------------------------------

@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from artisanat.admin import (
     SERVICE_ERRORS,
+    ReadOnlyAdminMixin,
     SelectRelatedMixin,
     ServiceAdminMixin,
     ServiceInlineMixin,
@@ -333,7 +334,7 @@ class MeasurementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PeriodTotal)
-class PeriodTotalAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class PeriodTotalAdmin(ReadOnlyAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
     """Stored validated totals behind the figures: kept by database triggers and rebuilt
     by ``manage.py rebuild_figures``; read here, never written by hand."""
 
@@ -342,12 +343,3 @@ class PeriodTotalAdmin(SelectRelatedMixin, admin.ModelAdmin):
     search_fields = ("indicator__code",)
     list_select_related = ("indicator",)
     ordering = ("indicator__code", "region_key", "filiere_key", "period_end", "period_start")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

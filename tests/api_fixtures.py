@@ -176,6 +176,15 @@ def action(programme, phases, org_a):
     )
 
 
+def monthly_periods(count):
+    """(start, end) of ``count`` consecutive months from January 2021."""
+    day = dt.date(2021, 1, 1)
+    for _ in range(count):
+        following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        yield day, following - dt.timedelta(days=1)
+        day = following
+
+
 def _contract(reference, phase, organisation, ministry):
     contract = ContratProgramme.objects.create(
         reference=reference,

@@ -22,17 +22,10 @@ from contracts.models import Amendment, Commitment, ContratProgramme, Disburseme
 from strategy.choices import Aggregation, MeasurementStatus
 from strategy.models import Indicator, Measurement, Target
 from tests.api_fixtures import *  # noqa: F403
+from tests.api_fixtures import monthly_periods
 
 BUDGET = 10
 STATES = [MeasurementStatus.VALIDATED, MeasurementStatus.SUBMITTED, MeasurementStatus.DRAFT]
-
-
-def _months(count):
-    day = dt.date(2021, 1, 1)
-    for _ in range(count):
-        following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-        yield day, following - dt.timedelta(days=1)
-        day = following
 
 
 class Scale:
@@ -78,7 +71,7 @@ class Scale:
                 status=STATES[n % len(STATES)],
             )
             for n, ((start, end), region) in enumerate(
-                (month, region) for month in list(_months(skip + months))[skip:] for region in self.regions
+                (month, region) for month in list(monthly_periods(skip + months))[skip:] for region in self.regions
             )
         )
 
@@ -264,7 +257,7 @@ class Busy:
             )
             for n, ((start, end), region) in enumerate(
                 (month, region)
-                for month in list(_months(self.months + months))[self.months :]
+                for month in list(monthly_periods(self.months + months))[self.months :]
                 for region in self.scale.regions
             )
         )

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from artisanat import data_version
 from artisanat.models import Membership, Region
-from contracts.choices import ContractKind, ContractStatus, MilestoneStatus
-from contracts.models import ContratProgramme, Milestone
+from contracts.choices import MilestoneStatus
+from contracts.models import Milestone
 from strategy import services
 from strategy.models import Measurement, Target
 from tests.api_fixtures import *  # noqa: F403
@@ -28,20 +28,6 @@ def waiting_on_home(client):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     return int(WAITING.search(response.content.decode()).group(1))
-
-
-@pytest.fixture
-def contract(phases, ministry):
-    return ContratProgramme.objects.create(
-        reference="CP-2021-09",
-        title="Contrat de la filière tapis",
-        kind=ContractKind.TRANSVERSAL,
-        phase=phases[0],
-        signing_date=dt.date(2021, 7, 26),
-        start_date=dt.date(2021, 7, 26),
-        end_date=dt.date(2022, 12, 31),
-        status=ContractStatus.IN_EXECUTION,
-    )
 
 
 def test_every_table_of_the_sector_carries_the_bump(db):
@@ -186,22 +172,22 @@ def test_the_scope_is_part_of_the_key(client, validator, indicator, org_a, partn
 def test_the_api_dashboard_shows_a_write_at_the_next_request(as_validator, as_partner_a, milestones_contract):
     first = as_validator.get("/api/v1/dashboard/").json()
     assert first["late_milestones"] == 1
-    assert as_partner_a.get("/api/v1/dashboard/").json()["contracts"] == []  # not a party: not visible
+    assert as_partner_a.get("/api/v1/dashboard/").json()["contracts"] == []  # B's contract: not visible to A
     milestone = Milestone.objects.get(contract=milestones_contract)
     Milestone.objects.filter(pk=milestone.pk).update(status=MilestoneStatus.MET, date_met=dt.date(2022, 1, 10))
     assert as_validator.get("/api/v1/dashboard/").json()["late_milestones"] == 0
 
 
 @pytest.fixture
-def milestones_contract(contract, ministry):
+def milestones_contract(contract_b, ministry):
     Milestone.objects.create(
-        contract=contract,
+        contract=contract_b,
         title="Atelier de formation",
         responsible=ministry,
         due_date=dt.date(2022, 6, 30),
         status=MilestoneStatus.SCHEDULED,
     )
-    return contract
+    return contract_b
 
 
 def test_without_a_version_row_nothing_is_cached(client, validator, indicator, org_a, partner_a):

@@ -14,17 +14,10 @@ from django.urls import reverse
 from strategy.choices import MeasurementStatus as S
 from strategy.models import Measurement
 from strategy.views import IndicatorDetailView
+from tests.api_fixtures import monthly_periods
 
 PER_PAGE = IndicatorDetailView.MEASUREMENTS_PER_PAGE
 ROW = re.compile(r'<a href="/strategie/mesures/(\d+)/">')
-
-
-def _months(count):
-    day = dt.date(2021, 1, 1)
-    for _ in range(count):
-        following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-        yield day, following - dt.timedelta(days=1)
-        day = following
 
 
 def _measurements(indicator, org, count, status=S.VALIDATED, skip=0):
@@ -37,7 +30,7 @@ def _measurements(indicator, org, count, status=S.VALIDATED, skip=0):
             organisation=org,
             status=status,
         ).pk
-        for n, (start, end) in enumerate(list(_months(skip + count))[skip:])
+        for n, (start, end) in enumerate(list(monthly_periods(skip + count))[skip:])
     ]
 
 
