@@ -14,7 +14,7 @@ from artisanat.env import env_choice, env_int, env_list  # noqa: E402
 
 MAX_DEFAULT_WORKERS = 12
 
-wsgi_app = "artisanat.wsgi:application"
+wsgi_app = "config.wsgi:application"
 bind = env_list("GUNICORN_BIND", ["127.0.0.1:8000"])
 # The usual 2 × cores + 1 sync workers, capped so a big machine does not start dozens.
 workers = env_int("GUNICORN_WORKERS", min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS), minimum=1)

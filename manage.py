@@ -6,7 +6,7 @@ import sys
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artisanat.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # manage.py is the developer's tool: debug unless told otherwise, so that
     # `manage.py makemigrations` and friends work on a fresh checkout. The served
     # application (wsgi.py, gunicorn) keeps DJANGO_DEBUG off by default; production runs

@@ -9,11 +9,11 @@ traceback or an SQL statement in the answer; one warning line in the log
 (``artisanat.availability``) per failed request.
 
 A failure outside any view (a middleware or the session save) reaches handler500,
-which answers the same 503 through ``unavailable_response`` (artisanat/error_views.py).
+which answers the same 503 through ``unavailable_response`` (config/error_views.py).
 
 The connection settings that keep a stopped database from hanging a worker
 (``DJANGO_DB_CONNECT_TIMEOUT``, ``DJANGO_DB_STATEMENT_TIMEOUT``, ``CONN_HEALTH_CHECKS``)
-are in artisanat/settings.py.
+are in config/settings.py.
 """
 
 import logging

@@ -8,8 +8,8 @@ so it is computed once per data version and served from the cache until a write
 changes the version. The issue's rule is “caching only where invalidation is exact”:
 
 - **Every write bumps the version, in its own transaction.** Database triggers on every
-  table of the sector's data (the ``artisanat``, ``strategy`` and ``contracts`` tables
-  below — not the history, idempotency or authentication tables) update the row in the
+  table of the sector's data (the tables of every app that calls :func:`track` in its
+  ``ready()`` — not the history, idempotency or authentication tables) update the row in the
   statement that writes, so a page, the API, the admin, an import, ``bulk_create`` or a
   raw ``QuerySet.update()`` all bump it; signals would miss the bulk paths. A reader
   never sees a write without its bump (same commit) nor a bump without its write.
@@ -30,8 +30,9 @@ their first write to their commit — writes here are short and every service lo
 rows before it writes (strategy/services.py), so no cycle can form through it. SQLite
 (``FOR EACH ROW`` only) already runs one writer at a time (``BEGIN IMMEDIATE``).
 
-Like the other triggers, these are (re)installed after every ``migrate`` (apps.py):
-SQLite drops a table's triggers when a migration rebuilds it."""
+Like the other triggers, these are a set of the trigger registry (artisanat/triggers.py),
+(re)installed after every ``migrate``: SQLite drops a table's triggers when a migration
+rebuilds it."""
 
 from django.apps import apps
 from django.core.cache import cache
@@ -39,30 +40,37 @@ from django.db import connection as default_connection
 from django.utils.translation import get_language
 
 from artisanat import permissions
+from artisanat.triggers import TriggerSet, present_triggers
 
 TABLE = "artisanat_dataversion"
-APPS = ("artisanat", "strategy", "contracts")
-#: Tables of those apps that no figure reads: the version itself, API idempotency keys,
-#: who belongs to which organisation (read per request, part of the key instead), and
-#: the stored figures (written only together with the measurements that bump).
-NOT_SOURCES = {TABLE, "artisanat_idempotencykey", "artisanat_membership", "strategy_periodtotal"}
+#: app label → the tables of that app that no figure reads (see ``track``).
+_TRACKED = {}
 FUNCTION = "artisanat_bump_data_version"
 PREFIX = "dataversion_"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 MISSING = object()
 
 
+def track(app_label, *, exclude=()):
+    """Every write to a table of ``app_label`` bumps the version (called in the app's
+    ``ready()``), except the tables of ``exclude``: those no figure reads, or those
+    written only together with a table that bumps."""
+    _TRACKED[app_label] = frozenset(exclude)
+
+
 def source_tables():
     """Every table of the sector's data (models and many-to-many tables), sorted."""
     tables = set()
-    for label in APPS:
+    for label, exclude in _TRACKED.items():
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            if model._meta.managed and not model._meta.proxy and not model.__name__.startswith("Historical"):
-                tables.add(model._meta.db_table)
-    return sorted(tables - NOT_SOURCES)
+            table = model._meta.db_table
+            kept = model._meta.managed and not model._meta.proxy and not model.__name__.startswith("Historical")
+            if kept and table not in exclude and table != TABLE:
+                tables.add(table)
+    return sorted(tables)
 
 
-def _sqlite_sql(table):
+def _sqlite_table(table):
     for event in EVENTS:
         name = f"{PREFIX}{table}_{event.lower()}"
         yield f"DROP TRIGGER IF EXISTS {name};"
@@ -82,7 +90,7 @@ def _postgresql_function():
     )
 
 
-def _postgresql_sql(table):
+def _postgresql_table(table):
     name = f"{PREFIX}{table}"
     yield f"DROP TRIGGER IF EXISTS {name} ON {table};"
     yield (
@@ -91,47 +99,59 @@ def _postgresql_sql(table):
     )
 
 
+def _first_row(stamp):
+    """The row from the start (a new or flushed database), so that figures are cached
+    before the first write too."""
+    return f"INSERT INTO {TABLE} (id, version, stamp) VALUES (1, 1, {stamp}) ON CONFLICT (id) DO NOTHING"
+
+
+def _sqlite_sql(connection, tables):
+    if TABLE not in tables:
+        return []
+    return [_first_row("random()"), *(s for t in source_tables() if t in tables for s in _sqlite_table(t))]
+
+
+def _postgresql_sql(connection, tables):
+    if TABLE not in tables:
+        return []
+    return [
+        _first_row("txid_current()"),
+        _postgresql_function(),
+        *(s for t in source_tables() if t in tables for s in _postgresql_table(t)),
+    ]
+
+
+def _drop_sqlite(connection, tables):
+    return [f"DROP TRIGGER IF EXISTS {PREFIX}{t}_{e.lower()}" for t in source_tables() if t in tables for e in EVENTS]
+
+
+def _drop_postgresql(connection, tables):
+    return [f"DROP TRIGGER IF EXISTS {PREFIX}{t} ON {t}" for t in source_tables() if t in tables]
+
+
+DATA_VERSION = TriggerSet(
+    "data_version",
+    sqlite=_sqlite_sql,
+    postgresql=_postgresql_sql,
+    drop_sqlite=_drop_sqlite,
+    drop_postgresql=_drop_postgresql,
+)
+
+
 def install_triggers(connection=default_connection):
     """Create (or re-create) the bump on every source table that exists. Idempotent."""
-    builders = {"sqlite": _sqlite_sql, "postgresql": _postgresql_sql}
-    if connection.vendor not in builders:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(connection.vendor)
-    existing = set(connection.introspection.table_names())
-    if TABLE not in existing:
-        return
-    stamp = "txid_current()" if connection.vendor == "postgresql" else "random()"
-    with connection.cursor() as cursor:
-        # The row from the start (a new or flushed database), so that figures are cached
-        # before the first write too.
-        cursor.execute(f"INSERT INTO {TABLE} (id, version, stamp) VALUES (1, 1, {stamp}) ON CONFLICT (id) DO NOTHING")
-        if connection.vendor == "postgresql":
-            cursor.execute(_postgresql_function())
-        for table in source_tables():
-            if table in existing:
-                for statement in builders[connection.vendor](table):
-                    cursor.execute(statement)
+    DATA_VERSION.install(connection)
 
 
 def drop_triggers(connection=default_connection, tables=None):
     """Remove the bump from ``tables`` (default: all) — for a bulk load, which calls
     ``bump()`` once and ``install_triggers()`` in the same transaction."""
-    with connection.cursor() as cursor:
-        for table in tables or source_tables():
-            if connection.vendor == "sqlite":
-                for event in EVENTS:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {PREFIX}{table}_{event.lower()}")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {PREFIX}{table} ON {table}")
+    DATA_VERSION.drop(connection, tables)
 
 
 def installed_tables(connection=default_connection):
     """Source tables that carry the bump (for tests and checks)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal")
-        return {table for table, name in cursor.fetchall() if name.startswith(PREFIX)}
+    return {table for table, name in present_triggers(connection) if name.startswith(PREFIX)}
 
 
 def bump(connection=default_connection):

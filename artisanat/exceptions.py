@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 class TransitionNotAllowed(Exception):
     """A workflow move that the current state does not allow (API: 409)."""
 
-    def __init__(self, action, current_status):
+    def __init__(self, action, current_status, label=None):
+        """``current_status``: the state's value (what the API answers); ``label``: how
+        the message names it (the value when not given)."""
         self.action = action
-        self.current_status = current_status
+        self.current_status = str(current_status)
         super().__init__(
             _("Action « %(action)s » impossible : la mesure est à l'état « %(status)s ».")
-            % {"action": action, "status": current_status}
+            % {"action": action, "status": label or current_status}
         )
 
 

@@ -21,8 +21,8 @@ all); on PostgreSQL through the session setting ``artisanat.history_maintenance`
 ``TRUNCATE`` on PostgreSQL (what ``flush`` runs there) is a table owner's statement
 and fires no row trigger.
 
-The triggers are (re)installed after every ``migrate`` (post_migrate, see apps.py),
-like the rule triggers of :mod:`artisanat.db_rules`.
+The triggers are the set ``HISTORY_GUARDS`` of the trigger registry
+(artisanat/triggers.py), (re)installed after every ``migrate`` like the others.
 """
 
 import hashlib
@@ -30,6 +30,8 @@ import threading
 from contextlib import contextmanager
 
 from django.apps import apps
+
+from artisanat.triggers import TriggerSet, present_trigger_names
 
 GUARD = "history_append_only"
 SQLITE_UNLOCK_FUNCTION = "artisanat_history_unlocked"
@@ -92,7 +94,7 @@ def _trigger_names(table):
     return f"{name}_update", f"{name}_delete"
 
 
-def _sqlite_sql(connection, table):
+def _sqlite_table(connection, table):
     with connection.cursor() as cursor:
         columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
     update, delete = _trigger_names(table)
@@ -125,7 +127,7 @@ BEGIN
 END; $$ LANGUAGE plpgsql;"""
 
 
-def _postgresql_sql(connection, table):
+def _postgresql_table(connection, table):
     name = _trigger_name(table)
     return [
         f"DROP TRIGGER IF EXISTS {name} ON {table};",
@@ -133,29 +135,25 @@ def _postgresql_sql(connection, table):
     ]
 
 
-def install_history_guards(connection):
-    """Create (or re-create) the append-only triggers of every history table. Idempotent."""
-    builders = {"sqlite": _sqlite_sql, "postgresql": _postgresql_sql}
-    if connection.vendor not in builders:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(connection.vendor)
-    existing = set(connection.introspection.table_names())
-    tables = [t for t in history_tables() if t in existing]
-    statements = [_PG_FUNCTION] if connection.vendor == "postgresql" and tables else []
-    for table in tables:
-        statements += builders[connection.vendor](connection, table)
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+def _guarded(tables):
+    return [t for t in history_tables() if t in tables]
+
+
+def _sqlite_sql(connection, tables):
+    return [s for table in _guarded(tables) for s in _sqlite_table(connection, table)]
+
+
+def _postgresql_sql(connection, tables):
+    guarded = _guarded(tables)
+    return ([_PG_FUNCTION] if guarded else []) + [s for t in guarded for s in _postgresql_table(connection, t)]
+
+
+HISTORY_GUARDS = TriggerSet("history_append_only", sqlite=_sqlite_sql, postgresql=_postgresql_sql)
 
 
 def guarded_tables(connection):
     """History tables whose append-only trigger is present (for tests and checks)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        names = {row[0] for row in cursor.fetchall()}
+    names = present_trigger_names(connection)
     if connection.vendor == "sqlite":
         return {t for t in history_tables() if set(_trigger_names(t)) <= names}
     return {t for t in history_tables() if _trigger_name(t) in names}

@@ -3,7 +3,7 @@
 For each database (SQLite file in a temporary folder; PostgreSQL: the throw-away server
 bench/bench.sh starts, ``--postgres-url``) and each size: a fresh database, migrate,
 load_strategy, seed_scale N; gunicorn with production settings (debug off, persistent
-connections, one worker per core, ARTISANAT_BENCH=1 for the floor views and the
+connections, one worker per core, bench/settings.py and bench/wsgi.py for the floor views and the
 X-Query-Count header); then per endpoint a counting pass (status, queries of the first
 request and of the steady state, bytes),
 a warm-up and a wrk run (req/s at saturation, p50/p95/p99, errors); the writes with a
@@ -305,7 +305,7 @@ def production_env(database_url, port, workers):
         DJANGO_HSTS_SECONDS="0",
         DJANGO_DB_CONN_MAX_AGE="600",  # persistent connections
         DJANGO_LOG_LEVEL="ERROR",
-        ARTISANAT_BENCH="1",
+        DJANGO_SETTINGS_MODULE="bench.settings",  # the floor views, X-Query-Count, bench_credentials
         # The load generator is one user: the per-user limits would answer 429 after a second.
         ARTISANAT_API_THROTTLE_USER="1000000000/hour",
         ARTISANAT_API_THROTTLE_ANON="1000000000/hour",
@@ -331,7 +331,7 @@ def manage(env, *args, log):
 
 def start_gunicorn(env, port, log):
     process = subprocess.Popen(
-        [GUNICORN, "--access-logfile", "-", "--error-logfile", "-"],
+        [GUNICORN, "--access-logfile", "-", "--error-logfile", "-", "bench.wsgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = _("Contrats programmes")
+
+    def ready(self):
+        from artisanat import data_version, triggers
+        from contracts.db_rules import RULES
+
+        # Installed after every migrate by the one trigger registry (artisanat/triggers.py).
+        triggers.register_rules(self.label, RULES)
+        data_version.track(self.label)

@@ -8,10 +8,10 @@ from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from artisanat.figures import rate
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from strategy import figures
 from strategy.models import Axis, Indicator, Phase
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
@@ -89,12 +89,12 @@ class ContratProgramme(models.Model):
     # Figures, from ContractQuerySet.with_execution().
     @property
     def execution_rate(self):
-        return figures.rate(self.fig_disbursed, self.fig_committed)
+        return rate(self.fig_disbursed, self.fig_committed)
 
     @property
     def milestone_completion(self):
         done = (self.fig_milestones_met or 0) + Decimal(self.fig_milestones_partial or 0) / 2
-        return figures.rate(done, self.fig_milestones_counted)
+        return rate(done, self.fig_milestones_counted)
 
 
 class Party(models.Model):
@@ -131,7 +131,7 @@ class Party(models.Model):
 
     @property
     def execution_rate(self):
-        return figures.rate(self.fig_disbursed, self.fig_committed)
+        return rate(self.fig_disbursed, self.fig_committed)
 
 
 class Commitment(models.Model):

@@ -3,10 +3,12 @@ definition each, used by pages, API and exports."""
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
 from artisanat import permissions
+from artisanat.figures import rate
+from artisanat.querysets import scalar
 from contracts.choices import MilestoneStatus
 
 
@@ -18,10 +20,6 @@ def _total(field="amount"):
     """Sum of amounts as a wider decimal: a column holds 18 digits, a sum of several
     may need more (SQLite quantizes to the output field's digits and would fail)."""
     return Sum(field, output_field=models.DecimalField(max_digits=30, decimal_places=2))
-
-
-def _scalar(queryset, aggregate):
-    return Subquery(queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1])
 
 
 class ContractQuerySet(models.QuerySet):
@@ -45,14 +43,14 @@ class ContractQuerySet(models.QuerySet):
         as_of = as_of or timezone.localdate()
         milestones = Milestone.objects.filter(contract=OuterRef("pk"))
         return self.annotate(
-            fig_committed=_scalar(Commitment.objects.filter(party__contract=OuterRef("pk")), _total()),
-            fig_disbursed=_scalar(
+            fig_committed=scalar(Commitment.objects.filter(party__contract=OuterRef("pk")), _total()),
+            fig_disbursed=scalar(
                 Disbursement.objects.filter(commitment__party__contract=OuterRef("pk"), date__lte=as_of), _total()
             ),
-            fig_milestones_counted=_scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
-            fig_milestones_met=_scalar(milestones.met(as_of), Count("pk")),
-            fig_milestones_partial=_scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
-            fig_milestones_late=_scalar(milestones.late(as_of), Count("pk")),
+            fig_milestones_counted=scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
+            fig_milestones_met=scalar(milestones.met(as_of), Count("pk")),
+            fig_milestones_partial=scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
+            fig_milestones_late=scalar(milestones.late(as_of), Count("pk")),
         )
 
 
@@ -71,8 +69,8 @@ class PartyQuerySet(_ThroughContractQuerySet):
         Commitment, Disbursement = _model("Commitment"), _model("Disbursement")
         as_of = as_of or timezone.localdate()
         return self.annotate(
-            fig_committed=_scalar(Commitment.objects.filter(party=OuterRef("pk")), _total()),
-            fig_disbursed=_scalar(
+            fig_committed=scalar(Commitment.objects.filter(party=OuterRef("pk")), _total()),
+            fig_disbursed=scalar(
                 Disbursement.objects.filter(commitment__party=OuterRef("pk"), date__lte=as_of), _total()
             ),
         )
@@ -83,13 +81,11 @@ class CommitmentQuerySet(_ThroughContractQuerySet):
 
     def execution_by_year(self, as_of=None):
         """[{year, committed, disbursed, rate}] over these commitments, by commitment year."""
-        from strategy import figures
-
         Disbursement = _model("Disbursement")
         as_of = as_of or timezone.localdate()
         # One query: each commitment's disbursements to date (a scalar subquery) summed
         # by year beside the amounts committed.
-        disbursed_to_date = _scalar(Disbursement.objects.filter(commitment=OuterRef("pk"), date__lte=as_of), _total())
+        disbursed_to_date = scalar(Disbursement.objects.filter(commitment=OuterRef("pk"), date__lte=as_of), _total())
         committed, disbursed = {}, {}
         for year, committed_total, disbursed_total in (
             self.order_by()
@@ -105,7 +101,7 @@ class CommitmentQuerySet(_ThroughContractQuerySet):
                 "year": year,
                 "committed": committed[year],
                 "disbursed": disbursed.get(year, 0),
-                "rate": figures.rate(disbursed.get(year, 0), committed[year]),
+                "rate": rate(disbursed.get(year, 0), committed[year]),
             }
             for year in sorted(committed)
         ]

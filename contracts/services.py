@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from artisanat import permissions
+from artisanat.services import check_version, delete_with_history, lock, save_with_history
 from contracts.choices import MilestoneStatus
 from contracts.models import Commitment, Disbursement, Milestone
-from strategy.services import _check_version, _delete, _locked, _save
 
 
 @transaction.atomic
@@ -16,12 +16,12 @@ def save_contract_object(instance, *, by, reason="", expected_version=None):
     if not permissions.can_edit_contracts(by):
         raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
     if instance.pk and hasattr(instance, "version"):
-        current = _locked(type(instance), instance.pk)
-        _check_version(current, expected_version)
+        current = lock(type(instance), instance.pk)
+        check_version(current, expected_version)
         instance.version = current.version
     if isinstance(instance, Commitment) and instance.pk:
-        _locked(Commitment, instance.pk)
-    return _save(instance, by=by, reason=reason, bump=hasattr(instance, "version"))
+        lock(Commitment, instance.pk)
+    return save_with_history(instance, by=by, reason=reason, bump=hasattr(instance, "version"))
 
 
 @transaction.atomic
@@ -30,12 +30,12 @@ def record_disbursement(disbursement, *, by, reason="", expected_version=None):
     concurrent payments cannot together exceed what was committed."""
     if not permissions.can_edit_contracts(by):
         raise PermissionDenied(_("Votre rôle ne permet pas d'enregistrer des décaissements."))
-    disbursement.commitment = _locked(Commitment, disbursement.commitment_id)
+    disbursement.commitment = lock(Commitment, disbursement.commitment_id)
     if disbursement.pk:
-        current = _locked(Disbursement, disbursement.pk)
-        _check_version(current, expected_version)
+        current = lock(Disbursement, disbursement.pk)
+        check_version(current, expected_version)
         disbursement.version = current.version
-    return _save(disbursement, by=by, reason=reason)
+    return save_with_history(disbursement, by=by, reason=reason)
 
 
 REPORTER_MILESTONE_FIELDS = ("status", "date_met", "note")
@@ -55,8 +55,8 @@ def update_milestone(milestone, *, by, reason="", expected_version=None):
             _("Vous ne pouvez mettre à jour que les jalons dont votre organisation est responsable.")
         )
     if milestone.pk:
-        current = _locked(Milestone, milestone.pk)
-        _check_version(current, expected_version)
+        current = lock(Milestone, milestone.pk)
+        check_version(current, expected_version)
         if permissions.is_reporter(by):
             if current.responsible_id != permissions.organisation_id_of(by):
                 raise PermissionDenied(
@@ -68,11 +68,11 @@ def update_milestone(milestone, *, by, reason="", expected_version=None):
                 raise PermissionDenied(_("Seul le ministère peut annuler un jalon."))
             for field in REPORTER_MILESTONE_FIELDS:
                 setattr(current, field, getattr(milestone, field))
-            _save(current, by=by, reason=reason)
+            save_with_history(current, by=by, reason=reason)
             milestone.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
             return current
         milestone.version = current.version
-    return _save(milestone, by=by, reason=reason)
+    return save_with_history(milestone, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -82,7 +82,7 @@ def delete_contract_object(instance, *, by, reason="", expected_version=None):
     if not permissions.can_edit_contracts(by):
         raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
     if hasattr(instance, "version"):
-        current = _locked(type(instance), instance.pk)
-        _check_version(current, expected_version)
+        current = lock(type(instance), instance.pk)
+        check_version(current, expected_version)
         instance = current
-    _delete(instance, by=by, reason=reason or _("Suppression"))
+    delete_with_history(instance, by=by, reason=reason or _("Suppression"))

@@ -10,17 +10,18 @@ from django.views.generic import TemplateView
 from artisanat.charts import grouped_bars
 from artisanat.history import history_entries
 from artisanat.models import Organisation
-from artisanat.views import FilteredListView, RoleRequiredMixin, ScopeMixin
+from artisanat.views import RoleRequiredMixin
 from contracts.exports import CONTRACT_COLUMNS, CONTRACT_RELATED, MILESTONE_COLUMNS, MILESTONE_RELATED
 from contracts.filtersets import ContractFilterSet, MilestoneFilterSet
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from strategy.views import ScopedListView, ScopeMixin
 
 
 def _execution_series():
     return [("committed", _("Engagé")), ("disbursed", _("Décaissé"))]
 
 
-class ContractListView(FilteredListView):
+class ContractListView(ScopedListView):
     template_name = "contracts/contract_list.html"
     filterset_class = ContractFilterSet
     filter_fields = ("q", "phase", "filiere", "status", "kind", "party")
@@ -118,7 +119,7 @@ class ContractHistoryView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class MilestoneListView(FilteredListView):
+class MilestoneListView(ScopedListView):
     template_name = "contracts/milestone_list.html"
     filterset_class = MilestoneFilterSet
     filter_fields = ("q", "contract", "responsible", "status", "late")

@@ -44,7 +44,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artisanat.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 REPORTERS = ["partner_fca", "partner_mda"]
 # 32 clients: the role of client i is ROLES[i % len(ROLES)].

@@ -1,14 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-def _install_figure_triggers(sender, using, **kwargs):
-    from django.db import connections
-
-    from strategy.stored_figures import install_triggers
-
-    install_triggers(connections[using])
 
 
 class StrategyConfig(AppConfig):
@@ -16,5 +7,12 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Stratégie")
 
     def ready(self):
-        # After every migrate (and flush): SQLite drops a table's triggers when it rebuilds it.
-        post_migrate.connect(_install_figure_triggers, sender=self, dispatch_uid="strategy_figure_triggers")
+        from artisanat import data_version, triggers
+        from strategy.db_rules import RULES
+        from strategy.stored_figures import STORED_FIGURES
+
+        # Installed after every migrate by the one trigger registry (artisanat/triggers.py).
+        triggers.register_rules(self.label, RULES)
+        triggers.register(STORED_FIGURES)
+        # The stored figures are written only together with the measurements that bump.
+        data_version.track(self.label, exclude={"strategy_periodtotal"})

@@ -8,35 +8,28 @@ expected value, status, forecast and roll-ups. See design.md, "Figures".
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 
+from artisanat.figures import CENT, HUNDRED, quantize
 from strategy.choices import Aggregation, Direction, TrajectoryStatus
-
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-PRECISION = Decimal("0.0001")
-
-
-def _q(value, exp=PRECISION):
-    return None if value is None else Decimal(value).quantize(exp, rounding=ROUND_HALF_UP)
 
 
 def achieved(aggregation, *, sum_all, periods, latest_total, latest_numerator, latest_denominator):
     """Achieved value from validated rows, by the indicator's aggregation rule; None = no data."""
     if aggregation == Aggregation.SUM:
-        return _q(sum_all)
+        return quantize(sum_all)
     if aggregation == Aggregation.LATEST:
-        return _q(latest_total)
+        return quantize(latest_total)
     if aggregation == Aggregation.AVERAGE:
         if sum_all is None or not periods:
             return None
-        return _q(Decimal(sum_all) / Decimal(periods))
+        return quantize(Decimal(sum_all) / Decimal(periods))
     if aggregation == Aggregation.RATIO:
         if latest_numerator is None or not latest_denominator:
             return None
-        return _q(Decimal(latest_numerator) * HUNDRED / Decimal(latest_denominator))
+        return quantize(Decimal(latest_numerator) * HUNDRED / Decimal(latest_denominator))
     raise ValueError(f"unknown aggregation {aggregation!r}")
 
 
@@ -71,7 +64,7 @@ def progress(achieved_value, baseline, target, direction):
         return None
     if target == baseline:
         return HUNDRED if _reached(achieved_value, target, direction) else Decimal(0)
-    return _q((achieved_value - baseline) * HUNDRED / (target - baseline), CENT)
+    return quantize((achieved_value - baseline) * HUNDRED / (target - baseline), CENT)
 
 
 def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_date, next_value):
@@ -84,10 +77,10 @@ def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_d
     else:
         start_date, start_value = baseline_date, baseline
     if next_date is None or as_of <= start_date:
-        return _q(start_value)
+        return quantize(start_value)
     span = (next_date - start_date).days
     done = (as_of - start_date).days
-    return _q(start_value + (next_value - start_value) * Decimal(done) / Decimal(span))
+    return quantize(start_value + (next_value - start_value) * Decimal(done) / Decimal(span))
 
 
 def performance(achieved_value, baseline, expected, direction):
@@ -175,13 +168,6 @@ def rollup(rows):
         weighted_perf += clamp(perf, Decimal(0), Decimal(1)) * weight
         total_weight += weight
     if total_weight:
-        result.progress = _q(weighted_progress / total_weight, CENT)
+        result.progress = quantize(weighted_progress / total_weight, CENT)
         result.status = trajectory_status(weighted_perf / total_weight)
     return result
-
-
-def rate(part, whole):
-    """part ÷ whole in %, None when the whole is zero or missing (no division by zero)."""
-    if part is None or not whole:
-        return None
-    return _q(Decimal(part) * HUNDRED / Decimal(whole), CENT)

@@ -8,17 +8,14 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from artisanat import permissions
+from artisanat.models import Filiere, Region
+from artisanat.querysets import scalar
 from strategy import figures
-from strategy.choices import MeasurementStatus
+from strategy.choices import EDITABLE_STATUSES, Aggregation, MeasurementStatus
 
 
 def _model(name):
     return apps.get_model("strategy", name)
-
-
-def _scalar(queryset, aggregate):
-    """A correlated subquery returning one aggregate over ``queryset`` (grouped by nothing)."""
-    return Subquery(queryset.order_by().annotate(_k=Value(1)).values("_k").annotate(_v=aggregate).values("_v")[:1])
 
 
 def _scope_key(obj):
@@ -69,8 +66,6 @@ class MeasurementQuerySet(models.QuerySet):
         validated rows as of ``as_of``, in one query. For ``latest`` and ``ratio`` the rows
         are those of the indicator's most recent validated period; for ``sum`` and
         ``average`` all periods. Returns [{key, code, name, name_ar, achieved}]."""
-        from strategy.choices import Aggregation
-
         if dimension not in ("region", "filiere"):
             raise ValueError(dimension)
         as_of = as_of or timezone.localdate()
@@ -120,8 +115,6 @@ class MeasurementQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """What ``user`` may still change: draft or returned, and for a reporter its own."""
-        from strategy.choices import EDITABLE_STATUSES
-
         qs = self.filter(status__in=EDITABLE_STATUSES)
         if permissions.is_ministry(user) and permissions.can_record_measurements(user):
             return qs
@@ -230,11 +223,11 @@ class IndicatorQuerySet(ReadableQuerySet):
         return self._with_target_figures(as_of, target_date, region, filiere).annotate(
             fig_latest_end=Subquery(latest.values("period_end")[:1]),
             fig_latest_start=Subquery(latest.values("period_start")[:1]),
-            fig_sum_all=_scalar(rows, Sum("value")),
-            fig_periods=_scalar(rows, Count(period_key, distinct=True)),
-            fig_latest_total=_scalar(latest_rows, Sum("value")),
-            fig_latest_numerator=_scalar(latest_rows, Sum("numerator")),
-            fig_latest_denominator=_scalar(latest_rows, Sum("denominator")),
+            fig_sum_all=scalar(rows, Sum("value")),
+            fig_periods=scalar(rows, Count(period_key, distinct=True)),
+            fig_latest_total=scalar(latest_rows, Sum("value")),
+            fig_latest_numerator=scalar(latest_rows, Sum("numerator")),
+            fig_latest_denominator=scalar(latest_rows, Sum("denominator")),
         )
 
 
@@ -390,9 +383,6 @@ def stored_breakdown(indicator, dimension, as_of=None):
 def stored_breakdowns(indicator, dimensions, as_of=None):
     """``stored_breakdown`` of several dimensions ("region", "filiere") in one query:
     {dimension: rows}. The indicator page shows both breakdowns from this one read."""
-    from artisanat.models import Filiere, Region
-    from strategy.choices import Aggregation
-
     dimensions = list(dict.fromkeys(dimensions))
     if not dimensions:
         return {}

@@ -7,66 +7,27 @@ from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, UniqueConstraint
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from artisanat import permissions
-from artisanat.exceptions import StaleVersion, TransitionNotAllowed
-from artisanat.history_author import history_author
+from artisanat import data_version, permissions
+from artisanat.exceptions import TransitionNotAllowed
+from artisanat.models import Filiere, Organisation, Region
+from artisanat.services import check_version, delete_with_history, lock, save_with_history
+from strategy import stored_figures
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
-from strategy.models import Indicator, Measurement, Target
+from strategy.models import Indicator, Measurement, PeriodTotal, Target
 
-
-def validate(instance):
-    """full_clean() without re-running CHECK constraints in Python (one query each):
-    ``clean()`` already states every check rule with its message and the database
-    enforces them at save. Unique constraints are still checked, for their message."""
-    instance.full_clean(exclude=_loaded_relations(instance), validate_constraints=False)
-    errors = {}
-    for constraint in instance._meta.constraints:
-        if isinstance(constraint, UniqueConstraint):
-            try:
-                constraint.validate(type(instance), instance)
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
-    if errors:
-        raise ValidationError(errors)
-
-
-def _loaded_relations(instance):
-    """Foreign keys whose row is already loaded on ``instance`` (read with it, or given
-    as an object): full_clean() would query each one again just to see that it exists."""
-    loaded = []
-    for field in instance._meta.concrete_fields:
-        if field.is_relation and field.is_cached(instance):
-            related = field.get_cached_value(instance)
-            if related is not None and related.pk is not None and related.pk == getattr(instance, field.attname):
-                loaded.append(field.name)
-    return loaded
-
-
-def _save(instance, *, by, reason="", bump=True):
-    """Validate, bump the version, and save with the history's user and reason."""
-    validate(instance)
-    if bump and instance.pk:
-        instance.version += 1
-    instance._history_user = by
-    instance._change_reason = reason or ""
-    instance.save()
-    return instance
-
-
-def _check_version(instance, expected_version):
-    if expected_version is not None and int(expected_version) != instance.version:
-        raise StaleVersion(instance.version)
+#: What a measurement's rules read, loaded with the locked row.
+MEASUREMENT_RULE_RELATIONS = ("indicator__axis__strategy", "region", "filiere", "organisation")
 
 
 def _locked(model, pk):
-    queryset = model.objects.select_for_update(of=("self",))
-    if model is Measurement:  # what its rules read: no query per relation in clean()
-        queryset = queryset.select_related("indicator__axis__strategy", "region", "filiere", "organisation")
-    return queryset.get(pk=pk)
+    """The row of ``model`` locked for update; a measurement with what its rules read
+    (no query per relation in clean())."""
+    related = MEASUREMENT_RULE_RELATIONS if model is Measurement else ()
+    return lock(model, pk, related=related)
 
 
 def _check_may_record(measurement, by):
@@ -85,9 +46,9 @@ def save_measurement(measurement, *, by, reason="", expected_version=None):
     """Create a draft measurement, or change one that is still draft or returned."""
     if measurement.pk:
         current = _locked(Measurement, measurement.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         if current.status not in EDITABLE_STATUSES:
-            raise TransitionNotAllowed("modifier", current.get_status_display())
+            raise TransitionNotAllowed("modifier", current.status, current.get_status_display())
         if permissions.is_reporter(by) and measurement.organisation_id != current.organisation_id:
             raise PermissionDenied(_("L'organisation rapporteuse d'une mesure ne change pas."))
         measurement.status = current.status
@@ -97,7 +58,9 @@ def save_measurement(measurement, *, by, reason="", expected_version=None):
         if measurement.reported_by_id is None:
             measurement.reported_by = by
     _check_may_record(measurement, by)
-    return _save(measurement, by=by, reason=reason or (_("Modification") if measurement.pk else _("Création")))
+    return save_with_history(
+        measurement, by=by, reason=reason or (_("Modification") if measurement.pk else _("Création"))
+    )
 
 
 class MeasurementRowsInvalid(ValidationError):
@@ -142,8 +105,6 @@ def check_new_measurements(measurements, *, by, labels=None):
     (empty when all pass). A role that may not record measurements at all raises
     PermissionDenied. ``labels`` name the rows in the message about a row repeated in
     the same batch (default: position + 1)."""
-    from artisanat.models import Filiere, Organisation, Region
-
     if not permissions.can_record_measurements(by):
         raise PermissionDenied(_("Votre rôle ne permet pas de saisir des mesures."))
     labels = labels or [position + 1 for position in range(len(measurements))]
@@ -299,7 +260,7 @@ def _transition(measurement, action, *, by, reason="", expected_version=None, ch
     current = _locked(Measurement, measurement.pk)
     if check is not None:
         check(current)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if current.status not in sources:
         raise TransitionNotAllowed(action, current.status)
     current.status = target
@@ -310,7 +271,7 @@ def _transition(measurement, action, *, by, reason="", expected_version=None, ch
     else:
         current.validated_by = None
         current.validated_at = None
-    _save(current, by=by, reason=reason or action)
+    save_with_history(current, by=by, reason=reason or action)
     measurement.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current
 
@@ -380,28 +341,20 @@ def save_target(target, *, by, reason="", expected_version=None):
         raise PermissionDenied(_("Votre rôle ne permet pas de modifier les cibles."))
     if target.pk:
         current = _locked(Target, target.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         target.version = current.version
-    return _save(target, by=by, reason=reason)
-
-
-def _delete(instance, *, by, reason):
-    """Delete with the history's user and reason (the history keeps a "-" row)."""
-    instance._history_user = by
-    instance._change_reason = reason or ""
-    with history_author(by, instance._change_reason):  # and the rows deleted with it (cascade)
-        instance.delete()
+    return save_with_history(target, by=by, reason=reason)
 
 
 @transaction.atomic
 def delete_measurement(measurement, *, by, reason="", expected_version=None):
     """Delete a measurement while it is still draft or returned, by whoever may record it."""
     current = _locked(Measurement, measurement.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     _check_may_record(current, by)
     if current.status not in EDITABLE_STATUSES:
         raise TransitionNotAllowed("supprimer", current.status)
-    _delete(current, by=by, reason=reason or _("Suppression"))
+    delete_with_history(current, by=by, reason=reason or _("Suppression"))
 
 
 @transaction.atomic
@@ -410,8 +363,8 @@ def delete_target(target, *, by, reason="", expected_version=None):
     if not permissions.can_edit_strategy(by):
         raise PermissionDenied(_("Votre rôle ne permet pas de modifier les cibles."))
     current = _locked(Target, target.pk)
-    _check_version(current, expected_version)
-    _delete(current, by=by, reason=reason or _("Suppression"))
+    check_version(current, expected_version)
+    delete_with_history(current, by=by, reason=reason or _("Suppression"))
 
 
 @transaction.atomic
@@ -420,9 +373,6 @@ def rebuild_figures(indicator_ids=None):
     from their validated measurements, in one transaction. Triggers keep them current on
     every write; call this after a load that went around them (``bulk_load_figures``) or
     to repair a database. Returns the number of stored period rows of those indicators."""
-    from strategy import stored_figures
-    from strategy.models import PeriodTotal
-
     stored_figures.rebuild(indicator_ids)
     rows = PeriodTotal.objects.all()
     if indicator_ids is not None:
@@ -441,9 +391,6 @@ def bulk_load_figures():
     draft or submitted rows that the triggers skip at no cost.) The data version's
     per-row bumps (artisanat/data_version.py) are dropped the same way and replaced by
     one bump at the end."""
-    from artisanat import data_version
-    from strategy import stored_figures
-
     with transaction.atomic():
         connection = transaction.get_connection()
         stored_figures.drop_triggers(connection)

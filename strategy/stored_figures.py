@@ -6,7 +6,7 @@ Why triggers and not the service functions alone: the services (validate, reopen
 validation) do write through ``Measurement.save()``, but so do the admin, imports, the
 tests' fixtures, ``bulk_create`` and ``QuerySet.update()`` — and signals skip the bulk
 paths. A trigger sees every one of them, so the stored totals cannot drift from the
-rows (artisanat/db_rules.py follows the same principle for the cross-table rules).
+rows (strategy/db_rules.py follows the same principle for the cross-table rules).
 
 Each validated row counts in up to four scopes: national (0, 0), its region (r, 0), its
 filière (0, f) and both (r, f). A trigger adds a validated row to its period's totals
@@ -16,11 +16,14 @@ is deleted. Cost per validated write: a few statements per scope, each touching 
 the scope's periods (about 120 for ten years of months) — not the measurements.
 
 SQLite drops a table's triggers when a migration rebuilds it, so, like the rule
-triggers, these are (re)installed after every ``migrate`` (post_migrate, apps.py).
+triggers, these are a set of the trigger registry (artisanat/triggers.py, registered in
+strategy/apps.py), (re)installed after every ``migrate``.
 ``rebuild(indicator_ids)`` recomputes the table from the measurements in one
 INSERT … SELECT per scope (used after bulk loads and by the data migration)."""
 
 from django.db import connection as default_connection
+
+from artisanat.triggers import TriggerSet, present_trigger_names
 
 TABLE = "strategy_periodtotal"
 MEASUREMENTS = "strategy_measurement"
@@ -127,7 +130,9 @@ def _definitions():
     ]
 
 
-def _sqlite_sql():
+def _sqlite_sql(connection, tables):
+    if not {TABLE, MEASUREMENTS} <= tables:
+        return []
     statements = []
     for name, event, r, body in _definitions():
         statements += [
@@ -138,7 +143,9 @@ def _sqlite_sql():
     return statements
 
 
-def _postgresql_sql():
+def _postgresql_sql(connection, tables):
+    if not {TABLE, MEASUREMENTS} <= tables:
+        return []
     statements = []
     for name, event, r, body in _definitions():
         # One writer of an indicator's figures at a time: the running totals read the
@@ -156,37 +163,30 @@ def _postgresql_sql():
     return statements
 
 
+STORED_FIGURES = TriggerSet(
+    "stored_figures",
+    sqlite=_sqlite_sql,
+    postgresql=_postgresql_sql,
+    drop_sqlite=lambda connection, tables: [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS],
+    drop_postgresql=lambda connection, tables: [
+        f"DROP TRIGGER IF EXISTS {name} ON {MEASUREMENTS}" for name in TRIGGERS
+    ],
+)
+
+
 def install_triggers(connection=default_connection):
     """Create (or re-create) the four triggers if both tables exist. Idempotent."""
-    builders = {"sqlite": _sqlite_sql, "postgresql": _postgresql_sql}
-    if connection.vendor not in builders:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(connection.vendor)
-    tables = set(connection.introspection.table_names())
-    if not {TABLE, MEASUREMENTS} <= tables:
-        return
-    with connection.cursor() as cursor:
-        for statement in builders[connection.vendor]():
-            cursor.execute(statement)
+    STORED_FIGURES.install(connection)
 
 
 def drop_triggers(connection=default_connection):
     """Remove the triggers (a bulk load that calls ``rebuild`` afterwards, in the same
     transaction, then ``install_triggers``)."""
-    with connection.cursor() as cursor:
-        for name in TRIGGERS:
-            if connection.vendor == "sqlite":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {MEASUREMENTS}")
+    STORED_FIGURES.drop(connection)
 
 
 def installed_triggers(connection=default_connection):
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        return set(TRIGGERS) & {row[0] for row in cursor.fetchall()}
+    return set(TRIGGERS) & present_trigger_names(connection)
 
 
 def rebuild(indicator_ids=None, connection=default_connection):

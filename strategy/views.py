@@ -14,6 +14,8 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,12 +31,12 @@ from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history import history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
-from artisanat.views import FilteredListView, RoleRequiredMixin, ScopeMixin
+from artisanat.views import FilteredListView, RoleRequiredMixin
 from strategy import figures, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
 from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
-from strategy.forms import MeasurementForm, ReasonForm, ReportForm, VersionForm
+from strategy.forms import MeasurementForm, ReasonForm, ReportForm, ScopeForm, VersionForm
 from strategy.models import Action, Axis, Indicator, Measurement, Programme, Target
 from strategy.querysets import measurement_history_visible_to, stored_breakdowns, stored_period_totals
 
@@ -52,6 +54,27 @@ def _redirect_back(request, default):
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(default)
+
+
+class ScopeMixin:
+    """``?as_of=`` (and phase, region, filière) for the figures of a page."""
+
+    @cached_property
+    def scope_form(self):
+        return ScopeForm(self.request.GET or None)
+
+    @property
+    def as_of(self):
+        return self.scope_form.values["as_of"] or timezone.localdate()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(scope_form=self.scope_form, as_of=self.as_of)
+        return context
+
+
+class ScopedListView(ScopeMixin, FilteredListView):
+    """A filtered, exportable list whose figures take the page's scope (``?as_of=``…)."""
 
 
 class StrategyTreeView(RoleRequiredMixin, ScopeMixin, TemplateView):
@@ -80,7 +103,7 @@ class StrategyTreeView(RoleRequiredMixin, ScopeMixin, TemplateView):
         return context
 
 
-class IndicatorListView(FilteredListView):
+class IndicatorListView(ScopedListView):
     template_name = "strategy/indicator_list.html"
     filterset_class = IndicatorFilterSet
     filter_fields = ("q", "axis", "programme", "aggregation", "unit")
@@ -285,7 +308,7 @@ class IndicatorHistoryView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class MeasurementListView(FilteredListView):
+class MeasurementListView(ScopedListView):
     template_name = "strategy/measurement_list.html"
     paginator_class = OpenEndedPaginator  # no COUNT(*) over the whole history on every page
     filterset_class = MeasurementFilterSet
@@ -483,7 +506,7 @@ class MeasurementReopenView(_WorkflowActionView):
         )
 
 
-class ValidationQueueView(FilteredListView):
+class ValidationQueueView(ScopedListView):
     """Measurements waiting for validation: validate, return with a reason, or validate
     several at once. Validators only."""
 

@@ -1,4 +1,4 @@
-"""Fixtures of the API tests (imported by tests/*/test_api*.py): authenticated clients
+"""Fixtures of the API tests (a pytest plugin of tests/conftest.py): authenticated clients
 per actor, and data owned by organisation A or B so that every ownership rule has
 something to be tested on."""
 

@@ -26,6 +26,10 @@ from artisanat.models import Filiere, Membership, Organisation, Region
 from strategy.choices import Aggregation, Direction, PhaseCode, Unit
 from strategy.models import Axis, Indicator, Phase, Programme, Strategy
 
+# The API tests' fixtures (authenticated clients, contracts with money, measurements in
+# every state), available to every test without an import.
+pytest_plugins = ["tests.api_fixtures"]
+
 PASSWORD = "un-mot-de-passe-de-test-assez-long"
 TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test secret, hex
 

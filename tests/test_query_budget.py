@@ -21,7 +21,6 @@ from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, Par
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import Aggregation, MeasurementStatus
 from strategy.models import Indicator, Measurement, Target
-from tests.api_fixtures import *  # noqa: F403
 from tests.api_fixtures import monthly_periods
 
 BUDGET = 10

@@ -9,13 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from artisanat.dashboard import build_dashboard
-from artisanat.forms import ScopeForm, scope_options
 from artisanat.models import Filiere, Region
 from contracts.models import Commitment, Disbursement, Milestone
+from portal.dashboard import build_dashboard
+from strategy.forms import ScopeForm, scope_options
 from strategy.models import Axis, Indicator, Phase, Strategy, Target
 from strategy.querysets import figures_by_date
-from tests.api_fixtures import *  # noqa: F403
 from tests.test_query_budget import Scale
 
 

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ar", "en")
-SOURCES = ("artisanat", "strategy", "contracts", "templates", "manage.py")
+SOURCES = ("config", "artisanat", "strategy", "contracts", "portal", "templates", "manage.py")
 
 
 def parse_po(path):
@@ -126,7 +126,7 @@ def test_catalogues_are_up_to_date_with_the_sources(tmp_path):
         env={
             "PATH": "/usr/bin:/bin",
             "DJANGO_DEBUG": "1",
-            "DJANGO_SETTINGS_MODULE": "artisanat.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONPATH": str(tmp_path),
         },
         timeout=120,

@@ -26,15 +26,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from artisanat.db_rules import TRIGGER_RULES
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.security_log import security_event
+from artisanat.triggers import rule_messages
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
-
-# Human messages of the rule triggers (artisanat.db_rules); Model.clean() says the same
-# thing beside the field before the database ever has to.
-TRIGGER_MESSAGES = TRIGGER_RULES  # name → French message, defined beside the triggers
 
 
 class Conflict(exceptions.APIException):
@@ -135,7 +131,9 @@ def _constraint_index():
                     True,
                 )
                 by_columns[(table, (field.column,))] = name
-    for name, message in TRIGGER_MESSAGES.items():
+    # Human messages of the rule triggers (each app's db_rules.py); Model.clean() says the
+    # same thing beside the field before the database ever has to.
+    for name, message in rule_messages().items():
         by_name[name] = (message, False)
     return by_name, by_columns
 
@@ -177,16 +175,6 @@ def describe_integrity_error(exc):
 # ---------------------------------------------------------------- the handler
 
 
-def _status_value(status_or_label):
-    """Services name the state by value or by label; the API always answers the value."""
-    from strategy.choices import MeasurementStatus
-
-    for value, label in MeasurementStatus.choices:
-        if str(status_or_label) in (value, str(label)):
-            return value
-    return str(status_or_label)
-
-
 _DRF_CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "authentication_failed",
@@ -208,7 +196,7 @@ def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error in the one shape."""
     if isinstance(exc, TransitionNotAllowed):
         set_rollback()
-        current = _status_value(exc.current_status)
+        current = exc.current_status
         return _response(409, error_body("transition_not_allowed", exc, {"status": [current]}, current_status=current))
     if isinstance(exc, StaleVersion):
         set_rollback()

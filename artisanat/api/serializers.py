@@ -6,7 +6,6 @@ import contextlib
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from artisanat.models import Filiere, Organisation, Region
@@ -115,58 +114,3 @@ class TokenSerializer(serializers.Serializer):
     username = serializers.CharField()
     role = serializers.CharField(allow_null=True)
     organisation = serializers.CharField(allow_null=True, help_text=_("Sigle de l'organisation."))
-
-
-# ---------------------------------------------------------------- dashboard
-
-
-class RollupSerializer(serializers.Serializer):
-    progress = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
-    status = serializers.CharField()
-    with_data = serializers.IntegerField()
-    without_data = serializers.IntegerField()
-    without_target = serializers.IntegerField()
-    status_counts = serializers.DictField(child=serializers.IntegerField())
-
-
-class DashboardAxisSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    number = serializers.IntegerField()
-    title = serializers.CharField()
-    rollup = RollupSerializer()
-
-
-class DashboardPhaseSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
-    rollup = RollupSerializer()
-    without_target = serializers.IntegerField(source="rollup_without_target")
-
-
-class DashboardContractSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.CharField()
-    committed = serializers.DecimalField(source="fig_committed", max_digits=None, decimal_places=2, allow_null=True)
-    disbursed = serializers.DecimalField(source="fig_disbursed", max_digits=None, decimal_places=2, allow_null=True)
-    execution_rate = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
-    milestone_completion = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
-    milestones_late = serializers.IntegerField(source="fig_milestones_late", allow_null=True)
-
-
-class DashboardSerializer(serializers.Serializer):
-    as_of = serializers.DateField()
-    axes = DashboardAxisSerializer(many=True)
-    phases = DashboardPhaseSerializer(many=True)
-    current_phase = serializers.SerializerMethodField()
-    contracts = DashboardContractSerializer(many=True)
-    late_milestones = serializers.IntegerField()
-    waiting_validation = serializers.IntegerField()
-
-    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("Code de la phase en cours.")))
-    def get_current_phase(self, obj):
-        return obj.current_phase.code if obj.current_phase is not None else None

@@ -1,4 +1,4 @@
-"""Reference data, authentication tokens and the dashboard."""
+"""Reference data and authentication tokens."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
@@ -11,11 +11,8 @@ from artisanat import exports, permissions
 from artisanat.accounts.api import obtain_token, revoke_token
 from artisanat.api import serializers as s
 from artisanat.api.authentication import TokenAuthentication
-from artisanat.api.filters import AS_OF_PARAMETER, as_of_of
 from artisanat.api.schema import resource_schema, text
 from artisanat.api.viewsets import ApiViewMixin, ReadOnlyViewSet
-from artisanat.dashboard import build_dashboard
-from artisanat.data_version import cached
 from artisanat.filtersets import FiliereFilterSet, OrganisationFilterSet, RegionFilterSet
 from artisanat.models import Filiere, Organisation, Region
 
@@ -101,25 +98,3 @@ class TokenView(ApiViewMixin, APIView):
     def delete(self, request):
         revoke_token(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class DashboardView(ApiViewMixin, APIView):
-    @extend_schema(
-        description=text(
-            "Tableau de bord : avancement par axe et par phase, exécution des contrats visibles, jalons en retard, "
-            "mesures en attente de validation, à la date as_of.",
-            "Dashboard: progress per axis and phase, execution of the visible contracts, late milestones, "
-            "measurements waiting for validation, as of as_of.",
-        ),
-        parameters=[AS_OF_PARAMETER],
-        responses={200: s.DashboardSerializer},
-    )
-    def get(self, request):
-        as_of = as_of_of(request)
-        data = cached(
-            "api-dashboard",
-            request.user,
-            (as_of,),
-            lambda: s.DashboardSerializer(build_dashboard(request.user, as_of)).data,
-        )
-        return Response(data)

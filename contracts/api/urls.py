@@ -1,4 +1,4 @@
-"""Contract resources, registered on the API's router (artisanat.api.urls)."""
+"""Contract resources, registered on the API's router (config.api_urls)."""
 
 from contracts.api import views
 

@@ -9,11 +9,20 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from artisanat import permissions
-from artisanat.api.serializers import RollupSerializer, ServiceModelSerializer
+from artisanat.api.serializers import ServiceModelSerializer
 from artisanat.models import Organisation
 from strategy import services
 from strategy.choices import TrajectoryStatus
 from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+
+
+class RollupSerializer(serializers.Serializer):
+    progress = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    status = serializers.CharField()
+    with_data = serializers.IntegerField()
+    without_data = serializers.IntegerField()
+    without_target = serializers.IntegerField()
+    status_counts = serializers.DictField(child=serializers.IntegerField())
 
 
 def figure(decimal_places=4, **kwargs):

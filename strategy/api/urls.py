@@ -1,4 +1,4 @@
-"""Strategy resources, registered on the API's router (artisanat.api.urls)."""
+"""Strategy resources, registered on the API's router (config.api_urls)."""
 
 from strategy.api import views
 

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from artisanat import permissions
-from artisanat.api.bulk import CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
 from artisanat.api.filters import as_of_of
 from artisanat.api.idempotency import idempotent
 from artisanat.api.pagination import MeasurementCursorPagination
@@ -28,6 +27,7 @@ from artisanat.api.viewsets import ReadOnlyViewSet, VersionedViewSet
 from artisanat.exports import CONTENT_TYPES
 from strategy import exports, services
 from strategy.api import serializers as s
+from strategy.api.bulk import CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
 from strategy.filtersets import (
     ActionFilterSet,
     AxisFilterSet,

@@ -15,10 +15,10 @@ AS_OF = dt.date(2026, 6, 30)
 def fingerprint():
     from django.contrib.auth import get_user_model
 
-    from artisanat.api.serializers import DashboardSerializer
     from artisanat.backup import row_counts
-    from artisanat.dashboard import build_dashboard
     from contracts.models import ContratProgramme
+    from portal.api.serializers import DashboardSerializer
+    from portal.dashboard import build_dashboard
     from strategy.models import Indicator
 
     admin = get_user_model().objects.get(username="admin")

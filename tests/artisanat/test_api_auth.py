@@ -7,7 +7,6 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from artisanat.api.exceptions import describe_integrity_error
-from tests.api_fixtures import *  # noqa: F403
 from tests.conftest import PASSWORD
 
 TOKEN = "/api/v1/auth/token/"

@@ -17,7 +17,6 @@ from artisanat.models import Filiere, Organisation, Region
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import MeasurementStatus
 from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
-from tests.api_fixtures import *  # noqa: F403
 from tests.conftest import PASSWORD
 
 LISTS = [

@@ -55,5 +55,5 @@ def test_schema_and_docs_are_served(client, db):
     assert response.status_code == 200
     body = response.content.decode()
     assert "swagger-ui" in body and "drf_spectacular_sidecar" in body  # no CDN
-    # No ReDoc: it cannot run under the Content-Security-Policy (tests/artisanat/test_production.py).
+    # No ReDoc: it cannot run under the Content-Security-Policy (tests/config/test_production.py).
     assert client.get("/api/redoc/").status_code == 404

@@ -9,7 +9,7 @@ Each leaves history rows naming the actor, dated within the request, of the righ
 with what changed (diffed against the previous row) and the reason.
 
 ``PATHS`` is the table: a new path is one line. The paths were enumerated from
-artisanat/urls.py (pages), the API routers and their @actions (strategy/api,
+config/urls.py (pages), the API routers and their @actions (strategy/api,
 contracts/api), the admin registrations, inlines and actions (*/admin.py) and the
 commands in artisanat/management/commands.
 """
@@ -30,7 +30,6 @@ from openpyxl import Workbook
 from artisanat.system_account import SYSTEM_USERNAME
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.models import Indicator, Measurement, Target
-from tests.api_fixtures import *  # noqa: F403
 from tests.conftest import VerifiedClient
 
 V = "/api/v1/"
@@ -401,7 +400,7 @@ PAGE_PATHS = [
 ]
 
 
-# -- REST API (artisanat/api/urls.py, strategy/api, contracts/api) -----------------
+# -- REST API (config/api_urls.py, strategy/api, contracts/api) -----------------
 
 
 def api_create(actor, resource, body, model, **lookup):

@@ -23,7 +23,6 @@ from artisanat.history_guard import guarded_tables, history_maintenance, history
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy import services
 from strategy.models import Indicator, Measurement, Target
-from tests.api_fixtures import *  # noqa: F403
 
 V = "/api/v1/"
 TRACKED = (Measurement, Target, Indicator, ContratProgramme, Party, Commitment, Disbursement, Milestone, Amendment)

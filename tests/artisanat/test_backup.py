@@ -34,7 +34,7 @@ def _env(database_url, **extra):
         if not k.startswith(("DJANGO_", "ARTISANAT_")) and k not in {"DATABASE_URL", "PYTHONPATH"}
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="artisanat.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_DEBUG="1",
         DATABASE_URL=database_url,
         DEMO_PASSWORD="un-mot-de-passe-de-demonstration",

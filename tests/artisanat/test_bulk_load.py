@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from artisanat import bulk_load
-from artisanat.management.commands import seed_scale
+from portal.management.commands import seed_scale
 from strategy.models import Measurement
 
 pytestmark = pytest.mark.django_db

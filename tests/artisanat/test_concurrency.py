@@ -22,7 +22,6 @@ from artisanat.models import IdempotencyKey
 from contracts.models import ContratProgramme, Milestone
 from strategy.choices import MeasurementStatus
 from strategy.models import Measurement
-from tests.api_fixtures import *  # noqa: F403
 
 pytestmark = [
     pytest.mark.postgres_only,

@@ -19,7 +19,6 @@ from contracts.choices import MilestoneStatus
 from contracts.models import Milestone
 from strategy import services
 from strategy.models import Measurement, Target
-from tests.api_fixtures import *  # noqa: F403
 
 WAITING = re.compile(r'data-figure="waiting-validation"><a [^>]*><span class="big">(\d+)</span>')
 

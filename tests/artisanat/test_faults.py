@@ -25,10 +25,9 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.urls import include, path
 
-from artisanat import urls as project_urls
 from artisanat.availability import DatabaseUnavailableMiddleware
+from config import urls as project_urls
 from strategy.models import Measurement
-from tests.api_fixtures import *  # noqa: F403
 
 PROJECT = Path(__file__).resolve().parents[2]
 DRIVER_MESSAGE = 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
@@ -227,7 +226,7 @@ SETTINGS_PROBE = (
 
 def probe_settings(**env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    base.update(DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="artisanat.settings", **env)
+    base.update(DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings", **env)
     result = subprocess.run(
         [sys.executable, "-c", SETTINGS_PROBE], cwd=PROJECT, env=base, capture_output=True, text=True, timeout=60
     )

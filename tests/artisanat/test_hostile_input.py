@@ -19,10 +19,9 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from artisanat.request_limits import RequestSizeLimitMiddleware
-from artisanat.wsgi import application
+from config.wsgi import application
 from contracts.models import Amendment, Commitment, ContratProgramme, Milestone, Party
 from strategy.models import Measurement, Target
-from tests.api_fixtures import *  # noqa: F403
 from tests.api_fixtures import last_history
 
 API = "/api/v1"
@@ -516,7 +515,7 @@ def test_under_the_request_limit_the_bulk_file_limit_still_applies(as_partner_a,
 def test_the_limit_is_read_from_the_environment_and_must_hold_the_bulk_limit(monkeypatch):
     import importlib
 
-    import artisanat.settings as settings_module
+    import config.settings as settings_module
 
     monkeypatch.setenv("DJANGO_DEBUG", "1")
     monkeypatch.setenv("ARTISANAT_REQUEST_MAX_BYTES", "20000000")

@@ -1,5 +1,5 @@
 """SQLite under concurrent writers: WAL, BEGIN IMMEDIATE and a busy timeout
-(artisanat/settings.py) make writers queue instead of failing.
+(config/settings.py) make writers queue instead of failing.
 
 The test database is in memory, so this starts the real application — gunicorn with
 several worker processes and threads, production settings — on a temporary FILE
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.artisanat.test_settings import start_django
+from tests.config.test_settings import start_django
 
 PROJECT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -93,7 +93,7 @@ def _clean_env(**extra):
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "ARTISANAT_", "GUNICORN_")) and k not in {"DATABASE_URL", "PYTHONPATH"}
     }
-    env.update(DJANGO_SETTINGS_MODULE="artisanat.settings", **extra)
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **extra)
     return env
 
 

@@ -23,8 +23,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks as schemathesis_checks
 
-from artisanat.wsgi import application
-from tests.api_fixtures import *  # noqa: F403
+from config.wsgi import application
 
 EXAMPLES = int(os.environ.get("ARTISANAT_FUZZ_EXAMPLES", "100"))
 

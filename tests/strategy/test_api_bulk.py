@@ -12,7 +12,6 @@ from openpyxl import Workbook
 from artisanat.models import IdempotencyKey
 from strategy.choices import MeasurementStatus as S
 from strategy.models import Measurement
-from tests.api_fixtures import *  # noqa: F403
 from tests.api_fixtures import last_history
 
 URL = "/api/v1/measurements/bulk/"

@@ -10,7 +10,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from strategy.models import Measurement
-from tests.api_fixtures import *  # noqa: F403
 
 pytestmark = [
     pytest.mark.postgres_only,

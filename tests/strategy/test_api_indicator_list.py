@@ -24,7 +24,6 @@ from strategy.api import serializers as s
 from strategy.api.views import IndicatorViewSet
 from strategy.choices import Aggregation, Direction, MeasurementStatus, Unit
 from strategy.models import Indicator, Measurement, Target
-from tests.api_fixtures import *  # noqa: F403
 
 
 def _validated(indicator, organisation, by, validator, year, **values):

@@ -8,7 +8,6 @@ import pytest
 
 from strategy.choices import MeasurementStatus as S
 from strategy.models import Measurement
-from tests.api_fixtures import *  # noqa: F403
 from tests.api_fixtures import etag, last_history
 
 URL = "/api/v1/measurements/"

@@ -7,7 +7,6 @@ from decimal import Decimal as D
 import pytest
 
 from strategy.models import Target
-from tests.api_fixtures import *  # noqa: F403
 from tests.api_fixtures import last_history
 
 V = "/api/v1/"

@@ -1,0 +1,77 @@
+"""The helpers every app's service functions use to change a row: validate it the way
+the model states its rules, refuse a stale version, lock the current row, save or
+delete it with the history's author and reason.
+
+The apps' ``services.py`` hold their own state changes (``save_measurement``,
+``record_disbursement``…), each atomic, and call these for the common steps."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import UniqueConstraint
+
+from artisanat.exceptions import StaleVersion
+from artisanat.history_author import history_author
+
+
+def validate(instance):
+    """full_clean() without re-running CHECK constraints in Python (one query each):
+    ``clean()`` already states every check rule with its message and the database
+    enforces them at save. Unique constraints are still checked, for their message."""
+    instance.full_clean(exclude=_loaded_relations(instance), validate_constraints=False)
+    errors = {}
+    for constraint in instance._meta.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            try:
+                constraint.validate(type(instance), instance)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _loaded_relations(instance):
+    """Foreign keys whose row is already loaded on ``instance`` (read with it, or given
+    as an object): full_clean() would query each one again just to see that it exists."""
+    loaded = []
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.is_cached(instance):
+            related = field.get_cached_value(instance)
+            if related is not None and related.pk is not None and related.pk == getattr(instance, field.attname):
+                loaded.append(field.name)
+    return loaded
+
+
+def save_with_history(instance, *, by, reason="", bump=True):
+    """Validate, bump the version (a change, not a creation), and save with the
+    history's user and reason."""
+    validate(instance)
+    if bump and instance.pk:
+        instance.version += 1
+    instance._history_user = by
+    instance._change_reason = reason or ""
+    instance.save()
+    return instance
+
+
+def check_version(instance, expected_version):
+    """Refuse a change made from an outdated copy (``StaleVersion`` carries the current
+    version); ``None`` means the caller did not say which version it read."""
+    if expected_version is not None and int(expected_version) != instance.version:
+        raise StaleVersion(instance.version)
+
+
+def lock(model, pk, *, related=()):
+    """The current row of ``model``, locked until the transaction ends (``SELECT … FOR
+    UPDATE`` of that table only), with ``related`` read in the same query."""
+    queryset = model.objects.select_for_update(of=("self",))
+    if related:
+        queryset = queryset.select_related(*related)
+    return queryset.get(pk=pk)
+
+
+def delete_with_history(instance, *, by, reason):
+    """Delete with the history's user and reason (the history keeps a "-" row), and the
+    rows deleted with it by cascade too."""
+    instance._history_user = by
+    instance._change_reason = reason or ""
+    with history_author(by, instance._change_reason):
+        instance.delete()

@@ -1,0 +1,94 @@
+"""``manage.py bench_credentials``: what bench/run.py sends — API tokens and a signed-in
+session (marked as having passed the second factor, as a sign-in would) — printed as
+JSON. Only under bench/settings.py (the bench app is installed nowhere else): it signs
+users in without their password."""
+
+import json
+import time
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+from django.utils.module_loading import import_string
+from rest_framework.authtoken.models import Token
+
+from artisanat.models import Region
+from contracts.models import ContratProgramme
+from strategy.models import Indicator, Measurement
+
+
+def signed_in_session(user):
+    """A session as the sign-in view leaves it, second factor included when installed."""
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the password backend
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    now = int(time.time())
+    store["_auth_started"] = store["_auth_seen"] = now
+    if "django_otp" in settings.INSTALLED_APPS:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc d'essai", confirmed=True)
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        store["_otp_enrolled"] = True
+    store.create()
+    return store.session_key
+
+
+class Command(BaseCommand):
+    help = "Jetons et session pour le banc d'essai (bench/settings.py seulement), en JSON."
+
+    def handle(self, *args, **options):
+        if not getattr(settings, "ARTISANAT_BENCH", False):
+            raise CommandError("Réservé au banc d'essai : DJANGO_SETTINGS_MODULE=bench.settings.")
+        users = {
+            u.username: u for u in get_user_model().objects.filter(username__in=["viewer", "validator", "partner_fca"])
+        }
+        if len(users) != 3:
+            raise CommandError("Comptes de démonstration manquants : lancez « manage.py seed_demo ».")
+        indicator = (
+            Indicator.objects.filter(code__startswith="SYN-", by_region=True, by_filiere=False, by_sex=False)
+            .filter(by_actor_type=False, reporting_organisations__acronym="FCA")
+            .order_by("code")
+            .first()
+        )
+        # The measurement list is read filtered by one (indicator, region) pair: the pair
+        # with the most rows, so that its first page is as full as the data allows at
+        # every size — a half-empty page at the small size against a full one at the
+        # large size would measure the page's length, not the list's cost. seed_scale
+        # shares N evenly between its ~500 indicators and puts each one's rows in as few
+        # breakdown cells as it can (120 months a cell), so the busiest pair has 21 rows
+        # at 10 000 measurements — fewer than the API's 50 a page, so the bench reads
+        # 20-row pages (bench/run.py), full at every size — and 214 at 100 000. One grouped count over the (indicator, region, id)
+        # index; ties go to the first codes. The writes use another indicator
+        # (write_indicator), so they never change the pages read here.
+        busiest = (
+            Measurement.objects.filter(indicator__code__startswith="SYN-", region__isnull=False)
+            .values("indicator_id", "region_id")
+            .annotate(rows=Count("id"))
+            .order_by("-rows", "indicator__code", "region__code")
+            .first()
+        )
+        listed, region = (busiest["indicator_id"], busiest["region_id"]) if busiest else (None, None)
+        contract = ContratProgramme.objects.filter(reference__startswith="SYN-").order_by("reference").first()
+        busy = (
+            Indicator.objects.filter(code__startswith="SYN-", by_region=True, by_filiere=True, by_sex=True)
+            .order_by("code")
+            .first()
+        )
+        payload = {
+            "read_token": Token.objects.get_or_create(user=users["viewer"])[0].key,
+            "write_token": Token.objects.get_or_create(user=users["partner_fca"])[0].key,
+            "session": signed_in_session(users["validator"]),
+            "session_cookie": settings.SESSION_COOKIE_NAME,
+            "indicator": listed,
+            "write_indicator": indicator.pk if indicator else None,
+            "write_indicator_code": indicator.code if indicator else None,
+            "regions": [[r.pk, r.code] for r in Region.objects.order_by("code")],
+            "busy_indicator": busy.pk if busy else None,
+            "region": region,
+            "contract": contract.pk if contract else None,
+        }
+        self.stdout.write(json.dumps(payload))

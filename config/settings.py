@@ -1,0 +1,352 @@
+"""Settings for Artisanat 2030, read from the environment (see README.md, "Settings")."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from artisanat.env import env_bool, env_choice, env_database, env_decimal, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
+    SECRET_KEY = _DEV_SECRET
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if not DEBUG else ["*"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "artisanat",
+    "strategy",
+    "contracts",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # A database that does not answer → 503 (page or JSON), not 500 (artisanat/availability.py).
+    "artisanat.availability.DatabaseUnavailableMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads a body: 413 beyond ARTISANAT_REQUEST_MAX_BYTES (artisanat/request_limits.py).
+    "artisanat.request_limits.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "artisanat.accounts.middleware.SessionLifetimeMiddleware",
+    "artisanat.accounts.middleware.TwoFactorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a lock-out flagged during authenticate() into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "artisanat.context_processors.membership",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL (readers never block the writer), BEGIN IMMEDIATE (a transaction takes the
+    # write lock when it starts, so it never fails half-way on an upgrade to writing)
+    # and a busy timeout: concurrent writers wait their turn instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env_int("ARTISANAT_SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+# Whole figures (the home and API dashboards) are cached per data version, which every
+# write bumps in its own transaction (artisanat/data_version.py): invalidation is exact
+# whatever the backend. Each worker keeps its own copies in memory; old versions are
+# never read again and make room for new ones (DJANGO_CACHE_MAX_ENTRIES, 1/3 culled when full).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 100, minimum=10)},
+    }
+}
+
+# A stopped or unreachable database must not hang a worker: connections give up after
+# DJANGO_DB_CONNECT_TIMEOUT seconds and (PostgreSQL) a statement is cancelled after
+# DJANGO_DB_STATEMENT_TIMEOUT seconds, both answered 503 (artisanat/availability.py).
+# Persistent connections (DJANGO_DB_CONN_MAX_AGE) are checked before each request's
+# first query, so workers reconnect by themselves once the database is back.
+DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 30, minimum=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_DB_CONN_MAX_AGE", 0, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    if DB_STATEMENT_TIMEOUT:
+        _pg_options["options"] = (
+            _pg_options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        ).strip()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Authentication hardening (README.md, "Sign-in security"). The lock-out backend comes
+# first: it refuses a locked-out (username, address) pair before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "artisanat.accounts.backends.LockoutBackend",
+    # Django's password backend; its get_user reads the membership in the same query.
+    "artisanat.accounts.backends.MembershipBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ARTISANAT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ARTISANAT_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "artisanat.security_log.client_address"
+AXES_LOCKOUT_CALLABLE = "artisanat.accounts.backends.lockout_response"
+AXES_VERBOSE = False  # the security log (artisanat.security) records lock-outs
+# Idle timeout and absolute lifetime of a signed-in session (SessionLifetimeMiddleware).
+SESSION_IDLE_TIMEOUT = env_int("DJANGO_SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+# Two-factor authentication (django-otp, TOTP and recovery codes).
+OTP_TOTP_ISSUER = "Artisanat 2030"
+OTP_RECOVERY_CODES = 10
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("ar", _("العربية")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Africa/Casablanca"
+USE_I18N = True
+USE_TZ = True
+
+# History is read, never rewritten: no "revert" in the admin (the history pages are read
+# only, see artisanat/admin.py) and the history tables refuse UPDATE and DELETE
+# (artisanat/history_guard.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+
+# REST API (docs/api.md). Rates look like "2000/hour" (second, minute, hour or day).
+def _rate(name, default):
+    value = env_str(name, default)
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must look like 100/minute (per second, minute, hour or day); got {value!r}."
+        )
+    return value
+
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "artisanat.api.authentication.TokenAuthentication",  # reads the membership with the token
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["artisanat.api.permissions.HasRole"],
+    "DEFAULT_FILTER_BACKENDS": ["artisanat.api.filters.StrictFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "artisanat.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("ARTISANAT_API_PAGE_SIZE", 50, minimum=1),
+    "EXCEPTION_HANDLER": "artisanat.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "artisanat.api.schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _rate("ARTISANAT_API_THROTTLE_ANON", "60/minute"),
+        "user": _rate("ARTISANAT_API_THROTTLE_USER", "3000/hour"),
+        "auth": _rate("ARTISANAT_API_THROTTLE_AUTH", "10/minute"),
+        "bulk": _rate("ARTISANAT_API_THROTTLE_BULK", "120/hour"),
+    },
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATE_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_MAX_PAGE_SIZE = env_int("ARTISANAT_API_MAX_PAGE_SIZE", 200, minimum=1)
+API_BULK_MAX_ROWS = env_int("ARTISANAT_API_BULK_MAX_ROWS", 1000, minimum=1)
+API_BULK_MAX_BYTES = env_int("ARTISANAT_API_BULK_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Any request body (API, pages, admin): 413 beyond, before it is read
+# (artisanat/request_limits.py). The bulk file limit above must fit inside it.
+REQUEST_MAX_BYTES = env_int("ARTISANAT_REQUEST_MAX_BYTES", 10 * 1024 * 1024, minimum=64 * 1024)
+if API_BULK_MAX_BYTES > REQUEST_MAX_BYTES:
+    raise ImproperlyConfigured(
+        f"ARTISANAT_API_BULK_MAX_BYTES ({API_BULK_MAX_BYTES}) must not exceed ARTISANAT_REQUEST_MAX_BYTES "
+        f"({REQUEST_MAX_BYTES}): a bulk file that large would be refused before it is read."
+    )
+API_IDEMPOTENCY_TTL_HOURS = env_int("ARTISANAT_API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Artisanat 2030 — API",
+    "DESCRIPTION": (
+        "FR : API du portail de suivi de la stratégie de l'artisanat 2021–2030 (guide : docs/api.md). "
+        'Les nombres décimaux sont des chaînes ("1234.50"). '
+        "/ EN: API of the crafts strategy 2021–2030 tracking portal (guide: docs/api.md). "
+        'Decimal numbers are strings ("1234.50").'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io: nothing is loaded from another origin.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MeasurementStatusEnum": "strategy.choices.MeasurementStatus",
+        "ActionStatusEnum": "strategy.choices.ActionStatus",
+        "TrajectoryStatusEnum": "strategy.choices.TrajectoryStatus",
+        "ContractStatusEnum": "contracts.choices.ContractStatus",
+        "MilestoneStatusEnum": "contracts.choices.MilestoneStatus",
+        "ContractKindEnum": "contracts.choices.ContractKind",
+        "PartyRoleEnum": "contracts.choices.PartyRole",
+        "OrganisationKindEnum": "artisanat.choices.OrganisationKind",
+        "RoleEnum": "artisanat.choices.Role",
+    },
+}
+
+# Status bands for trajectory status: (achieved - baseline) / (expected - baseline).
+STATUS_ON_TRACK_MIN = env_decimal("ARTISANAT_STATUS_ON_TRACK", "0.95")
+STATUS_AT_RISK_MIN = env_decimal("ARTISANAT_STATUS_AT_RISK", "0.75")
+if not (Decimal(0) < STATUS_AT_RISK_MIN <= STATUS_ON_TRACK_MIN):
+    raise ImproperlyConfigured("ARTISANAT_STATUS_AT_RISK must be > 0 and <= ARTISANAT_STATUS_ON_TRACK.")
+
+# Security headers and cookies, in every profile (README.md, "Settings").
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the CSRF cookie: forms carry the token
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"  # logs the refusal (security log)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not re.fullmatch(r"https?://[^/\s]+", _origin):
+        raise ImproperlyConfigured(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS must list origins such as https://portail.example.ma; got {_origin!r}."
+        )
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that sets X-Forwarded-Proto itself and strips the client's.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    # A load balancer's health probe may speak plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # security.W021 asks for the HSTS "preload" flag. Preloading hard-codes HTTPS for
+        # the whole registrable domain (the ministry's, not only this portal) in browsers
+        # and is slow to undo: the domain's owner opts in with DJANGO_HSTS_PRELOAD=1.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp) in every profile, so that the tests and the
+# browser tests run under it: everything from this origin, no inline script or style
+# (the pages have none; the API docs load their init script and CSS from files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json_line": {"()": "artisanat.security_log.JsonLineFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json_line"},
+    },
+    # Security events (sign-in, lock-out, refusals, tokens, two-factor changes): one JSON
+    # object per line, always at INFO whatever DJANGO_LOG_LEVEL says.
+    "loggers": {
+        "artisanat.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("DJANGO_LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
+}

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from artisanat.availability import healthz
+from portal.views import HomeView
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", HomeView.as_view(), name="home"),
+    path("", include("portal.urls")),
+    path("connexion/", auth_views.LoginView.as_view(template_name="artisanat/login.html"), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/", include("artisanat.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
+    path("strategie/", include("strategy.urls")),
+    path("contrats/", include("contracts.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# With DEBUG off: JSON under /api/, the generic pages elsewhere (config/error_views.py).
+handler403 = "config.error_views.permission_denied"  # and logs the security event
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"

@@ -1,0 +1,142 @@
+"""The home dashboard's figures, gathered once for the page and the API."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from artisanat.figures import rate
+from contracts.models import Commitment, ContratProgramme
+from strategy.choices import TrajectoryStatus
+from strategy.models import Axis, Indicator, Measurement, Phase
+from strategy.querysets import attach_phase_rollups, figures_by_date
+
+
+def scope_params(*, as_of=None, phase=None, region=None, filiere=None, **extra):
+    """A query string (``as_of=…&phase=…``) carrying a scope to the list behind a number."""
+    params = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "phase": getattr(phase, "pk", phase),
+        "region": getattr(region, "pk", region),
+        "filiere": getattr(filiere, "pk", filiere),
+        **extra,
+    }
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+@dataclass
+class Dashboard:
+    as_of: object
+    axes: list
+    phases: list
+    current_phase: object
+    contracts: list
+    late_milestones: int
+    waiting_validation: int
+    phase: object = None
+    region: object = None
+    filiere: object = None
+    status_counts: dict = field(default_factory=dict)
+    execution_by_year: list = field(default_factory=list)
+    committed: object = None
+    disbursed: object = None
+    execution_rate: object = None
+    links: dict = field(default_factory=dict)
+
+    @property
+    def status_rows(self):
+        """(status, label, count, query string of the indicator list behind the count)."""
+        return [
+            (s.value, s.label, self.status_counts.get(s.value, 0), self.links["indicators"] + f"&status={s.value}")
+            for s in TrajectoryStatus
+        ]
+
+
+def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
+    """Axes and phases rolled up, the contracts ``user`` may see with their execution,
+    late milestones and measurements waiting for validation — a fixed number of queries.
+
+    ``phase`` measures progress against the targets due at the phase's end and keeps
+    the contracts (and their milestones) of that phase; ``region`` / ``filiere`` restrict
+    the indicators' rows and targets (and ``filiere`` the contracts) to that scope."""
+    asked = as_of
+    as_of = as_of or timezone.localdate()
+    scope = {}
+    if phase is not None:
+        scope["target_date"] = phase.end_date
+    if region is not None:
+        scope["region"] = region
+    if filiere is not None:
+        scope["filiere"] = filiere
+    if scope:
+        axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
+        phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
+    else:  # the axes' indicators (as of today) and the phases' (at each phase's date) in one query
+        axes = list(Axis.objects.visible_to(user).select_related("strategy"))
+        phases = list(Phase.objects.visible_to(user))
+        strategy_of = {axis.pk: axis.strategy_id for axis in axes}
+        days = {as_of} | {min(as_of, p.end_date) for p in phases}
+        indicators = Indicator.objects.filter(axis__in=list(strategy_of))
+        by_date = figures_by_date(indicators, days) if axes else {day: [] for day in days}
+        for axis in axes:
+            axis.figure_indicators = [i for i in by_date[as_of] if i.axis_id == axis.pk]
+        if phases:
+            strategies = {p.strategy_id for p in phases}
+            by_date = {day: [i for i in rows if strategy_of[i.axis_id] in strategies] for day, rows in by_date.items()}
+            attach_phase_rollups(phases, as_of, indicators_by_date=by_date)
+    status_counts = {s.value: 0 for s in TrajectoryStatus}
+    for axis in axes:
+        axis.figures = axis.rollup
+        for status, count in axis.figures.status_counts.items():
+            status_counts[status] += count
+    current = next((p for p in phases if p.start_date <= as_of <= p.end_date), None)
+    if current is not None:
+        current.elapsed = current.elapsed_share(as_of) * 100
+
+    contracts = ContratProgramme.objects.visible_to(user)
+    commitments = Commitment.objects.visible_to(user)
+    if phase is not None:
+        contracts = contracts.filter(phase=phase)
+        commitments = commitments.filter(party__contract__phase=phase)
+    if filiere is not None:
+        contracts = contracts.filter(filiere=filiere)
+        commitments = commitments.filter(party__contract__filiere=filiere)
+    by_year = commitments.execution_by_year(as_of)
+    committed = sum((row["committed"] for row in by_year), 0)
+    disbursed = sum((row["disbursed"] for row in by_year), 0)
+
+    waiting = Measurement.objects.visible_to(user).waiting_validation()
+    if region is not None:
+        waiting = waiting.filter(region=region)
+    if filiere is not None:
+        waiting = waiting.filter(filiere=filiere)
+
+    # Late milestones: summed from the contracts' own counts (same contracts, same rule).
+    contracts = list(contracts.with_execution(as_of).select_related("phase", "filiere"))
+
+    base = {"as_of": asked}
+    links = {
+        "indicators": scope_params(**base, phase=phase, region=region, filiere=filiere),
+        "contracts": scope_params(**base, phase=phase, filiere=filiere),
+        "late_milestones": scope_params(**base, phase=phase, filiere=filiere, late="true"),
+        "waiting": scope_params(region=region, filiere=filiere, status="submitted"),
+        "scope": scope_params(**base, phase=phase, region=region, filiere=filiere),
+    }
+    return Dashboard(
+        as_of=as_of,
+        axes=axes,
+        phases=phases,
+        current_phase=current,
+        contracts=contracts,
+        late_milestones=sum(c.fig_milestones_late or 0 for c in contracts),
+        waiting_validation=waiting.count(),
+        phase=phase,
+        region=region,
+        filiere=filiere,
+        status_counts=status_counts,
+        execution_by_year=by_year,
+        committed=committed,
+        disbursed=disbursed,
+        execution_rate=rate(disbursed, committed),
+        links=links,
+    )

@@ -1,0 +1,12 @@
+"""The home dashboard and the organisation pages."""
+
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("organisations/", views.OrganisationListView.as_view(), name="organisation_list"),
+    path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation_detail"),
+]

@@ -1,0 +1,64 @@
+"""The one registry of database triggers (artisanat/triggers.py): every app declares its
+sets in ready(), one post_migrate receiver installs them all, and each set can be
+dropped and put back."""
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_migrate
+
+from artisanat import data_version, history_guard, triggers
+from contracts.db_rules import RULES as CONTRACT_RULES
+from strategy import stored_figures
+from strategy.db_rules import RULES as STRATEGY_RULES
+
+APPS = ("artisanat", "strategy", "contracts", "portal")
+
+
+def test_every_app_registers_its_sets_in_one_registry():
+    names = [s.name for s in triggers.registered()]
+    assert names == ["history_append_only", "data_version", "strategy_rules", "stored_figures", "contracts_rules"]
+    assert {r.name for r in triggers.rules()} == {r.name for r in (*STRATEGY_RULES, *CONTRACT_RULES)}
+    messages = triggers.rule_messages()
+    assert (
+        str(messages["disbursement_within_commitment"]) == "Le total décaissé ne peut pas dépasser le montant engagé."
+    )
+
+
+def test_one_post_migrate_receiver_installs_every_set():
+    ours = set()
+    for label in APPS:
+        sync_receivers, async_receivers = post_migrate._live_receivers(apps.get_app_config(label))
+        ours |= {r for r in [*sync_receivers, *async_receivers] if r.__module__.split(".")[0] in APPS}
+    assert ours == {triggers.install_after_migrate}
+
+
+@pytest.mark.django_db
+def test_every_registered_set_is_present_after_migrate():
+    assert triggers.installed_rules(connection) == {r.name for r in triggers.rules()}
+    assert history_guard.guarded_tables(connection) == set(history_guard.history_tables())
+    assert data_version.installed_tables(connection) == set(data_version.source_tables())
+    assert stored_figures.installed_triggers(connection) == set(stored_figures.TRIGGERS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_set_drops_and_comes_back_with_install_all(disbursement_a):
+    """A dropped set is gone; install_all() puts every set back as it was, and the
+    rules refuse again."""
+    commitment = disbursement_a.commitment
+    before = triggers.present_triggers(connection)
+    try:
+        stored_figures.STORED_FIGURES.drop(connection)
+        assert stored_figures.installed_triggers(connection) == set()
+    finally:
+        triggers.install_all(connection)
+    assert triggers.present_triggers(connection) == before
+    with pytest.raises(IntegrityError, match="disbursement_within_commitment"), transaction.atomic():
+        # A raw UPDATE: no clean() on the way, only the database's rule.
+        type(disbursement_a).objects.filter(pk=disbursement_a.pk).update(amount=commitment.amount * 2)
+
+
+def test_an_unknown_set_cannot_be_dropped():
+    never = triggers.TriggerSet("never_dropped", sqlite=lambda c, t: [], postgresql=lambda c, t: [])
+    with pytest.raises(NotImplementedError):
+        never.drop(connection)
