@@ -1,5 +1,6 @@
 """Errors raised by service functions; every surface (pages, API, admin) translates them."""
 
+from django.core.exceptions import BadRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,3 +27,13 @@ class StaleVersion(Exception):
             _("Cet enregistrement a été modifié par quelqu'un d'autre entre-temps (version %(v)s). Rechargez-le.")
             % {"v": current_version}
         )
+
+
+class InvalidParameter(BadRequest):
+    """A query parameter a page cannot read (``?as_of=hier``): 400 with the same
+    message the API gives, never a silent default."""
+
+    def __init__(self, name, message):
+        self.name = name
+        self.message = message
+        super().__init__(f"{name}: {message}")

@@ -1,7 +1,7 @@
 """FilterSets for reference data, and the base every FilterSet of the project extends.
 
 One FilterSet per model, used as the API viewset's ``filterset_class`` and by the staff
-list page alike (style.md, habit 2)."""
+list page alike."""
 
 import re
 
@@ -13,9 +13,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
+from artisanat.dates import AsOfField
 from artisanat.models import Filiere, Organisation, Region
 
 BIGINT_MAX = 2**63 - 1
+
+
+class AsOfFilter(django_filters.DateFilter):
+    """``?as_of=``: read by the one date parser (artisanat/dates.py), so a list refuses
+    a bad date with the same message as every other surface."""
+
+    field_class = AsOfField
 
 
 class IdFilter(django_filters.NumberFilter):

@@ -13,7 +13,7 @@ A :class:`TriggerSet` names its SQL for each database this project runs on (SQLi
 PostgreSQL), how to drop it and which trigger names prove it is present; this module
 holds what they all repeat — the choice by vendor, the list of triggers present, the
 install/drop loop. Cross-table *rules* (:class:`Rule`) are the most common kind: an app
-lists them in its ``rules.py`` and registers them with :func:`register_rules`; their
+lists them in its ``db_rules.py`` and registers them with :func:`register_rules`; their
 messages are what the API and the pages show when the database refuses a write."""
 
 from dataclasses import dataclass, field

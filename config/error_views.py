@@ -7,6 +7,7 @@ import logging
 import sys
 
 from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
@@ -14,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied as PermissionDeniedError
 
 from artisanat.api.exceptions import error_body, json_not_found
 from artisanat.availability import is_unavailable_error, unavailable_response
+from artisanat.exceptions import InvalidParameter
 from artisanat.security_log import security_event
 
 API_PREFIX = "/api/"
@@ -29,6 +31,19 @@ def page_not_found(request, exception):
     if is_api(request):
         return json_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """A page asked with a parameter it cannot read: 400.html saying which and why (only
+    for our own InvalidParameter; any other 400 says nothing of its cause)."""
+    name = message = None
+    if isinstance(exception, InvalidParameter):
+        name, message = exception.name, exception.message
+    if is_api(request):
+        details = {name: [str(message)]} if name else {}
+        return JsonResponse(error_body("invalid", message or _("Requête invalide."), details), status=400)
+    return render(request, "400.html", {"parameter": name, "message": message}, status=400)
 
 
 @requires_csrf_token

@@ -24,6 +24,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # With DEBUG off: JSON under /api/, the generic pages elsewhere (config/error_views.py).
+handler400 = "config.error_views.bad_request"
 handler403 = "config.error_views.permission_denied"  # and logs the security event
 handler404 = "config.error_views.page_not_found"
 handler500 = "config.error_views.server_error"

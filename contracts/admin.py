@@ -4,11 +4,11 @@ amendments. Every save, main object or inline row, goes through contracts.servic
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from artisanat.admin import ServiceAdminMixin, ServiceInlineMixin
+from artisanat.dates import today
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from contracts.services import record_disbursement, save_contract_object, update_milestone
 
@@ -93,7 +93,7 @@ class ContratProgrammeAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     inlines = (PartyInline, MilestoneInline, AmendmentInline)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_execution()
+        return super().get_queryset(request).with_execution(today())
 
     @admin.display(description=_("taux d'exécution"))
     def execution_rate_display(self, contract):
@@ -155,7 +155,7 @@ class DisbursementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     service = staticmethod(update_milestone)
-    list_display = ("title", "contract", "responsible", "due_date", "status", "date_met", "late", "version")
+    list_display = ("title", "contract", "responsible", "due_date", "status", "date_met", "late_display", "version")
     search_fields = ("title", "note", "contract__reference", "responsible__acronym", "responsible__name")
     list_filter = ("status", "due_date", "responsible", "contract")
     list_select_related = ("contract", "responsible")
@@ -163,9 +163,12 @@ class MilestoneAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("version", "updated_at")
     ordering = ("due_date", "pk")
 
-    @admin.display(description=_("en retard"), boolean=True)
-    def late(self, milestone):
-        return milestone.is_late(timezone.localdate())
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_late(today())
+
+    @admin.display(description=_("en retard"), boolean=True, ordering="late")
+    def late_display(self, milestone):
+        return milestone.late
 
 
 @admin.register(Amendment)

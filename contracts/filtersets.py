@@ -1,10 +1,10 @@
 """One FilterSet per contract model, shared by the API and the staff pages."""
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.filtersets import BaseFilterSet, IdFilter
+from artisanat.dates import today
+from artisanat.filtersets import AsOfFilter, BaseFilterSet, IdFilter
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 
 
@@ -58,7 +58,7 @@ class DisbursementFilterSet(BaseFilterSet):
 class MilestoneFilterSet(BaseFilterSet):
     search_fields = ("title",)
     late = django_filters.BooleanFilter(method="filter_late", label=_("En retard"))
-    as_of = django_filters.DateFilter(method="filter_as_of", label=_("Situation au (pour « en retard »)"))
+    as_of = AsOfFilter(method="filter_as_of", label=_("Situation au (pour « en retard »)"))
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("Échéance"))
     phase = IdFilter(field_name="contract__phase", label=_("Phase du contrat"))
     filiere = IdFilter(field_name="contract__filiere", label=_("Filière du contrat"))
@@ -73,7 +73,7 @@ class MilestoneFilterSet(BaseFilterSet):
     def filter_late(self, queryset, name, value):
         if value is None:
             return queryset
-        as_of = self.form.cleaned_data.get("as_of") or timezone.localdate()
+        as_of = self.form.cleaned_data.get("as_of") or today()
         late = Milestone.objects.late(as_of).values("pk")
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 

@@ -292,11 +292,6 @@ class Milestone(models.Model):
         if self.status != MilestoneStatus.MET and self.date_met:
             raise ValidationError({"date_met": _("La date d'atteinte ne se renseigne que pour un jalon atteint.")})
 
-    def is_late(self, today):
-        """The row-level twin of MilestoneQuerySet.late(), for a milestone already loaded."""
-        met_by_then = self.status == MilestoneStatus.MET and self.date_met is not None and self.date_met <= today
-        return self.due_date < today and self.status != MilestoneStatus.CANCELLED and not met_by_then
-
 
 class Amendment(models.Model):
     """An avenant: a dated change to a contract, with its reason and what it changed."""

@@ -3,8 +3,7 @@ definition each, used by pages, API and exports."""
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Sum
-from django.utils import timezone
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Sum, Value, When
 
 from artisanat import permissions
 from artisanat.figures import rate
@@ -22,6 +21,25 @@ def _total(field="amount"):
     return Sum(field, output_field=models.DecimalField(max_digits=30, decimal_places=2))
 
 
+def _committed(commitment_path):
+    return scalar(_model("Commitment").objects.filter(**{commitment_path: OuterRef("pk")}), _total())
+
+
+def _disbursed(commitment_path, as_of):
+    disbursements = _model("Disbursement").objects.filter(
+        **{f"commitment__{commitment_path}": OuterRef("pk")}, date__lte=as_of
+    )
+    return scalar(disbursements, _total())
+
+
+def execution_inputs(commitment_path, as_of):
+    """The inputs of every execution rate, one spelling for contracts, parties and years:
+    ``fig_committed`` (every commitment reached from the row through
+    ``commitment_path``, e.g. ``party__contract`` for a contract) and ``fig_disbursed``
+    (their disbursements dated on or before ``as_of``)."""
+    return {"fig_committed": _committed(commitment_path), "fig_disbursed": _disbursed(commitment_path, as_of)}
+
+
 class ContractQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Ministry roles see every contract; a reporter those its organisation is party to."""
@@ -36,17 +54,12 @@ class ContractQuerySet(models.QuerySet):
             )
         return self.none()
 
-    def with_execution(self, as_of=None):
+    def with_execution(self, as_of):
         """Committed and disbursed totals (disbursements dated on or before ``as_of``) and
         milestone counts; ``execution_rate`` and ``milestone_completion`` read them."""
-        Commitment, Disbursement, Milestone = _model("Commitment"), _model("Disbursement"), _model("Milestone")
-        as_of = as_of or timezone.localdate()
-        milestones = Milestone.objects.filter(contract=OuterRef("pk"))
+        milestones = _model("Milestone").objects.filter(contract=OuterRef("pk"))
         return self.annotate(
-            fig_committed=scalar(Commitment.objects.filter(party__contract=OuterRef("pk")), _total()),
-            fig_disbursed=scalar(
-                Disbursement.objects.filter(commitment__party__contract=OuterRef("pk"), date__lte=as_of), _total()
-            ),
+            **execution_inputs("party__contract", as_of),
             fig_milestones_counted=scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
             fig_milestones_met=scalar(milestones.met(as_of), Count("pk")),
             fig_milestones_partial=scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
@@ -65,27 +78,19 @@ class _ThroughContractQuerySet(models.QuerySet):
 
 
 class PartyQuerySet(_ThroughContractQuerySet):
-    def with_execution(self, as_of=None):
-        Commitment, Disbursement = _model("Commitment"), _model("Disbursement")
-        as_of = as_of or timezone.localdate()
-        return self.annotate(
-            fig_committed=scalar(Commitment.objects.filter(party=OuterRef("pk")), _total()),
-            fig_disbursed=scalar(
-                Disbursement.objects.filter(commitment__party=OuterRef("pk"), date__lte=as_of), _total()
-            ),
-        )
+    def with_execution(self, as_of):
+        """Each party's committed and disbursed totals (see ``execution_inputs``)."""
+        return self.annotate(**execution_inputs("party", as_of))
 
 
 class CommitmentQuerySet(_ThroughContractQuerySet):
     contract_path = "party__contract"
 
-    def execution_by_year(self, as_of=None):
+    def execution_by_year(self, as_of):
         """[{year, committed, disbursed, rate}] over these commitments, by commitment year."""
-        Disbursement = _model("Disbursement")
-        as_of = as_of or timezone.localdate()
         # One query: each commitment's disbursements to date (a scalar subquery) summed
         # by year beside the amounts committed.
-        disbursed_to_date = scalar(Disbursement.objects.filter(commitment=OuterRef("pk"), date__lte=as_of), _total())
+        disbursed_to_date = _disbursed("pk", as_of)
         committed, disbursed = {}, {}
         for year, committed_total, disbursed_total in (
             self.order_by()
@@ -116,16 +121,27 @@ class AmendmentQuerySet(_ThroughContractQuerySet):
 
 
 class MilestoneQuerySet(_ThroughContractQuerySet):
-    def met(self, as_of=None):
+    def met(self, as_of):
         """Met on or before ``as_of`` (a milestone met later was not met yet then)."""
-        as_of = as_of or timezone.localdate()
         return self.filter(status=MilestoneStatus.MET, date_met__lte=as_of)
 
-    def late(self, as_of=None):
+    def late(self, as_of):
         """Due before ``as_of``, not cancelled, and not met by then."""
-        as_of = as_of or timezone.localdate()
-        return (
-            self.filter(due_date__lt=as_of)
-            .exclude(status=MilestoneStatus.CANCELLED)
-            .exclude(status=MilestoneStatus.MET, date_met__lte=as_of)
+        return self.filter(late_condition(as_of))
+
+    def with_late(self, as_of):
+        """Each milestone with ``late`` (True / False) as of ``as_of``: the same rule as
+        ``late()``, for pages, API and admin that show every row with its flag."""
+        return self.annotate(
+            late=Case(When(late_condition(as_of), then=Value(True)), default=Value(False), output_field=BooleanField())
         )
+
+
+def late_condition(as_of):
+    """The one definition of a late milestone: due before ``as_of``, not cancelled, and
+    not met on or before ``as_of``."""
+    return (
+        Q(due_date__lt=as_of)
+        & ~Q(status=MilestoneStatus.CANCELLED)
+        & ~Q(status=MilestoneStatus.MET, date_met__lte=as_of)
+    )

@@ -2,7 +2,6 @@
 milestones list. A partner sees only the contracts its organisation is party to (404
 for the others): every queryset goes through ``visible_to``."""
 
-from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -58,9 +57,7 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         )
         parties = list(Party.objects.filter(contract=contract).with_execution(as_of).select_related("organisation"))
         by_year = Commitment.objects.filter(party__contract=contract).execution_by_year(as_of)
-        milestones = list(contract.milestones.select_related("responsible").order_by("due_date", "pk"))
-        for milestone in milestones:
-            milestone.late = milestone.is_late(as_of)
+        milestones = list(contract.milestones.with_late(as_of).select_related("responsible").order_by("due_date", "pk"))
         context.update(
             contract=contract,
             parties=parties,
@@ -127,11 +124,10 @@ class MilestoneListView(ScopedListView):
     export_name = "jalons"
 
     def get_base_queryset(self):
-        late = Milestone.objects.late(self.as_of).filter(pk=OuterRef("pk"))
         return (
             Milestone.objects.visible_to(self.request.user)
+            .with_late(self.as_of)
             .select_related(*MILESTONE_RELATED)
-            .annotate(late=Exists(late))
             .order_by("due_date", "pk")
         )
 

@@ -3,8 +3,6 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.utils import timezone
-
 from artisanat.figures import rate
 from contracts.models import Commitment, ContratProgramme
 from strategy.choices import TrajectoryStatus
@@ -52,15 +50,13 @@ class Dashboard:
         ]
 
 
-def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
+def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
     """Axes and phases rolled up, the contracts ``user`` may see with their execution,
     late milestones and measurements waiting for validation — a fixed number of queries.
 
     ``phase`` measures progress against the targets due at the phase's end and keeps
     the contracts (and their milestones) of that phase; ``region`` / ``filiere`` restrict
     the indicators' rows and targets (and ``filiere`` the contracts) to that scope."""
-    asked = as_of
-    as_of = as_of or timezone.localdate()
     scope = {}
     if phase is not None:
         scope["target_date"] = phase.end_date
@@ -114,7 +110,7 @@ def build_dashboard(user, as_of=None, *, phase=None, region=None, filiere=None):
     # Late milestones: summed from the contracts' own counts (same contracts, same rule).
     contracts = list(contracts.with_execution(as_of).select_related("phase", "filiere"))
 
-    base = {"as_of": asked}
+    base = {"as_of": as_of}
     links = {
         "indicators": scope_params(**base, phase=phase, region=region, filiere=filiere),
         "contracts": scope_params(**base, phase=phase, filiere=filiere),

@@ -26,7 +26,7 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         scope = self.scope_form.values
-        parts = (scope["as_of"] or self.as_of, scope["phase"], scope["region"], scope["filiere"])
+        parts = (self.as_of, scope["phase"], scope["region"], scope["filiere"])
         context["form"] = self.scope_form
         context["dashboard_html"] = cached("home", self.request.user, parts, self.render_dashboard)
         return context
@@ -37,7 +37,7 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
         scope = self.scope_form.values
         dashboard = build_dashboard(
             self.request.user,
-            scope["as_of"],
+            self.as_of,
             phase=scope["phase"],
             region=scope["region"],
             filiere=scope["filiere"],

@@ -1,5 +1,5 @@
 """Before/after of the stored figures: query time of the figure querysets, computed over
-every validated row (``_with_raw_figures``, the former ``with_figures``) and read from
+every validated row (``tests.oracle.raw_figures``, the former ``with_figures``) and read from
 the stored totals (``with_figures``), on the data of ``seed_scale``.
 
     DATABASE_URL=sqlite:////tmp/figures.sqlite3 DJANGO_DEBUG=1 \\
@@ -35,16 +35,17 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from strategy import services  # noqa: E402
 from strategy.models import Axis, Indicator, Measurement, PeriodTotal, Phase  # noqa: E402
 from strategy.querysets import IndicatorQuerySet  # noqa: E402
+from tests import oracle  # noqa: E402
 
 AS_OF = dt.date(2030, 12, 31)
 FIELDS = ("fig_sum_all", "fig_periods", "fig_latest_end", "fig_latest_total", "fig_latest_numerator")
 
 
 @contextmanager
-def raw_figures():
+def raw_figures_instead():
     """with_figures computed over the rows, as before the stored totals."""
     stored = IndicatorQuerySet.with_figures
-    IndicatorQuerySet.with_figures = IndicatorQuerySet._with_raw_figures
+    IndicatorQuerySet.with_figures = oracle.raw_figures
     try:
         yield
     finally:
@@ -133,7 +134,7 @@ def main():
         ("indicator page figures", indicator_page_figures),
     ):
         stored = timed(function, args.repeat)
-        with raw_figures():
+        with raw_figures_instead():
             raw = timed(function, max(3, args.repeat // 3))
             expected = function()
         assert function() == expected, f"{name}: stored figures differ from the rows"

@@ -1,15 +1,13 @@
 """Querysets that carry the figures. One definition each; pages, API and exports
-call these methods (design.md, "Figures")."""
+call these methods (definitions and worked examples: docs/figures.md)."""
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat
-from django.utils import timezone
+from django.db.models import Case, CharField, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from artisanat import permissions
 from artisanat.models import Filiere, Region
-from artisanat.querysets import scalar
 from strategy import figures
 from strategy.choices import EDITABLE_STATUSES, Aggregation, MeasurementStatus
 
@@ -48,71 +46,6 @@ class MeasurementQuerySet(models.QuerySet):
             )
         return self.none()
 
-    def period_totals(self, as_of=None):
-        """Validated period totals, oldest first: [{period_start, period_end, total,
-        numerator, denominator}] for rows whose period ends on or before ``as_of``."""
-        as_of = as_of or timezone.localdate()
-        return (
-            self.validated()
-            .filter(period_end__lte=as_of)
-            .order_by()
-            .values("period_start", "period_end")
-            .annotate(total=Sum("value"), numerator=Sum("numerator"), denominator=Sum("denominator"))
-            .order_by("period_end", "period_start")
-        )
-
-    def breakdown(self, indicator, dimension, as_of=None):
-        """The indicator's achieved value per ``dimension`` ("region" or "filiere"), from
-        validated rows as of ``as_of``, in one query. For ``latest`` and ``ratio`` the rows
-        are those of the indicator's most recent validated period; for ``sum`` and
-        ``average`` all periods. Returns [{key, code, name, name_ar, achieved}]."""
-        if dimension not in ("region", "filiere"):
-            raise ValueError(dimension)
-        as_of = as_of or timezone.localdate()
-        rows = self.validated().filter(indicator=indicator, period_end__lte=as_of, **{f"{dimension}__isnull": False})
-        if indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO):
-            latest = (
-                _model("Measurement")
-                .objects.validated()
-                .filter(indicator=indicator, period_end__lte=as_of)
-                .order_by("-period_end", "-period_start")
-            )
-            rows = rows.filter(
-                period_end=Subquery(latest.values("period_end")[:1]),
-                period_start=Subquery(latest.values("period_start")[:1]),
-            )
-        period_key = Concat(
-            Cast("period_start", CharField()), Value("/"), Cast("period_end", CharField()), output_field=CharField()
-        )
-        grouped = (
-            rows.order_by()
-            .values(dimension, f"{dimension}__code", f"{dimension}__name", f"{dimension}__name_ar")
-            .annotate(
-                total=Sum("value"),
-                numerator=Sum("numerator"),
-                denominator=Sum("denominator"),
-                periods=Count(period_key, distinct=True),
-            )
-            .order_by(f"{dimension}__code")
-        )
-        return [
-            {
-                "key": row[dimension],
-                "code": row[f"{dimension}__code"],
-                "name": row[f"{dimension}__name"],
-                "name_ar": row[f"{dimension}__name_ar"],
-                "achieved": figures.achieved(
-                    indicator.aggregation,
-                    sum_all=row["total"],
-                    periods=row["periods"],
-                    latest_total=row["total"],
-                    latest_numerator=row["numerator"],
-                    latest_denominator=row["denominator"],
-                ),
-            }
-            for row in grouped
-        ]
-
     def editable_by(self, user):
         """What ``user`` may still change: draft or returned, and for a reporter its own."""
         qs = self.filter(status__in=EDITABLE_STATUSES)
@@ -142,7 +75,7 @@ class IndicatorQuerySet(ReadableQuerySet):
             return permissions.organisation_id_of(user) in set(reporting_organisation_ids)
         return False
 
-    def with_figures(self, as_of=None, *, target_date=None, region=None, filiere=None):
+    def with_figures(self, as_of, *, target_date=None, region=None, filiere=None):
         """Annotate the aggregates behind every figure, as of ``as_of`` (default today).
 
         Only validated rows whose period ends on or before ``as_of`` count. ``target_date``
@@ -155,8 +88,7 @@ class IndicatorQuerySet(ReadableQuerySet):
         triggers): one index seek per indicator for the latest period of the scope ending
         on or before ``as_of``, whose running totals carry the sum and the number of
         periods — whatever the length of the history. Same names and values as the
-        computation over the rows (``_with_raw_figures``, the reference)."""
-        as_of = as_of or timezone.localdate()
+        computation over the rows (the tests' oracle, tests/oracle.py)."""
         latest = (
             _model("PeriodTotal")
             .objects.filter(
@@ -174,7 +106,7 @@ class IndicatorQuerySet(ReadableQuerySet):
         def when_rows(counter, field):
             return Case(When(**{f"{counter}__gt": 0}, then=F(field)), default=None)
 
-        return self._with_target_figures(as_of, target_date, region, filiere).annotate(
+        return self.with_target_figures(as_of, target_date, region, filiere).annotate(
             fig_latest_end=Subquery(latest.values("period_end")[:1]),
             fig_latest_start=Subquery(latest.values("period_start")[:1]),
             fig_sum_all=column(when_rows("cum_value_rows", "cum_total")),
@@ -184,8 +116,9 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
         )
 
-    def _with_target_figures(self, as_of, target_date, region, filiere):
-        """The scope flags and the targets around ``as_of`` (shared by both computations)."""
+    def with_target_figures(self, as_of, target_date, region, filiere):
+        """The scope flags and the targets around ``as_of`` (``with_figures`` and the tests'
+        oracle share them)."""
         targets = _model("Target").objects.filter(indicator=OuterRef("pk"))
         targets = targets.filter(region=region) if region is not None else targets.filter(region__isnull=True)
         targets = targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
@@ -203,33 +136,6 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_target_value=Subquery(goal.values("value")[:1]),
         )
 
-    def _with_raw_figures(self, as_of=None, *, target_date=None, region=None, filiere=None):
-        """The reference computation of ``with_figures``, over every validated row of each
-        indicator (grows with the history): kept for the consistency tests and the
-        before/after measurements, not used by the pages."""
-        as_of = as_of or timezone.localdate()
-        rows = _model("Measurement").objects.filter(
-            indicator=OuterRef("pk"), status=MeasurementStatus.VALIDATED, period_end__lte=as_of
-        )
-        if region is not None:
-            rows = rows.filter(region=region)
-        if filiere is not None:
-            rows = rows.filter(filiere=filiere)
-        latest = rows.order_by("-period_end", "-period_start")
-        latest_rows = rows.filter(period_end=OuterRef("fig_latest_end"), period_start=OuterRef("fig_latest_start"))
-        period_key = Concat(
-            Cast("period_start", CharField()), Value("/"), Cast("period_end", CharField()), output_field=CharField()
-        )
-        return self._with_target_figures(as_of, target_date, region, filiere).annotate(
-            fig_latest_end=Subquery(latest.values("period_end")[:1]),
-            fig_latest_start=Subquery(latest.values("period_start")[:1]),
-            fig_sum_all=scalar(rows, Sum("value")),
-            fig_periods=scalar(rows, Count(period_key, distinct=True)),
-            fig_latest_total=scalar(latest_rows, Sum("value")),
-            fig_latest_numerator=scalar(latest_rows, Sum("numerator")),
-            fig_latest_denominator=scalar(latest_rows, Sum("denominator")),
-        )
-
 
 def indicator_rollup(indicators):
     """Roll-up of indicators carrying figures (see figures.rollup)."""
@@ -239,7 +145,7 @@ def indicator_rollup(indicators):
 class _RollupQuerySet(ReadableQuerySet):
     """Axes and programmes: prefetch their indicators with figures, roll them up on access."""
 
-    def with_rollup(self, as_of=None, **scope):
+    def with_rollup(self, as_of, **scope):
         Indicator = _model("Indicator")
         return self.prefetch_related(
             Prefetch(
@@ -262,9 +168,9 @@ class PhaseQuerySet(ReadableQuerySet):
     """A phase measures every indicator of its strategy against the target due at the
     phase's end; indicators without such a target are left out."""
 
-    def with_rollup(self, as_of=None):
+    def with_rollup(self, as_of):
         clone = self._chain()
-        clone._rollup_as_of = as_of or timezone.localdate()
+        clone._rollup_as_of = as_of
         return clone
 
     def _clone(self):
@@ -345,10 +251,9 @@ def measurement_history_visible_to(history, user):
     return history.none()
 
 
-def stored_period_totals(indicator, as_of=None, *, region=None, filiere=None):
+def stored_period_totals(indicator, as_of, *, region=None, filiere=None):
     """``MeasurementQuerySet.period_totals`` of one indicator and scope, read from the
     stored totals: one row per period instead of every measurement. Same rows, same order."""
-    as_of = as_of or timezone.localdate()
     rows = (
         _model("PeriodTotal")
         .objects.filter(
@@ -372,7 +277,7 @@ def stored_period_totals(indicator, as_of=None, *, region=None, filiere=None):
     ]
 
 
-def stored_breakdown(indicator, dimension, as_of=None):
+def stored_breakdown(indicator, dimension, as_of):
     """``MeasurementQuerySet.breakdown`` read from the stored totals: for ``sum`` and
     ``average`` the running totals of each region's (filière's) latest period, for
     ``latest`` and ``ratio`` each one's totals of the indicator's latest national period.
@@ -380,7 +285,7 @@ def stored_breakdown(indicator, dimension, as_of=None):
     return stored_breakdowns(indicator, [dimension], as_of)[dimension]
 
 
-def stored_breakdowns(indicator, dimensions, as_of=None):
+def stored_breakdowns(indicator, dimensions, as_of):
     """``stored_breakdown`` of several dimensions ("region", "filiere") in one query:
     {dimension: rows}. The indicator page shows both breakdowns from this one read."""
     dimensions = list(dict.fromkeys(dimensions))
@@ -389,7 +294,6 @@ def stored_breakdowns(indicator, dimensions, as_of=None):
     if any(d not in ("region", "filiere") for d in dimensions):
         raise ValueError(dimensions)
     PeriodTotal = _model("PeriodTotal")
-    as_of = as_of or timezone.localdate()
     keys = {"region": ("region_key", "filiere_key"), "filiere": ("filiere_key", "region_key")}
     models_of = {"region": Region, "filiere": Filiere}
     latest_only = indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO)

@@ -14,7 +14,6 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,7 +26,8 @@ from rest_framework.request import Request
 from artisanat import permissions
 from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
-from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.dates import today
+from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
 from artisanat.history import history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
@@ -65,7 +65,15 @@ class ScopeMixin:
 
     @property
     def as_of(self):
-        return self.scope_form.values["as_of"] or timezone.localdate()
+        return self.scope_form.values["as_of"] or today()
+
+    def get(self, request, *args, **kwargs):
+        """A date the page cannot read is refused (400, the API's message), not
+        replaced by today: the figures would say another date than the one asked."""
+        form = self.scope_form
+        if form.is_bound and not form.is_valid() and "as_of" in form.errors:
+            raise InvalidParameter("as_of", form.errors["as_of"][0])
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -2,12 +2,11 @@
 strict ordering, ``as_of`` and a guard against NUL bytes. A bad value answers 400 naming
 the parameter; nothing is silently ignored."""
 
-import datetime as dt
 import re
 
 import django_filters
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from artisanat.dates import ISO_DATE, as_of_from
 
 
 def reject_nul_bytes(query_params):
@@ -30,22 +29,13 @@ def reject_nul_bytes(query_params):
         raise ValidationError(errors)
 
 
-def parse_date_param(request, name, default=None):
-    """A YYYY-MM-DD query parameter, or ``default``; 400 naming ``name`` if malformed."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        if not ISO_DATE.fullmatch(raw):
-            raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({name: [_("Date invalide : attendu AAAA-MM-JJ (par exemple 2025-12-31).")]}) from None
-
-
 def as_of_of(request):
-    """The date figures are computed at: ``?as_of=YYYY-MM-DD``, today by default."""
-    return parse_date_param(request, "as_of", timezone.localdate())
+    """The date figures are computed at: ``?as_of=YYYY-MM-DD``, today by default; 400
+    naming ``as_of`` with the pages' message when malformed (artisanat/dates.py)."""
+    try:
+        return as_of_from(request.query_params.get("as_of"))
+    except DjangoValidationError as error:
+        raise ValidationError({"as_of": error.messages}) from None
 
 
 AS_OF_PARAMETER = OpenApiParameter(

@@ -1,8 +1,6 @@
 """Contract endpoints: contracts with their execution figures, parties, money,
 milestones and amendments, each visible exactly when its contract is."""
 
-from django.db.models import BooleanField, Case, Value, When
-
 from artisanat import permissions
 from artisanat.api.filters import as_of_of
 from artisanat.api.schema import resource_schema
@@ -115,11 +113,10 @@ class MilestoneViewSet(VersionedViewSet):
     delete_service = staticmethod(services.delete_contract_object)
 
     def base_queryset(self):
-        late = Milestone.objects.late(as_of_of(self.request)).values("pk")
         return (
             Milestone.objects.visible_to(self.request.user)
+            .with_late(as_of_of(self.request))
             .select_related("contract", "responsible")
-            .annotate(late=Case(When(pk__in=late, then=Value(True)), default=Value(False), output_field=BooleanField()))
         )
 
 

@@ -155,9 +155,34 @@ def test_milestone_figures_as_of_a_date_before_it_was_met(contract, org_a):
     )
     june = ContratProgramme.objects.with_execution(dt.date(2024, 6, 30)).get(pk=contract.pk)
     assert (june.fig_milestones_late, june.milestone_completion) == (1, D("0.00"))
-    assert Milestone.objects.get().is_late(dt.date(2024, 6, 30))
+    assert Milestone.objects.with_late(dt.date(2024, 6, 30)).get().late is True
+    assert Milestone.objects.with_late(dt.date(2024, 10, 1)).get().late is False
+    assert Milestone.objects.with_late(dt.date(2024, 2, 29)).get().late is False  # not due yet
     october = ContratProgramme.objects.with_execution(dt.date(2024, 10, 1)).get(pk=contract.pk)
     assert (october.fig_milestones_late, october.milestone_completion) == (0, D("100.00"))
+
+
+@pytest.mark.parametrize(
+    ("status", "date_met", "late"),
+    [
+        (MilestoneStatus.SCHEDULED, None, True),
+        (MilestoneStatus.PARTIALLY_MET, None, True),
+        (MilestoneStatus.NOT_MET, None, True),
+        (MilestoneStatus.CANCELLED, None, False),
+        (MilestoneStatus.MET, dt.date(2024, 5, 1), False),
+        (MilestoneStatus.MET, dt.date(2024, 7, 1), True),
+    ],
+)
+def test_late_has_one_definition_for_filter_flag_and_contract_count(contract, org_a, status, date_met, late):
+    """Due 01/03/2024, seen on 30/06/2024: ``late()``, ``with_late()`` and the contract's
+    count say the same thing for every status."""
+    Milestone.objects.create(
+        contract=contract, title="M", responsible=org_a, due_date=dt.date(2024, 3, 1), status=status, date_met=date_met
+    )
+    day = dt.date(2024, 6, 30)
+    assert Milestone.objects.late(day).exists() is late
+    assert Milestone.objects.with_late(day).get().late is late
+    assert ContratProgramme.objects.with_execution(day).get(pk=contract.pk).fig_milestones_late == int(late)
 
 
 def test_a_reporter_cannot_cancel_a_milestone(contract, org_a, partner_a):

@@ -292,7 +292,7 @@ def test_seed_demo_money_and_milestones(seeded, db):
     assert Milestone.objects.filter(status="cancelled").count() == 1
     assert all(m.date_met for m in Milestone.objects.filter(status="met"))
     today = timezone.localdate()
-    assert any(m.is_late(today) for m in Milestone.objects.all())
+    assert any(m.late for m in Milestone.objects.with_late(today))
     for reference in ("CC-2022-MDA-FCA", "CC-2022-MDA-FEA", "CP-2025-CHAMBRES"):
         assert ContratProgramme.objects.get(reference=reference).parties.exists()
     assert ContratProgramme.objects.get(reference="CP-2025-CHAMBRES").signing_date == dt.date(2025, 2, 13)
