@@ -1,4 +1,4 @@
-"""The real reference data of the 2021–2030 crafts strategy (see shared/domain.md).
+"""The real reference data of the 2021–2030 crafts strategy, as the ministry published and announced it.
 
 Plain data, no database access: ``manage.py load_strategy`` writes it, tests read it.
 What the press or official pages confirmed is stated as such in the ``source`` texts;
@@ -202,7 +202,7 @@ def chambers():
 # --- Indicators ------------------------------------------------------------------------
 
 INDICATORS = [
-    # Sourced baselines (domain.md, "Indicators with real figures").
+    # Sourced baselines: the real figures the ministry published (each row names its source).
     {
         "code": "EXP-TOTAL",
         "name": "Exportations de l'artisanat",

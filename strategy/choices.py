@@ -33,7 +33,7 @@ class Direction(models.TextChoices):
 
 
 class Aggregation(models.TextChoices):
-    """How the periods of an indicator add up to its achieved value (see design, Figures)."""
+    """How the periods of an indicator add up to its achieved value (docs/figures.md)."""
 
     SUM = "sum", _("somme des périodes (flux cumulé)")
     LATEST = "latest", _("dernière période (niveau)")

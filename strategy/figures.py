@@ -2,7 +2,7 @@
 
 The SQL aggregates (period totals, latest period, targets around a date) come from
 ``strategy.querysets``; these functions turn them into achieved value, progress,
-expected value, status, forecast and roll-ups. See design.md, "Figures".
+expected value, status, forecast and roll-ups. See docs/figures.md.
 """
 
 import math

@@ -1,4 +1,4 @@
-"""The figures of design.md, each checked against a number worked out by hand."""
+"""The figures of docs/figures.md, each checked against a number worked out by hand."""
 
 import datetime as dt
 from decimal import Decimal as D
