@@ -1,15 +1,22 @@
-"""The benchmark harness behind ``make bench`` and ``make bench-quick`` (README, "Performance").
+"""The benchmark harness behind ``make bench``, ``make bench-quick`` and ``make bench-smoke`` (README, "Performance").
 
-For each database (SQLite file in a temporary folder; PostgreSQL: the throw-away server
-bench/bench.sh starts, ``--postgres-url``) and each size: a fresh database, migrate,
-load_strategy, seed_scale N; gunicorn with production settings (debug off, persistent
-connections, one worker per core, bench/settings.py and bench/wsgi.py for the floor views and the
-X-Query-Count header); then per endpoint a counting pass (status, queries of the first
-request and of the steady state, bytes),
+First ``collectstatic`` into a temporary STATIC_ROOT (production settings serve the
+manifest's hashed files: without it every page answers 500). Then for each database
+(SQLite file in a temporary folder; PostgreSQL: the throw-away server bench/bench.sh
+starts, ``--postgres-url``) and each size: a fresh database, migrate, load_strategy,
+seed_scale N; gunicorn with production settings (debug off, persistent connections, one
+worker per core; DJANGO_SETTINGS_MODULE=bench.settings and bench.wsgi:application for the
+floor views and the X-Query-Count header); then per endpoint a counting pass (status,
+queries of the first request and of the steady state, bytes),
 a warm-up and a wrk run (req/s at saturation, p50/p95/p99, errors); the writes with a
 Python driver (one measurement per request, and a 500-row bulk submission timed while
 a reader keeps reading the indicator list); the workers' peak memory (VmHWM). Writes
 bench/results/latest.json and latest.md with the targets of issue 5 and the machine.
+
+``--smoke`` (``make bench-smoke``, CI): one small size, a second per endpoint, no
+warm-up, one bulk submission; judges no target, only errors — any answer outside 2xx
+(wrk counts them all in this mode), socket error, or exception fails the run (exit 1).
+Writes bench/results/smoke.{json,md,log} (git-ignored), never latest.*.
 """
 
 import argparse
@@ -30,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 LUA = str(ROOT / "bench" / "report.lua")
+MANIFEST = "staticfiles.json"  # what the production static storage reads every {% static %} from
 
 READ_ENDPOINTS = [
     # name, path (formatted with the credentials), auth ("token" or "session"), kind
@@ -85,14 +94,17 @@ def parse_wrk(output):
         raise ValueError("no report line in wrk output (bench/report.lua missing?)")
     seconds = data["duration_us"] / 1e6
     socket_errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
+    # wrk's own count ("status") is of the answers >= 400; "other", the 1xx and 3xx ones,
+    # only when report.lua counts them (run_wrk's every_status).
+    non_2xx = data["status"] + data.get("other", 0)
     return {
         "requests": data["requests"],
         "rps": round(data["requests"] / seconds, 1) if seconds else 0.0,
         "p50_ms": round(data["p50"] / 1000, 2),
         "p95_ms": round(data["p95"] / 1000, 2),
         "p99_ms": round(data["p99"] / 1000, 2),
-        "errors": data["status"] + socket_errors,
-        "non_2xx": data["status"],
+        "errors": non_2xx + socket_errors,
+        "non_2xx": non_2xx,
         "socket_errors": socket_errors,
         "bytes_read": data["bytes"],
     }
@@ -249,6 +261,74 @@ def markdown(report):
     return "\n".join(lines)
 
 
+WRK_ERRORS = [("non_2xx", "answers outside 2xx"), ("socket_errors", "socket errors or timeouts")]
+
+
+def smoke_failures(runs):
+    """What fails ``make bench-smoke``: every error, no target. ``runs`` is
+    {db: {size: run}}, a run either one_run's result or {"exception": "..."}; one line
+    per failing run or endpoint, empty when the smoke passes."""
+    failures = []
+    expected = [name for name, *_rest in READ_ENDPOINTS] + WRITE_ENDPOINTS
+    for db, sizes in runs.items():
+        for size, run in sizes.items():
+            where = f"{db}/{size}"
+            if run.get("exception"):
+                failures.append(f"{where}: {run['exception']}")
+                continue
+            endpoints = run.get("endpoints", {})
+            failures += [f"{where} {name}: not measured" for name in expected if name not in endpoints]
+            for name, ep in endpoints.items():
+                problems = [
+                    f"HTTP {ep[key]} on the {label} request"
+                    for key, label in (("status_first", "first"), ("status", "steady-state"))
+                    if key in ep and not 200 <= ep[key] < 300
+                ]
+                problems += [f"{ep[key]} {label} in wrk" for key, label in WRK_ERRORS if ep.get(key)]
+                if ep.get("requests") == 0:
+                    problems.append("no answer")
+                if ep.get("errors") and not problems:
+                    problems.append(f"{ep['errors']} errors")
+                reader = ep.get("reader") or {}
+                if reader.get("errors"):
+                    problems.append(f"{reader['errors']} failed reads during the bulk submission")
+                if problems:
+                    detail = f" — {ep['first_error'][:200]}" if ep.get("first_error") else ""
+                    failures.append(f"{where} {name}: {', '.join(problems)}{detail}")
+    return failures
+
+
+def smoke_markdown(report):
+    """smoke.md: per database × size × endpoint the status, answers and errors; the verdict."""
+    lines = [
+        "# Bench smoke",
+        "",
+        f"Command: `{report['command']}` — {report['date']} — commit `{report['machine']['commit']}`; "
+        f"{report['settings']['duration_s']} s per endpoint, {report['total_seconds']} s in all. "
+        "No target judged: errors only.",
+        "",
+    ]
+    for db, sizes in report["runs"].items():
+        for size, run in sizes.items():
+            lines += [f"## {db}, {size} measurements", ""]
+            if run.get("exception"):
+                lines += [f"Stopped: `{run['exception']}`", ""]
+                continue
+            lines += ["| endpoint | status | answers | errors | p95 ms |", "|---|---:|---:|---:|---:|"]
+            for name, ep in run["endpoints"].items():
+                if "all_seconds" in ep:  # the bulk submissions: how many, the slowest one whole
+                    answers, p95 = len(ep["all_seconds"]), f"{ep.get('seconds')} s"
+                else:
+                    answers, p95 = ep.get("requests"), ep.get("p95_ms")
+                lines.append(f"| {name} | {ep.get('status', '')} | {answers} | {ep.get('errors')} | {p95} |")
+            lines.append("")
+    failures = report["smoke"]["failures"]
+    lines += ["## Verdict", ""]
+    lines += [f"- {f}" for f in failures] if failures else ["No error: passed."]
+    lines.append("")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ machine
 
 
@@ -293,11 +373,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def production_env(database_url, port, workers):
+def production_env(database_url, port, workers, static_root):
+    """The environment of every manage.py command and of gunicorn: the bench's settings
+    with production values, and ``static_root`` where collectstatic puts the files."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARTISANAT_", "GUNICORN_"))}
     env.update(
         DATABASE_URL=database_url,
         DJANGO_DEBUG="0",
+        DJANGO_STATIC_ROOT=str(static_root),
         DJANGO_SECRET_KEY="bench-" + "x" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SSL_REDIRECT="0",  # plain HTTP on the loopback
@@ -327,6 +410,18 @@ def manage(env, *args, log):
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
     return result.stdout, time.monotonic() - started
+
+
+def collect_static(static_root, log):
+    """``manage.py collectstatic --noinput`` into ``static_root`` under the bench's
+    production environment (the database is not read). Returns the number of files in
+    the manifest; fails when there is none."""
+    env = production_env(f"sqlite:///{Path(static_root).parent / 'collectstatic.sqlite3'}", 0, 1, static_root)
+    manage(env, "collectstatic", "--noinput", log=log)
+    manifest = Path(static_root) / MANIFEST
+    if not manifest.is_file():
+        raise RuntimeError(f"collectstatic wrote no {MANIFEST} in {static_root}")
+    return len(json.loads(manifest.read_text())["paths"])
 
 
 def start_gunicorn(env, port, log):
@@ -414,12 +509,16 @@ def auth_headers(kind, creds):
     return {}
 
 
-def run_wrk(port, path, headers, duration, connections, threads=2):
+def run_wrk(port, path, headers, duration, connections, threads=2, every_status=False):
+    """wrk on ``path``; ``every_status`` makes bench/report.lua count the 1xx and 3xx
+    answers too (wrk itself counts only those >= 400) at the price of handing every
+    answer to Lua: the smoke's setting, not the measurements'."""
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", LUA]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     args.append(f"http://127.0.0.1:{port}{path}")
-    result = subprocess.run(args, capture_output=True, text=True)
+    env = {**os.environ, "BENCH_EVERY_STATUS": "1" if every_status else "0"}
+    result = subprocess.run(args, capture_output=True, text=True, env=env)
     if result.returncode:
         raise RuntimeError(f"wrk failed: {result.stderr}")
     return parse_wrk(result.stdout)
@@ -518,6 +617,7 @@ def run_writes(port, creds, keys, duration, connections):
         thread.join()
     seconds = time.monotonic() - started
     return {
+        "requests": len(latencies),
         "rps": round(len(latencies) / seconds, 1),
         "p50_ms": _r(percentile(latencies, 50)),
         "p95_ms": _r(percentile(latencies, 95)),
@@ -561,10 +661,13 @@ def run_bulk(port, creds, keys, repeats=3):
 # ------------------------------------------------------------------ one database × size
 
 
-def one_run(db, size, database_url, args, log):
+def one_run(db, size, database_url, args, static_root, log):
+    """One database × size: load, serve (the files collect_static put in ``static_root``),
+    measure. ``args.smoke``: no warm-up when ``args.warmup`` is 0, no longer second wrk
+    run for a slow endpoint, every status counted, one bulk submission."""
     workers = args.workers or os.cpu_count() or 1
     port = free_port()
-    env = production_env(database_url, port, workers)
+    env = production_env(database_url, port, workers, static_root)
     print(f"[{db} {size}] migrate, load_strategy, seed_scale --measurements {size}", flush=True)
     manage(env, "migrate", "--noinput", log=log)
     manage(env, "load_strategy", log=log)
@@ -583,10 +686,12 @@ def one_run(db, size, database_url, args, log):
             # version are computed then), and, after the warm-up has reached every worker
             # (each keeps its own cache), one in the steady state that wrk measures.
             first = request(port, "GET", path, headers)
-            run_wrk(port, path, headers, args.warmup, args.connections)
+            if args.warmup:
+                run_wrk(port, path, headers, args.warmup, args.connections)
             status, response_headers, body = request(port, "GET", path, headers)
             counting = {
                 "path": path,
+                "status_first": first[0],
                 "status": status,
                 "queries": _queries(response_headers),
                 "queries_first": _queries(first[1]),
@@ -594,15 +699,16 @@ def one_run(db, size, database_url, args, log):
             }
             if name == "floor":
                 counting["queries"] = 0  # no middleware, no database: nothing to count
-            measured = run_wrk(port, path, headers, args.duration, args.connections)
-            if measured["requests"] < 2 * args.connections:  # too slow for the run's length: a longer one
+            measured = run_wrk(port, path, headers, args.duration, args.connections, every_status=args.smoke)
+            if measured["requests"] < 2 * args.connections and not args.smoke:  # too slow for the run's length
                 measured = run_wrk(port, path, headers, args.duration * 4, args.connections)
                 measured["long_run"] = True
             if measured["requests"] == 0:
                 measured["errors"] += 1  # not one answer within the run
-            if status != 200:
-                measured["errors"] += 1  # a redirect or an error page is not an answer
-                counting["first_error"] = body[:300].decode(errors="replace")
+            for answer_status, answer_body in ((first[0], first[2]), (status, body)):
+                if answer_status != 200:
+                    measured["errors"] += 1  # a redirect or an error page is not an answer
+                    counting.setdefault("first_error", f"{answer_status} {answer_body[:300].decode(errors='replace')}")
             endpoints[name] = {**counting, **measured}
             print(
                 f"[{db} {size}] {name:<18} {measured['rps']:>8} req/s  p95 {measured['p95_ms']:>8} ms  "
@@ -612,7 +718,7 @@ def one_run(db, size, database_url, args, log):
         keys = Keys(creds)  # shared: the bulk rows follow the single writes' keys
         endpoints["write_measurement"] = run_writes(port, creds, keys, args.duration, args.connections)
         print(f"[{db} {size}] write_measurement  {endpoints['write_measurement']}", flush=True)
-        endpoints["write_bulk_500"] = run_bulk(port, creds, keys)
+        endpoints["write_bulk_500"] = run_bulk(port, creds, keys, repeats=1 if args.smoke else 3)
         print(f"[{db} {size}] write_bulk_500     {endpoints['write_bulk_500']}", flush=True)
         peak = peak_memory_mb(worker_pids(gunicorn.pid) or pids)
     finally:
@@ -641,34 +747,68 @@ def postgres_database(base_url, name):
     return parts._replace(path=f"/{name}").geturl()
 
 
-def write_report(report, sizes, out, started):
-    report["targets"] = evaluate(
-        {db: {int(k): v for k, v in s.items()} for db, s in report["runs"].items()}, sizes[0], sizes[-1]
-    )
+def result_files(out, smoke):
+    """The files a run writes: smoke.{json,md,log} for the smoke, which must never
+    replace the full bench's latest.{json,md}."""
+    name = "smoke" if smoke else "latest"
+    return {suffix: Path(out) / f"{name}.{suffix}" for suffix in ("json", "md", "log")}
+
+
+def write_report(report, sizes, files, started, smoke=False):
     report["total_seconds"] = round(time.monotonic() - started, 1)
-    (out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    (out / "latest.md").write_text(markdown(report))
+    if smoke:
+        failures = smoke_failures(report["runs"])
+        report["smoke"] = {"passed": not failures, "failures": failures}
+        text = smoke_markdown(report)
+    else:
+        report["targets"] = evaluate(
+            {db: {int(k): v for k, v in s.items()} for db, s in report["runs"].items()}, sizes[0], sizes[-1]
+        )
+        text = markdown(report)
+    files["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    files["md"].write_text(text)
+
+
+MODES = {
+    # sizes, seconds of wrk per endpoint, seconds of warm-up per endpoint
+    "full": ("10000,1000000", 15, 3),
+    "smoke": ("2000", 1, 0),
+}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,1000000", help="measurement counts, small first")
+    parser.add_argument("--smoke", action="store_true", help="errors only, no target; smoke.* results; exit 1 on any")
+    parser.add_argument("--sizes", help="measurement counts, small first (default 10000,1000000; smoke: 2000)")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", ""))
     parser.add_argument("--postgres-version", default=os.environ.get("PG_VERSION", ""))
-    parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per endpoint")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
+    parser.add_argument("--duration", type=int, help="seconds of wrk per endpoint (default 15; smoke: 1)")
+    parser.add_argument("--warmup", type=int, help="seconds of warm-up per endpoint, 0 for none (default 3; smoke: 0)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: one per core)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
-    parser.add_argument("--command", default="make bench")
+    parser.add_argument("--command", help="the command recorded in the report (default make bench / make bench-smoke)")
     args = parser.parse_args(argv)
+    default_sizes, default_duration, default_warmup = MODES["smoke" if args.smoke else "full"]
+    args.sizes = args.sizes or default_sizes
+    args.duration = args.duration if args.duration is not None else default_duration
+    args.warmup = args.warmup if args.warmup is not None else default_warmup
+    args.command = args.command or ("make bench-smoke" if args.smoke else "make bench")
+    if args.duration < 1:
+        parser.error("--duration is at least 1 (wrk's unit is the second)")
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is missing (apt-get install wrk; bench/bench.sh does it)")
     sizes = [int(s) for s in args.sizes.split(",")]
     databases = [d for d in args.databases.split(",") if d]
+    for db in databases:
+        if db not in ("sqlite", "postgres"):
+            sys.exit(f"bench: unknown database {db!r}")
+        if db == "postgres" and not args.postgres_url:
+            sys.exit("bench: --postgres-url (or BENCH_POSTGRES_URL) is needed for postgres")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    files = result_files(out, args.smoke)
     report = {
         "command": args.command,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -684,26 +824,52 @@ def main(argv=None):
         "runs": {},
     }
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="artisanat-bench-") as tmp, open(out / "latest.log", "w") as log:
+    with tempfile.TemporaryDirectory(prefix="artisanat-bench-") as tmp, open(files["log"], "w") as log:
+        # Production settings serve the hashed files of collectstatic's manifest: without
+        # them every page answers 500. Once for every run, into the temporary folder.
+        static_root = Path(tmp) / "static"
+        print(f"bench: collectstatic: {collect_static(static_root, log)} files in the manifest", flush=True)
         for db in databases:
             report["runs"][db] = {}
             for size in sizes:
-                if db == "sqlite":
-                    url = f"sqlite:///{tmp}/bench-{size}.sqlite3"
-                elif db == "postgres":
-                    if not args.postgres_url:
-                        sys.exit("bench: --postgres-url (or BENCH_POSTGRES_URL) is needed for postgres")
-                    url = postgres_database(args.postgres_url, f"bench_{size}")
-                else:
-                    sys.exit(f"bench: unknown database {db!r}")
-                report["runs"][db][str(size)] = one_run(db, size, url, args, log)
-                write_report(report, sizes, out, started)  # after each run: a stopped bench keeps what it measured
+                try:
+                    if db == "sqlite":
+                        url = f"sqlite:///{tmp}/bench-{size}.sqlite3"
+                    else:
+                        url = postgres_database(args.postgres_url, f"bench_{size}")
+                    report["runs"][db][str(size)] = one_run(db, size, url, args, static_root, log)
+                except Exception as error:
+                    if not args.smoke:
+                        raise
+                    # The smoke records the failure and goes on: one report, every database.
+                    log.write(traceback.format_exc())
+                    log.flush()
+                    report["runs"][db][str(size)] = {"exception": f"{type(error).__name__}: {error}"[:2000]}
+                    print(f"[{db} {size}] stopped: {type(error).__name__}: {error}", flush=True)
+                # After each run: a stopped bench keeps what it measured.
+                write_report(report, sizes, files, started, args.smoke)
                 if db == "sqlite":
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{tmp}/bench-{size}.sqlite3{suffix}").unlink(missing_ok=True)
-    write_report(report, sizes, out, started)
+    write_report(report, sizes, files, started, args.smoke)
+    if args.smoke:
+        return smoke_summary(report, files)
     held = sum(t["holds"] for t in report["targets"])
-    print(f"bench: {held}/{len(report['targets'])} targets hold; {out / 'latest.md'} ({report['total_seconds']} s)")
+    print(f"bench: {held}/{len(report['targets'])} targets hold; {files['md']} ({report['total_seconds']} s)")
+    return 0
+
+
+def smoke_summary(report, files):
+    """Prints the smoke's verdict; its exit status: 0 passed, 1 any error."""
+    checked = sum(len(run.get("endpoints", {})) for sizes in report["runs"].values() for run in sizes.values())
+    failures = report["smoke"]["failures"]
+    print(f"bench-smoke: {checked} endpoint runs over {', '.join(report['runs'])}, {report['total_seconds']} s")
+    if failures:
+        for failure in failures:
+            print(f"  FAIL {failure}")
+        print(f"bench-smoke: FAILED, {len(failures)} error(s); {files['md']}, {files['log']}")
+        return 1
+    print(f"bench-smoke: passed, no error; {files['md']}")
     return 0
 
 

@@ -6,7 +6,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+django_application = get_wsgi_application()  # django.setup(): the apps are loaded from here on
 
-from bench.views import FloorDispatcher  # noqa: E402 - after the settings are chosen
+# bench.views imports models: only once the apps are loaded (AppRegistryNotReady before).
+from bench.views import FloorDispatcher  # noqa: E402
 
-application = FloorDispatcher(get_wsgi_application())
+application = FloorDispatcher(django_application)

@@ -3,6 +3,7 @@ Markdown) and the bench-only views of bench/views.py: absent from the served app
 (config/), present under the bench's own WSGI application and settings, and the data
 floor answering the same JSON as the API's list."""
 
+import fnmatch
 import io
 import json
 import os
@@ -237,3 +238,216 @@ def test_data_floor_answers_the_api_list_first_page(viewer, indicator, indicator
     assert floor["count"] == expected["count"] == Indicator.objects.count()
     assert floor["results"] == expected["results"]
     assert any(row["achieved"] is not None for row in floor["results"])
+
+
+# ------------------------------------------------------------------ static files and the smoke (make bench-smoke)
+
+
+def test_parse_wrk_adds_the_answers_outside_2xx_that_report_lua_counts():
+    """wrk counts the answers >= 400 ("status"); in the smoke, report.lua counts the 1xx
+    and 3xx ones ("other"): both are non-2xx answers and errors."""
+    line = WRK_OUTPUT.splitlines()[-1].replace('"timeout":2,', '"timeout":2,"other":4,')
+    result = run.parse_wrk(WRK_OUTPUT.replace(WRK_OUTPUT.splitlines()[-1], line))
+    assert result["non_2xx"] == 7 and result["socket_errors"] == 3 and result["errors"] == 10
+
+
+def test_report_lua_counts_the_other_statuses_only_when_asked():
+    text = (ROOT / "bench" / "report.lua").read_text()
+    assert 'os.getenv("BENCH_EVERY_STATUS") == "1"' in text and '"other":%d' in text
+
+
+def test_production_env_serves_the_collected_files_under_the_bench_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("ARTISANAT_BENCH", "1")  # the old flag: never passed on
+    monkeypatch.setenv("DJANGO_STATIC_ROOT", "/elsewhere")
+    env = run.production_env("sqlite:///bench.sqlite3", 8123, 2, tmp_path / "static")
+    assert env["DJANGO_SETTINGS_MODULE"] == "bench.settings" and env["DJANGO_DEBUG"] == "0"
+    assert env["DJANGO_STATIC_ROOT"] == str(tmp_path / "static")
+    assert "ARTISANAT_BENCH" not in env
+    assert env["GUNICORN_BIND"] == "127.0.0.1:8123" and env["GUNICORN_WORKERS"] == "2"
+
+
+def test_collect_static_lets_the_bench_application_serve_its_pages(tmp_path):
+    """The fresh-clone failure: production settings without collectstatic answer 500 on
+    every page (no manifest entry for css/portal.css). collect_static fills the
+    temporary STATIC_ROOT; the bench's WSGI application, loaded as gunicorn loads it,
+    then serves a page and the hashed stylesheet."""
+    with open(tmp_path / "bench.log", "w") as log:
+        assert run.collect_static(tmp_path / "static", log) > 100
+    manifest = json.loads((tmp_path / "static" / run.MANIFEST).read_text())
+    stylesheet = manifest["paths"]["css/portal.css"]
+    code = (
+        "import io, sys\n"
+        "from bench.wsgi import application\n"
+        "def get(path):\n"
+        "    answers = []\n"
+        "    environ = {'PATH_INFO': path, 'REQUEST_METHOD': 'GET', 'wsgi.input': io.BytesIO(b''),\n"
+        "               'wsgi.url_scheme': 'http', 'SERVER_NAME': '127.0.0.1', 'SERVER_PORT': '80'}\n"
+        "    b''.join(application(environ, lambda status, headers, exc_info=None: answers.append(status)))\n"
+        "    return answers[0].split()[0]\n"
+        "print(*[get(path) for path in sys.argv[1:]])\n"
+    )
+
+    def statuses(static_root, *paths):
+        env = run.production_env(f"sqlite:///{tmp_path / 'unused.sqlite3'}", 0, 1, static_root)
+        result = subprocess.run(
+            [sys.executable, "-c", code, *paths], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert statuses(tmp_path / "static", "/bench/floor/", "/connexion/", f"/static/{stylesheet}") == ["200"] * 3
+    (tmp_path / "empty").mkdir()
+    assert statuses(tmp_path / "empty", "/connexion/") == ["500"]  # what the bench measured before
+
+
+def _clean_run():
+    endpoints = {
+        name: {"status_first": 200, "status": 200, "requests": 40, "errors": 0, "non_2xx": 0, "socket_errors": 0}
+        for name, *_rest in run.READ_ENDPOINTS
+    }
+    endpoints["write_measurement"] = {"requests": 12, "errors": 0}
+    endpoints["write_bulk_500"] = {
+        "seconds": 0.4,
+        "all_seconds": [0.4],
+        "errors": 0,
+        "reader": {"answered": 3, "errors": 0},
+    }
+    return {"seed_seconds": 5.0, "peak_mb": 100.0, "endpoints": endpoints}
+
+
+def test_smoke_passes_a_clean_run_whatever_its_speed():
+    clean = _clean_run()
+    clean["endpoints"]["page_validation"].update(rps=0.5, p95_ms=9000.0, queries=40)  # slow, no error
+    assert run.smoke_failures({"sqlite": {"2000": clean}, "postgres": {"2000": _clean_run()}}) == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "change", "reason"),
+    [
+        ("page_home", {"status": 500, "errors": 1, "first_error": "500 <title>Erreur"}, "HTTP 500 on the steady-state"),
+        ("page_home", {"status_first": 302, "errors": 1}, "HTTP 302 on the first request"),
+        ("api_indicators", {"non_2xx": 3, "errors": 3}, "3 answers outside 2xx in wrk"),
+        ("api_contract", {"socket_errors": 2, "errors": 2}, "2 socket errors or timeouts in wrk"),
+        ("floor", {"requests": 0, "errors": 1}, "no answer"),
+        ("write_measurement", {"errors": 1, "first_error": "400 b'{}'"}, "1 errors"),
+        ("write_bulk_500", {"errors": 1}, "1 errors"),
+        ("write_bulk_500", {"reader": {"answered": 2, "errors": 1}}, "1 failed reads during the bulk"),
+    ],
+)
+def test_smoke_fails_on_any_error_of_any_endpoint(endpoint, change, reason):
+    failing = _clean_run()
+    failing["endpoints"][endpoint].update(change)
+    failures = run.smoke_failures({"sqlite": {"2000": _clean_run()}, "postgres": {"2000": failing}})
+    assert len(failures) == 1 and failures[0].startswith(f"postgres/2000 {endpoint}: ") and reason in failures[0]
+
+
+def test_smoke_fails_on_an_exception_and_on_an_endpoint_not_measured():
+    partial = _clean_run()
+    del partial["endpoints"]["write_bulk_500"]
+    failures = run.smoke_failures(
+        {"sqlite": {"2000": {"exception": "RuntimeError: gunicorn stopped at start-up"}}, "postgres": {"2000": partial}}
+    )
+    assert failures == [
+        "sqlite/2000: RuntimeError: gunicorn stopped at start-up",
+        "postgres/2000 write_bulk_500: not measured",
+    ]
+
+
+def test_the_smoke_never_writes_the_full_bench_results(tmp_path):
+    assert {p.name for p in run.result_files(tmp_path, smoke=True).values()} == {"smoke.json", "smoke.md", "smoke.log"}
+    assert {p.name for p in run.result_files(tmp_path, smoke=False).values()} == {
+        "latest.json",
+        "latest.md",
+        "latest.log",
+    }
+    patterns = [line for line in (ROOT / "bench/results/.gitignore").read_text().splitlines() if line[:1] not in "#"]
+    for name in ("smoke.json", "smoke.md", "smoke.log"):
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name  # not committed
+    assert not any(fnmatch.fnmatch("latest.json", pattern) for pattern in patterns)
+
+
+@pytest.fixture
+def fake_bench(monkeypatch):
+    """main() without gunicorn, wrk or a database: manage.py and one_run recorded, in order."""
+    calls = []
+
+    def manage(env, *args, log):
+        calls.append(("manage", args, env["DJANGO_STATIC_ROOT"], env["DJANGO_SETTINGS_MODULE"], env["DJANGO_DEBUG"]))
+        if args[0] == "collectstatic":
+            root = Path(env["DJANGO_STATIC_ROOT"])
+            root.mkdir(parents=True)
+            (root / run.MANIFEST).write_text(json.dumps({"paths": {"css/portal.css": "css/portal.1.css"}}))
+        return "", 0.1
+
+    outcome = {"run": _clean_run}
+
+    def one_run(db, size, database_url, args, static_root, log):
+        calls.append(("one_run", db, size, str(static_root), (static_root / run.MANIFEST).is_file()))
+        return outcome["run"]()
+
+    monkeypatch.setattr(run, "manage", manage)
+    monkeypatch.setattr(run, "one_run", one_run)
+    monkeypatch.setattr(run, "machine", lambda pg_version: {"commit": "abc1234"})
+    monkeypatch.setattr(run.shutil, "which", lambda name: f"/usr/bin/{name}")
+    return calls, outcome
+
+
+def test_main_collects_the_static_files_before_any_run(fake_bench, tmp_path, capsys):
+    calls, _outcome = fake_bench
+    assert run.main(["--smoke", "--databases", "sqlite", "--sizes", "2000,3000", "--out", str(tmp_path)]) == 0
+    collect, first, second = calls
+    assert collect[0:2] == ("manage", ("collectstatic", "--noinput"))
+    assert collect[3:] == ("bench.settings", "0")
+    assert first == ("one_run", "sqlite", 2000, collect[2], True)  # the same temporary STATIC_ROOT, filled
+    assert second[:3] == ("one_run", "sqlite", 3000)
+    assert not Path(collect[2]).exists()  # temporary: nothing left behind
+    report = json.loads((tmp_path / "smoke.json").read_text())
+    assert report["smoke"] == {"passed": True, "failures": []} and "targets" not in report
+    assert report["settings"]["duration_s"] == 1 and report["settings"]["warmup_s"] == 0
+    text = (tmp_path / "smoke.md").read_text()
+    assert "| page_home | 200 | 40 | 0 |" in text and "| write_bulk_500 |  | 1 | 0 | 0.4 s |" in text
+    assert "No error: passed." in text
+    assert not (tmp_path / "latest.json").exists() and not (tmp_path / "latest.md").exists()
+    assert "bench-smoke: passed" in capsys.readouterr().out
+
+
+def test_main_smoke_exits_1_on_an_error_answer(fake_bench, tmp_path, capsys):
+    _calls, outcome = fake_bench
+
+    def failing():
+        result = _clean_run()
+        result["endpoints"]["page_home"].update(status=500, errors=1)
+        return result
+
+    outcome["run"] = failing
+    assert run.main(["--smoke", "--databases", "sqlite", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL sqlite/2000 page_home: HTTP 500" in out and "bench-smoke: FAILED, 1 error(s)" in out
+    assert json.loads((tmp_path / "smoke.json").read_text())["smoke"]["passed"] is False
+
+
+def test_main_smoke_records_an_exception_goes_on_and_exits_1(fake_bench, tmp_path, capsys):
+    calls, outcome = fake_bench
+
+    def broken():
+        raise RuntimeError("gunicorn stopped at start-up; see the log")
+
+    outcome["run"] = broken
+    assert run.main(["--smoke", "--databases", "sqlite", "--sizes", "2000,3000", "--out", str(tmp_path)]) == 1
+    assert [c[2] for c in calls if c[0] == "one_run"] == [2000, 3000]  # the second run still ran
+    failures = json.loads((tmp_path / "smoke.json").read_text())["smoke"]["failures"]
+    assert failures == [
+        f"sqlite/{size}: RuntimeError: gunicorn stopped at start-up; see the log" for size in (2000, 3000)
+    ]
+    assert "Traceback" in (tmp_path / "smoke.log").read_text()
+
+
+def test_main_full_bench_still_stops_on_an_exception(fake_bench, tmp_path):
+    _calls, outcome = fake_bench
+
+    def broken():
+        raise RuntimeError("seed_scale failed")
+
+    outcome["run"] = broken
+    with pytest.raises(RuntimeError, match="seed_scale failed"):
+        run.main(["--databases", "sqlite", "--sizes", "10,20", "--out", str(tmp_path)])
