@@ -4,39 +4,13 @@ database refuses the same row when ``clean()`` is bypassed, storing nothing."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from artisanat.choices import OrganisationKind, Role
 from artisanat.models import Filiere, Membership, Organisation, Region
+from tests.rules import assert_db_refuses, assert_refused, clean_errors
 
 pytestmark = pytest.mark.django_db
-
-
-def clean_errors(obj):
-    """full_clean() must refuse ``obj``; returns its message dict."""
-    with pytest.raises(ValidationError) as excinfo:
-        obj.full_clean()
-    return excinfo.value.message_dict
-
-
-def assert_refused(obj, field, *words):
-    """full_clean() refuses ``obj`` with a message on ``field`` containing each word."""
-    errors = clean_errors(obj)
-    assert field in errors, errors
-    text = " ".join(errors[field])
-    for word in words:
-        assert word in text, (word, text)
-    return text
-
-
-def assert_db_refuses(write, rule=None):
-    """``write()`` hits the database rule; the statement is undone. Returns the error text."""
-    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
-        write()
-    if rule:
-        assert rule in str(excinfo.value), str(excinfo.value)
-    return str(excinfo.value)
 
 
 BAD_REGION_CODES = ["00", "13", "7", "AB"]

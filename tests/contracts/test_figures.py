@@ -6,22 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from contracts.choices import ContractKind, MilestoneStatus, PartyRole
 from contracts.models import Commitment, ContratProgramme, Disbursement, Milestone, Party
-
-
-@pytest.fixture
-def contract(phases):
-    return ContratProgramme.objects.create(
-        reference="CP-2021-01",
-        title="Plan d'appui à la compétitivité des acteurs de l'artisanat",
-        kind=ContractKind.TRANSVERSAL,
-        phase=phases[0],
-        signing_date=dt.date(2021, 7, 26),
-        start_date=dt.date(2021, 7, 26),
-        end_date=dt.date(2022, 12, 31),
-        status=ContractStatus.IN_EXECUTION,
-    )
 
 
 @pytest.fixture

@@ -20,25 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def contract_fields(phases):
-    return {
-        "reference": "CP-2021-01",
-        "title": "Plan d'appui à la compétitivité des acteurs de l'artisanat",
-        "kind": ContractKind.TRANSVERSAL,
-        "phase": phases[0],
-        "signing_date": dt.date(2021, 7, 26),
-        "start_date": dt.date(2021, 7, 26),
-        "end_date": dt.date(2023, 12, 31),
-        "status": ContractStatus.IN_EXECUTION,
-    }
-
-
-@pytest.fixture
-def contract(contract_fields):
-    return ContratProgramme.objects.create(**contract_fields)
-
-
-@pytest.fixture
 def funder(contract, ministry):
     return Party.objects.create(contract=contract, organisation=ministry, role=PartyRole.FUNDER)
 

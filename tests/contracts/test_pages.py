@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from artisanat.templatetags.artisanat_format import money, pct
 from contracts import services
-from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from contracts.choices import ContractKind, MilestoneStatus, PartyRole
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 
 AS_OF = dt.date(2022, 12, 31)
@@ -25,17 +25,17 @@ def count_queries(client, url, data=None):
 
 
 @pytest.fixture
-def contract(phases, ministry, org_a, filiere, indicator):
+def contract(contract_fields, ministry, org_a, filiere, indicator):
+    """The shared contract as a filière contract, with its parties, money and milestones."""
     c = ContratProgramme.objects.create(
-        reference="CP-2021-02",
-        title="Plan de relance de la filière poterie-céramique",
-        kind=ContractKind.FILIERE,
-        filiere=filiere,
-        phase=phases[0],
-        signing_date=dt.date(2021, 7, 26),
-        start_date=dt.date(2021, 7, 26),
-        end_date=dt.date(2022, 12, 31),
-        status=ContractStatus.IN_EXECUTION,
+        **{
+            **contract_fields,
+            "reference": "CP-2021-02",
+            "title": "Plan de relance de la filière poterie-céramique",
+            "kind": ContractKind.FILIERE,
+            "filiere": filiere,
+            "end_date": dt.date(2022, 12, 31),
+        }
     )
     c.indicators.add(indicator)
     funder = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER, signer_name="Le ministre")

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from artisanat.dates import today
 from strategy import services, stored_figures
 from strategy.choices import Aggregation, MeasurementStatus, Sex
 from strategy.models import Indicator, Measurement, PeriodTotal
@@ -297,7 +298,7 @@ def test_the_breakdowns_read_the_stored_totals_by_index_on_postgresql(world, val
     totals (an OR of two INs had none: 0.7 s at 1 000 000 measurements, bench 2026-11-29)."""
     indicator = world["indicators"][0]  # by region and by filière
     with connection.cursor() as cursor, CaptureQueriesContext(connection) as queries:
-        stored_breakdowns(indicator, ["region", "filiere"])
+        stored_breakdowns(indicator, ["region", "filiere"], today())
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
