@@ -10,6 +10,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# make test / test-postgres / test-slow: pytest-xdist workers (one database each); auto = one per core.
+TEST_WORKERS ?= auto
+# make test leaves out the tests marked slow (make test-slow runs them; CI runs both).
+# TEST_MARKERS= (empty) runs everything.
+TEST_MARKERS ?= not slow
 # make fuzz: examples per operation and role, and pytest-xdist workers.
 FUZZ_EXAMPLES ?= 100
 FUZZ_WORKERS ?= 2
@@ -19,17 +24,19 @@ FUZZ_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-postgres fuzz lint format bench bench-quick soak soak-quick
+.PHONY: help venv run test test-slow test-postgres fuzz lint format bench bench-quick bench-smoke soak soak-quick
 
 help:
 	@echo "make venv           create $(VENV) and install requirements.txt (only when it changed)"
 	@echo "make run            migrate, load the strategy and demo data, serve on http://$(HOST):$(PORT)/"
-	@echo "make test           the whole test suite on SQLite (PYTEST_ARGS=... for extra pytest arguments)"
-	@echo "make test-postgres  the whole test suite on a throw-away PostgreSQL 15 server"
+	@echo "make test           the test suite on SQLite on every core, the slow tests left out (PYTEST_ARGS=... for extra pytest arguments)"
+	@echo "make test-slow      the slow tests (backup drills, faults, concurrency) on SQLite; CI runs both"
+	@echo "make test-postgres  the whole test suite on a throw-away PostgreSQL 15 server, on every core"
 	@echo "make soak           gunicorn on a throw-away PostgreSQL, 32 clients for 5 minutes, then reconciliation"
 	@echo "make soak-quick     the same for one minute (CI)"
 	@echo "make bench          benchmark on SQLite and PostgreSQL at 10 000 and 1 000 000 measurements (bench/results/)"
 	@echo "make bench-quick    the same at 10 000 and 100 000 measurements, 5 s per endpoint (about 10 minutes)"
+	@echo "make bench-smoke    CI: 2 000 measurements, 1 s per endpoint, both databases; fails on any error (bench/results/smoke.*)"
 	@echo "make fuzz           schemathesis over every API operation x 3 roles, FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) each (SQLite)"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make format         ruff format and ruff check --fix"
@@ -53,10 +60,16 @@ run: venv
 test: export DJANGO_DEBUG = 1
 test: export DATABASE_URL =
 test: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
+
+# The tests marked slow (pyproject.toml): servers and processes of their own.
+test-slow: export DJANGO_DEBUG = 1
+test-slow: export DATABASE_URL =
+test-slow: venv
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m slow $(PYTEST_ARGS)
 
 test-postgres: venv
-	bash scripts/test-postgres.sh $(PYTEST_ARGS)
+	bash scripts/test-postgres.sh -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Soak test (README.md, "Soak test"): report printed and written to soak/results/.
 SOAK_CLIENTS ?= 32
@@ -91,3 +104,7 @@ bench: venv
 
 bench-quick: venv
 	bash bench/bench.sh --quick
+
+# No target judged (a noisy machine): any error, non-2xx answer or exception fails it.
+bench-smoke: venv
+	bash bench/bench.sh --smoke

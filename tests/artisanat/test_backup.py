@@ -23,6 +23,8 @@ from django.db import connection
 from artisanat import backup as backup_module
 from artisanat.backup import BackupError
 
+pytestmark = pytest.mark.slow  # the backup drills: make test-slow, and CI
+
 PROJECT = Path(__file__).resolve().parents[2]
 PROBE = "from tests.artisanat.drill_probe import main; main()"
 

@@ -24,6 +24,7 @@ from strategy.choices import MeasurementStatus
 from strategy.models import Measurement
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres_only,
     pytest.mark.skipif(
         connection.vendor != "postgresql",

@@ -29,6 +29,8 @@ from artisanat.availability import DatabaseUnavailableMiddleware
 from config import urls as project_urls
 from strategy.models import Measurement
 
+pytestmark = pytest.mark.slow  # servers stopped and started: make test-slow, and CI
+
 PROJECT = Path(__file__).resolve().parents[2]
 DRIVER_MESSAGE = 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
 # What the test database itself runs around each test (savepoints, deferred checks).

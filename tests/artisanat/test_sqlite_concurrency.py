@@ -117,6 +117,7 @@ def _call(base, token, method, path, body=None, headers=None):
         return exc.code, exc.read()[:500]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock; PostgreSQL has test_concurrency.py")
 @pytest.mark.skipif(not GUNICORN.exists(), reason=f"gunicorn is not installed beside {sys.executable}")
 def test_concurrent_writers_on_a_file_database_never_fail(tmp_path):

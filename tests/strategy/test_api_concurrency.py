@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from strategy.models import Measurement
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres_only,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
