@@ -1,6 +1,11 @@
 """``as_of``, the date every figure is computed at: parsed once, at the edge (pages,
 API, exports, admin, commands), refused the same way everywhere, today when not given.
 
+One format, the one the API documents and the browser's date field sends: ``YYYY-MM-DD``.
+"Not given" is an absent parameter; on a page it is also the empty field that an HTML
+form always sends (``?as_of=``), which the API, whose clients leave parameters out,
+refuses as the malformed date it is.
+
 Below the edge nothing parses or defaults: querysets and figure functions take the date
 as a required argument, so a figure can never be computed at "today" by accident while
 the page says another date."""
@@ -14,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FRENCH_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 INVALID_DATE = _("Date invalide : attendu AAAA-MM-JJ (par exemple 2025-12-31).")
 
 
@@ -24,14 +28,11 @@ def today():
 
 
 def parse_date(raw):
-    """``YYYY-MM-DD`` (or ``dd/mm/yyyy``, as the French pages show dates) → the date;
-    anything else → ValidationError with one message, whatever the surface."""
+    """``YYYY-MM-DD`` → the date; anything else → ValidationError with one message,
+    whatever the surface."""
     if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
         return raw
     text = str(raw)
-    french = FRENCH_DATE.fullmatch(text)
-    if french:
-        text = f"{french[3]}-{french[2]}-{french[1]}"
     if ISO_DATE.fullmatch(text):
         try:
             return dt.date.fromisoformat(text)
@@ -41,15 +42,16 @@ def parse_date(raw):
 
 
 def as_of_from(raw):
-    """The ``as_of`` of a request: ``raw`` parsed, or today when absent or empty."""
-    if raw is None or raw == "":
+    """The ``as_of`` of an API request or a command: ``raw`` parsed, today when absent."""
+    if raw is None:
         return today()
     return parse_date(raw)
 
 
 class AsOfField(forms.DateField):
     """A form (and django-filter) field that reads a date with :func:`parse_date`:
-    the pages refuse a bad ``as_of`` with the API's words. Empty is None (today)."""
+    the pages refuse a bad ``as_of`` with the API's words. An empty field is None
+    (today)."""
 
     def to_python(self, value):
         if value in self.empty_values:
