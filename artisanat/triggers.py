@@ -160,6 +160,12 @@ def register_rules(app_label, rules):
             f"{app_label}_rules",
             sqlite=lambda connection, tables: [s for r in rules if r.table in tables for s in _rule_sqlite(r)],
             postgresql=lambda connection, tables: [s for r in rules if r.table in tables for s in _rule_postgresql(r)],
+            drop_sqlite=lambda connection, tables: [
+                f"DROP TRIGGER IF EXISTS {r.name}_{event}" for r in rules for event in ("insert", "update")
+            ],
+            drop_postgresql=lambda connection, tables: [
+                f"DROP TRIGGER IF EXISTS {r.name} ON {r.table}" for r in rules if r.table in tables
+            ],
         )
     )
 
@@ -178,6 +184,6 @@ def rule_messages():
 def installed_rules(connection=default_connection):
     """Names of the rules whose triggers are present (for tests and checks)."""
     names = present_trigger_names(connection)
-    if vendor_of(connection) == "sqlite":
-        names = {name.rsplit("_", 1)[0] for name in names}
+    if vendor_of(connection) == "sqlite":  # one trigger per event: both must be there
+        return {r.name for r in rules() if {f"{r.name}_insert", f"{r.name}_update"} <= names}
     return {rule.name for rule in rules()} & names

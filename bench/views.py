@@ -3,7 +3,7 @@ WSGI application (bench/wsgi.py, settings bench/settings.py) — the served appl
 (config/wsgi.py) never imports this package:
 
 - ``floor``: a bare Django view with no middleware and no URL resolution, answered by
-  the WSGI wrapper ``wrap()`` at ``/bench/floor/`` — the cost of gunicorn + Django's
+  the WSGI wrapper ``FloorDispatcher`` (bench/wsgi.py) at ``/bench/floor/`` — the cost of gunicorn + Django's
   request/response objects alone;
 - ``data_floor`` at ``/bench/data-floor/``: the first page of the API's indicator list
   (the same queryset method, the same 50 rows, the same JSON) read with ``values()``

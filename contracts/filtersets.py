@@ -71,11 +71,13 @@ class MilestoneFilterSet(BaseFilterSet):
         return queryset  # read by filter_late
 
     def filter_late(self, queryset, name, value):
+        """On the ``late`` flag the page or the API already computed (``with_late`` at the
+        request's date), so the filter and the flag can never disagree."""
         if value is None:
             return queryset
-        as_of = self.form.cleaned_data.get("as_of") or today()
-        late = Milestone.objects.late(as_of).values("pk")
-        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
+        if "late" not in queryset.query.annotations:
+            queryset = queryset.with_late(self.form.cleaned_data.get("as_of") or today())
+        return queryset.filter(late=value)
 
 
 class AmendmentFilterSet(BaseFilterSet):

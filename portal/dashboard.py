@@ -67,7 +67,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
     if scope:
         axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
         phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
-    else:  # the axes' indicators (as of today) and the phases' (at each phase's date) in one query
+    else:  # the axes' indicators (as of ``as_of``) and the phases' (at each phase's date) in one query
         axes = list(Axis.objects.visible_to(user).select_related("strategy"))
         phases = list(Phase.objects.visible_to(user))
         strategy_of = {axis.pk: axis.strategy_id for axis in axes}

@@ -36,7 +36,7 @@ def achieved(aggregation, *, sum_all, periods, latest_total, latest_numerator, l
 def achieved_series(aggregation, period_totals):
     """The achieved value at the end of each validated period, oldest first:
     [(period_end, achieved)] — ``achieved`` applied to the periods up to each one.
-    ``period_totals``: rows of MeasurementQuerySet.period_totals()."""
+    ``period_totals``: rows of ``stored_period_totals`` (strategy/querysets.py)."""
     series, running = [], Decimal(0)
     for count, row in enumerate(period_totals, start=1):
         if row["total"] is not None:

@@ -6,10 +6,11 @@ the fields; saving goes through strategy.services, never ``form.save()``."""
 from django import forms
 from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from artisanat import permissions
+from artisanat.dates import today
+from artisanat.exceptions import InvalidParameter
 from artisanat.forms import AsOfForm
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.templatetags.portal import local
@@ -87,15 +88,27 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+def refuse_invalid(form):
+    """A query-string form (scope, report year) whose value cannot be read answers 400
+    naming the parameter and the reason (InvalidParameter): a page never shows figures
+    for another date, phase, region or year than the one asked."""
+    if form.is_bound and not form.is_valid():
+        name, errors = next(iter(form.errors.items()))
+        raise InvalidParameter(name, errors[0])
+
+
 class ReportForm(forms.Form):
     """``?year=2025``: the yearly performance report, figures as of 31 December."""
 
     year = forms.IntegerField(label=_("Année"), min_value=2021, max_value=2030, required=False)
 
     def year_value(self):
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("year"):
+        """The year asked, or the last complete year; a year that cannot be read is
+        refused (InvalidParameter), never replaced by the default."""
+        refuse_invalid(self)
+        if self.is_bound and self.cleaned_data.get("year"):
             return self.cleaned_data["year"]
-        return min(max(timezone.localdate().year - 1, 2021), 2030)
+        return min(max(today().year - 1, 2021), 2030)
 
 
 class ScopeForm(AsOfForm):
@@ -128,7 +141,9 @@ class ScopeForm(AsOfForm):
 
     @property
     def values(self):
-        """The cleaned scope (``as_of`` None means today); an invalid form counts as no scope."""
+        """The cleaned scope (``as_of`` None means today). Read it after
+        ``refuse_invalid(form)`` (ScopeMixin does): an invalid scope is refused, never
+        read as no scope."""
         if not self.is_bound or not self.is_valid():
             return {"as_of": None, "phase": None, "region": None, "filiere": None}
         return {name: self.cleaned_data.get(name) for name in ("as_of", "phase", "region", "filiere")}

@@ -76,7 +76,8 @@ class IndicatorQuerySet(ReadableQuerySet):
         return False
 
     def with_figures(self, as_of, *, target_date=None, region=None, filiere=None):
-        """Annotate the aggregates behind every figure, as of ``as_of`` (default today).
+        """Annotate the aggregates behind every figure, as of ``as_of`` (required: the edge
+        resolves it, artisanat/dates.py).
 
         Only validated rows whose period ends on or before ``as_of`` count. ``target_date``
         picks the target progress is measured against (default: the last target, the
@@ -252,8 +253,9 @@ def measurement_history_visible_to(history, user):
 
 
 def stored_period_totals(indicator, as_of, *, region=None, filiere=None):
-    """``MeasurementQuerySet.period_totals`` of one indicator and scope, read from the
-    stored totals: one row per period instead of every measurement. Same rows, same order."""
+    """The validated period totals of one indicator and scope, oldest first, read from
+    the stored totals: one row per period instead of every measurement. The same rows,
+    in the same order, as the computation over the rows (``tests.oracle.raw_period_totals``)."""
     rows = (
         _model("PeriodTotal")
         .objects.filter(
@@ -278,7 +280,7 @@ def stored_period_totals(indicator, as_of, *, region=None, filiere=None):
 
 
 def stored_breakdown(indicator, dimension, as_of):
-    """``MeasurementQuerySet.breakdown`` read from the stored totals: for ``sum`` and
+    """The breakdown (``tests.oracle.raw_breakdown``) read from the stored totals: for ``sum`` and
     ``average`` the running totals of each region's (filière's) latest period, for
     ``latest`` and ``ratio`` each one's totals of the indicator's latest national period.
     One query whatever the history (the totals, with the names)."""

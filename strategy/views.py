@@ -27,7 +27,7 @@ from artisanat import permissions
 from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
-from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
+from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history import history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
@@ -36,7 +36,7 @@ from strategy import figures, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
 from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
-from strategy.forms import MeasurementForm, ReasonForm, ReportForm, ScopeForm, VersionForm
+from strategy.forms import MeasurementForm, ReasonForm, ReportForm, ScopeForm, VersionForm, refuse_invalid
 from strategy.models import Action, Axis, Indicator, Measurement, Programme, Target
 from strategy.querysets import measurement_history_visible_to, stored_breakdowns, stored_period_totals
 
@@ -68,11 +68,10 @@ class ScopeMixin:
         return self.scope_form.values["as_of"] or today()
 
     def get(self, request, *args, **kwargs):
-        """A date the page cannot read is refused (400, the API's message), not
-        replaced by today: the figures would say another date than the one asked."""
-        form = self.scope_form
-        if form.is_bound and not form.is_valid() and "as_of" in form.errors:
-            raise InvalidParameter("as_of", form.errors["as_of"][0])
+        """A scope the page cannot read (a bad date, an unknown region…) is refused (400
+        naming it), not replaced by today or by no scope: the figures would say another
+        thing than the one asked."""
+        refuse_invalid(self.scope_form)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -23,6 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from artisanat.choices import OrganisationKind, Role
 from artisanat.models import Filiere, Membership, Organisation, Region
+from contracts.choices import ContractKind, ContractStatus
+from contracts.models import ContratProgramme
 from strategy.choices import Aggregation, Direction, PhaseCode, Unit
 from strategy.models import Axis, Indicator, Phase, Programme, Strategy
 
@@ -240,3 +242,35 @@ def keep_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+# -- the contract every contract test starts from (one definition) -----------------------
+# A transversal contrat programme of the Relance phase, signed 26/07/2021. Tests that
+# need another one build it from ``contract_fields`` with their differences.
+
+
+#: The second contract of the page tests: the pottery filière's recovery plan (its differences).
+POTTERY_CONTRACT = {
+    "reference": "CP-2021-02",
+    "title": "Plan de relance de la filière poterie-céramique",
+    "end_date": dt.date(2022, 12, 31),
+}
+
+
+@pytest.fixture
+def contract_fields(phases):
+    return {
+        "reference": "CP-2021-01",
+        "title": "Plan d'appui à la compétitivité des acteurs de l'artisanat",
+        "kind": ContractKind.TRANSVERSAL,
+        "phase": phases[0],
+        "signing_date": dt.date(2021, 7, 26),
+        "start_date": dt.date(2021, 7, 26),
+        "end_date": dt.date(2023, 12, 31),
+        "status": ContractStatus.IN_EXECUTION,
+    }
+
+
+@pytest.fixture
+def contract(contract_fields):
+    return ContratProgramme.objects.create(**contract_fields)

@@ -118,3 +118,40 @@ def test_the_api_refuses_with_the_same_message(as_viewer, path):
 )
 def test_below_the_edge_the_date_is_a_required_argument(method):
     assert inspect.signature(method).parameters["as_of"].default is inspect.Parameter.empty
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/?as_of=2022-06-30&region=abc", "region"),
+        ("/strategie/indicateurs/?as_of=2022-06-30&region=999999", "region"),
+        ("/contrats/?as_of=2022-06-30&phase=999999&format=csv", "phase"),
+        ("/contrats/jalons/?as_of=2022-01-01&late=false&region=abc", "region"),
+        ("/strategie/rapport/?year=abc", "year"),
+        ("/strategie/rapport/?year=1999", "year"),
+    ],
+)
+def test_a_scope_or_year_that_cannot_be_read_is_refused_not_dropped(client, viewer, settings, url, name):
+    """A valid date beside an unknown region used to be replaced by today, the region
+    dropped; a bad report year by the default year."""
+    settings.DEBUG = False
+    client.force_login(viewer)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert f"« {name} »" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_late_filter_and_the_late_flag_read_the_same_date(client, viewer, contract, org_a):
+    """Due 30/06/2022: late on 01/07/2022, not on 01/01/2022 — the list's filter and
+    each row's flag agree whatever the date asked."""
+    from contracts.models import Milestone
+
+    Milestone.objects.create(contract=contract, title="Étude", responsible=org_a, due_date=dt.date(2022, 6, 30))
+    client.force_login(viewer)
+    for day, late in (("2022-01-01", False), ("2022-07-01", True)):
+        shown = client.get("/contrats/jalons/", {"as_of": day, "late": "true"}).context["object_list"]
+        hidden = client.get("/contrats/jalons/", {"as_of": day, "late": "false"}).context["object_list"]
+        assert [m.late for m in shown] == ([True] if late else [])
+        assert [m.late for m in hidden] == ([] if late else [False])

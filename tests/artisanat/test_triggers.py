@@ -41,21 +41,44 @@ def test_every_registered_set_is_present_after_migrate():
     assert stored_figures.installed_triggers(connection) == set(stored_figures.TRIGGERS)
 
 
+def _overpay(disbursement):
+    """A raw UPDATE beyond the commitment: no clean() on the way, only the database."""
+    type(disbursement).objects.filter(pk=disbursement.pk).update(amount=disbursement.commitment.amount * 2)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_set_drops_and_comes_back_with_install_all(disbursement_a):
-    """A dropped set is gone; install_all() puts every set back as it was, and the
-    rules refuse again."""
-    commitment = disbursement_a.commitment
+    """Dropped, a rule set no longer refuses and the other sets stay; install_all()
+    puts every set back exactly as it was, and the rule refuses again."""
+    rule_set = next(s for s in triggers.registered() if s.name == "contracts_rules")
     before = triggers.present_triggers(connection)
     try:
+        rule_set.drop(connection)
         stored_figures.STORED_FIGURES.drop(connection)
+        assert not {r.name for r in CONTRACT_RULES} & triggers.installed_rules(connection)
         assert stored_figures.installed_triggers(connection) == set()
+        assert {r.name for r in STRATEGY_RULES} <= triggers.installed_rules(connection)
+        with transaction.atomic():
+            _overpay(disbursement_a)  # nothing refuses it now
+            transaction.set_rollback(True)
     finally:
         triggers.install_all(connection)
     assert triggers.present_triggers(connection) == before
     with pytest.raises(IntegrityError, match="disbursement_within_commitment"), transaction.atomic():
-        # A raw UPDATE: no clean() on the way, only the database's rule.
-        type(disbursement_a).objects.filter(pk=disbursement_a.pk).update(amount=commitment.amount * 2)
+        _overpay(disbursement_a)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite: one trigger per event")
+def test_a_rule_counts_as_installed_only_with_both_of_its_sqlite_triggers():
+    name = CONTRACT_RULES[0].name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {name}_update")
+    try:
+        assert name not in triggers.installed_rules(connection)
+    finally:
+        triggers.install_all(connection)
+    assert name in triggers.installed_rules(connection)
 
 
 def test_an_unknown_set_cannot_be_dropped():

@@ -11,7 +11,7 @@ from contracts.choices import ContractKind, PartyRole
 from contracts.models import Commitment, ContratProgramme, Disbursement, Party
 from strategy.choices import MeasurementStatus
 from strategy.models import Axis, Measurement, Target
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, POTTERY_CONTRACT
 
 
 def test_login_page_is_french_by_default(client, db):
@@ -53,17 +53,8 @@ def test_arabic_is_right_to_left(client, viewer):
 
 
 @pytest.fixture
-def contract(phases, ministry, org_b):
-    c = ContratProgramme.objects.create(
-        reference="CP-2021-02",
-        title="Plan de relance de la filière poterie-céramique",
-        kind=ContractKind.TRANSVERSAL,
-        phase=phases[0],
-        signing_date=dt.date(2021, 7, 26),
-        start_date=dt.date(2021, 7, 26),
-        end_date=dt.date(2022, 12, 31),
-        status="in_execution",
-    )
+def contract(contract_fields, ministry, org_b):
+    c = ContratProgramme.objects.create(**{**contract_fields, **POTTERY_CONTRACT})
     party = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER)
     Party.objects.create(contract=c, organisation=org_b, role=PartyRole.IMPLEMENTER)
     commitment = Commitment.objects.create(party=party, year=2021, amount=D("1234567.50"))

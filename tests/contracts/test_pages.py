@@ -13,6 +13,7 @@ from artisanat.templatetags.artisanat_format import money, pct
 from contracts import services
 from contracts.choices import ContractKind, MilestoneStatus, PartyRole
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from tests.conftest import POTTERY_CONTRACT
 
 AS_OF = dt.date(2022, 12, 31)
 
@@ -28,14 +29,7 @@ def count_queries(client, url, data=None):
 def contract(contract_fields, ministry, org_a, filiere, indicator):
     """The shared contract as a filière contract, with its parties, money and milestones."""
     c = ContratProgramme.objects.create(
-        **{
-            **contract_fields,
-            "reference": "CP-2021-02",
-            "title": "Plan de relance de la filière poterie-céramique",
-            "kind": ContractKind.FILIERE,
-            "filiere": filiere,
-            "end_date": dt.date(2022, 12, 31),
-        }
+        **{**contract_fields, **POTTERY_CONTRACT, "kind": ContractKind.FILIERE, "filiere": filiere}
     )
     c.indicators.add(indicator)
     funder = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER, signer_name="Le ministre")

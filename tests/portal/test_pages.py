@@ -16,6 +16,7 @@ from portal.dashboard import build_dashboard
 from strategy.choices import MeasurementStatus as S
 from strategy.choices import TrajectoryStatus
 from strategy.models import Axis, Indicator, Measurement, Target
+from tests.conftest import POTTERY_CONTRACT
 
 AS_OF = dt.date(2022, 6, 30)
 
@@ -28,17 +29,8 @@ def count_queries(client, url, data=None):
 
 
 @pytest.fixture
-def contract(phases, ministry, org_b):
-    c = ContratProgramme.objects.create(
-        reference="CP-2021-02",
-        title="Plan de relance de la filière poterie-céramique",
-        kind=ContractKind.TRANSVERSAL,
-        phase=phases[0],
-        signing_date=dt.date(2021, 7, 26),
-        start_date=dt.date(2021, 7, 26),
-        end_date=dt.date(2022, 12, 31),
-        status="in_execution",
-    )
+def contract(contract_fields, ministry, org_b):
+    c = ContratProgramme.objects.create(**{**contract_fields, **POTTERY_CONTRACT})
     funder = Party.objects.create(contract=c, organisation=ministry, role=PartyRole.FUNDER)
     Party.objects.create(contract=c, organisation=org_b, role=PartyRole.IMPLEMENTER)
     commitment = Commitment.objects.create(party=funder, year=2021, amount=D("1000000"))

@@ -24,20 +24,21 @@ def submitted(indicator, org_a):
 
 
 @pytest.mark.parametrize(
-    ("name", "params"),
+    ("name", "params", "status"),
     [
-        ("contracts:contract_list", {"party": "99999999999999999999"}),
-        ("contracts:contract_list", {"party": "1e30"}),
-        ("contracts:milestone_list", {"phase": "99999999999999999999"}),
-        ("strategy:indicator_list", {"contract": "99999999999999999999"}),
-        ("strategy:indicator_list", {"reporting_organisation": "²"}),
-        ("strategy:measurement_list", {"indicator": "99999999999999999999"}),
-        ("strategy:measurement_create", {"indicator": "²"}),
+        ("contracts:contract_list", {"party": "99999999999999999999"}, 200),
+        ("contracts:contract_list", {"party": "1e30"}, 200),
+        # ``phase`` is also the figures' scope there: refused with a 400 naming it.
+        ("contracts:milestone_list", {"phase": "99999999999999999999"}, 400),
+        ("strategy:indicator_list", {"contract": "99999999999999999999"}, 200),
+        ("strategy:indicator_list", {"reporting_organisation": "²"}, 200),
+        ("strategy:measurement_list", {"indicator": "99999999999999999999"}, 200),
+        ("strategy:measurement_create", {"indicator": "²"}, 200),
     ],
 )
-def test_out_of_range_ids_never_reach_the_database(client, editor, name, params):
+def test_out_of_range_ids_never_reach_the_database(client, editor, name, params, status):
     client.force_login(editor)
-    assert client.get(reverse(name), params).status_code == 200
+    assert client.get(reverse(name), params).status_code == status
 
 
 def test_bulk_validation_refuses_a_row_changed_since_it_was_seen(client, validator, submitted):
