@@ -12,9 +12,26 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from artisanat import permissions
 from artisanat.templatetags.artisanat_format import group
 
 HISTORY_TYPES = {"+": _("Création"), "~": _("Modification"), "-": _("Suppression")}
+
+#: What reads an author's organisation without a query per row (``author_label``).
+AUTHOR_RELATED = "history_user__membership__organisation"
+
+
+def author_label(author, viewer, *, full_name=True):
+    """Who did it, as ``viewer`` may read it: the person's name (``full_name``, else the
+    username) for ministry roles and for the people of the viewer's own organisation;
+    otherwise the acronym of the author's organisation. None for no author (the system).
+    Load ``membership__organisation`` with the author (``AUTHOR_RELATED``)."""
+    if author is None:
+        return None
+    if permissions.may_see_name_of(viewer, author):
+        return (full_name and author.get_full_name()) or author.get_username()
+    membership = getattr(author, "membership", None)
+    return membership.organisation.acronym if membership is not None else str(_("autre organisation"))
 
 
 @dataclass
@@ -28,6 +45,7 @@ class Change:
 class Entry:
     date: object
     user: object
+    author: str | None
     kind: str
     reason: str
     model: str
@@ -54,9 +72,11 @@ def _display(model_field, value):
     return str(value)
 
 
-def history_entries(records, labels=None):
-    """Entries newest first. ``labels`` maps a model class to ``callable(record) -> str``
-    (it must not query: use the record's own columns)."""
+def history_entries(records, labels=None, *, viewer):
+    """Entries newest first, each author as ``viewer`` may read it (``author_label``:
+    a partner reads other organisations' people as their organisation). ``labels`` maps a
+    model class to ``callable(record) -> str`` (it must not query: use the record's own
+    columns). Fetch the records with ``select_related(AUTHOR_RELATED)``."""
     labels = labels or {}
     by_object = defaultdict(list)
     for record in records:
@@ -85,6 +105,7 @@ def history_entries(records, labels=None):
                 Entry(
                     date=record.history_date,
                     user=record.history_user,
+                    author=author_label(record.history_user, viewer),
                     kind=str(HISTORY_TYPES.get(record.history_type, record.history_type)),
                     reason=record.history_change_reason or "",
                     model=str(model._meta.verbose_name),

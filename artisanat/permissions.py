@@ -59,3 +59,14 @@ def can_record_measurements(user):
 
 def can_validate(user):
     return role_of(user) in {Role.ADMINISTRATOR, Role.VALIDATOR}
+
+
+def may_see_name_of(viewer, author):
+    """Whether ``viewer`` may read who ``author`` is (a name, a username): ministry roles
+    always; a partner only for the people of its own organisation. Of anybody else a
+    partner reads the organisation (``artisanat.history.author_label``)."""
+    if is_ministry(viewer):
+        return True
+    own = organisation_id_of(viewer)
+    membership = getattr(author, "membership", None)  # RelatedObjectDoesNotExist is an AttributeError
+    return own is not None and membership is not None and membership.organisation_id == own

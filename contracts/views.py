@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from artisanat.charts import grouped_bars
-from artisanat.history import history_entries
+from artisanat.history import AUTHOR_RELATED, history_entries
 from artisanat.models import Organisation
 from artisanat.views import RoleRequiredMixin
 from contracts.exports import CONTRACT_COLUMNS, CONTRACT_RELATED, MILESTONE_COLUMNS, MILESTONE_RELATED
@@ -92,12 +92,12 @@ class ContractHistoryView(RoleRequiredMixin, TemplateView):
         commitment_ids = set(Commitment.history.filter(party_id__in=party_ids).values_list("id", flat=True))
         organisations = Organisation.objects.in_bulk()
         records = [
-            *ContratProgramme.history.filter(id=pk).select_related("history_user"),
-            *Party.history.filter(contract_id=pk).select_related("history_user"),
-            *Commitment.history.filter(id__in=commitment_ids).select_related("history_user"),
-            *Disbursement.history.filter(commitment_id__in=commitment_ids).select_related("history_user"),
-            *Milestone.history.filter(contract_id=pk).select_related("history_user"),
-            *Amendment.history.filter(contract_id=pk).select_related("history_user"),
+            *ContratProgramme.history.filter(id=pk).select_related(AUTHOR_RELATED),
+            *Party.history.filter(contract_id=pk).select_related(AUTHOR_RELATED),
+            *Commitment.history.filter(id__in=commitment_ids).select_related(AUTHOR_RELATED),
+            *Disbursement.history.filter(commitment_id__in=commitment_ids).select_related(AUTHOR_RELATED),
+            *Milestone.history.filter(contract_id=pk).select_related(AUTHOR_RELATED),
+            *Amendment.history.filter(contract_id=pk).select_related(AUTHOR_RELATED),
         ]
 
         def acronym(org_id):
@@ -112,7 +112,7 @@ class ContractHistoryView(RoleRequiredMixin, TemplateView):
             Milestone: lambda r: r.title,
             Amendment: lambda r: _("avenant n° %(n)s") % {"n": r.number},
         }
-        context.update(contract=contract, entries=history_entries(records, labels=labels))
+        context.update(contract=contract, entries=history_entries(records, labels=labels, viewer=self.request.user))
         return context
 
 

@@ -549,6 +549,9 @@ class Measurement(models.Model):
                 name="measurement_returned_has_reason",
                 violation_error_message=_("Une mesure renvoyée doit porter le motif du renvoi."),
             ),
+            # One value per reporting organisation: two organisations reporting the same
+            # indicator each have their own row for a period (the figures add them up),
+            # and one organisation's row never blocks, nor reveals, another's.
             models.UniqueConstraint(
                 F("indicator"),
                 F("period_start"),
@@ -556,10 +559,11 @@ class Measurement(models.Model):
                 *_target_scope_key(),
                 F("sex"),
                 F("actor_type"),
+                F("organisation"),
                 name="measurement_unique_per_breakdown",
                 violation_error_message=_(
-                    "Une valeur existe déjà pour cet indicateur, cette période et cette ventilation "
-                    "(région, filière, sexe, type d'acteur)."
+                    "Cette organisation a déjà une valeur pour cet indicateur, cette période et cette "
+                    "ventilation (région, filière, sexe, type d'acteur)."
                 ),
             ),
         ]

@@ -77,7 +77,17 @@ _RELATIONS = ["indicator", "region", "filiere", "organisation", "reported_by", "
 
 
 def _breakdown_key(m):
-    return (m.indicator_id, m.period_start, m.period_end, m.region_id, m.filiere_id, m.sex, m.actor_type)
+    """What makes a row unique (the ``measurement_unique_per_breakdown`` constraint)."""
+    return (
+        m.indicator_id,
+        m.period_start,
+        m.period_end,
+        m.region_id,
+        m.filiere_id,
+        m.sex,
+        m.actor_type,
+        m.organisation_id,
+    )
 
 
 def _unknown(model, field_name, value):
@@ -157,7 +167,7 @@ def check_new_measurements(measurements, *, by, labels=None):
             errors[position] = ValidationError(
                 {
                     NON_FIELD_ERRORS: _(
-                        "Ligne en double avec la ligne %(n)d (même indicateur, période et ventilation)."
+                        "Ligne en double avec la ligne %(n)d (même indicateur, période, ventilation et organisation)."
                     )
                     % {"n": labels[seen[key]]}
                 }
@@ -172,7 +182,17 @@ def check_new_measurements(measurements, *, by, labels=None):
                 indicator_id__in={m.indicator_id for m in rows},
                 period_start__in={m.period_start for m in rows},
                 period_end__in={m.period_end for m in rows},
-            ).values_list("indicator_id", "period_start", "period_end", "region_id", "filiere_id", "sex", "actor_type")
+                organisation_id__in={m.organisation_id for m in rows},
+            ).values_list(
+                "indicator_id",
+                "period_start",
+                "period_end",
+                "region_id",
+                "filiere_id",
+                "sex",
+                "actor_type",
+                "organisation_id",
+            )
         )
         for position in candidates:
             if _breakdown_key(measurements[position]) in existing:
@@ -294,13 +314,57 @@ def _require_reason(reason):
         raise ValidationError({"reason": _("Le motif est obligatoire.")})
 
 
+#: A measurement's columns that are not its content: the workflow's own, which a move
+#: (submit, validate, return, reopen) changes without changing what was reported.
+WORKFLOW_COLUMNS = {"id", "status", "status_reason", "validated_by_id", "validated_at", "version", "updated_at"}
+
+
+def last_changed_by(measurement_ids):
+    """{measurement id: id of the user who last changed its content}, read from the
+    history in one query: the author of the newest history row whose content (value,
+    numerator, denominator, period, breakdown, source, evidence, organisation… every
+    tracked column but ``WORKFLOW_COLUMNS``) differs from the row before it; the
+    creation counts as a change. A row without history (a bulk load) is absent."""
+    History = Measurement.history.model
+    columns = [f.attname for f in History.tracked_fields if f.attname not in WORKFLOW_COLUMNS]
+    rows = (
+        History.objects.filter(id__in=list(measurement_ids), history_type__in=("+", "~"))
+        .order_by("history_date", "history_id")
+        .values_list("id", "history_user_id", *columns)
+    )
+    authors, contents = {}, {}
+    for pk, user_id, *content in rows:
+        if contents.get(pk) != content:
+            authors[pk], contents[pk] = user_id, content
+    return authors
+
+
+def _check_four_eyes(current, by):
+    """Four eyes: nobody validates a value they entered (``reported_by``, or the author
+    of its creation) or changed last (``last_changed_by``)."""
+    if by.pk in {current.reported_by_id, last_changed_by([current.pk]).get(current.pk)}:
+        raise PermissionDenied(
+            _(
+                "Mesure n° %(pk)s (%(m)s) : vous l'avez saisie ou modifiée en dernier, "
+                "une autre personne doit la valider (règle des quatre yeux)."
+            )
+            % {"pk": current.pk, "m": current}
+        )
+
+
 @transaction.atomic
 def validate_measurement(measurement, *, by, comment="", expected_version=None):
-    """submitted → validated, by a validator; the value now counts in the figures."""
+    """submitted → validated, by a validator other than the person who entered or last
+    changed the value (four eyes); the value now counts in the figures."""
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seul un validateur peut valider une mesure."))
     return _transition(
-        measurement, "validate", by=by, reason=comment or _("Validation"), expected_version=expected_version
+        measurement,
+        "validate",
+        by=by,
+        reason=comment or _("Validation"),
+        expected_version=expected_version,
+        check=lambda current: _check_four_eyes(current, by),
     )
 
 

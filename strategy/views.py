@@ -28,7 +28,7 @@ from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
-from artisanat.history import history_entries
+from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
 from artisanat.views import FilteredListView, RoleRequiredMixin
@@ -166,6 +166,12 @@ MEASUREMENT_PAGE_FIELDS = (
     "filiere__name",
     "filiere__name_ar",
     "reported_by__username",
+    # Who entered it, as the reader may know it (a partner: another organisation's people
+    # as their organisation): artisanat.history.author_label.
+    "reported_by__first_name",
+    "reported_by__last_name",
+    "reported_by__membership__organisation_id",
+    "reported_by__membership__organisation__acronym",
 )
 
 
@@ -248,7 +254,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         queryset = (
             Measurement.objects.visible_to(user)
             .filter(indicator=indicator)
-            .select_related("organisation", "region", "filiere", "reported_by")
+            .select_related("organisation", "region", "filiere", "reported_by__membership__organisation")
             .only(*MEASUREMENT_PAGE_FIELDS)
         )
         paginator = MeasurementCursorPagination()
@@ -262,6 +268,8 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             latest.GET = self.request.GET.copy()
             latest.GET.pop(paginator.cursor_query_param, None)
             rows = paginator.paginate_queryset(queryset, Request(latest))
+        for row in rows:
+            row.author = author_label(row.reported_by, user, full_name=False)
 
         def relative(link):
             if not link:
@@ -286,9 +294,9 @@ class IndicatorHistoryView(RoleRequiredMixin, TemplateView):
         user = self.request.user
         indicator = get_object_or_404(Indicator.objects.visible_to(user), pk=kwargs["pk"])
         measurement_rows = measurement_history_visible_to(
-            Measurement.history.filter(indicator_id=indicator.pk).select_related("history_user"), user
+            Measurement.history.filter(indicator_id=indicator.pk).select_related(AUTHOR_RELATED), user
         )
-        target_rows = Target.history.filter(indicator_id=indicator.pk).select_related("history_user")
+        target_rows = Target.history.filter(indicator_id=indicator.pk).select_related(AUTHOR_RELATED)
         organisations = Organisation.objects.in_bulk()
         regions, filieres = Region.objects.in_bulk(), Filiere.objects.in_bulk()
 
@@ -310,6 +318,7 @@ class IndicatorHistoryView(RoleRequiredMixin, TemplateView):
             entries=history_entries(
                 [*measurement_rows[:500], *target_rows[:200]],
                 labels={Measurement: measurement_label, Target: lambda r: f"{r.due_date:%d/%m/%Y}"},
+                viewer=user,
             ),
         )
         return context
@@ -416,8 +425,9 @@ class MeasurementUpdateView(MeasurementFormMixin, FormView):
             may_validate=permissions.can_validate(user),
             submittable=m.status in EDITABLE_STATUSES,
             entries=history_entries(
-                measurement_history_visible_to(m.history.select_related("history_user"), user),
+                measurement_history_visible_to(m.history.select_related(AUTHOR_RELATED), user),
                 labels={Measurement: lambda r: f"v{r.version}"},
+                viewer=user,
             ),
             reason_form=ReasonForm(initial={"version": m.version}),
         )

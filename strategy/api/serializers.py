@@ -10,6 +10,7 @@ from rest_framework.settings import api_settings
 
 from artisanat import permissions
 from artisanat.api.serializers import ServiceModelSerializer
+from artisanat.history import author_label
 from artisanat.models import Organisation
 from strategy import services
 from strategy.choices import TrajectoryStatus
@@ -34,6 +35,20 @@ def figure(decimal_places=4, **kwargs):
 
 def code_of(source):
     return serializers.CharField(source=source, read_only=True, allow_null=True, default=None)
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class AuthorField(serializers.Field):
+    """Who entered or validated a value, as the reader may know it: the username for
+    ministry roles and the reader's own organisation, the organisation's acronym for
+    anybody else (a partner never reads another organisation's people)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, default=None, **kwargs)
+
+    def to_representation(self, user):
+        request = self.context.get("request")
+        return author_label(user, getattr(request, "user", None), full_name=False)
 
 
 class StrategySerializer(serializers.ModelSerializer):
@@ -372,8 +387,8 @@ class MeasurementSerializer(ServiceModelSerializer):
     region_code = code_of("region.code")
     filiere_code = code_of("filiere.code")
     organisation_acronym = serializers.CharField(source="organisation.acronym", read_only=True)
-    reported_by = serializers.CharField(source="reported_by.username", read_only=True, allow_null=True, default=None)
-    validated_by = serializers.CharField(source="validated_by.username", read_only=True, allow_null=True, default=None)
+    reported_by = AuthorField()
+    validated_by = AuthorField()
 
     class Meta:
         model = Measurement

@@ -230,7 +230,12 @@ class MeasurementViewSet(VersionedViewSet):
 
     def base_queryset(self):
         return Measurement.objects.visible_to(self.request.user).select_related(
-            "indicator", "region", "filiere", "organisation", "reported_by", "validated_by"
+            "indicator",
+            "region",
+            "filiere",
+            "organisation",
+            "reported_by__membership__organisation",
+            "validated_by__membership__organisation",
         )
 
     def _move(self, service, payload_serializer, arguments):

@@ -194,3 +194,16 @@ def test_contract_pages_by_role(client, request, name, contract, django_user_mod
         assert client.get(url).status_code == 200, actor
     client.force_login(django_user_model.objects.create_user("sans_role", password="x-long-password-123"))
     assert client.get(url).status_code == 403
+
+
+def test_contract_history_shows_a_partner_the_ministry_not_its_people(client, partner_a, viewer, editor, contract):
+    editor.first_name, editor.last_name = "Youssef", "Éditeur"
+    editor.save()
+    contract.title = "Plan de relance (révisé)"
+    services.save_contract_object(contract, by=editor, reason="Avenant n° 1")
+    client.force_login(partner_a)  # FCA is a party: it reads the history, not who at the ministry
+    body = client.get(reverse("contracts:contract_history", args=[contract.pk])).content.decode()
+    assert "Avenant n° 1" in body and "MTAESS" in body
+    assert "Youssef" not in body and "editor" not in body
+    client.force_login(viewer)
+    assert "Youssef Éditeur" in client.get(reverse("contracts:contract_history", args=[contract.pk])).content.decode()

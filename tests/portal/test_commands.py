@@ -26,6 +26,7 @@ from artisanat.choices import Role
 from artisanat.models import Filiere, Membership, Organisation, Region
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from portal.management.commands import seed_demo
+from strategy import services as strategy_services
 from strategy.choices import MeasurementStatus
 from strategy.models import Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
 
@@ -238,6 +239,12 @@ def test_seed_demo_covers_every_workflow_state(seeded, db):
         assert returned.status_reason.strip()
     validator = get_user_model().objects.get(username="validator")
     assert not Measurement.objects.filter(status="validated").exclude(validated_by=validator).exists()
+
+    # Four eyes: no validated value was entered or last changed by its validator.
+    validated = {m.pk: m for m in Measurement.objects.filter(status="validated")}
+    last_changed = strategy_services.last_changed_by(validated)
+    for pk, m in validated.items():
+        assert m.validated_by_id not in {m.reported_by_id, last_changed[pk]}, m
 
     # Every reported value was entered by the user of the reporting organisation.
     for m in Measurement.objects.select_related("reported_by__membership", "organisation"):

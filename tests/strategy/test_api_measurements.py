@@ -95,7 +95,7 @@ def test_a_second_value_for_the_same_period_is_refused_with_the_rule(as_partner_
     assert as_partner_a.post(URL, body(indicator)).status_code == 201
     response = as_partner_a.post(URL, body(indicator))
     assert response.status_code == 400
-    assert "Une valeur existe déjà" in str(response.json()["details"])
+    assert "a déjà une valeur" in str(response.json()["details"])
     assert Measurement.objects.count() == 1
 
 

@@ -509,7 +509,7 @@ class TestMeasurementDimensions:
 class TestMeasurementUniquePerBreakdown:
     def test_clean_refuses_a_second_row_when_region_is_null_on_both(self, indicator, measure):
         saved(measure(indicator))
-        assert_refused(measure(indicator, value=D("5")), NON_FIELD_ERRORS, "Une valeur existe déjà")
+        assert_refused(measure(indicator, value=D("5")), NON_FIELD_ERRORS, "a déjà une valeur")
 
     def test_database_refuses_a_second_row_when_region_is_null_on_both(self, indicator, measure):
         saved(measure(indicator))
@@ -519,7 +519,7 @@ class TestMeasurementUniquePerBreakdown:
     def test_database_refuses_a_second_row_for_the_same_region(self, by_region_indicator, measure, region):
         saved(measure(by_region_indicator, region=region))
         again = measure(by_region_indicator, region=region, value=D("5"))
-        assert_refused(again, NON_FIELD_ERRORS, "Une valeur existe déjà")
+        assert_refused(again, NON_FIELD_ERRORS, "a déjà une valeur")
         assert_db_refuses(again.save, "measurement_unique_per_breakdown")
         assert Measurement.objects.count() == 1
 
