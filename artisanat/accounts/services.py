@@ -62,11 +62,21 @@ def pending_totp_device(user):
 
 @transaction.atomic
 def confirm_totp_device(device, *, request):
-    """The user typed a valid code from the new device: it replaces any older one."""
+    """The user typed a valid code from the new device: it replaces any older one, and
+    every other session and API token of the user ends. A session opened before (with
+    the password only) would otherwise go on unverified, free to regenerate the recovery
+    codes or remove the device; a token obtained without a code would go on too."""
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     security_event("otp_device_added", request=request, user=device.user, device="totp")
+    session = getattr(request, "session", None)
+    end_sessions_and_tokens(
+        device.user,
+        reason="two_factor_enabled",
+        request=request,
+        keep_session_key=getattr(session, "session_key", None),
+    )
     return device
 
 

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from artisanat.accounts import services
 from artisanat.accounts.middleware import SEEN_RESOLUTION
 from tests.conftest import PASSWORD, VerifiedClient, add_totp_device, totp_code
 
@@ -380,7 +381,9 @@ def test_verification_refuses_a_next_address_elsewhere(validator):
 def test_a_recovery_code_works_once_and_regenerating_replaces_them(validator):
     client = VerifiedClient()
     client.force_login(validator)
-    codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES).content.decode())
+    codes = re.findall(
+        r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES, {"code": totp_code(validator)}).content.decode()
+    )
     assert len(codes) == 10
     first = plain_client()
     sign_in(first, "validator")
@@ -390,7 +393,9 @@ def test_a_recovery_code_works_once_and_regenerating_replaces_them(validator):
     second = plain_client()
     sign_in(second, "validator")
     assert second.post(VERIFY, {"code": codes[0]}).status_code == 200  # used already
-    new_codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES).content.decode())
+    new_codes = re.findall(
+        r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES, {"code": codes[5]}).content.decode()
+    )
     assert second.post(VERIFY, {"code": codes[1]}).status_code == 200  # replaced
     assert second.post(VERIFY, {"code": new_codes[0]}).status_code == 302
 
@@ -409,13 +414,54 @@ def test_two_factor_is_optional_for_other_roles(editor, security_log):
     assert later.get("/")["Location"].startswith(VERIFY)
     assert later.post(VERIFY, {"code": totp_code(editor)}).status_code == 302
     # And they may switch it off again.
-    assert later.post(DISABLE).status_code == 302
+    assert later.post(DISABLE, {"code": totp_code(editor)}).status_code == 302
     assert not TOTPDevice.objects.filter(user=editor).exists()
     assert not StaticToken.objects.filter(device__user=editor).exists()
     assert security_log.named("otp_device_removed")
     third = plain_client()
     sign_in(third, "editor")
     assert third.get("/").status_code == 200
+
+
+def test_enabling_two_factor_ends_the_users_other_sessions_and_tokens(editor, security_log):
+    """A session opened with the password alone before two-factor was enabled must not go
+    on unverified: it could regenerate the recovery codes or switch two-factor off."""
+    before, enabling = plain_client(), plain_client()
+    sign_in(before, "editor")
+    sign_in(enabling, "editor", address="10.0.0.2")
+    Token.objects.create(user=editor)
+    assert before.get("/").status_code == 200
+    device = services.pending_totp_device(editor)
+    assert enabling.post(SETUP, {"code": totp_code(device=device)}).status_code == 200
+
+    assert before.get("/").status_code == 302  # signed out
+    assert before.post(DISABLE, {"code": ""})["Location"].startswith(LOGIN)
+    assert before.post(CODES)["Location"].startswith(LOGIN)
+    assert TOTPDevice.objects.filter(user=editor, confirmed=True).exists()
+    assert not Token.objects.filter(user=editor).exists()
+    assert enabling.get("/").status_code == 200  # the session that enabled it goes on
+    assert security_log.named("sessions_ended")[0]["reason"] == "two_factor_enabled"
+
+
+def test_regenerating_codes_and_switching_two_factor_off_ask_for_a_current_code(editor, security_log):
+    add_totp_device(editor)
+    client = VerifiedClient()
+    client.force_login(editor)
+    codes = services.generate_recovery_codes(editor, request=None)
+
+    for url in (CODES, DISABLE):
+        for data in ({}, {"code": "000000"}):
+            refused = client.post(url, data)
+            assert refused.status_code == 200 and refused.context["form"].errors["code"]
+    assert sorted(StaticToken.objects.filter(device__user=editor).values_list("token", flat=True)) == sorted(codes)
+    assert TOTPDevice.objects.filter(user=editor, confirmed=True).exists()
+    assert security_log.named("otp_failed")
+
+    fresh = client.post(CODES, {"code": codes[0]})
+    assert fresh.status_code == 200 and fresh.context["fresh"]
+    assert not StaticToken.objects.filter(device__user=editor, token__in=codes).exists()
+    assert client.post(DISABLE, {"code": totp_code(editor)}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=editor).exists()
 
 
 def test_privileged_users_cannot_switch_two_factor_off(admin_user, client):
