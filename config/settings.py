@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before anything reads a body: 413 beyond ARTISANAT_REQUEST_MAX_BYTES (artisanat/request_limits.py).
     "artisanat.request_limits.RequestSizeLimitMiddleware",
+    # Signed-in pages, exports and API answers: Cache-Control: private, no-store (artisanat/cache_control.py).
+    "artisanat.cache_control.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
