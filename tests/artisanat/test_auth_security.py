@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from artisanat.accounts import services
@@ -133,7 +134,7 @@ def test_token_endpoint_locks_out_with_the_api_error_shape(partner_a, security_l
     assert body["retry_after"] == 900
     right = client.post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json")
     assert right.status_code == 429
-    assert not Token.objects.filter(user=partner_a).exists()
+    assert not AuthToken.objects.filter(user=partner_a).exists()
     assert security_log.named("lockout")
 
 
@@ -226,7 +227,7 @@ def _two_sessions_and_a_token(user):
     first, second = VerifiedClient(), VerifiedClient()
     first.force_login(user)
     second.force_login(user)
-    Token.objects.create(user=user)
+    services.issue_token(user)
     assert first.get("/").status_code == 200 and second.get("/").status_code == 200
     return first, second
 
@@ -238,7 +239,7 @@ def test_changing_the_password_ends_the_other_sessions_and_the_tokens(editor, se
     assert response.status_code == 302
     assert first.get("/").status_code == 200  # this session continues, under a new key
     assert second.get("/").status_code == 302  # the other one is over
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
     assert [e["reason"] for e in security_log.named("sessions_ended")] == ["password_changed"]
     assert security_log.named("token_revoked")[0]["user"] == "editor"
 
@@ -249,7 +250,7 @@ def test_a_password_set_anywhere_ends_every_session(editor):
     editor.save()
     assert first.get("/").status_code == 302 and second.get("/").status_code == 302
     assert not Session.objects.filter(session_key=first.cookies["sessionid"].value).exists()
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
 
 
 def test_deactivating_a_user_ends_their_sessions_and_tokens(editor, viewer, security_log):
@@ -259,7 +260,7 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens(editor, viewer, secu
     editor.is_active = False
     editor.save()
     assert first.get("/").status_code == 302 and second.get("/").status_code == 302
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
     assert others.get("/").status_code == 200  # other users are untouched
     assert security_log.named("sessions_ended")[0]["sessions"] == 2
 
@@ -294,7 +295,7 @@ def test_deactivating_from_the_admin_ends_the_sessions(admin_user, editor):
     editor.refresh_from_db()
     assert not editor.is_active
     assert first.get("/").status_code == 302
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
 
 
 def test_saving_a_user_without_changing_credentials_keeps_the_sessions(editor):
@@ -302,7 +303,7 @@ def test_saving_a_user_without_changing_credentials_keeps_the_sessions(editor):
     editor.first_name = "Salma"
     editor.save()
     assert first.get("/").status_code == 200 and second.get("/").status_code == 200
-    assert Token.objects.filter(user=editor).exists()
+    assert AuthToken.objects.filter(user=editor).exists()
 
 
 # ---------------------------------------------------------------- two-factor authentication
@@ -429,7 +430,7 @@ def test_enabling_two_factor_ends_the_users_other_sessions_and_tokens(editor, se
     before, enabling = plain_client(), plain_client()
     sign_in(before, "editor")
     sign_in(enabling, "editor", address="10.0.0.2")
-    Token.objects.create(user=editor)
+    services.issue_token(editor)
     assert before.get("/").status_code == 200
     device = services.pending_totp_device(editor)
     assert enabling.post(SETUP, {"code": totp_code(device=device)}).status_code == 200
@@ -438,7 +439,7 @@ def test_enabling_two_factor_ends_the_users_other_sessions_and_tokens(editor, se
     assert before.post(DISABLE, {"code": ""})["Location"].startswith(LOGIN)
     assert before.post(CODES)["Location"].startswith(LOGIN)
     assert TOTPDevice.objects.filter(user=editor, confirmed=True).exists()
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
     assert enabling.get("/").status_code == 200  # the session that enabled it goes on
     assert security_log.named("sessions_ended")[0]["reason"] == "two_factor_enabled"
 
@@ -493,12 +494,12 @@ def test_token_needs_an_otp_code_for_privileged_users(validator, security_log):
     assert missing.json()["details"]["otp"]
     wrong = client.post(TOKEN, {"username": "validator", "password": PASSWORD, "otp": "000000"}, format="json")
     assert wrong.status_code == 401 and wrong.json()["details"]["otp"]
-    assert not Token.objects.filter(user=validator).exists()
+    assert not AuthToken.objects.filter(user=validator).exists()
     right = client.post(
         TOKEN, {"username": "validator", "password": PASSWORD, "otp": totp_code(validator)}, format="json"
     )
     assert right.status_code == 200
-    assert right.json()["token"] == Token.objects.get(user=validator).key
+    assert hash_token(right.json()["token"]) == AuthToken.objects.get(user=validator).digest
     assert security_log.named("token_created")[0]["user"] == "validator"
 
 
