@@ -25,7 +25,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if not DEBUG else ["*"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "artisanat.admin_site.PortalAdminConfig",  # django.contrib.admin, for ministry staff only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
