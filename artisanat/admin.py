@@ -21,6 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from artisanat import permissions
+from artisanat.choices import MINISTRY_ROLES
+from artisanat.db_rules import STAFF_MESSAGE
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history_author import history_author
 from artisanat.models import DataVersion, Filiere, IdempotencyKey, Membership, Organisation, Region
@@ -346,8 +348,27 @@ class DataVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # -- user accounts, with their membership -----------------------------------------------
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """A staff account that is not a superuser needs a ministry role (artisanat/db_rules.py):
+    checked here, where the posted flags and the posted membership meet."""
+
+    def clean(self):
+        super().clean()
+        user = self.instance
+        if not user.is_staff or user.is_superuser:
+            return
+        roles = [
+            form.cleaned_data.get("role")
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        if not any(role in MINISTRY_ROLES for role in roles):
+            raise ValidationError(STAFF_MESSAGE)
+
+
 class MembershipInline(admin.StackedInline):
     model = Membership
+    formset = MembershipFormSet
     fk_name = "user"
     max_num = 1
     extra = 0
@@ -386,6 +407,22 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("membership__organisation",)
     search_fields = (*DjangoUserAdmin.search_fields, "membership__organisation__acronym")
     ordering = ("username",)
+
+    def save_model(self, request, obj, form, change):
+        """``is_staff`` is written after the membership (save_related): the database
+        refuses a staff account without a ministry membership, and on this page both
+        arrive together."""
+        obj._staff_after_membership = obj.is_staff and not obj.is_superuser
+        if obj._staff_after_membership:
+            obj.is_staff = False
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if getattr(user, "_staff_after_membership", False):
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
 
     @admin.display(description=_("organisation"), ordering="membership__organisation__acronym")
     def membership_organisation(self, user):

@@ -29,6 +29,10 @@ class ArtisanatConfig(AppConfig):
         # Every write to the sector's data bumps the data version: the reference tables
         # here, the apps' tables registered by each app.
         triggers.register(data_version.DATA_VERSION)
+        # Only ministry roles can be staff (artisanat/db_rules.py).
+        from artisanat.db_rules import RULES
+
+        triggers.register_rules(self.label, RULES)
         data_version.track(
             self.label,
             # Not read by any figure: API idempotency keys; who belongs to which

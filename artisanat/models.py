@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from artisanat import permissions
-from artisanat.choices import OrganisationKind, Role
+from artisanat.choices import MINISTRY_ROLES, OrganisationKind, Role
 
 # Décret 2-15-40: the twelve regions' official codes.
 OFFICIAL_REGION_CODES = [f"{n:02d}" for n in range(1, 13)]
@@ -119,6 +119,13 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+    def clean(self):
+        from artisanat.db_rules import STAFF_MESSAGE
+
+        user = self.user if self.user_id else None
+        if user is not None and user.is_staff and not user.is_superuser and self.role not in MINISTRY_ROLES:
+            raise ValidationError({"role": STAFF_MESSAGE})
 
 
 class IdempotencyKey(models.Model):

@@ -25,7 +25,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if not DEBUG else ["*"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "artisanat.admin_site.PortalAdminConfig",  # django.contrib.admin, for ministry staff only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored as a digest, expiring (REST_KNOX below)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before anything reads a body: 413 beyond ARTISANAT_REQUEST_MAX_BYTES (artisanat/request_limits.py).
     "artisanat.request_limits.RequestSizeLimitMiddleware",
+    # Signed-in pages, exports and API answers: Cache-Control: private, no-store (artisanat/cache_control.py).
+    "artisanat.cache_control.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -229,6 +231,12 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens (django-rest-knox): hashed, valid this many days, then asked for again.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("ARTISANAT_API_TOKEN_TTL_DAYS", 90, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 API_MAX_PAGE_SIZE = env_int("ARTISANAT_API_MAX_PAGE_SIZE", 200, minimum=1)
 API_BULK_MAX_ROWS = env_int("ARTISANAT_API_BULK_MAX_ROWS", 1000, minimum=1)

@@ -87,8 +87,8 @@ def setup_state():
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
 
+    from artisanat.accounts.services import issue_token
     from artisanat.models import Filiere, Region
     from strategy.models import Indicator, Measurement
 
@@ -96,7 +96,7 @@ def setup_state():
     missing = sorted(set(ROLES) - set(users))
     if missing:
         raise SystemExit(f"soak: demo accounts missing ({', '.join(missing)}): run manage.py seed_demo first.")
-    tokens = {name: Token.objects.get_or_create(user=user)[0].key for name, user in users.items()}
+    tokens = {name: issue_token(user)[1] for name, user in users.items()}
     sessions = {}
     for name in PAGE_ROLES:
         user = users[name]

@@ -7,9 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from artisanat.accounts.services import issue_token
 from artisanat.choices import OrganisationKind
 from artisanat.models import Organisation
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
@@ -68,8 +68,8 @@ def api(db):
     def make(user=None):
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _token, key = issue_token(user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

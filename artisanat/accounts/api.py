@@ -8,7 +8,6 @@ from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
-from rest_framework.authtoken.models import Token
 
 from artisanat.accounts import services
 from artisanat.accounts.backends import cooloff_seconds, lockout_message
@@ -34,7 +33,8 @@ class OtpSetupRequired(exceptions.APIException):
 
 
 def obtain_token(request, *, username, password, otp=""):
-    """The user's token (created if needed) or an API error; every outcome is logged."""
+    """``(user, token, key)``: a new token (hashed, expiring: services.issue_token) or an
+    API error; every outcome is logged."""
     django_request = getattr(request, "_request", request)
     user = authenticate(django_request, username=username, password=password)
     if getattr(django_request, "axes_locked_out", False):
@@ -55,13 +55,14 @@ def obtain_token(request, *, username, password, otp=""):
             raise error
     # A token is a sign-in without a session: tell axes, which clears the failure count.
     AxesProxyHandler.user_logged_in(sender=__name__, request=django_request, user=user)
-    token, created = Token.objects.get_or_create(user=user)
-    security_event("token_created" if created else "token_issued", request=django_request, user=user)
-    return user, token
+    token, key = services.issue_token(user)
+    security_event("token_created", request=django_request, user=user, expiry=token.expiry.isoformat())
+    return user, token, key
 
 
 def revoke_token(request):
-    deleted, _ = Token.objects.filter(user=request.user).delete()
+    """Every token of the caller stops working (not only the one this request carries)."""
+    deleted = services.revoke_tokens(request.user)
     if deleted:
         security_event("token_revoked", request=getattr(request, "_request", request), user=request.user, reason="api")
     return deleted

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from artisanat.choices import Role
 from artisanat.permissions import role_of
@@ -45,11 +45,36 @@ def end_sessions_and_tokens(user, *, reason, request=None, keep_session_key=None
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             session.delete()
             ended += 1
-    tokens, _ = Token.objects.filter(user=user).delete()
+    tokens, _ = AuthToken.objects.filter(user=user).delete()
     security_event("sessions_ended", request=request, user=user, reason=reason, sessions=ended)
     if tokens:
         security_event("token_revoked", request=request, user=user, reason=reason)
     return ended, tokens
+
+
+#: Live API tokens a user may hold at once; issuing one more deletes the oldest.
+MAX_TOKENS_PER_USER = 10
+
+
+@transaction.atomic
+def issue_token(user):
+    """A new API token for ``user``: ``(AuthToken, key)``. The key is handed out once;
+    only its digest (django-rest-knox, SHA-512) is stored. It expires after
+    ``ARTISANAT_API_TOKEN_TTL_DAYS`` days (settings.REST_KNOX["TOKEN_TTL"]): to renew,
+    ask for a new one. Expired tokens are deleted, and the oldest beyond
+    ``MAX_TOKENS_PER_USER`` live ones."""
+    tokens = AuthToken.objects.filter(user=user)
+    tokens.filter(expiry__lte=timezone.now()).delete()
+    surplus = list(tokens.order_by("-created").values_list("digest", flat=True)[MAX_TOKENS_PER_USER - 1 :])
+    if surplus:
+        AuthToken.objects.filter(digest__in=surplus).delete()
+    return AuthToken.objects.create(user=user)
+
+
+def revoke_tokens(user):
+    """Every API token of ``user`` stops working at once; the number deleted."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
 
 
 def pending_totp_device(user):
@@ -62,11 +87,21 @@ def pending_totp_device(user):
 
 @transaction.atomic
 def confirm_totp_device(device, *, request):
-    """The user typed a valid code from the new device: it replaces any older one."""
+    """The user typed a valid code from the new device: it replaces any older one, and
+    every other session and API token of the user ends. A session opened before (with
+    the password only) would otherwise go on unverified, free to regenerate the recovery
+    codes or remove the device; a token obtained without a code would go on too."""
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     security_event("otp_device_added", request=request, user=device.user, device="totp")
+    session = getattr(request, "session", None)
+    end_sessions_and_tokens(
+        device.user,
+        reason="two_factor_enabled",
+        request=request,
+        keep_session_key=getattr(session, "session_key", None),
+    )
     return device
 
 

@@ -137,8 +137,18 @@ class OtpSetupView(LoginRequiredMixin, FormView):
         return _show_codes(request, codes)
 
 
-class RecoveryCodesView(LoginRequiredMixin, TemplateView):
-    """How many recovery codes are left; POST: a new set (shown once)."""
+class CurrentCodeMixin:
+    """The change is confirmed by a current code (the app's, or a recovery code): a
+    session left open on a shared computer is not enough to weaken the second factor."""
+
+    form_class = CodeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "request": self.request}
+
+
+class RecoveryCodesView(LoginRequiredMixin, CurrentCodeMixin, FormView):
+    """How many recovery codes are left; POST with a current code: a new set (shown once)."""
 
     template_name = "accounts/recovery_codes.html"
 
@@ -150,12 +160,14 @@ class RecoveryCodesView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(codes_left=_recovery_codes_left(self.request.user), **kwargs)
 
-    def post(self, request, *args, **kwargs):
+    def form_valid(self, form):
+        request = self.request
         return _show_codes(request, services.generate_recovery_codes(request.user, request=request))
 
 
-class OtpDisableView(LoginRequiredMixin, TemplateView):
-    """Remove two-factor authentication; refused to administrators and validators."""
+class OtpDisableView(LoginRequiredMixin, CurrentCodeMixin, FormView):
+    """Remove two-factor authentication, with a current code; refused to administrators
+    and validators."""
 
     template_name = "accounts/otp_disable.html"
 
@@ -167,7 +179,8 @@ class OtpDisableView(LoginRequiredMixin, TemplateView):
                 return redirect("accounts:security")
         return super().dispatch(request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
+    def form_valid(self, form):
+        request = self.request
         services.remove_two_factor(request.user, request=request)
         request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
         request.session[ENROLLED] = False

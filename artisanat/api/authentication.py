@@ -1,13 +1,55 @@
-"""Token authentication that reads the caller's membership (role and organisation) in
-the same query as the token and the user: every permission check and ``visible_to``
-then reads it without a query of its own (one query fewer on every API request)."""
+"""Token authentication: django-rest-knox tokens (``Authorization: Token <key>``), stored
+as a digest and expiring after ``ARTISANAT_API_TOKEN_TTL_DAYS`` days.
 
-from rest_framework import authentication
+Knox's own check reads the user's other tokens on every request (to purge expired ones);
+this one does the purging when a token is issued (accounts.services.issue_token) and
+reads the caller's membership (role and organisation) in the same query as the token and
+the user, so that every permission check and ``visible_to`` reads it without a query of
+its own. An expired token is deleted and refused with a message that says how to renew."""
+
+from hmac import compare_digest
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox import auth
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from knox.settings import CONSTANTS
+from rest_framework import exceptions
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate_credentials(self, key):
-        token = self.get_model().objects.select_related("user__membership__organisation").filter(key=key).first()
-        if token is None or not token.user.is_active:
-            return super().authenticate_credentials(key)  # refuses, with DRF's own messages
-        return (token.user, token)
+class TokenAuthentication(auth.TokenAuthentication):
+    def authenticate_credentials(self, token):
+        invalid = exceptions.AuthenticationFailed(_("Jeton invalide."))
+        try:
+            key = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise invalid from None
+        candidates = AuthToken.objects.select_related("user__membership__organisation").filter(
+            token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]
+        )
+        digest = hash_token(key)
+        for candidate in candidates:
+            if not compare_digest(digest, candidate.digest):
+                continue
+            if candidate.expiry is not None and candidate.expiry <= timezone.now():
+                candidate.delete()
+                raise exceptions.AuthenticationFailed(
+                    _("Jeton expiré : demandez-en un nouveau (POST /api/v1/auth/token/ avec vos identifiants).")
+                )
+            if not candidate.user.is_active:
+                raise exceptions.AuthenticationFailed(_("Utilisateur inactif ou supprimé."))
+            return candidate.user, candidate
+        raise invalid
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI description of this authentication (``tokenAuth``, as before knox)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

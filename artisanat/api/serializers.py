@@ -110,7 +110,12 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_("À envoyer dans « Authorization: Token <jeton> »."))
+    token = serializers.CharField(
+        help_text=_("À envoyer dans « Authorization: Token <jeton> ». Affiché une seule fois : il est conservé haché.")
+    )
+    expiry = serializers.DateTimeField(
+        help_text=_("Date d'expiration du jeton ; ensuite, demandez-en un nouveau avec vos identifiants.")
+    )
     username = serializers.CharField()
     role = serializers.CharField(allow_null=True)
     organisation = serializers.CharField(allow_null=True, help_text=_("Sigle de l'organisation."))

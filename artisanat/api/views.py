@@ -51,8 +51,9 @@ class OrganisationViewSet(ReadOnlyViewSet):
 
 
 class TokenView(ApiViewMixin, APIView):
-    """POST: exchange a username and password for a token (the same token until it is
-    revoked); DELETE: revoke the caller's token. Tokens are listed in Django admin."""
+    """POST: exchange a username and password for a new token, valid
+    ``ARTISANAT_API_TOKEN_TTL_DAYS`` days (stored as a digest: it is shown only in this
+    answer); DELETE: revoke the caller's tokens. Tokens are listed in Django admin."""
 
     authentication_classes = [TokenAuthentication]  # POST: the password in the body, no session
     throttle_classes = [ScopedRateThrottle]
@@ -65,8 +66,11 @@ class TokenView(ApiViewMixin, APIView):
 
     @extend_schema(
         description=text(
-            "Échange identifiant et mot de passe contre un jeton, à envoyer ensuite dans « Authorization: Token <jeton> ».",
-            'Exchange username and password for a token, then send it as "Authorization: Token <token>".',
+            "Échange identifiant et mot de passe contre un nouveau jeton, à envoyer ensuite dans "
+            "« Authorization: Token <jeton> ». Le jeton expire à la date « expiry » : pour le renouveler, "
+            "redemandez-en un de la même façon.",
+            'Exchange username and password for a new token, then send it as "Authorization: Token <token>". '
+            'It expires at "expiry": to renew it, ask for a new one the same way.',
         ),
         request=s.TokenRequestSerializer,
         responses={200: s.TokenSerializer},
@@ -76,11 +80,12 @@ class TokenView(ApiViewMixin, APIView):
         payload = s.TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # Lock-out, password and second factor: artisanat/accounts/api.py.
-        user, token = obtain_token(request, **payload.validated_data)
+        user, token, key = obtain_token(request, **payload.validated_data)
         membership = permissions.membership_of(user)
         return Response(
             {
-                "token": token.key,
+                "token": key,
+                "expiry": token.expiry,
                 "username": user.get_username(),
                 "role": permissions.role_of(user),
                 "organisation": membership.organisation.acronym if membership else None,
@@ -89,8 +94,8 @@ class TokenView(ApiViewMixin, APIView):
 
     @extend_schema(
         description=text(
-            "Révoque le jeton de l'utilisateur : il cesse aussitôt de fonctionner.",
-            "Revoke the caller's token: it stops working at once.",
+            "Révoque les jetons de l'utilisateur : ils cessent aussitôt de fonctionner.",
+            "Revoke the caller's tokens: they stop working at once.",
         ),
         request=None,
         responses={204: None},

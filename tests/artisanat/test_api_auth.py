@@ -1,8 +1,14 @@
 """Tokens, sessions with CSRF, throttling, the error shape of database rules."""
 
+import datetime as dt
+import importlib
+from types import SimpleNamespace
+
 import pytest
+import time_machine
 from django.db import IntegrityError
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -10,6 +16,7 @@ from artisanat.api.exceptions import describe_integrity_error
 from tests.conftest import PASSWORD
 
 TOKEN = "/api/v1/auth/token/"
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def test_token_exchange_and_use(db, partner_a):
@@ -18,24 +25,95 @@ def test_token_exchange_and_use(db, partner_a):
     assert response.status_code == 200
     data = response.json()
     assert (data["role"], data["organisation"]) == ("reporter", "FCA")
-    assert data["token"] == Token.objects.get(user=partner_a).key
+    assert hash_token(data["token"]) == AuthToken.objects.get(user=partner_a).digest
     client.credentials(HTTP_AUTHORIZATION=f"Token {data['token']}")
     assert client.get("/api/v1/indicators/").status_code == 200
-    # Form-encoded works too (curl -d), and gives the same token.
+    # Form-encoded works too (curl -d): a second token, and the first one keeps working.
     again = APIClient().post(TOKEN, {"username": "partner_a", "password": PASSWORD})
-    assert again.json()["token"] == data["token"]
+    assert again.status_code == 200 and again.json()["token"] != data["token"]
+    assert client.get("/api/v1/indicators/").status_code == 200
+
+
+def test_tokens_are_stored_hashed_and_expire_after_the_configured_days(db, partner_a, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": dt.timedelta(days=90)}
+    with time_machine.travel(NOW, tick=False) as traveller:
+        response = APIClient().post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json")
+        key = response.json()["token"]
+        assert response.json()["expiry"] == "2026-05-31T09:00:00Z"  # 90 days on
+        stored = AuthToken.objects.get(user=partner_a)
+        assert stored.digest == hash_token(key) and key not in {stored.digest, stored.token_key}
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        traveller.shift(dt.timedelta(days=90) - dt.timedelta(seconds=1))
+        assert client.get("/api/v1/indicators/").status_code == 200
+        traveller.shift(dt.timedelta(seconds=1))
+        expired = client.get("/api/v1/indicators/")
+        assert expired.status_code == 401
+        assert expired.json()["code"] == "authentication_failed"
+        assert expired.json()["message"].startswith("Jeton expiré") and TOKEN in expired.json()["message"]
+        assert not AuthToken.objects.filter(user=partner_a).exists()
+        # Renewing: ask again with the password.
+        renewed = APIClient().post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json").json()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {renewed['token']}")
+        assert client.get("/api/v1/indicators/").status_code == 200
+
+
+def test_the_token_lifetime_is_a_setting(db, partner_a, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": dt.timedelta(days=7)}
+    with time_machine.travel(NOW, tick=False):
+        response = APIClient().post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json")
+        assert response.json()["expiry"] == "2026-03-09T09:00:00Z"
+
+
+def test_tokens_in_the_old_plain_table_are_carried_over_hashed(db, partner_a, settings):
+    """Migration 0004: a token created before the upgrade keeps working, now stored as a
+    digest with an expiry, and the old table no longer holds it."""
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("artisanat.migrations.0004_hashed_api_tokens")
+    key = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, user_id integer)")
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [key, "2024-01-01 00:00:00", partner_a.pk])
+    try:
+        editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+        migration.import_legacy_tokens(apps, editor)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM authtoken_token")
+            assert cursor.fetchone() == (0,)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE authtoken_token")
+    stored = AuthToken.objects.get(user=partner_a)
+    assert stored.digest == hash_token(key) and stored.expiry is not None
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/indicators/").status_code == 200
+
+
+def test_a_user_holds_a_bounded_number_of_tokens(db, partner_a):
+    from artisanat.accounts.services import MAX_TOKENS_PER_USER, issue_token
+
+    keys = [issue_token(partner_a)[1] for _ in range(MAX_TOKENS_PER_USER + 2)]
+    assert AuthToken.objects.filter(user=partner_a).count() == MAX_TOKENS_PER_USER
+    oldest, newest = APIClient(), APIClient()
+    oldest.credentials(HTTP_AUTHORIZATION=f"Token {keys[0]}")
+    newest.credentials(HTTP_AUTHORIZATION=f"Token {keys[-1]}")
+    assert oldest.get("/api/v1/regions/").status_code == 401
+    assert newest.get("/api/v1/regions/").status_code == 200
 
 
 def test_wrong_password_is_401(db, partner_a):
     response = APIClient().post(TOKEN, {"username": "partner_a", "password": "faux"}, format="json")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_revoked_token_stops_working(as_partner_a, partner_a):
     assert as_partner_a.delete(TOKEN).status_code == 204
-    assert not Token.objects.filter(user=partner_a).exists()
+    assert not AuthToken.objects.filter(user=partner_a).exists()
     assert as_partner_a.get("/api/v1/indicators/").status_code == 401
 
 

@@ -18,9 +18,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from artisanat.accounts import services
 from artisanat.accounts.middleware import SEEN_RESOLUTION
 from tests.conftest import PASSWORD, VerifiedClient, add_totp_device, totp_code
 
@@ -132,7 +134,7 @@ def test_token_endpoint_locks_out_with_the_api_error_shape(partner_a, security_l
     assert body["retry_after"] == 900
     right = client.post(TOKEN, {"username": "partner_a", "password": PASSWORD}, format="json")
     assert right.status_code == 429
-    assert not Token.objects.filter(user=partner_a).exists()
+    assert not AuthToken.objects.filter(user=partner_a).exists()
     assert security_log.named("lockout")
 
 
@@ -225,7 +227,7 @@ def _two_sessions_and_a_token(user):
     first, second = VerifiedClient(), VerifiedClient()
     first.force_login(user)
     second.force_login(user)
-    Token.objects.create(user=user)
+    services.issue_token(user)
     assert first.get("/").status_code == 200 and second.get("/").status_code == 200
     return first, second
 
@@ -237,7 +239,7 @@ def test_changing_the_password_ends_the_other_sessions_and_the_tokens(editor, se
     assert response.status_code == 302
     assert first.get("/").status_code == 200  # this session continues, under a new key
     assert second.get("/").status_code == 302  # the other one is over
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
     assert [e["reason"] for e in security_log.named("sessions_ended")] == ["password_changed"]
     assert security_log.named("token_revoked")[0]["user"] == "editor"
 
@@ -248,7 +250,7 @@ def test_a_password_set_anywhere_ends_every_session(editor):
     editor.save()
     assert first.get("/").status_code == 302 and second.get("/").status_code == 302
     assert not Session.objects.filter(session_key=first.cookies["sessionid"].value).exists()
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
 
 
 def test_deactivating_a_user_ends_their_sessions_and_tokens(editor, viewer, security_log):
@@ -258,7 +260,7 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens(editor, viewer, secu
     editor.is_active = False
     editor.save()
     assert first.get("/").status_code == 302 and second.get("/").status_code == 302
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
     assert others.get("/").status_code == 200  # other users are untouched
     assert security_log.named("sessions_ended")[0]["sessions"] == 2
 
@@ -293,7 +295,7 @@ def test_deactivating_from_the_admin_ends_the_sessions(admin_user, editor):
     editor.refresh_from_db()
     assert not editor.is_active
     assert first.get("/").status_code == 302
-    assert not Token.objects.filter(user=editor).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
 
 
 def test_saving_a_user_without_changing_credentials_keeps_the_sessions(editor):
@@ -301,7 +303,7 @@ def test_saving_a_user_without_changing_credentials_keeps_the_sessions(editor):
     editor.first_name = "Salma"
     editor.save()
     assert first.get("/").status_code == 200 and second.get("/").status_code == 200
-    assert Token.objects.filter(user=editor).exists()
+    assert AuthToken.objects.filter(user=editor).exists()
 
 
 # ---------------------------------------------------------------- two-factor authentication
@@ -380,7 +382,9 @@ def test_verification_refuses_a_next_address_elsewhere(validator):
 def test_a_recovery_code_works_once_and_regenerating_replaces_them(validator):
     client = VerifiedClient()
     client.force_login(validator)
-    codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES).content.decode())
+    codes = re.findall(
+        r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES, {"code": totp_code(validator)}).content.decode()
+    )
     assert len(codes) == 10
     first = plain_client()
     sign_in(first, "validator")
@@ -390,7 +394,9 @@ def test_a_recovery_code_works_once_and_regenerating_replaces_them(validator):
     second = plain_client()
     sign_in(second, "validator")
     assert second.post(VERIFY, {"code": codes[0]}).status_code == 200  # used already
-    new_codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES).content.decode())
+    new_codes = re.findall(
+        r"<li><code>([a-z2-7]+)</code></li>", client.post(CODES, {"code": codes[5]}).content.decode()
+    )
     assert second.post(VERIFY, {"code": codes[1]}).status_code == 200  # replaced
     assert second.post(VERIFY, {"code": new_codes[0]}).status_code == 302
 
@@ -409,13 +415,54 @@ def test_two_factor_is_optional_for_other_roles(editor, security_log):
     assert later.get("/")["Location"].startswith(VERIFY)
     assert later.post(VERIFY, {"code": totp_code(editor)}).status_code == 302
     # And they may switch it off again.
-    assert later.post(DISABLE).status_code == 302
+    assert later.post(DISABLE, {"code": totp_code(editor)}).status_code == 302
     assert not TOTPDevice.objects.filter(user=editor).exists()
     assert not StaticToken.objects.filter(device__user=editor).exists()
     assert security_log.named("otp_device_removed")
     third = plain_client()
     sign_in(third, "editor")
     assert third.get("/").status_code == 200
+
+
+def test_enabling_two_factor_ends_the_users_other_sessions_and_tokens(editor, security_log):
+    """A session opened with the password alone before two-factor was enabled must not go
+    on unverified: it could regenerate the recovery codes or switch two-factor off."""
+    before, enabling = plain_client(), plain_client()
+    sign_in(before, "editor")
+    sign_in(enabling, "editor", address="10.0.0.2")
+    services.issue_token(editor)
+    assert before.get("/").status_code == 200
+    device = services.pending_totp_device(editor)
+    assert enabling.post(SETUP, {"code": totp_code(device=device)}).status_code == 200
+
+    assert before.get("/").status_code == 302  # signed out
+    assert before.post(DISABLE, {"code": ""})["Location"].startswith(LOGIN)
+    assert before.post(CODES)["Location"].startswith(LOGIN)
+    assert TOTPDevice.objects.filter(user=editor, confirmed=True).exists()
+    assert not AuthToken.objects.filter(user=editor).exists()
+    assert enabling.get("/").status_code == 200  # the session that enabled it goes on
+    assert security_log.named("sessions_ended")[0]["reason"] == "two_factor_enabled"
+
+
+def test_regenerating_codes_and_switching_two_factor_off_ask_for_a_current_code(editor, security_log):
+    add_totp_device(editor)
+    client = VerifiedClient()
+    client.force_login(editor)
+    codes = services.generate_recovery_codes(editor, request=None)
+
+    for url in (CODES, DISABLE):
+        for data in ({}, {"code": "000000"}):
+            refused = client.post(url, data)
+            assert refused.status_code == 200 and refused.context["form"].errors["code"]
+    assert sorted(StaticToken.objects.filter(device__user=editor).values_list("token", flat=True)) == sorted(codes)
+    assert TOTPDevice.objects.filter(user=editor, confirmed=True).exists()
+    assert security_log.named("otp_failed")
+
+    fresh = client.post(CODES, {"code": codes[0]})
+    assert fresh.status_code == 200 and fresh.context["fresh"]
+    assert not StaticToken.objects.filter(device__user=editor, token__in=codes).exists()
+    assert client.post(DISABLE, {"code": totp_code(editor)}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=editor).exists()
 
 
 def test_privileged_users_cannot_switch_two_factor_off(admin_user, client):
@@ -447,12 +494,12 @@ def test_token_needs_an_otp_code_for_privileged_users(validator, security_log):
     assert missing.json()["details"]["otp"]
     wrong = client.post(TOKEN, {"username": "validator", "password": PASSWORD, "otp": "000000"}, format="json")
     assert wrong.status_code == 401 and wrong.json()["details"]["otp"]
-    assert not Token.objects.filter(user=validator).exists()
+    assert not AuthToken.objects.filter(user=validator).exists()
     right = client.post(
         TOKEN, {"username": "validator", "password": PASSWORD, "otp": totp_code(validator)}, format="json"
     )
     assert right.status_code == 200
-    assert right.json()["token"] == Token.objects.get(user=validator).key
+    assert hash_token(right.json()["token"]) == AuthToken.objects.get(user=validator).digest
     assert security_log.named("token_created")[0]["user"] == "validator"
 
 

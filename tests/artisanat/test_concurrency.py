@@ -15,9 +15,9 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from artisanat.accounts.services import issue_token
 from artisanat.models import IdempotencyKey
 from contracts.models import ContratProgramme, Milestone
 from strategy.choices import MeasurementStatus
@@ -39,7 +39,7 @@ BULK = "/api/v1/measurements/bulk/"
 
 def race(user, request, n=THREADS):
     """Run ``request(client, i)`` in ``n`` threads released together; [(i, response)]."""
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = issue_token(user)[1]
     barrier = threading.Barrier(n)
     results, errors = [], []
 

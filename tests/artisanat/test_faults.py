@@ -341,7 +341,7 @@ SETUP_SNIPPET = """
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-from rest_framework.authtoken.models import Token
+from artisanat.accounts.services import issue_token
 from artisanat.choices import OrganisationKind, Role
 from artisanat.models import Membership, Organisation
 org = Organisation.objects.create(name="Ministère", acronym="MIN", kind=OrganisationKind.MINISTRY)
@@ -352,7 +352,7 @@ session["_auth_user_id"] = str(user.pk)
 session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
 session["_auth_user_hash"] = user.get_session_auth_hash()
 session.create()
-print(session.session_key, Token.objects.create(user=user).key)
+print(session.session_key, issue_token(user)[1])
 """
 
 

@@ -411,9 +411,9 @@ def _wsgi(path, *, body, content_type, length=None, chunked=False, headers=None)
 
 @pytest.fixture
 def token(partner_a):
-    from rest_framework.authtoken.models import Token
+    from artisanat.accounts.services import issue_token
 
-    return Token.objects.get_or_create(user=partner_a)[0].key
+    return issue_token(partner_a)[1]
 
 
 @pytest.mark.usefixtures("keep_test_connection")

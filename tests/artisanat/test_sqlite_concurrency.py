@@ -35,7 +35,7 @@ SETUP = """
 import datetime as dt, json
 from decimal import Decimal
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from artisanat.accounts.services import issue_token
 from artisanat.choices import OrganisationKind, Role
 from artisanat.models import Membership, Organisation
 from strategy.choices import Aggregation, Direction, Unit
@@ -56,7 +56,7 @@ tokens = {}
 for name, organisation, role in (("partner", fca, Role.REPORTER), ("validator", ministry, Role.VALIDATOR)):
     user = get_user_model().objects.create_user(username=name, password="un-mot-de-passe-assez-long")
     Membership.objects.create(user=user, organisation=organisation, role=role)
-    tokens[name] = Token.objects.create(user=user).key
+    tokens[name] = issue_token(user)[1]
 tokens["indicator"] = indicator.pk
 print("SETUP " + json.dumps(tokens))
 """

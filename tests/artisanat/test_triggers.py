@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_migrate
 
 from artisanat import data_version, history_guard, triggers
+from artisanat.db_rules import RULES as ARTISANAT_RULES
 from contracts.db_rules import RULES as CONTRACT_RULES
 from strategy import stored_figures
 from strategy.db_rules import RULES as STRATEGY_RULES
@@ -17,8 +18,15 @@ APPS = ("artisanat", "strategy", "contracts", "portal")
 
 def test_every_app_registers_its_sets_in_one_registry():
     names = [s.name for s in triggers.registered()]
-    assert names == ["history_append_only", "data_version", "strategy_rules", "stored_figures", "contracts_rules"]
-    assert {r.name for r in triggers.rules()} == {r.name for r in (*STRATEGY_RULES, *CONTRACT_RULES)}
+    assert names == [
+        "history_append_only",
+        "data_version",
+        "artisanat_rules",
+        "strategy_rules",
+        "stored_figures",
+        "contracts_rules",
+    ]
+    assert {r.name for r in triggers.rules()} == {r.name for r in (*ARTISANAT_RULES, *STRATEGY_RULES, *CONTRACT_RULES)}
     messages = triggers.rule_messages()
     assert (
         str(messages["disbursement_within_commitment"]) == "Le total décaissé ne peut pas dépasser le montant engagé."

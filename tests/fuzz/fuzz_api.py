@@ -20,9 +20,9 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks as schemathesis_checks
 
+from artisanat.accounts.services import issue_token
 from config.wsgi import application
 
 EXAMPLES = int(os.environ.get("ARTISANAT_FUZZ_EXAMPLES", "100"))
@@ -69,7 +69,7 @@ def _keep_the_test_connection(keep_test_connection):
 @pytest.fixture
 def tokens(world, admin_user, validator, partner_a):
     return {
-        name: Token.objects.get_or_create(user=user)[0].key
+        name: issue_token(user)[1]
         for name, user in (("admin", admin_user), ("validator", validator), ("partner", partner_a))
     }
 

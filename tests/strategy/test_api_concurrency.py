@@ -6,9 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from artisanat.accounts.services import issue_token
 from strategy.models import Measurement
 
 pytestmark = [
@@ -20,7 +20,7 @@ pytestmark = [
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_patches_with_one_etag_one_wins(draft_a, partner_a, editor):
-    tokens = [Token.objects.get_or_create(user=u)[0].key for u in (partner_a, editor)]
+    tokens = [issue_token(u)[1] for u in (partner_a, editor)]
     url = f"/api/v1/measurements/{draft_a.pk}/"
     barrier = threading.Barrier(2)
     codes = []

@@ -11,8 +11,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils.module_loading import import_string
-from rest_framework.authtoken.models import Token
 
+from artisanat.accounts.services import issue_token
 from artisanat.models import Region
 from contracts.models import ContratProgramme
 from strategy.models import Indicator, Measurement
@@ -79,8 +79,8 @@ class Command(BaseCommand):
             .first()
         )
         payload = {
-            "read_token": Token.objects.get_or_create(user=users["viewer"])[0].key,
-            "write_token": Token.objects.get_or_create(user=users["partner_fca"])[0].key,
+            "read_token": issue_token(users["viewer"])[1],
+            "write_token": issue_token(users["partner_fca"])[1],
             "session": signed_in_session(users["validator"]),
             "session_cookie": settings.SESSION_COOKIE_NAME,
             "indicator": listed,
