@@ -4,7 +4,8 @@ An XLSX is a zip of XML parts. A 256 KB file held a 5-million-cell header (a wor
 grew to 3.2 GB) or shared strings of 100 MB (the worker was killed): openpyxl, even in
 read-only mode, parses a whole row at once, keeps every shared string, and builds a
 full tree of the workbook's other parts. So, from the zip's directory first (nothing
-unpacked), then by streaming each XML part through defusedxml (no DTD, no entity):
+unpacked), then by streaming each XML part through defusedxml (no DTD, no entity),
+each by what its root element says it is, whatever the part's name:
 
 - at most ``MAX_MEMBERS`` parts; each part's and the total's unpacked size at most
   ``API_BULK_XLSX_MAX_UNPACKED_BYTES``, the shared strings at most
@@ -31,8 +32,7 @@ MAX_MEMBERS = 500
 MAX_ELEMENTS_PER_CELL = 200
 MAX_OTHER_ELEMENTS = 50_000
 SHARED_STRINGS = re.compile(r"(^|/)sharedStrings\d*\.xml$", re.IGNORECASE)
-WORKSHEET = re.compile(r"(^|/)worksheets/[^/]+\.xml$", re.IGNORECASE)
-XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+XML_PART = re.compile(r"\.(xml|rels)$", re.IGNORECASE)  # VML drawings: not read, not always XML
 CELL_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
@@ -79,11 +79,11 @@ def _too_complex():
     )
 
 
-def check_sheet(stream, max_rows, max_columns):
-    """Stream a worksheet part: rows, cells per row, elements per cell and elsewhere."""
+def _check_sheet(events, max_rows, max_columns):
+    """A worksheet's rows, cells per row, elements per cell and elsewhere."""
     rows = row_number = cells = column = cell_elements = other = 0
     in_row = in_cell = False
-    for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+    for event, element in events:
         tag = _local(element.tag)
         if event == "end":
             if tag == "c" and in_cell:
@@ -96,15 +96,13 @@ def check_sheet(stream, max_rows, max_columns):
             cell_elements += 1
             if cell_elements > MAX_ELEMENTS_PER_CELL:
                 raise _too_complex()
-        elif in_row:
-            if tag != "c":
-                raise _too_complex()  # a row holds cells only
+        elif in_row and tag == "c":
             in_cell, cell_elements = True, 0
             cells += 1
             column = _column_number(element.get("r")) or column + 1
             if cells > max_columns or column > max_columns:
                 raise _too_many_columns(max_columns)
-        elif tag == "row":
+        elif tag == "row" and not in_row:
             in_row, cells, column = True, 0, 0
             rows += 1
             declared = element.get("r", "")
@@ -117,9 +115,9 @@ def check_sheet(stream, max_rows, max_columns):
                 raise _too_complex()
 
 
-def check_shared_strings(stream, max_strings):
+def _check_shared_strings(events, max_strings):
     strings = elements = 0
-    for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+    for event, element in events:
         tag = _local(element.tag)
         if event == "end":
             if tag == "si":
@@ -135,15 +133,26 @@ def check_shared_strings(stream, max_strings):
                 raise _too_complex()
 
 
-def check_part(stream):
-    for elements, _item in enumerate(iterparse(stream, events=("start",), forbid_dtd=True), start=1):
-        if elements > MAX_OTHER_ELEMENTS:
+def _check_other(events):
+    for elements, _item in enumerate(events, start=1):
+        if elements > MAX_OTHER_ELEMENTS * 2:  # start and end events
             raise _too_complex()
 
 
-def _run(check, archive, info, *args):
-    with archive.open(info) as stream:
-        check(stream, *args)
+SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet"}
+
+
+def check_part(stream, max_rows, max_columns):
+    """One XML part, by what its root element says it is (whatever its name)."""
+    events = iterparse(stream, events=("start", "end"), forbid_dtd=True)
+    root = next((element for _event, element in events), None)
+    kind = _local(root.tag) if root is not None else ""
+    if kind in SHEET_ROOTS:
+        _check_sheet(events, max_rows, max_columns)
+    elif kind == "sst":
+        _check_shared_strings(events, (max_rows + 1) * max_columns)
+    else:
+        _check_other(events)
 
 
 def check_archive(archive):
@@ -169,13 +178,8 @@ def check_archive(archive):
         raise refuse(unpacked_message)
     try:
         for info in members:
-            if info.is_dir() or not XML_PART.search(info.filename):
-                continue
-            if WORKSHEET.search(info.filename):
-                _run(check_sheet, archive, info, max_rows, max_columns)
-            elif SHARED_STRINGS.search(info.filename):
-                _run(check_shared_strings, archive, info, (max_rows + 1) * max_columns)
-            else:
-                _run(check_part, archive, info)
+            if not info.is_dir() and XML_PART.search(info.filename):
+                with archive.open(info) as stream:
+                    check_part(stream, max_rows, max_columns)
     except TooLarge as exc:
         raise refuse(exc.message) from None

@@ -383,6 +383,20 @@ def test_xlsx_rows_and_columns_beyond_the_limits_are_400(as_partner_a, indicator
     assert reason in response.json()["details"]["file"][0]
 
 
+def test_xlsx_with_a_bloated_part_is_refused_whatever_its_name(as_partner_a, indicator):
+    """openpyxl builds a whole tree of the styles (and of every part but the sheets and
+    the shared strings): 60,000 elements there are refused before it does."""
+    styles = [f'<styleSheet xmlns="{MAIN}">'.encode(), b"<x/>" * 60_000, b"</styleSheet>"]
+    response = as_partner_a.generic("POST", URL, _rebuild({"xl/styles.xml": styles}), content_type=XLSX)
+    assert response.status_code == 400, response.content
+    assert "50000" in response.json()["details"]["file"][0]
+    # A sheet is known by its root element, not by its part's name.
+    content = _rebuild({SHEET: _sheet("A1:D2", cells_in_header=100_000)}).replace(b"sheet1.xml", b"feuil1.xml")
+    response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
+    assert response.status_code == 400, response.content
+    assert "colonnes" in response.json()["details"]["file"][0]
+
+
 def test_xlsx_with_a_dtd_is_refused(as_partner_a, indicator):
     entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
     content = _rebuild({SHEET: [entity, *_sheet("A1:D2")]})
