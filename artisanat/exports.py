@@ -2,7 +2,14 @@
 applied to the queryset handed in. One writer for the pages and the API.
 
 Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return) are neutralised with a leading apostrophe."""
+``@``, a tab or a carriage return) are neutralised with a leading apostrophe.
+
+CSV files are opened by spreadsheets that split lines on ``,`` or, in French, on ``;``
+(and some on tabs): a text ``Registre;=1+1;fin`` written as one field became three
+cells there, the middle one a formula. So every CSV field is quoted (``QUOTE_ALL``:
+a separator inside quotes never splits a cell), and inside a text every piece that a
+separator or a line break could turn into a cell of its own is neutralised as well
+(``Registre;'=1+1;fin``), for the readers that split without honouring quotes."""
 
 import csv
 import datetime as dt
@@ -40,6 +47,21 @@ def neutralise(value):
     return value
 
 
+# A separator (",", ";", tab) or a line break, then quotes, before a formula start: the
+# place where a reader splitting the line would begin a cell with a formula.
+CELL_BREAK_BEFORE_FORMULA = re.compile(
+    r'([,;\t\r\n]"*)(?=[' + "".join(re.escape(start) for start in FORMULA_STARTS) + "])"
+)
+
+
+def neutralise_csv(value):
+    """``neutralise`` for a CSV field: its start and every piece after a separator."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        return CELL_BREAK_BEFORE_FORMULA.sub(r"\1'", value)
+    return value
+
+
 # Control characters that XML (so XLSX) cannot hold; tab, newline and carriage return are fine.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -57,7 +79,7 @@ def cell(value):
 def write_csv(rows, columns):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Arabic names)
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow([c.name for c in columns])
     for row in rows:
         writer.writerow([_csv_text(cell(c.value(row))) for c in columns])
@@ -67,7 +89,7 @@ def write_csv(rows, columns):
 def _csv_text(value):
     if isinstance(value, dt.date):
         return value.isoformat()
-    return value
+    return neutralise_csv(value)
 
 
 def write_xlsx(rows, columns, title="export"):

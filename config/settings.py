@@ -213,7 +213,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["artisanat.api.permissions.HasRole"],
     "DEFAULT_FILTER_BACKENDS": ["artisanat.api.filters.StrictFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with every unreadable body a 400 in the API's shape (artisanat/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["artisanat.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "artisanat.api.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("ARTISANAT_API_PAGE_SIZE", 50, minimum=1),
     "EXCEPTION_HANDLER": "artisanat.api.exceptions.exception_handler",
@@ -249,6 +250,23 @@ if API_BULK_MAX_BYTES > REQUEST_MAX_BYTES:
         f"ARTISANAT_API_BULK_MAX_BYTES ({API_BULK_MAX_BYTES}) must not exceed ARTISANAT_REQUEST_MAX_BYTES "
         f"({REQUEST_MAX_BYTES}): a bulk file that large would be refused before it is read."
     )
+# What a bulk file may unpack to (strategy/api/bulk_xlsx.py), checked before a spreadsheet
+# library reads it: a 5 MB XLSX can hold gigabytes of XML. Columns bound CSV files too.
+API_BULK_MAX_COLUMNS = env_int("ARTISANAT_API_BULK_MAX_COLUMNS", 100, minimum=20)
+API_BULK_XLSX_MAX_UNPACKED_BYTES = env_int(
+    "ARTISANAT_API_BULK_XLSX_MAX_UNPACKED_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024
+)
+API_BULK_XLSX_MAX_SHARED_STRINGS_BYTES = env_int(
+    "ARTISANAT_API_BULK_XLSX_MAX_SHARED_STRINGS_BYTES", 5 * 1024 * 1024, minimum=64 * 1024
+)
+if API_BULK_XLSX_MAX_SHARED_STRINGS_BYTES > API_BULK_XLSX_MAX_UNPACKED_BYTES:
+    raise ImproperlyConfigured(
+        "ARTISANAT_API_BULK_XLSX_MAX_SHARED_STRINGS_BYTES must not exceed ARTISANAT_API_BULK_XLSX_MAX_UNPACKED_BYTES."
+    )
+# Django refuses a form or JSON body it must hold in memory beyond this size (DRF reads
+# JSON bodies through request.body): at least the bulk limit, so that a JSON bulk may be
+# as large as a file; beyond it, 413 in the API's shape (artisanat/api/exceptions.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_BULK_MAX_BYTES, 5 * 1024 * 1024 // 2)
 API_IDEMPOTENCY_TTL_HOURS = env_int("ARTISANAT_API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
 SPECTACULAR_SETTINGS = {

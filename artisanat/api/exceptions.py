@@ -12,7 +12,8 @@ import logging
 import re
 
 from django.apps import apps
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.db.models.deletion import ProtectedError, RestrictedError
@@ -54,9 +55,18 @@ class PreconditionFailed(exceptions.APIException):
 
 
 class PayloadTooLarge(exceptions.APIException):
+    """413; ``max_bytes``, when given, is also a field of the answer (as the request
+    size middleware gives it)."""
+
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
     default_detail = gettext_lazy("Requête trop volumineuse.")
+
+    def __init__(self, detail=None, code=None, *, max_bytes=None):
+        super().__init__(detail, code)
+        self.max_bytes = max_bytes
+        if max_bytes is not None:
+            self.extra_details = {"body": [str(self.detail)]}
 
 
 class Unprocessable(exceptions.APIException):
@@ -226,6 +236,11 @@ def exception_handler(exc, context):
         set_rollback()
         code, name, message = described
         return _response(code, error_body("constraint_violation", message, {NON_FIELD: [message]}, rule=name))
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads a JSON or form body through request.body, which Django refuses beyond
+        # DATA_UPLOAD_MAX_MEMORY_SIZE; without this, an HTML 400 that names no limit.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(_("Requête trop volumineuse : %(n)d octets au plus.") % {"n": limit}, max_bytes=limit)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -269,7 +284,8 @@ def exception_handler(exc, context):
         message = _("Trop de requêtes. Réessayez dans %(s)d secondes.") % {"s": exc.wait or 1}
     elif isinstance(exc, exceptions.NotAuthenticated):
         message = _("Authentification requise : envoyez « Authorization: Token <jeton> ».")
-    return _response(exc.status_code, error_body(code, message, getattr(exc, "extra_details", None)), headers)
+    extra = {"max_bytes": exc.max_bytes} if getattr(exc, "max_bytes", None) is not None else {}
+    return _response(exc.status_code, error_body(code, message, getattr(exc, "extra_details", None), **extra), headers)
 
 
 @csrf_exempt  # a 404 is a 404, whatever the method and cookies

@@ -11,6 +11,7 @@ from artisanat import exports, permissions
 from artisanat.accounts.api import obtain_token, revoke_token
 from artisanat.api import serializers as s
 from artisanat.api.authentication import TokenAuthentication
+from artisanat.api.parsers import JSONParser
 from artisanat.api.schema import resource_schema, text
 from artisanat.api.viewsets import ApiViewMixin, ReadOnlyViewSet
 from artisanat.filtersets import FiliereFilterSet, OrganisationFilterSet, RegionFilterSet
@@ -58,7 +59,7 @@ class TokenView(ApiViewMixin, APIView):
     authentication_classes = [TokenAuthentication]  # POST: the password in the body, no session
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
-    parser_classes = [parsers.JSONParser, parsers.FormParser]
+    parser_classes = [JSONParser, parsers.FormParser]  # JSONParser: a 400, never a 500, on any body
     extra_error_codes = {}
 
     def get_permissions(self):

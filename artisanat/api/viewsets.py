@@ -18,13 +18,27 @@ from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from artisanat.api.exceptions import PreconditionRequired
+from artisanat.api.exceptions import PreconditionFailed, PreconditionRequired
 from artisanat.api.filters import StrictFilterBackend, StrictOrderingFilter, reject_nul_bytes
 from artisanat.api.pagination import check_page_parameters
 from artisanat.api.renderers import EXPORT_FORMATS, CSVRenderer, XLSXRenderer
+from artisanat.exceptions import StaleVersion
 from artisanat.exports import export_response
 
-ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; If-Match is "*" or a list.
+ENTITY_TAG = re.compile(r'\s*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
+VERSION = re.compile(r"\d{1,9}")
+
+
+def if_match_tags(raw):
+    """The entity tags of an If-Match list, or None if it is not one."""
+    tags = []
+    for item in raw.split(","):
+        match = ENTITY_TAG.fullmatch(item)
+        if not match:
+            return None
+        tags.append(match.group(1))
+    return tags
 
 
 def etag_for(version):
@@ -95,15 +109,25 @@ class VersionedMixin:
     versioned = True
 
     def expected_version(self):
+        """The version If-Match names: the current one if any of its tags is, otherwise
+        one that the service will find stale (412). A well-formed tag this API never
+        gave ("stale-etag") fails the same way (RFC 9110 §13.1.1: 412, not 400); only
+        a header that is not a list of entity tags is a 400."""
         raw = self.request.headers.get("If-Match")
         if raw is None or raw.strip() in ("", "*"):
             raise PreconditionRequired()
-        match = ETAG.match(raw.strip())
-        if not match:
+        tags = if_match_tags(raw)
+        if tags is None:
             raise ValidationError(
                 {"If-Match": [_('En-tête If-Match illisible : renvoyez l\'ETag tel quel, par exemple "3".')]}
             )
-        return int(match.group(1))
+        versions = [int(tag) for tag in tags if VERSION.fullmatch(tag)]
+        current = getattr(self, "_current_version", None)
+        if current in versions:
+            return current
+        if versions:
+            return versions[0]
+        raise StaleVersion(current) if current is not None else PreconditionFailed()
 
     def finalize_response(self, request, response, *args, **kwargs):
         data = getattr(response, "data", None)
@@ -135,6 +159,8 @@ class WritableViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.D
 
     def get_object(self):
         obj = super().get_object()
+        if self.versioned:
+            self._current_version = obj.version  # what If-Match is compared with
         if self.versioned and self.request.method in ("PUT", "PATCH", "DELETE"):
             self._expected_version = self.expected_version()
         return obj

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,10 +22,12 @@ from rest_framework.exceptions import ValidationError
 
 from artisanat import permissions
 from artisanat.api.exceptions import PayloadTooLarge, describe_integrity_error, django_validation_details
+from artisanat.api.parsers import JSONParser
 from artisanat.api.serializers import PORTABLE_DIGITS
 from artisanat.exports import CONTENT_TYPES
 from artisanat.models import Filiere, Organisation, Region
 from strategy import services
+from strategy.api import bulk_xlsx
 from strategy.choices import ActorType, Sex
 from strategy.exports import MEASUREMENT_IMPORT_COLUMNS
 from strategy.models import Indicator, Measurement
@@ -41,12 +44,24 @@ class Upload:
     content: bytes
 
 
+def _too_large():
+    limit = settings.API_BULK_MAX_BYTES
+    return PayloadTooLarge(_("Fichier trop volumineux : %(n)d octets au plus.") % {"n": limit}, max_bytes=limit)
+
+
 def _read_limited(stream):
     limit = settings.API_BULK_MAX_BYTES
     content = stream.read(limit + 1) if stream is not None else b""
     if len(content) > limit:
-        raise PayloadTooLarge(_("Fichier trop volumineux : %(n)d octets au plus.") % {"n": limit})
+        raise _too_large()
     return content
+
+
+class BulkJSONParser(JSONParser):
+    """JSON rows within the same limit as a file (ARTISANAT_API_BULK_MAX_BYTES)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return super().parse(io.BytesIO(_read_limited(stream)), media_type, parser_context)
 
 
 class CSVUploadParser(parsers.BaseParser):
@@ -73,9 +88,7 @@ def upload_from_request_data(data):
         if not hasattr(upload, "read"):
             raise ValidationError({"file": [_("Joignez un fichier CSV ou XLSX dans le champ « file ».")]})
         if upload.size > settings.API_BULK_MAX_BYTES:
-            raise PayloadTooLarge(
-                _("Fichier trop volumineux : %(n)d octets au plus.") % {"n": settings.API_BULK_MAX_BYTES}
-            )
+            raise _too_large()
         name = (upload.name or "").lower()
         kind = "xlsx" if name.endswith(".xlsx") or upload.content_type == CONTENT_TYPES["xlsx"] else "csv"
         return Upload(kind, upload.read())
@@ -112,13 +125,22 @@ def _cell(value):
     return value
 
 
+def _too_many_columns():
+    return ValidationError({"file": [_("Trop de colonnes : %(n)d au plus.") % {"n": settings.API_BULK_MAX_COLUMNS}]})
+
+
 def _table_rows(header, body):
+    max_columns = settings.API_BULK_MAX_COLUMNS
+    if len(header) > max_columns:
+        raise _too_many_columns()
     names = [str(h).strip().lower() if h is not None else "" for h in header]
     missing = [c for c in ("indicator", "period_start", "period_end") if c not in names]
     if missing:
         raise ValidationError({"file": [_("Colonnes manquantes : %(c)s.") % {"c": ", ".join(missing)}]})
     rows = []
     for values in body:
+        if len(values) > max_columns:
+            raise _too_many_columns()
         row = {name: _cell(v) for name, v in zip(names, values, strict=False) if name}
         rows.append(row)
         if len(rows) > settings.API_BULK_MAX_ROWS:
@@ -152,12 +174,18 @@ def rows_from_xlsx(content):
     from openpyxl import load_workbook
 
     try:
+        # What the file unpacks to, before openpyxl reads any of it (bulk_xlsx.py).
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            bulk_xlsx.check_archive(archive)
         # data_only=False: a formula cell reads as its text ("=2*3"), never as the value a
         # spreadsheet last cached for it (absent from files no spreadsheet has opened).
         # A formula is then refused where a number or a date is expected and kept as
         # inert text elsewhere (neutralised again by every export), as in a CSV.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
+        # Rows as they are in the file: the <dimension> a file declares would pad every
+        # row (and add empty ones) up to whatever it claims.
+        sheet.reset_dimensions()
         values = sheet.iter_rows(values_only=True)
         header = next(values, None)
         if header is None:

@@ -27,7 +27,7 @@ from artisanat.api.viewsets import ReadOnlyViewSet, VersionedViewSet
 from artisanat.exports import CONTENT_TYPES
 from strategy import exports, services
 from strategy.api import serializers as s
-from strategy.api.bulk import CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
+from strategy.api.bulk import BulkJSONParser, CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
 from strategy.filtersets import (
     ActionFilterSet,
     AxisFilterSet,
@@ -333,7 +333,7 @@ class MeasurementViewSet(VersionedViewSet):
     @action(
         detail=False,
         methods=["post"],
-        parser_classes=[parsers.JSONParser, parsers.MultiPartParser, CSVUploadParser, XLSXUploadParser],
+        parser_classes=[BulkJSONParser, parsers.MultiPartParser, CSVUploadParser, XLSXUploadParser],
         throttle_classes=[UserRateThrottle, ScopedRateThrottle],
         throttle_scope="bulk",
     )

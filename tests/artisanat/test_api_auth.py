@@ -205,3 +205,16 @@ def test_trigger_rule_via_the_api_is_400_not_500(as_editor, commitment_a, monkey
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "constraint_violation"
     assert response.json()["rule"] == "disbursement_within_commitment"
+
+
+@pytest.mark.parametrize("body", ["[" * 5000, '{"a":' * 5000, "[" * 40 + "]" * 40, "{", "\xff"])
+def test_unreadable_json_to_the_token_endpoint_is_a_400_in_the_api_shape(db, caplog, body):
+    """5 KB of "[" used to be a RecursionError: a 500 with a traceback, without signing in."""
+    response = APIClient().generic(
+        "POST", TOKEN, body.encode("utf-8", "surrogateescape"), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()
+    assert error["code"] == "parse_error"
+    assert error["message"] and error["details"]["body"] == [error["message"]]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -700,3 +700,79 @@ def test_empty_choice_filter_is_a_400_naming_it(as_admin, world, path, param, go
     assert response.status_code == 400, response.content
     assert param in response.json()["details"]
     assert as_admin.get(f"{API}/{path}/", {param: good}).status_code == 200
+
+
+# ---------------------------------------------------------------- JSON bodies
+
+
+DEEP = ["[" * 5000, '{"rows":' * 5000, '{"a": ' * 3000 + "1" + "}" * 3000, "[" * 33 + "]" * 33]
+
+
+@pytest.mark.parametrize("body", DEEP, ids=["brackets", "objects", "closed-objects", "33-levels"])
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [("as_partner_a", "/measurements/bulk/"), ("as_partner_a", "/measurements/"), ("as_admin", "/targets/")],
+)
+def test_deeply_nested_json_is_a_400_in_the_api_shape(request, indicator, caplog, who, path, body):
+    client = request.getfixturevalue(who)
+    response = client.generic("POST", f"{API}{path}", body.encode(), content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    error = response.json()
+    assert (error["code"], error["details"]["body"]) == ("parse_error", [error["message"]])
+    assert "32" in error["message"]  # names the limit
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not Measurement.objects.exists()
+
+
+def test_json_nesting_an_endpoint_reads_is_accepted(as_partner_a, indicator):
+    rows = [{"indicator": "IND-FORM", "period_start": "2021-01-01", "period_end": "2021-01-31", "value": "1"}]
+    rows[0]["note"] = [[[[["ignored"]]]]]
+    response = as_partner_a.post(f"{API}/measurements/bulk/", {"rows": rows}, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_json_bulk_of_three_megabytes_is_accepted(as_partner_a, indicator, settings):
+    """The documented limit (ARTISANAT_API_BULK_MAX_BYTES, 5 MB) holds for JSON too, not
+    Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE (an HTML 400 before)."""
+    import json
+
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE >= settings.API_BULK_MAX_BYTES == 5 * 1024 * 1024
+    rows = [
+        {
+            "indicator": "IND-FORM",
+            "period_start": (dt.date(2021, 1, 1) + dt.timedelta(days=i)).isoformat(),
+            "period_end": (dt.date(2021, 1, 1) + dt.timedelta(days=i)).isoformat(),
+            "value": "1",
+            "source": "s" * 2000,
+            "note": "n" * 4200,  # not a column: ignored
+        }
+        for i in range(500)
+    ]
+    body = json.dumps(rows)
+    assert 3_100_000 < len(body) < settings.API_BULK_MAX_BYTES
+    response = as_partner_a.generic("POST", f"{API}/measurements/bulk/", body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    assert Measurement.objects.count() == 500
+
+
+def test_a_json_bulk_beyond_the_bulk_limit_is_a_413_naming_it(as_partner_a, indicator, settings):
+    settings.API_BULK_MAX_BYTES = 4096
+    body = '{"rows": [' + ",".join(['{"indicator": "IND-FORM"}'] * 300) + "]}"
+    response = as_partner_a.generic("POST", f"{API}/measurements/bulk/", body, content_type="application/json")
+    assert response.status_code == 413, response.content[:300]
+    error = response.json()
+    assert (error["code"], error["max_bytes"]) == ("too_large", 4096)
+    assert "4096" in error["message"] and error["details"]["body"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_body_beyond_django_memory_limit_is_a_413_in_the_api_shape(as_partner_a, indicator, settings, content_type):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = '{"source": "' + "x" * 20_000 + '"}' if content_type == "application/json" else "source=" + "x" * 20_000
+    for path in ("/measurements/", "/auth/token/") if content_type == "application/json" else ("/auth/token/",):
+        response = as_partner_a.generic("POST", f"{API}{path}", body, content_type=content_type)
+        assert response.status_code == 413, (path, response.content[:300])
+        assert response["Content-Type"] == "application/json"
+        error = response.json()
+        assert (error["code"], error["max_bytes"]) == ("too_large", 10_000)
+        assert "10000" in error["message"]

@@ -3,6 +3,12 @@ idempotent retries; bounded lookups."""
 
 import datetime as dt
 import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -231,3 +237,177 @@ def test_lookups_do_not_grow_with_rows(as_partner_a, indicator):
         return len(queries)
 
     assert count(10) == count(500)
+
+
+# ---------------------------------------------------------------- XLSX bombs
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+HEADER = ["indicator", "period_start", "period_end", "value"]
+MB = 1024 * 1024
+
+
+def _rebuild(replace):
+    """A real workbook (header and one row, shared strings) with parts replaced:
+    ``replace`` maps a part's name to an iterable of byte chunks, streamed into the
+    zip so that a bomb of 100 MB never sits whole in the test's memory."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([HEADER, ["IND-FORM", "2021-01-01", "2021-01-31", 1]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in [*source.namelist(), *(n for n in replace if n not in source.namelist())]:
+            if name in replace:
+                with target.open(name, "w", force_zip64=True) as part:
+                    for chunk in replace[name]:
+                        part.write(chunk)
+            elif name == "[Content_Types].xml" and "xl/sharedStrings.xml" in replace:  # openpyxl writes none
+                target.writestr(name, source.read(name).replace(b"</Types>", SHARED_STRINGS_TYPE + b"</Types>"))
+            else:
+                target.writestr(name, source.read(name))
+    return buffer.getvalue()
+
+
+SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+
+
+def _sheet(dimension, cells_in_header=0, row_number=2):
+    yield f'<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/><sheetData><row r="1">'.encode()
+    yield b"".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>'.encode() for name in HEADER)
+    chunk = b'<c t="n"><v>1</v></c>' * 10_000
+    for _ in range(cells_in_header // 10_000):
+        yield chunk
+    yield f'</row><row r="{row_number}"><c t="inlineStr"><is><t>IND-FORM</t></is></c>'.encode()
+    yield b'<c t="inlineStr"><is><t>2021-01-01</t></is></c><c t="inlineStr"><is><t>2021-01-31</t></is></c>'
+    yield b'<c t="n"><v>1</v></c></row></sheetData></worksheet>'
+
+
+def _shared_strings(megabytes):
+    yield f'<sst xmlns="{MAIN}"><si><t>'.encode()
+    chunk = b"a" * MB
+    for _ in range(megabytes):
+        yield chunk
+    yield b"</t></si></sst>"
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+BOMBS = {
+    # As reported: 5 million cells in the header (about 100 MB of XML in 250 KB).
+    "five-million-cell-header": lambda: _rebuild({SHEET: _sheet("A1:ZZZ5000000", 5_000_000)}),
+    # Under the unpacked-size limit, still far more columns than a file may have.
+    "wide-header": lambda: _rebuild({SHEET: _sheet("A1:D2", 400_000)}),
+    # As reported: shared strings that unpack to 100 MB.
+    "shared-strings-100-mb": lambda: _rebuild({"xl/sharedStrings.xml": _shared_strings(100)}),
+}
+LIMITS = {
+    "five-million-cell-header": "octets au plus",
+    "wide-header": "colonnes",
+    "shared-strings-100-mb": "Textes partagés",
+}
+
+CHILD = """
+import json, os, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024,) * 2)  # a runaway parse fails, not the machine
+import django
+django.setup()
+from rest_framework.exceptions import ValidationError
+from strategy.api.bulk import rows_from_xlsx
+content = sys.stdin.buffer.read()
+try:
+    rows_from_xlsx(content)
+    outcome = None
+except ValidationError as exc:
+    outcome = exc.detail["file"][0]
+except MemoryError:
+    outcome = "MemoryError"
+# This interpreter's own peak (VmHWM: ru_maxrss also counts the parent's memory at fork).
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) // 1024
+print(json.dumps({"outcome": outcome and str(outcome), "peak_mb": peak}))
+"""
+
+
+def _parse_in_a_child(content):
+    """rows_from_xlsx(content) in a fresh interpreter: its answer and its peak memory (MB)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ARTISANAT_"))}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1")
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        input=content,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("bomb", list(BOMBS))
+def test_xlsx_bomb_is_a_400_naming_the_limit_and_the_worker_stays_small(bomb):
+    content = BOMBS[bomb]()
+    assert len(content) < 600 * 1024  # small files...
+    result = _parse_in_a_child(content)
+    assert result["outcome"] and LIMITS[bomb] in result["outcome"], result
+    assert any(ch.isdigit() for ch in result["outcome"])  # ...refused with the number
+    assert result["peak_mb"] < 200, result
+
+
+def test_xlsx_bomb_through_the_api_is_a_400_on_file(as_partner_a, indicator, settings):
+    response = as_partner_a.generic("POST", URL, BOMBS["wide-header"](), content_type=XLSX)
+    assert response.status_code == 400, response.content
+    message = response.json()["details"]["file"][0]
+    assert str(settings.API_BULK_MAX_COLUMNS) in message
+    assert not Measurement.objects.exists()
+
+
+def test_xlsx_declaring_a_huge_dimension_is_read_as_it_is(as_partner_a, indicator):
+    """openpyxl pads rows up to the <dimension> a file declares: the rows are read as
+    they are instead, so a wrong dimension neither blows up nor refuses a good file."""
+    content = _rebuild({SHEET: _sheet("A1:ZZZ5000000")})
+    response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
+    assert response.status_code == 201, response.content
+    assert Measurement.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("sheet", "reason"),
+    [
+        (lambda: _sheet("A1:D2", row_number=1002), "lignes"),  # a row number beyond the limit
+        (lambda: _sheet("A1:D2", cells_in_header=100_000), "colonnes"),
+    ],
+)
+def test_xlsx_rows_and_columns_beyond_the_limits_are_400(as_partner_a, indicator, sheet, reason):
+    response = as_partner_a.generic("POST", URL, _rebuild({SHEET: sheet()}), content_type=XLSX)
+    assert response.status_code == 400, response.content
+    assert reason in response.json()["details"]["file"][0]
+
+
+def test_xlsx_with_a_bloated_part_is_refused_whatever_its_name(as_partner_a, indicator):
+    """openpyxl builds a whole tree of the styles (and of every part but the sheets and
+    the shared strings): 60,000 elements there are refused before it does."""
+    styles = [f'<styleSheet xmlns="{MAIN}">'.encode(), b"<x/>" * 60_000, b"</styleSheet>"]
+    response = as_partner_a.generic("POST", URL, _rebuild({"xl/styles.xml": styles}), content_type=XLSX)
+    assert response.status_code == 400, response.content
+    assert "50000" in response.json()["details"]["file"][0]
+    # A sheet is known by its root element, not by its part's name.
+    content = _rebuild({SHEET: _sheet("A1:D2", cells_in_header=100_000)}).replace(b"sheet1.xml", b"feuil1.xml")
+    response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
+    assert response.status_code == 400, response.content
+    assert "colonnes" in response.json()["details"]["file"][0]
+
+
+def test_xlsx_with_a_dtd_is_refused(as_partner_a, indicator):
+    entity = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
+    content = _rebuild({SHEET: [entity, *_sheet("A1:D2")]})
+    response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
+    assert response.status_code == 400
+    assert "file" in response.json()["details"]
+    assert not Measurement.objects.exists()
+
+
+def test_csv_with_too_many_columns_is_400(as_partner_a, indicator, settings):
+    header = ",".join(HEADER + [f"x{i}" for i in range(settings.API_BULK_MAX_COLUMNS)])
+    response = as_partner_a.generic("POST", URL, (header + "\n").encode(), content_type="text/csv")
+    assert response.status_code == 400
+    assert str(settings.API_BULK_MAX_COLUMNS) in response.json()["details"]["file"][0]

@@ -375,3 +375,34 @@ def test_returned_values_are_listed_with_their_reason(world, as_partner_a, submi
 
 def test_dates_in_the_future_filters(as_partner_a, draft_a):
     assert as_partner_a.get(URL, {"period_end_after": dt.date(2030, 1, 1).isoformat()}).json()["results"] == []
+
+
+# ---------------------------------------------------------------- If-Match
+
+
+@pytest.mark.parametrize("header", ['"stale-etag"', 'W/"stale"', '"7", "stale"', '""'])
+def test_a_well_formed_if_match_that_matches_nothing_is_412(as_partner_a, draft_a, header):
+    """RFC 9110 §13.1.1: an If-Match whose tags do not match is 412, whatever they are."""
+    url = detail(draft_a)
+    response = as_partner_a.patch(url, {"value": "1"}, format="json", HTTP_IF_MATCH=header)
+    assert response.status_code == 412, response.content
+    assert (response.json()["code"], response.json()["current_version"]) == ("stale_version", 1)
+    assert response["ETag"] == '"1"'
+    response = as_partner_a.delete(url, HTTP_IF_MATCH=header)
+    assert response.status_code == 412
+    draft_a.refresh_from_db()
+    assert draft_a.version == 1
+
+
+def test_an_if_match_list_naming_the_current_version_is_accepted(as_partner_a, draft_a):
+    url = detail(draft_a)
+    response = as_partner_a.patch(url, {"value": "1"}, format="json", HTTP_IF_MATCH='"stale-etag", "7", "1"')
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == '"2"'
+
+
+@pytest.mark.parametrize("header", ["garbage", '"1', "1", '"a"b"', '"1",,'])
+def test_an_if_match_that_is_not_a_list_of_entity_tags_is_still_400(as_partner_a, draft_a, header):
+    response = as_partner_a.patch(detail(draft_a), {"value": "1"}, format="json", HTTP_IF_MATCH=header)
+    assert response.status_code == 400, response.content
+    assert "If-Match" in response.json()["details"]

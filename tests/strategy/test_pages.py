@@ -108,8 +108,8 @@ def test_indicator_list_figures_status_filter_and_export(client, viewer, data, m
         "utf-8-sig"
     )
     lines = text.strip().splitlines()
-    assert len(lines) == 2 and lines[1].startswith("IND-FORM,")
-    assert ",250.0000," in lines[1]  # achieved, exact Decimal
+    assert len(lines) == 2 and lines[1].startswith('"IND-FORM",')  # every field quoted
+    assert ',"250.0000",' in lines[1]  # achieved, exact Decimal
 
 
 def test_indicator_page_chart_tables_breakdown_and_reporters(
