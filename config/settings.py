@@ -9,7 +9,16 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.env import env_bool, env_choice, env_database, env_decimal, env_int, env_list, env_str
+from artisanat.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_decimal,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -152,6 +161,11 @@ AXES_FAILURE_LIMIT = env_int("ARTISANAT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ARTISANAT_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address
 AXES_RESET_ON_SUCCESS = True
+# The client's address, read the same way by the lock-out, the API throttles and the
+# security log (artisanat/security_log.py): X-Forwarded-For is believed only from the
+# reverse proxies listed in ARTISANAT_TRUSTED_PROXIES (addresses or networks; none by
+# default), the right-most address that is not one of them being the client's.
+TRUSTED_PROXIES = env_networks("ARTISANAT_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "artisanat.security_log.client_address"
 AXES_LOCKOUT_CALLABLE = "artisanat.accounts.backends.lockout_response"
 AXES_VERBOSE = False  # the security log (artisanat.security) records lock-outs
