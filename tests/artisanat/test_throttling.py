@@ -185,7 +185,10 @@ def _free_port():
 def redis_url(tmp_path):
     """A throw-away redis-server on a free port, in a temporary folder."""
     if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server): the Redis path is not tested")
+        reason = "redis-server is not installed (Debian package redis-server): the Redis path is not tested"
+        if os.environ.get("ARTISANAT_REQUIRE_REDIS") == "1":  # CI: a missing server is a failure
+            pytest.fail(f"ARTISANAT_REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
     port = _free_port()
     server = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
