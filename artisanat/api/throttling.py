@@ -37,7 +37,7 @@ class CountsUnavailable(APIException):
     lift every limit, the token endpoint's included."""
 
     status_code = 503
-    default_code = "unavailable"
+    default_code = "service_unavailable"
     default_detail = _("Service momentanément indisponible. Réessayez dans quelques instants.")
     wait = 30
 

@@ -243,7 +243,7 @@ def test_a_stopped_redis_answers_503_not_500_nor_unlimited(settings, low_rates, 
     }
     response = as_partner_a.get("/api/v1/regions/")
     assert response.status_code == 503
-    assert response.json()["code"] == "unavailable"
+    assert response.json()["code"] == "service_unavailable"
     assert response["Retry-After"] == "30"
 
 
