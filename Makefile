@@ -56,15 +56,18 @@ run: venv
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# An empty DATABASE_URL means the SQLite default, whatever the shell exported.
+# An empty DATABASE_URL means the SQLite default, whatever the shell exported; an empty
+# REDIS_URL keeps the throttles' counts in the test database (never flush a real Redis).
 test: export DJANGO_DEBUG = 1
 test: export DATABASE_URL =
+test: export REDIS_URL =
 test: venv
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
 
 # The tests marked slow (pyproject.toml): servers and processes of their own.
 test-slow: export DJANGO_DEBUG = 1
 test-slow: export DATABASE_URL =
+test-slow: export REDIS_URL =
 test-slow: venv
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m slow $(PYTEST_ARGS)
 

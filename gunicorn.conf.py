@@ -10,7 +10,7 @@ PROJECT = str(Path(__file__).resolve().parent)
 if PROJECT not in sys.path:
     sys.path.insert(0, PROJECT)
 
-from artisanat.env import env_choice, env_int, env_list  # noqa: E402
+from artisanat.env import env_choice, env_int, env_list, env_networks  # noqa: E402
 
 MAX_DEFAULT_WORKERS = 12
 
@@ -30,5 +30,9 @@ errorlog = "-"
 loglevel = env_choice("GUNICORN_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).lower()
 # Workers' heartbeat files in memory, not on a possibly slow or full disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-# Behind a reverse proxy on another host, list its address so X-Forwarded-* is honoured.
-forwarded_allow_ips = ",".join(env_list("GUNICORN_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"]))
+# The reverse proxies whose X-Forwarded-Proto gunicorn believes: by default the ones the
+# application trusts with X-Forwarded-For (ARTISANAT_TRUSTED_PROXIES, one setting for
+# both), else this host only.
+forwarded_allow_ips = ",".join(
+    env_list("GUNICORN_FORWARDED_ALLOW_IPS", env_networks("ARTISANAT_TRUSTED_PROXIES") or ["127.0.0.1", "::1"])
+)

@@ -13,6 +13,7 @@ class ArtisanatConfig(AppConfig):
 
         from artisanat import data_version, triggers
         from artisanat.accounts import signals
+        from artisanat.api.throttling import create_cache_table
         from artisanat.history_author import attribute_deleted_rows
         from artisanat.history_guard import HISTORY_GUARDS, fit_change_reason, register_sqlite_function
         from artisanat.sqlite_limits import use_sqlite_parameter_limit
@@ -21,6 +22,9 @@ class ArtisanatConfig(AppConfig):
         # registers its sets in ready(); one receiver installs them all after every
         # migrate (and flush), once every table exists.
         post_migrate.connect(triggers.install_after_migrate, sender=self, dispatch_uid="artisanat_triggers")
+        # The database cache's table (the API throttles' shared counts without Redis),
+        # created after every migrate: not a trigger set, its own receiver.
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="artisanat_cache_table")
         # History is append-only: triggers, and on SQLite the function they call,
         # registered on every connection.
         triggers.register(HISTORY_GUARDS)

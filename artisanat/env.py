@@ -96,3 +96,33 @@ def env_database(name, default_url):
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://user@host:5432/artisanat.")
     return config
+
+
+def env_networks(name):
+    """A comma-separated list of IP addresses or networks (``10.0.0.5``, ``10.0.0.0/24``,
+    ``2001:db8::/32``), normalised; empty when unset or blank."""
+    import ipaddress
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return []
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.5 or 10.0.0.0/24; got {item!r}."
+            ) from None
+    return networks
+
+
+def env_redis_url(name):
+    """A Redis URL (redis://, rediss:// or unix://), or "" when unset or blank."""
+    raw = os.environ.get(name, "").strip()
+    if raw and not raw.lower().startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"{name} must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0; "
+            f"got scheme {raw.split(':', 1)[0]!r}."
+        )
+    return raw

@@ -3,9 +3,13 @@ logger, with the UTC time, the event, the user, their organisation and the clien
 address. Every surface (pages, API, admin) calls :func:`security_event`; nothing else
 writes to that logger, so an operator can route it to a file or a SIEM by name."""
 
+import functools
+import ipaddress
 import json
 import logging
 from datetime import UTC, datetime
+
+from django.conf import settings
 
 logger = logging.getLogger("artisanat.security")
 
@@ -18,11 +22,66 @@ class JsonLineFormatter(logging.Formatter):
 
 
 def client_address(request):
-    """The peer address Django saw. ``X-Forwarded-For`` is not trusted here: the proxy in
-    front of gunicorn sets REMOTE_ADDR through its own configuration."""
+    """The client's address, read the same way by the security log, the lock-out (axes,
+    ``AXES_CLIENT_IP_CALLABLE``) and the API throttles (artisanat/api/throttling.py).
+
+    ``X-Forwarded-For`` is believed only as far as the proxies listed in
+    ``ARTISANAT_TRUSTED_PROXIES`` (settings ``TRUSTED_PROXIES``) vouch for it: when the
+    peer (``REMOTE_ADDR``) is one of them, the header is read from the right, skipping
+    the trusted proxies, and the first address that is not one of them is the client.
+    What a client writes in the header itself sits to the left of that address and is
+    never read. Without trusted proxies (the default) the header is ignored and the
+    client is the peer. (django-ipware, the usual library, returns the left-most
+    address, which a client chooses; hence these few lines.)"""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    peer = request.META.get("REMOTE_ADDR") or None
+    trusted = _trusted_networks()
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    client = peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for entry in reversed(forwarded.split(",")):
+        address = _address(entry)
+        if address is None:
+            break  # unreadable: keep the last hop a trusted proxy vouched for
+        client = address
+        if not _is_trusted(address, trusted):
+            break
+    return client
+
+
+@functools.cache
+def _networks(proxies):
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _trusted_networks():
+    return _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
+
+
+def _address(entry):
+    """One ``X-Forwarded-For`` entry as a normalised address, or None. Some proxies add
+    the port ("192.0.2.1:5050", "[2001:db8::1]:5050")."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        entry = entry[1 : entry.find("]")] if "]" in entry else ""
+    elif entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        return None
+
+
+def _is_trusted(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
 
 
 def _user_fields(user):

@@ -9,7 +9,17 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.env import env_bool, env_choice, env_database, env_decimal, env_int, env_list, env_str
+from artisanat.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_decimal,
+    env_int,
+    env_list,
+    env_networks,
+    env_redis_url,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -110,12 +120,30 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # write bumps in its own transaction (artisanat/data_version.py): invalidation is exact
 # whatever the backend. Each worker keeps its own copies in memory; old versions are
 # never read again and make room for new ones (DJANGO_CACHE_MAX_ENTRIES, 1/3 culled when full).
+# The API throttles' counts (artisanat/api/throttling.py) must be the same for every
+# worker and every server: the "throttle" cache is Redis when REDIS_URL is set, else a
+# table of the database (artisanat_cache, created after every migrate). Its culling
+# (ARTISANAT_THROTTLE_CACHE_MAX_ENTRIES, expired entries first) bounds the table.
+REDIS_URL = env_redis_url("REDIS_URL")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 100, minimum=10)},
-    }
+    },
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "artisanat",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "artisanat_cache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("ARTISANAT_THROTTLE_CACHE_MAX_ENTRIES", 20000, minimum=100)},
+        }
+    ),
 }
 
 # A stopped or unreachable database must not hang a worker: connections give up after
@@ -154,6 +182,11 @@ AXES_FAILURE_LIMIT = env_int("ARTISANAT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ARTISANAT_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address
 AXES_RESET_ON_SUCCESS = True
+# The client's address, read the same way by the lock-out, the API throttles and the
+# security log (artisanat/security_log.py): X-Forwarded-For is believed only from the
+# reverse proxies listed in ARTISANAT_TRUSTED_PROXIES (addresses or networks; none by
+# default), the right-most address that is not one of them being the client's.
+TRUSTED_PROXIES = env_networks("ARTISANAT_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "artisanat.security_log.client_address"
 AXES_LOCKOUT_CALLABLE = "artisanat.accounts.backends.lockout_response"
 AXES_VERBOSE = False  # the security log (artisanat.security) records lock-outs
@@ -220,8 +253,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "artisanat.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "artisanat.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's throttles counting in the shared "throttle" cache, per client address.
+        "artisanat.api.throttling.AnonRateThrottle",
+        "artisanat.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": _rate("ARTISANAT_API_THROTTLE_ANON", "60/minute"),

@@ -22,5 +22,5 @@ pg_throwaway_start artisanat
 echo "test-postgres: PostgreSQL $PG_VERSION on port $PG_PORT"
 
 status=0
-DATABASE_URL="$PG_URL" DJANGO_DEBUG=1 .venv/bin/pytest "$@" || status=$?
+DATABASE_URL="$PG_URL" REDIS_URL= DJANGO_DEBUG=1 .venv/bin/pytest "$@" || status=$?
 exit "$status"

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from artisanat.accounts.services import issue_token
@@ -54,11 +54,17 @@ __all__ = [
 
 
 @pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    """Throttle counters live in the cache; each test starts with none."""
+def _clear_throttle_cache(request, django_db_blocker):
+    """Each test starts with an empty figures cache and no throttle counts. The counts
+    live in the database cache's table (the "throttle" cache), which a test's rollback
+    empties; a flush (transactional tests, the live server) does not, hence the clear."""
     cache.clear()
     yield
     cache.clear()
+    marker = request.node.get_closest_marker("django_db")
+    if {"transactional_db", "live_server"} & set(request.fixturenames) or (marker and marker.kwargs.get("transaction")):
+        with django_db_blocker.unblock():
+            caches["throttle"].clear()
 
 
 @pytest.fixture

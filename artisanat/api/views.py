@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from artisanat import exports, permissions
@@ -13,6 +12,7 @@ from artisanat.api import serializers as s
 from artisanat.api.authentication import TokenAuthentication
 from artisanat.api.parsers import JSONParser
 from artisanat.api.schema import resource_schema, text
+from artisanat.api.throttling import ScopedRateThrottle
 from artisanat.api.viewsets import ApiViewMixin, ReadOnlyViewSet
 from artisanat.filtersets import FiliereFilterSet, OrganisationFilterSet, RegionFilterSet
 from artisanat.models import Filiere, Organisation, Region

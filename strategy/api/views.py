@@ -9,7 +9,6 @@ from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from artisanat import permissions
 from artisanat.api.filters import as_of_of
@@ -23,6 +22,7 @@ from artisanat.api.schema import (
     resource_schema,
     text,
 )
+from artisanat.api.throttling import ScopedRateThrottle, UserRateThrottle
 from artisanat.api.viewsets import ReadOnlyViewSet, VersionedViewSet
 from artisanat.exports import CONTENT_TYPES
 from strategy import exports, services
