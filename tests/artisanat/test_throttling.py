@@ -252,14 +252,14 @@ def test_a_stopped_redis_answers_503_not_500_nor_unlimited(settings, low_rates, 
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from artisanat.accounts.services import issue_token
 from artisanat.choices import OrganisationKind, Role
 from artisanat.models import Membership, Organisation
 
 fca = Organisation.objects.create(name="FCA", acronym="FCA", kind=OrganisationKind.FEDERATION)
 user = get_user_model().objects.create_user(username="partner", password="un-mot-de-passe-assez-long")
 Membership.objects.create(user=user, organisation=fca, role=Role.REPORTER)
-print("TOKEN " + Token.objects.create(user=user).key)
+print("TOKEN " + issue_token(user)[1])
 """
 
 WORKERS = 3
