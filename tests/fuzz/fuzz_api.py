@@ -19,11 +19,17 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from hypothesis import HealthCheck, settings
 from schemathesis import checks as schemathesis_checks
 
 from artisanat.accounts.services import issue_token
 from config.wsgi import application
+
+# The schema is read below, at import, outside any test's database access: the API's
+# throttles count in this process's memory here, not in the shared database store
+# (tests/artisanat/test_throttling.py tests that store).
+django_settings.CACHES["throttle"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 EXAMPLES = int(os.environ.get("ARTISANAT_FUZZ_EXAMPLES", "100"))
 
