@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from artisanat import permissions
+from artisanat.documents import DocumentField
 from artisanat.templatetags.artisanat_format import group
 
 HISTORY_TYPES = {"+": _("Création"), "~": _("Modification"), "-": _("Suppression")}
@@ -90,9 +91,20 @@ def history_entries(records, labels=None, *, viewer):
             m2m = {f.name for f in getattr(record, "_history_m2m_fields", [])}
             changes = []
             if previous is not None and record.history_type == "~":
-                delta = record.diff_against(previous, excluded_fields=m2m)
+                # An uploaded document reads under the name it was given, never its
+                # stored (random) name; that name's own column is then not repeated.
+                documents = {
+                    f.name: f.name_field for f in model._meta.fields if isinstance(f, DocumentField) and f.name_field
+                }
+                delta = record.diff_against(previous, excluded_fields=m2m | set(documents.values()))
                 for change in delta.changes:
                     model_field = model._meta.get_field(change.field)
+                    if change.field in documents:
+                        shown = documents[change.field]
+                        old = getattr(previous, shown, "") if change.old else ""
+                        new = getattr(record, shown, "") if change.new else ""
+                        changes.append(Change(str(model_field.verbose_name), old or "—", new or "—"))
+                        continue
                     changes.append(
                         Change(
                             field=str(model_field.verbose_name),

@@ -16,6 +16,7 @@ install/drop loop. Cross-table *rules* (:class:`Rule`) are the most common kind:
 lists them in its ``db_rules.py`` and registers them with :func:`register_rules`; their
 messages are what the API and the pages show when the database refuses a write."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.db import connection as default_connection
@@ -100,6 +101,22 @@ def install_all(connection=default_connection):
 def install_after_migrate(sender, using, **kwargs):
     """post_migrate receiver (artisanat/apps.py): every table exists by then."""
     install_all(connections[using])
+
+
+def free_sqlite_tables(connection, tables):
+    """For a migration that rebuilds or alters ``tables`` on an existing SQLite database:
+    drop every trigger whose SQL names one of them first. SQLite refuses to drop or
+    rename a table that another table's trigger reads (a rebuild does both) and to drop a
+    column that a trigger names. The post_migrate receiver above reinstalls every
+    registered set once the migrations have run. Nothing to do on PostgreSQL."""
+    if vendor_of(connection) != "sqlite":
+        return
+    names = [re.compile(rf"\b{re.escape(table)}\b", re.IGNORECASE) for table in tables]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        doomed = [name for name, sql in cursor.fetchall() if any(n.search(sql or "") for n in names)]
+        for name in doomed:
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
 # ---------------------------------------------------------------- cross-table rules

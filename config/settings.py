@@ -224,6 +224,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Nothing is stored or served here any more: uploads go to PRIVATE_MEDIA_ROOT (below). The
+# migrations strategy 0006 and contracts 0002 move the files an older version kept here.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -333,6 +335,41 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "artisanat.choices.Role",
     },
 }
+
+# Uploaded documents: a measurement's evidence, a contract's signed copy
+# (artisanat/documents.py, README.md "Documents"). Stored under random names in a folder
+# that no URL serves; read only through the download views, which apply the row's
+# visible_to(user); answered as attachments, by the application or by the proxy.
+PRIVATE_MEDIA_ROOT = Path(env_str("ARTISANAT_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private"))).resolve()
+# A document travels inside a request: it must leave room in it for the form around it.
+DOCUMENT_MAX_BYTES = env_int("ARTISANAT_DOCUMENT_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+if DOCUMENT_MAX_BYTES >= REQUEST_MAX_BYTES:
+    raise ImproperlyConfigured(
+        f"ARTISANAT_DOCUMENT_MAX_BYTES ({DOCUMENT_MAX_BYTES}) must be below ARTISANAT_REQUEST_MAX_BYTES "
+        f"({REQUEST_MAX_BYTES}): the upload and its form travel in one request."
+    )
+# Behind nginx: the URL prefix of an `internal` location aliased to PRIVATE_MEDIA_ROOT
+# (e.g. /protected/); the application then answers with X-Accel-Redirect, nginx sends
+# the file. Behind Apache (mod_xsendfile) or lighttpd: X-Sendfile with the file's path.
+DOCUMENT_X_ACCEL_REDIRECT = env_str("ARTISANAT_DOCUMENT_X_ACCEL_REDIRECT", "")
+DOCUMENT_X_SENDFILE = env_bool("ARTISANAT_DOCUMENT_X_SENDFILE", False)
+if DOCUMENT_X_ACCEL_REDIRECT and not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)+", DOCUMENT_X_ACCEL_REDIRECT):
+    raise ImproperlyConfigured(
+        "ARTISANAT_DOCUMENT_X_ACCEL_REDIRECT must be a URL path that starts and ends with / (e.g. /protected/); "
+        f"got {DOCUMENT_X_ACCEL_REDIRECT!r}."
+    )
+if DOCUMENT_X_ACCEL_REDIRECT and DOCUMENT_X_SENDFILE:
+    raise ImproperlyConfigured("Set ARTISANAT_DOCUMENT_X_ACCEL_REDIRECT or ARTISANAT_DOCUMENT_X_SENDFILE, not both.")
+for _served_name, _served in [
+    ("DJANGO_MEDIA_ROOT", MEDIA_ROOT),
+    ("DJANGO_STATIC_ROOT", STATIC_ROOT),
+    *(("STATICFILES_DIRS", _dir) for _dir in STATICFILES_DIRS),
+]:
+    if PRIVATE_MEDIA_ROOT.is_relative_to(Path(_served).resolve()):
+        raise ImproperlyConfigured(
+            f"ARTISANAT_PRIVATE_MEDIA_ROOT ({PRIVATE_MEDIA_ROOT}) must not be inside {_served_name} ({_served}): "
+            "a folder that is or may be served."
+        )
 
 # Status bands for trajectory status: (achieved - baseline) / (expected - baseline).
 STATUS_ON_TRACK_MIN = env_decimal("ARTISANAT_STATUS_ON_TRACK", "0.95")

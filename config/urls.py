@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,8 +18,8 @@ urlpatterns = [
     path("strategie/", include("strategy.urls")),
     path("contrats/", include("contracts.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/: uploaded documents are read through their rows' download views only
+# (strategy:measurement_evidence, contracts:contract_document; artisanat/documents.py).
 
 # With DEBUG off: JSON under /api/, the generic pages elsewhere (config/error_views.py).
 handler400 = "config.error_views.bad_request"

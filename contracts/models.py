@@ -8,6 +8,7 @@ from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from artisanat.documents import DocumentField
 from artisanat.figures import rate
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
@@ -33,7 +34,16 @@ class ContratProgramme(models.Model):
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))
     status = models.CharField(_("statut"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
-    document = models.FileField(_("document signé"), upload_to="contracts/", blank=True)
+    # Private: stored under a random name, read through contracts:contract_document only
+    # (artisanat/documents.py); document_name keeps the name it was uploaded under.
+    document = DocumentField(
+        _("document signé"),
+        upload_to="contracts",
+        blank=True,
+        name_field="document_name",
+        download_view="contracts:contract_document",
+    )
+    document_name = models.CharField(_("nom du document signé"), max_length=200, blank=True, editable=False)
     indicators = models.ManyToManyField(
         Indicator, verbose_name=_("indicateurs liés"), related_name="contracts", blank=True
     )

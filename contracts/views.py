@@ -4,8 +4,10 @@ for the others): every queryset goes through ``visible_to``."""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from artisanat import documents
 from artisanat.charts import grouped_bars
 from artisanat.history import AUTHOR_RELATED, history_entries
 from artisanat.models import Organisation
@@ -76,6 +78,17 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             indicators=list(contract.indicators.select_related("axis").with_figures(as_of)),
         )
         return context
+
+
+class ContractDocumentView(RoleRequiredMixin, View):
+    """The signed contract, for whoever may see the contract (``visible_to``: a partner
+    only the contracts its organisation is party to), as an attachment."""
+
+    def get(self, request, pk):
+        contract = get_object_or_404(
+            ContratProgramme.objects.visible_to(request.user).only("pk", "document", "document_name"), pk=pk
+        )
+        return documents.document_response(contract.document, contract.document_name)
 
 
 class ContractHistoryView(RoleRequiredMixin, TemplateView):

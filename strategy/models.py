@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from artisanat.documents import DocumentField
 from artisanat.models import Filiere, Organisation, Region
 from strategy import figures
 from strategy.choices import (
@@ -483,7 +484,16 @@ class Measurement(models.Model):
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices, blank=True, default="")
     actor_type = models.CharField(_("type d'acteur"), max_length=20, choices=ActorType.choices, blank=True, default="")
     source = models.TextField(_("source"), blank=True)
-    evidence = models.FileField(_("pièce justificative"), upload_to="evidence/%Y/%m/", blank=True)
+    # Private: stored under a random name, read through strategy:measurement_evidence only
+    # (artisanat/documents.py); evidence_name keeps the name the reporter gave it.
+    evidence = DocumentField(
+        _("pièce justificative"),
+        upload_to="evidence",
+        blank=True,
+        name_field="evidence_name",
+        download_view="strategy:measurement_evidence",
+    )
+    evidence_name = models.CharField(_("nom de la pièce justificative"), max_length=200, blank=True, editable=False)
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation rapporteuse"), on_delete=models.PROTECT, related_name="measurements"
     )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("mesures/<int:pk>/valider/", views.MeasurementValidateView.as_view(), name="measurement_validate"),
     path("mesures/<int:pk>/renvoyer/", views.MeasurementReturnView.as_view(), name="measurement_return"),
     path("mesures/<int:pk>/rouvrir/", views.MeasurementReopenView.as_view(), name="measurement_reopen"),
+    path("mesures/<int:pk>/piece/", views.MeasurementEvidenceView.as_view(), name="measurement_evidence"),
     path("validation/", views.ValidationQueueView.as_view(), name="validation_queue"),
     path("rapport/", views.ReportView.as_view(), name="report"),
 ]

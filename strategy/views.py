@@ -23,7 +23,7 @@ from django.views.generic import FormView, TemplateView
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 
-from artisanat import permissions
+from artisanat import documents, permissions
 from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
@@ -432,6 +432,18 @@ class MeasurementUpdateView(MeasurementFormMixin, FormView):
             reason_form=ReasonForm(initial={"version": m.version}),
         )
         return context
+
+
+class MeasurementEvidenceView(RoleRequiredMixin, View):
+    """The measurement's evidence, for whoever may see the measurement (its own
+    ``visible_to``: a partner never reads another organisation's draft), as an
+    attachment that the browser never renders as a page of the portal."""
+
+    def get(self, request, pk):
+        measurement = get_object_or_404(
+            Measurement.objects.visible_to(request.user).only("pk", "evidence", "evidence_name"), pk=pk
+        )
+        return documents.document_response(measurement.evidence, measurement.evidence_name)
 
 
 class _WorkflowActionView(RoleRequiredMixin, View):

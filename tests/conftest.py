@@ -83,6 +83,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_documents(tmp_path_factory):
+    """Uploaded documents (artisanat/documents.py) go to a temporary folder of this
+    session (one per pytest-xdist worker), never to the project's private/ folder."""
+    from django.test import override_settings
+
+    with override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private")):
+        yield
+
+
 @pytest.fixture
 def ministry(db):
     return Organisation.objects.create(

@@ -325,6 +325,52 @@ def test_measurement_list_page(scale, client, validator):
     assert_flat(scale, lambda: client.get("/strategie/mesures/"), budget=9)
 
 
+def _with_evidence(scale):
+    from tests.documents import PDF, upload
+
+    measurement = Measurement.objects.filter(indicator=scale.indicator).order_by("pk").first()
+    measurement.evidence = upload("releve.pdf", PDF)
+    measurement.save()
+    return measurement
+
+
+def test_evidence_download_page(scale, client, validator):
+    """The download view reads the measurement through visible_to, nothing else."""
+    measurement = _with_evidence(scale)
+    client.force_login(validator)
+    # 4: the session, the user with its membership, the two-factor device, the measurement.
+    assert_flat(scale, lambda: client.get(f"/strategie/mesures/{measurement.pk}/piece/"), budget=4)
+
+
+def test_api_evidence_download(scale, api, partner_a):
+    measurement = _with_evidence(scale)
+    client = api(partner_a)
+    # 2: the token with its user and membership, the measurement (a partner: its own).
+    assert_flat(scale, lambda: client.get(f"/api/v1/measurements/{measurement.pk}/evidence/"), budget=2)
+
+
+def _signed(scale):
+    from tests.documents import PDF, upload
+
+    scale.contract.document = upload("contrat.pdf", PDF)
+    scale.contract.save()
+    return scale.contract
+
+
+def test_contract_document_download_page(scale, client, validator):
+    contract = _signed(scale)
+    client.force_login(validator)
+    # 4: the session, the user with its membership, the two-factor device, the contract.
+    assert_flat(scale, lambda: client.get(f"/contrats/{contract.pk}/document/"), budget=4)
+
+
+def test_api_contract_document_download(scale, api, validator):
+    contract = _signed(scale)
+    client = api(validator)
+    # 2: the token with its user and membership, the contract (no figures to read a file).
+    assert_flat(scale, lambda: client.get(f"/api/v1/contracts/{contract.pk}/document/"), budget=2)
+
+
 def test_measurement_list_page_never_counts_the_history(scale, client, validator):
     """Pages of measurements read one row more than the page instead of counting them all."""
     client.force_login(validator)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from artisanat import permissions
+from artisanat.api.documents import DocumentLinkField
 from artisanat.api.serializers import ServiceModelSerializer
 from contracts import services
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
@@ -20,6 +21,12 @@ class ContractSerializer(ServiceModelSerializer):
     execution_rate = figure(2)
     milestone_completion = figure(2)
     milestones_late = serializers.IntegerField(source="fig_milestones_late", read_only=True, allow_null=True)
+    document = DocumentLinkField(
+        "api:contract-document",
+        "document",
+        help_text="FR : adresse du contrat signé (GET), null s'il n'y en a pas. "
+        "/ EN: address of the signed contract (GET), null when there is none.",
+    )
 
     class Meta:
         model = ContratProgramme
@@ -40,6 +47,7 @@ class ContractSerializer(ServiceModelSerializer):
             "end_date",
             "status",
             "document",
+            "document_name",
             "source",
             "version",
             "updated_at",
@@ -50,7 +58,7 @@ class ContractSerializer(ServiceModelSerializer):
             "milestones_late",
             "change_reason",
         ]
-        read_only_fields = ["document", "version", "updated_at"]
+        read_only_fields = ["document_name", "version", "updated_at"]
 
 
 class PartySerializer(ServiceModelSerializer):

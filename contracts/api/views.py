@@ -1,7 +1,12 @@
 """Contract endpoints: contracts with their execution figures, parties, money,
 milestones and amendments, each visible exactly when its contract is."""
 
+from django.utils.translation import gettext as _
+from rest_framework import parsers
+from rest_framework.decorators import action
+
 from artisanat import permissions
+from artisanat.api.documents import DocumentActionMixin, document_schema
 from artisanat.api.filters import as_of_of
 from artisanat.api.schema import resource_schema
 from artisanat.api.viewsets import VersionedViewSet, WritableViewSet
@@ -30,13 +35,16 @@ def _may_update_milestone(user):
     writable=True,
     versioned=True,
 )
-class ContractViewSet(VersionedViewSet):
+class ContractViewSet(DocumentActionMixin, VersionedViewSet):
     serializer_class = s.ContractSerializer
     filterset_class = ContractFilterSet
     ordering_fields = ("reference", "title", "signing_date", "start_date", "end_date", "status")
     export_columns, export_name = exports.CONTRACT_COLUMNS, "contracts"
     write_permission = staticmethod(permissions.can_edit_contracts)
     delete_service = staticmethod(services.delete_contract_object)
+    extra_error_codes = {"document": ["413"]}
+    document_actions = ("document",)
+    document_service = staticmethod(services.save_contract_object)
 
     def base_queryset(self):
         return (
@@ -45,6 +53,17 @@ class ContractViewSet(VersionedViewSet):
             .select_related("phase", "filiere")
             .prefetch_related("axes", "indicators")
         )
+
+    def get_queryset(self):
+        if self.action == "document" and self.request.method == "GET":
+            return ContratProgramme.objects.visible_to(self.request.user)  # no figures to read a file
+        return super().get_queryset()
+
+    @document_schema(s.ContractSerializer, "le contrat signé", "the signed contract")
+    @action(detail=True, methods=["get", "put", "delete"], parser_classes=[parsers.MultiPartParser, parsers.JSONParser])
+    def document(self, request, pk=None):
+        """The signed contract: whoever sees the contract downloads it; editors replace or remove it."""
+        return self.document_endpoint(request, field="document", reason=_("Document signé"))
 
 
 @resource_schema(s.PartySerializer, "parties aux contrats", "contract parties", figures=True, writable=True)

@@ -9,6 +9,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from artisanat import permissions
+from artisanat.api.documents import DocumentLinkField
 from artisanat.api.serializers import ServiceModelSerializer
 from artisanat.history import author_label
 from artisanat.models import Organisation
@@ -389,6 +390,12 @@ class MeasurementSerializer(ServiceModelSerializer):
     organisation_acronym = serializers.CharField(source="organisation.acronym", read_only=True)
     reported_by = AuthorField()
     validated_by = AuthorField()
+    evidence = DocumentLinkField(
+        "api:measurement-evidence",
+        "evidence",
+        help_text="FR : adresse de la pièce justificative (GET ; PUT pour la déposer), null s'il n'y en a pas. "
+        "/ EN: address of the evidence (GET; PUT to upload it), null when there is none.",
+    )
 
     class Meta:
         model = Measurement
@@ -408,6 +415,8 @@ class MeasurementSerializer(ServiceModelSerializer):
             "sex",
             "actor_type",
             "source",
+            "evidence",
+            "evidence_name",
             "organisation",
             "organisation_acronym",
             "reported_by",
@@ -420,7 +429,15 @@ class MeasurementSerializer(ServiceModelSerializer):
             "updated_at",
             "change_reason",
         ]
-        read_only_fields = ["status", "status_reason", "validated_at", "version", "created_at", "updated_at"]
+        read_only_fields = [
+            "status",
+            "status_reason",
+            "evidence_name",
+            "validated_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {
             # With what Measurement.clean() reads (its strategy's dates): no query per relation.
             "indicator": {"queryset": Indicator.objects.select_related("axis__strategy")},

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from artisanat import permissions
+from artisanat.api.documents import DocumentActionMixin, document_schema
 from artisanat.api.filters import as_of_of
 from artisanat.api.idempotency import idempotent
 from artisanat.api.pagination import MeasurementCursorPagination
@@ -210,7 +211,7 @@ class BulkRowsRequest(serializers.Serializer):
         )
     },
 )
-class MeasurementViewSet(VersionedViewSet):
+class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
     serializer_class = s.MeasurementSerializer
     filterset_class = MeasurementFilterSet
     pagination_class = MeasurementCursorPagination
@@ -225,8 +226,10 @@ class MeasurementViewSet(VersionedViewSet):
     }
     reporter_owner_field = "organisation_id"
     delete_service = staticmethod(services.delete_measurement)
-    extra_error_codes = {"bulk": ["413", "422"], "validate_many": ["409"]}
+    extra_error_codes = {"bulk": ["413", "422"], "validate_many": ["409"], "evidence": ["413"]}
     throttle_scope = None  # "bulk" on the bulk action
+    document_actions = ("evidence",)
+    document_service = staticmethod(services.save_measurement)
 
     def base_queryset(self):
         return Measurement.objects.visible_to(self.request.user).select_related(
@@ -280,6 +283,17 @@ class MeasurementViewSet(VersionedViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._move(services.reopen_measurement, s.ReasonSerializer, lambda d: {"reason": d["reason"]})
+
+    @document_schema(s.MeasurementSerializer, "la pièce justificative", "the evidence")
+    @action(
+        detail=True,
+        methods=["get", "put", "delete"],
+        parser_classes=[parsers.MultiPartParser, parsers.JSONParser],
+    )
+    def evidence(self, request, pk=None):
+        """The measurement's evidence: whoever sees the measurement downloads it; whoever
+        may change the measurement (draft or returned) replaces or removes it."""
+        return self.document_endpoint(request, field="evidence", reason=_("Pièce justificative"))
 
     @extend_schema(
         description=text(

@@ -10,7 +10,7 @@ with what changed (diffed against the previous row) and the reason.
 
 ``PATHS`` is the table: a new path is one line. The paths were enumerated from
 config/urls.py (pages), the API routers and their @actions (strategy/api,
-contracts/api), the admin registrations, inlines and actions (*/admin.py) and the
+contracts/api; the document uploads included), the admin registrations, inlines and actions (*/admin.py) and the
 commands in artisanat/management/commands.
 """
 
@@ -31,6 +31,8 @@ from artisanat.system_account import SYSTEM_USERNAME
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.models import Indicator, Measurement, Target
 from tests.conftest import VerifiedClient
+from tests.documents import PDF
+from tests.documents import upload as document_upload
 
 V = "/api/v1/"
 ANY = object()  # any reason, as long as there is one
@@ -249,6 +251,22 @@ def measurement_page_data(ctx, **extra):
     }
 
 
+def evidence_file(name="releve.pdf"):
+    return document_upload(name, PDF)
+
+
+def api_document(actor, resource, action, fixture):
+    """PUT /api/v1/<resource>/{id}/<action>/ (multipart) with the row's ETag."""
+
+    def run(ctx):
+        obj = ctx.get(fixture)
+        body = {"file": evidence_file("signe.pdf"), "change_reason": "Pièce déposée"}
+        ok(ctx.api(actor).put(f"{V}{resource}/{obj.pk}/{action}/", body, format="multipart", **if_match(obj)), 200)
+        return obj.pk
+
+    return run
+
+
 def mpage(name, pk_of):
     return lambda ctx: reverse(f"strategy:{name}", args=[pk_of(ctx)])
 
@@ -307,6 +325,29 @@ PAGE_PATHS = [
         ),
         ("~",),
         changed=frozenset({"value"}),
+        reason="Modification",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "update-evidence",
+        "partner_a",
+        returning(
+            fx("draft_a"),
+            page_post(
+                "partner_a",
+                mpage("measurement_update", fx("draft_a")),
+                lambda ctx: {
+                    **measurement_page_data(ctx, value="10", source=ctx.get("draft_a").source),
+                    "period_start": "2023-01-01",
+                    "period_end": "2023-12-31",
+                    "version": ctx.get("draft_a").version,
+                    "evidence": evidence_file(),
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"evidence"}),  # evidence_name is not editable: diff_against skips it
         reason="Modification",
     ),
     Path(
@@ -508,6 +549,16 @@ API_MEASUREMENT_PATHS = [
         api_delete("partner_a", "measurements", "draft_a"),
         ("-",),
         reason="Suppression via l'API",
+    ),
+    Path(
+        Measurement,
+        "api",
+        "evidence",
+        "partner_a",
+        api_document("partner_a", "measurements", "evidence", "draft_a"),
+        ("~",),
+        changed=frozenset({"evidence"}),  # evidence_name is not editable: diff_against skips it
+        reason="Pièce déposée",
     ),
     Path(
         Measurement,
@@ -753,6 +804,18 @@ def _contract_api_paths():
                 reason="Suppression via l'API",
             ),
         ]
+    paths.append(
+        Path(
+            ContratProgramme,
+            "api",
+            "document",
+            "editor",
+            api_document("editor", "contracts", "document", "contract_a"),
+            ("~",),
+            changed=frozenset({"document"}),
+            reason="Pièce déposée",
+        )
+    )
     paths.append(
         Path(
             Milestone,
@@ -1349,6 +1412,18 @@ REFUSED = [
         "validator",  # the reason is required: 400, nothing written
         lambda ctx, o: ctx.api("validator").post(
             f"{V}measurements/{o.pk}/return/", {"reason": " "}, format="json", **if_match(o)
+        ),
+        400,
+    ),
+    Refused(
+        Measurement,
+        "draft_a",
+        "partner_a",  # hostile evidence (an HTML page named .pdf): 400, nothing written
+        lambda ctx, o: ctx.api("partner_a").put(
+            f"{V}measurements/{o.pk}/evidence/",
+            {"file": document_upload("x.pdf", b"<html><script>1</script></html>")},
+            format="multipart",
+            **if_match(o),
         ),
         400,
     ),

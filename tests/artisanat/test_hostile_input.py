@@ -1,7 +1,8 @@
 """Hostile input, everywhere a client can type or send something: API bodies, query
 parameters, page forms, CSV/XLSX import. NUL bytes, 10,000-character strings, numbers
 beyond a field's digits, impossible dates, right-to-left and combining Unicode,
-50 MB uploads (413 by ARTISANAT_REQUEST_MAX_BYTES), spreadsheet formulas.
+50 MB uploads (413 by ARTISANAT_REQUEST_MAX_BYTES; the evidence's types and own size
+limit: tests/artisanat/test_documents.py), spreadsheet formulas.
 
 Each case has its answer: 400 naming the field and the reason, or the value stored and
 returned exactly as sent; never a 500, never a silently altered value."""
@@ -375,9 +376,9 @@ class Zeros(io.RawIOBase):
         return self.read(limit if limit and limit > 0 else 1024)
 
 
-def _wsgi(path, *, body, content_type, length=None, chunked=False, headers=None):
+def _wsgi(path, *, body, content_type, length=None, chunked=False, headers=None, method="POST"):
     environ = {
-        "REQUEST_METHOD": "POST",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "SCRIPT_NAME": "",
         "QUERY_STRING": "",
@@ -487,6 +488,26 @@ def test_a_real_fifty_megabyte_file_through_the_test_client_is_a_413(client, par
     )
     assert response.status_code == 413
     assert not Measurement.objects.exists()
+
+
+@pytest.mark.usefixtures("keep_test_connection")
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_fifty_megabytes_of_evidence_to_the_api_is_a_413(settings, draft_a, token, chunked):
+    body = Zeros(MB50)
+    code, headers, content = _wsgi(
+        f"/api/v1/measurements/{draft_a.pk}/evidence/",
+        method="PUT",
+        body=body,
+        content_type="multipart/form-data; boundary=xyz",
+        length=None if chunked else MB50,
+        chunked=chunked,
+        headers={"HTTP_AUTHORIZATION": f"Token {token}", "HTTP_IF_MATCH": f'"{draft_a.version}"'},
+    )
+    assert code == 413, content[:300]
+    assert b'"too_large"' in content
+    assert body.read_bytes == (0 if not chunked else settings.REQUEST_MAX_BYTES + 1)
+    draft_a.refresh_from_db()
+    assert not draft_a.evidence
 
 
 def test_small_chunked_body_reaches_the_view_whole(keep_test_connection, indicator, token):
