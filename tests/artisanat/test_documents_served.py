@@ -66,8 +66,8 @@ def setup_data():
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
+    from artisanat.accounts.services import issue_token
     from artisanat.choices import OrganisationKind, Role
     from artisanat.models import Membership, Organisation
     from strategy import services
@@ -88,7 +88,7 @@ def setup_data():
         period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
     )  # fmt: skip
     services.save_measurement(measurement, by=user)
-    print(Token.objects.create(user=user).key, measurement.pk)
+    print(issue_token(user)[1], measurement.pk)
 
 
 class Stack:
