@@ -23,7 +23,7 @@ Each refusal is a 400 on ``file`` naming the limit."""
 
 import re
 
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import ParseError, iterparse
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -32,7 +32,10 @@ MAX_MEMBERS = 500
 MAX_ELEMENTS_PER_CELL = 200
 MAX_OTHER_ELEMENTS = 50_000
 SHARED_STRINGS = re.compile(r"(^|/)sharedStrings\d*\.xml$", re.IGNORECASE)
-XML_PART = re.compile(r"\.(xml|rels)$", re.IGNORECASE)  # VML drawings: not read, not always XML
+XML_PART = re.compile(r"\.(xml|rels)$", re.IGNORECASE)
+#: What an XML part starts with, whatever its name (openpyxl finds a sheet through the
+#: workbook's relationships, not by its name: ``xl/worksheets/sheet1.bin`` is read too).
+XML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<")
 CELL_REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
@@ -142,17 +145,28 @@ def _check_other(events):
 SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet"}
 
 
-def check_part(stream, max_rows, max_columns):
-    """One XML part, by what its root element says it is (whatever its name)."""
+def check_part(stream, max_rows, max_columns, *, size=0, max_shared=None):
+    """One XML part, by what its root element says it is (whatever its name); ``size``:
+    its unpacked size, held against ``max_shared`` when it is the shared strings."""
     events = iterparse(stream, events=("start", "end"), forbid_dtd=True)
     root = next((element for _event, element in events), None)
     kind = _local(root.tag) if root is not None else ""
     if kind in SHEET_ROOTS:
         _check_sheet(events, max_rows, max_columns)
     elif kind == "sst":
+        if max_shared is not None and size > max_shared:
+            raise TooLarge(
+                _("Textes partagés du fichier XLSX trop volumineux une fois décompressés : %(n)d octets au plus.")
+                % {"n": max_shared}
+            )
         _check_shared_strings(events, (max_rows + 1) * max_columns)
     else:
         _check_other(events)
+
+
+def _looks_like_xml(archive, info):
+    with archive.open(info) as stream:
+        return bool(XML_START.match(stream.read(64)))
 
 
 def check_archive(archive):
@@ -178,8 +192,16 @@ def check_archive(archive):
         raise refuse(unpacked_message)
     try:
         for info in members:
-            if not info.is_dir() and XML_PART.search(info.filename):
-                with archive.open(info) as stream:
-                    check_part(stream, max_rows, max_columns)
+            if info.is_dir() or not (XML_PART.search(info.filename) or _looks_like_xml(archive, info)):
+                continue
+            with archive.open(info) as stream:
+                try:
+                    check_part(stream, max_rows, max_columns, size=info.file_size, max_shared=max_shared)
+                except ParseError:
+                    # Not XML after all (a VML drawing may not be): openpyxl parses only what
+                    # the workbook names, and refuses what it cannot read; every limit
+                    # above was checked up to the point of the error.
+                    if XML_PART.search(info.filename) and not info.filename.lower().endswith(".vml"):
+                        raise
     except TooLarge as exc:
         raise refuse(exc.message) from None

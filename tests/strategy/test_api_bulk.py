@@ -298,11 +298,20 @@ BOMBS = {
     "wide-header": lambda: _rebuild({SHEET: _sheet("A1:D2", 400_000)}),
     # As reported: shared strings that unpack to 100 MB.
     "shared-strings-100-mb": lambda: _rebuild({"xl/sharedStrings.xml": _shared_strings(100)}),
+    # The same wide header and shared strings in parts whose names do not end in .xml:
+    # openpyxl finds a sheet through the workbook's relationships, not by its name.
+    "wide-header-named-bin": lambda: _rebuild({SHEET: _sheet("A1:D2", 400_000)}).replace(b"sheet1.xml", b"sheet1.bin"),
+    # (10 MB: under the unpacked total, over the shared strings' own limit.)
+    "shared-strings-named-bin": lambda: _rebuild({"xl/sharedStrings.xml": _shared_strings(10)}).replace(
+        b"sharedStrings.xml", b"sharedStrings.bin"
+    ),
 }
 LIMITS = {
     "five-million-cell-header": "octets au plus",
     "wide-header": "colonnes",
     "shared-strings-100-mb": "Textes partagés",
+    "wide-header-named-bin": "colonnes",
+    "shared-strings-named-bin": "Textes partagés",
 }
 
 CHILD = """
