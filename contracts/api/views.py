@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from artisanat import permissions
 from artisanat.api.documents import DocumentActionMixin, document_schema
 from artisanat.api.filters import as_of_of
+from artisanat.api.parsers import JSONParser
 from artisanat.api.schema import resource_schema
 from artisanat.api.viewsets import VersionedViewSet, WritableViewSet
 from contracts import exports, services
@@ -60,7 +61,7 @@ class ContractViewSet(DocumentActionMixin, VersionedViewSet):
         return super().get_queryset()
 
     @document_schema(s.ContractSerializer, "le contrat signé", "the signed contract")
-    @action(detail=True, methods=["get", "put", "delete"], parser_classes=[parsers.MultiPartParser, parsers.JSONParser])
+    @action(detail=True, methods=["get", "put", "delete"], parser_classes=[parsers.MultiPartParser, JSONParser])
     def document(self, request, pk=None):
         """The signed contract: whoever sees the contract downloads it; editors replace or remove it."""
         return self.document_endpoint(request, field="document", reason=_("Document signé"))

@@ -15,6 +15,7 @@ from artisanat.api.documents import DocumentActionMixin, document_schema
 from artisanat.api.filters import as_of_of
 from artisanat.api.idempotency import idempotent
 from artisanat.api.pagination import MeasurementCursorPagination
+from artisanat.api.parsers import JSONParser
 from artisanat.api.renderers import EXPORT_FORMATS
 from artisanat.api.schema import (
     IF_MATCH_OPTIONAL,
@@ -288,7 +289,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
     @action(
         detail=True,
         methods=["get", "put", "delete"],
-        parser_classes=[parsers.MultiPartParser, parsers.JSONParser],
+        parser_classes=[parsers.MultiPartParser, JSONParser],
     )
     def evidence(self, request, pk=None):
         """The measurement's evidence: whoever sees the measurement downloads it; whoever

@@ -797,3 +797,45 @@ def test_a_body_beyond_django_memory_limit_is_a_413_in_the_api_shape(as_partner_
         error = response.json()
         assert (error["code"], error["max_bytes"]) == ("too_large", 10_000)
         assert "10000" in error["message"]
+
+
+def test_every_api_operation_reads_json_with_the_guarded_parser():
+    """No view or action falls back to DRF's own JSONParser (a RecursionError there is a
+    500): the review found the document actions doing so."""
+    from django.urls import get_resolver
+    from rest_framework import parsers
+
+    from artisanat.api.parsers import JSONParser
+
+    seen = []
+
+    def walk(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns)
+                continue
+            view = getattr(pattern.callback, "cls", None)
+            if view is None:
+                continue
+            actions = getattr(pattern.callback, "actions", None) or {}
+            for handler in {*actions.values(), "dispatch"}:
+                method = getattr(view, handler, None)
+                classes = list((getattr(method, "kwargs", None) or {}).get("parser_classes") or view.parser_classes)
+                seen.append(view.__name__)
+                assert parsers.JSONParser not in classes or JSONParser in classes, (view.__name__, handler, classes)
+                assert not any(c is parsers.JSONParser for c in classes), (view.__name__, handler, classes)
+
+    walk(get_resolver().url_patterns)
+    assert {"MeasurementViewSet", "ContractViewSet", "TokenView"} <= set(seen)
+
+
+def test_deeply_nested_json_to_a_document_action_is_a_400(as_partner_a, draft_a):
+    response = as_partner_a.generic(
+        "DELETE",
+        f"{API}/measurements/{draft_a.pk}/evidence/",
+        ("[" * 5000 + "]" * 5000).encode(),
+        content_type="application/json",
+        HTTP_IF_MATCH=f'"{draft_a.version}"',
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "parse_error"
