@@ -33,12 +33,27 @@ class CodeForm(forms.Form):
 
 
 class SetupForm(CodeForm):
-    """The first code of the new authenticator, checked against the pending device only."""
+    """The first code of the new authenticator, checked against the pending device only.
+    Replacing an authenticator also asks for a current code (of the app in use, or a
+    recovery code): a session left open is not enough to take over the second factor."""
 
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, **kwargs)
         self.pending = device
         self.fields["code"].help_text = _("Les 6 chiffres affichés par votre application après l'ajout du compte.")
+        if services.has_two_factor(self.user):
+            self.fields["current_code"] = forms.CharField(
+                label=_("Code actuel"),
+                max_length=32,
+                help_text=_("Un code de l'application utilisée jusqu'ici, ou un code de secours."),
+                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+            )
+
+    def clean_current_code(self):
+        code = self.cleaned_data["current_code"].strip().replace(" ", "")
+        if services.verify_code(self.user, code, request=self.request) is None:
+            raise forms.ValidationError(self.error_message, code="invalid")
+        return code
 
     def verify(self, code):
         from artisanat.security_log import security_event

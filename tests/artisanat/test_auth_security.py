@@ -534,3 +534,23 @@ def test_sign_in_is_logged(editor, security_log):
     event = security_log.named("login_succeeded")[0]
     assert (event["user"], event["client"]) == ("editor", "10.0.0.1")
     assert get_user_model().objects.get(username="editor").last_login is not None
+
+
+def test_replacing_the_authenticator_asks_for_a_current_code(editor, security_log):
+    """A verified session left open is not enough to enrol another authenticator (which
+    replaces the old one and hands out new recovery codes): it takes a current code."""
+    old = add_totp_device(editor)
+    client = VerifiedClient()
+    client.force_login(editor)
+    assert client.get(SETUP).status_code == 200
+    pending = services.pending_totp_device(editor)
+    for data in ({"code": totp_code(device=pending)}, {"code": totp_code(device=pending), "current_code": "000000"}):
+        refused = client.post(SETUP, data)
+        assert refused.status_code == 200 and refused.context["form"].errors["current_code"]
+    assert list(TOTPDevice.objects.filter(user=editor, confirmed=True)) == [old]
+    old.refresh_from_db()
+    old.throttle_reset()  # django-otp slows the next try down after the wrong code
+    pending.refresh_from_db()  # its code was used above: the next one
+    done = client.post(SETUP, {"code": totp_code(device=pending), "current_code": totp_code(device=old)})
+    assert done.status_code == 200 and "fresh" in done.context, done.context["form"].errors
+    assert list(TOTPDevice.objects.filter(user=editor, confirmed=True).values_list("pk", flat=True)) == [pending.pk]
