@@ -52,6 +52,15 @@ def end_sessions_and_tokens(user, *, reason, request=None, keep_session_key=None
     return ended, tokens
 
 
+def revoke_all_tokens(user, *, reason, request=None):
+    """Delete every API token of ``user`` (a role change: the next token is asked for
+    with the second factor the new role may require)."""
+    tokens, _ = AuthToken.objects.filter(user=user).delete()
+    if tokens:
+        security_event("token_revoked", request=request, user=user, reason=reason)
+    return tokens
+
+
 #: Live API tokens a user may hold at once; issuing one more deletes the oldest.
 MAX_TOKENS_PER_USER = 10
 

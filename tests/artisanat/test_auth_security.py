@@ -554,3 +554,35 @@ def test_replacing_the_authenticator_asks_for_a_current_code(editor, security_lo
     done = client.post(SETUP, {"code": totp_code(device=pending), "current_code": totp_code(device=old)})
     assert done.status_code == 200 and "fresh" in done.context, done.context["form"].errors
     assert list(TOTPDevice.objects.filter(user=editor, confirmed=True).values_list("pk", flat=True)) == [pending.pk]
+
+
+@pytest.mark.parametrize("promote", ["role", "superuser"])
+def test_a_promotion_revokes_the_tokens_obtained_without_a_second_factor(editor, promote, security_log):
+    """An editor's token (no second factor needed) must not validate once the editor
+    becomes a validator or a superuser: the review validated a row that way."""
+    from artisanat.accounts.services import issue_token
+    from artisanat.choices import Role
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(editor)[1]}")
+    assert api.get("/api/v1/regions/").status_code == 200
+    if promote == "role":
+        membership = editor.membership
+        membership.role = Role.VALIDATOR
+        membership.save()
+    else:
+        editor.is_superuser = True
+        editor.save()
+    assert api.get("/api/v1/regions/").status_code == 401
+    assert not AuthToken.objects.filter(user=editor).exists()
+    assert security_log.named("token_revoked")[0]["reason"] == "role_changed"
+
+
+def test_other_saves_keep_the_tokens(editor):
+    from artisanat.accounts.services import issue_token
+
+    issue_token(editor)
+    editor.membership.save()
+    editor.first_name = "Nadia"
+    editor.save()
+    assert AuthToken.objects.filter(user=editor).exists()
