@@ -339,13 +339,39 @@ def last_changed_by(measurement_ids):
     return authors
 
 
+def content_authors(measurement_ids):
+    """{measurement id: ids of the users who wrote what the row holds now}: for each
+    content column (every tracked column but ``WORKFLOW_COLUMNS``), the author of the
+    history row that last changed it — one query. A value typed by someone and later
+    typed again by someone else is the second person's; a value nobody touched since is
+    still its author's, whatever else changed around it."""
+    History = Measurement.history.model
+    columns = [f.attname for f in History.tracked_fields if f.attname not in WORKFLOW_COLUMNS]
+    rows = (
+        History.objects.filter(id__in=list(measurement_ids), history_type__in=("+", "~"))
+        .order_by("history_date", "history_id")
+        .values_list("id", "history_user_id", *columns)
+    )
+    current = {}  # pk → [(value, author) per column]
+    for pk, user_id, *content in rows:
+        held = current.get(pk)
+        if held is None:
+            current[pk] = [(value, user_id) for value in content]
+        else:
+            current[pk] = [
+                (v, a) if v == value else (value, user_id) for (v, a), value in zip(held, content, strict=True)
+            ]
+    return {pk: {author for _value, author in held} for pk, held in current.items()}
+
+
 def _check_four_eyes(current, by):
-    """Four eyes: nobody validates a value they entered (``reported_by``, or the author
-    of its creation) or changed last (``last_changed_by``)."""
-    if by.pk in {current.reported_by_id, last_changed_by([current.pk]).get(current.pk)}:
+    """Four eyes: nobody validates a row they entered (``reported_by``) or whose current
+    content they wrote, in any field (``content_authors``): a value a validator typed
+    stays theirs even after someone else changes another field (the review's case)."""
+    if by.pk == current.reported_by_id or by.pk in content_authors([current.pk]).get(current.pk, ()):
         raise PermissionDenied(
             _(
-                "Mesure n° %(pk)s (%(m)s) : vous l'avez saisie ou modifiée en dernier, "
+                "Mesure n° %(pk)s (%(m)s) : vous l'avez saisie ou modifiée, "
                 "une autre personne doit la valider (règle des quatre yeux)."
             )
             % {"pk": current.pk, "m": current}

@@ -176,3 +176,23 @@ def test_admin_action_refuses_own_entries_and_says_which(client, indicator, org_
     assert set(Measurement.objects.values_list("status", flat=True)) == {S.SUBMITTED}
     client.post(changelist, {**data, ACTION_CHECKBOX_NAME: [theirs.pk]})
     assert Measurement.objects.get(pk=theirs.pk).status == S.VALIDATED
+
+
+def test_a_value_the_validator_typed_stays_theirs_after_someone_else_changes_another_field(
+    draft_a, partner_a, validator
+):
+    """The review's case: the validator returns a partner's row and changes its value;
+    the partner changes only the source and submits again; the validator may not
+    validate the value they typed."""
+    services.submit_measurement(draft_a, by=partner_a)
+    services.return_measurement(draft_a, by=validator, reason="À revoir")
+    row = Measurement.objects.get(pk=draft_a.pk)
+    row.value = D("999")
+    services.save_measurement(row, by=validator, expected_version=row.version)
+    row = Measurement.objects.get(pk=draft_a.pk)
+    row.source = "Registre corrigé"
+    services.save_measurement(row, by=partner_a, expected_version=row.version)
+    services.submit_measurement(Measurement.objects.get(pk=draft_a.pk), by=partner_a)
+    with pytest.raises(PermissionDenied):
+        services.validate_measurement(Measurement.objects.get(pk=draft_a.pk), by=validator)
+    assert Measurement.objects.get(pk=draft_a.pk).status == S.SUBMITTED
