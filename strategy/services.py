@@ -319,12 +319,9 @@ def _require_reason(reason):
 WORKFLOW_COLUMNS = {"id", "status", "status_reason", "validated_by_id", "validated_at", "version", "updated_at"}
 
 
-def last_changed_by(measurement_ids):
-    """{measurement id: id of the user who last changed its content}, read from the
-    history in one query: the author of the newest history row whose content (value,
-    numerator, denominator, period, breakdown, source, evidence, organisation… every
-    tracked column but ``WORKFLOW_COLUMNS``) differs from the row before it; the
-    creation counts as a change. A row without history (a bulk load) is absent."""
+def _content_history(measurement_ids):
+    """(id, author, content) of every creation and change of the measurements, oldest
+    first, in one query; content: every tracked column but ``WORKFLOW_COLUMNS``."""
     History = Measurement.history.model
     columns = [f.attname for f in History.tracked_fields if f.attname not in WORKFLOW_COLUMNS]
     rows = (
@@ -332,8 +329,17 @@ def last_changed_by(measurement_ids):
         .order_by("history_date", "history_id")
         .values_list("id", "history_user_id", *columns)
     )
-    authors, contents = {}, {}
     for pk, user_id, *content in rows:
+        yield pk, user_id, content
+
+
+def last_changed_by(measurement_ids):
+    """{measurement id: id of the user who last changed its content}: the author of the
+    newest history row whose content (value, numerator, denominator, period, breakdown,
+    source, evidence, organisation…) differs from the row before it; the creation counts
+    as a change. A row without history (a bulk load) is absent."""
+    authors, contents = {}, {}
+    for pk, user_id, content in _content_history(measurement_ids):
         if contents.get(pk) != content:
             authors[pk], contents[pk] = user_id, content
     return authors
@@ -341,21 +347,13 @@ def last_changed_by(measurement_ids):
 
 def content_authors(measurement_ids):
     """{measurement id: ids of the users who wrote what the row holds now}: for each
-    content column (every tracked column but ``WORKFLOW_COLUMNS``), the author of the
-    history row that last changed it — one query. A value typed by someone and later
-    typed again by someone else is the second person's; a value nobody touched since is
-    still its author's, whatever else changed around it."""
-    History = Measurement.history.model
-    columns = [f.attname for f in History.tracked_fields if f.attname not in WORKFLOW_COLUMNS]
-    rows = (
-        History.objects.filter(id__in=list(measurement_ids), history_type__in=("+", "~"))
-        .order_by("history_date", "history_id")
-        .values_list("id", "history_user_id", *columns)
-    )
+    content column, the author of the history row that last changed it. A value typed
+    by someone and later typed again by someone else is the second person's; a value
+    nobody touched since is still its author's, whatever else changed around it."""
     current = {}  # pk → [(value, author) per column]
-    for pk, user_id, *content in rows:
+    for pk, user_id, content in _content_history(measurement_ids):
         held = current.get(pk)
-        if held is None:
+        if held is None:  # the creation: every column is its author's
             current[pk] = [(value, user_id) for value in content]
         else:
             current[pk] = [
