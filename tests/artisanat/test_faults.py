@@ -10,7 +10,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from django.urls import include, path
 from artisanat.availability import DatabaseUnavailableMiddleware
 from config import urls as project_urls
 from strategy.models import Measurement
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow  # servers stopped and started: make test-slow, and CI
 
@@ -293,12 +293,6 @@ def pg_bindir():
         if candidate and os.access(f"{candidate}/initdb", os.X_OK) and os.access(f"{candidate}/pg_ctl", os.X_OK):
             return candidate
     return None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:

@@ -9,8 +9,6 @@ log may not mention "database is locked", and every row must be in the file."""
 
 import datetime as dt
 import json
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,9 +22,9 @@ import pytest
 from django.db import connection
 
 from tests.config.test_settings import start_django
+from tests.servers import GUNICORN, clean_env, free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 THREADS = 12
 ROUNDS = 2
 BULK_ROWS = 4
@@ -71,7 +69,7 @@ def test_sqlite_settings_wal_immediate_and_busy_timeout_from_the_environment(tmp
         "c.execute('PRAGMA synchronous').fetchone()[0])"
     )
     for extra, timeout in (({}, "20"), ({"ARTISANAT_SQLITE_BUSY_TIMEOUT": "45"}, "45")):
-        env = _clean_env(DATABASE_URL=f"sqlite:///{database}", DJANGO_DEBUG="1", **extra)
+        env = clean_env(DATABASE_URL=f"sqlite:///{database}", DJANGO_DEBUG="1", **extra)
         done = subprocess.run(
             [sys.executable, "-c", probe], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
         )
@@ -85,22 +83,6 @@ def test_a_bad_busy_timeout_stops_start_up_naming_the_variable(value):
     done = start_django(DJANGO_DEBUG="1", ARTISANAT_SQLITE_BUSY_TIMEOUT=value)
     assert done.returncode != 0
     assert "ARTISANAT_SQLITE_BUSY_TIMEOUT" in done.stderr.strip().splitlines()[-1]
-
-
-def _clean_env(**extra):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "ARTISANAT_", "GUNICORN_")) and k not in {"DATABASE_URL", "PYTHONPATH"}
-    }
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", **extra)
-    return env
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(base, token, method, path, body=None, headers=None):
@@ -122,8 +104,8 @@ def _call(base, token, method, path, body=None, headers=None):
 @pytest.mark.skipif(not GUNICORN.exists(), reason=f"gunicorn is not installed beside {sys.executable}")
 def test_concurrent_writers_on_a_file_database_never_fail(tmp_path):
     database = tmp_path / "concurrence.sqlite3"
-    port = _free_port()
-    env = _clean_env(
+    port = free_port()
+    env = clean_env(
         DATABASE_URL=f"sqlite:///{database}",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="a-long-and-random-secret-for-the-concurrency-test-0123456789",

@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.config.test_settings import start_django
+from tests.servers import GUNICORN, clean_env, free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 REDIS_SERVER = shutil.which("redis-server")
 TOKEN = "/api/v1/auth/token/"
 PROXY = "127.0.0.1"
@@ -175,12 +175,6 @@ def test_a_bad_redis_url_stops_start_up_naming_the_variable():
     assert "REDIS_URL" in done.stderr.strip().splitlines()[-1]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def redis_url(tmp_path):
     """A throw-away redis-server on a free port, in a temporary folder."""
@@ -189,7 +183,7 @@ def redis_url(tmp_path):
         if os.environ.get("ARTISANAT_REQUIRE_REDIS") == "1":  # CI: a missing server is a failure
             pytest.fail(f"ARTISANAT_REQUIRE_REDIS=1 but {reason}")
         pytest.skip(reason)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         cwd=tmp_path,
@@ -238,7 +232,7 @@ def test_a_stopped_redis_answers_503_not_500_nor_unlimited(settings, low_rates, 
         **settings.CACHES,
         "throttle": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_free_port()}/0",  # nobody listens there
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens there
         },
     }
     response = as_partner_a.get("/api/v1/regions/")
@@ -267,17 +261,6 @@ LIMIT = 5
 REQUESTS = 20
 
 
-def _clean_env(**extra):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "ARTISANAT_", "GUNICORN_"))
-        and k not in {"DATABASE_URL", "PYTHONPATH", "REDIS_URL"}
-    }
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", **extra)
-    return env
-
-
 def _get(url, token):
     request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
     try:
@@ -292,8 +275,8 @@ def _throttled_by_several_workers(tmp_path, **extra_env):
     SQLite database: REQUESTS requests, one after the other. Returns the answers' codes
     and the worker (process id) that served each one."""
     database = tmp_path / "throttle.sqlite3"
-    port = _free_port()
-    env = _clean_env(
+    port = free_port()
+    env = clean_env(
         DATABASE_URL=f"sqlite:///{database}",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="a-long-and-random-secret-for-the-throttle-test-0123456789",
