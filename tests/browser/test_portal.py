@@ -163,3 +163,19 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
     ):
         session.goto(path)
         assert session.page.locator("main h1").count() >= 1, path
+
+
+def test_a_parameter_the_page_cannot_read_gets_a_page_that_says_which_and_leads_back(browser_session, scene, settings):
+    """The 400 page (a bad ?as_of=) in the portal's layout: its heading, the parameter
+    and the reason, a way back to the same page without it; nothing else fails."""
+    settings.DEBUG = False
+    session = browser_session("viewer", PASSWORD)
+    response = session.page.goto(session.base_url + "/strategie/indicateurs/?as_of=hier")
+    assert response.status == 400
+    assert session.page.locator("main h1").inner_text() == "Requête invalide"
+    assert "« as_of »" in session.page.locator("main").inner_text()
+    session.page.click("text=Revenir à la page sans ce paramètre")
+    session.page.wait_for_url(session.base_url + "/strategie/indicateurs/")
+    assert session.page.locator("main h1").count() == 1
+    # The browser reports the 400 itself as a failed load: that one is expected.
+    session.errors[:] = [e for e in session.errors if "status of 400" not in e]
