@@ -75,3 +75,22 @@ MEASUREMENT_TRANSITIONS = {
     "reopen": ({MeasurementStatus.VALIDATED}, MeasurementStatus.RETURNED),
 }
 EDITABLE_STATUSES = {MeasurementStatus.DRAFT, MeasurementStatus.RETURNED}
+
+
+class Frequency(models.TextChoices):
+    """How often an indicator is reported: each measurement covers exactly one period of
+    it (strategy/periods.py)."""
+
+    MONTHLY = "monthly", _("mensuelle")
+    QUARTERLY = "quarterly", _("trimestrielle")
+    HALF_YEARLY = "half_yearly", _("semestrielle")
+    YEARLY = "yearly", _("annuelle")
+
+
+# Months per period of each frequency.
+FREQUENCY_MONTHS = {
+    Frequency.MONTHLY: 1,
+    Frequency.QUARTERLY: 3,
+    Frequency.HALF_YEARLY: 6,
+    Frequency.YEARLY: 12,
+}

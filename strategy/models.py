@@ -14,12 +14,13 @@ from simple_history.models import HistoricalRecords
 
 from artisanat.documents import DocumentField
 from artisanat.models import Filiere, Organisation, Region
-from strategy import figures
+from strategy import figures, periods
 from strategy.choices import (
     ActionStatus,
     ActorType,
     Aggregation,
     Direction,
+    Frequency,
     MeasurementStatus,
     PhaseCode,
     Sex,
@@ -263,6 +264,19 @@ class Indicator(models.Model):
     by_filiere = models.BooleanField(_("ventilé par filière"), default=False)
     by_sex = models.BooleanField(_("ventilé par sexe"), default=False)
     by_actor_type = models.BooleanField(_("ventilé par type d'acteur"), default=False)
+    frequency = models.CharField(
+        _("périodicité"),
+        max_length=12,
+        choices=Frequency.choices,
+        default=Frequency.YEARLY,
+        help_text=_("Chaque mesure couvre exactement une période de cette périodicité."),
+    )
+    report_delay_days = models.PositiveSmallIntegerField(
+        _("délai de rapportage (jours)"),
+        default=90,
+        validators=[MaxValueValidator(366)],
+        help_text=_("Nombre de jours après la fin d'une période où son rapport est dû."),
+    )
     history = HistoricalRecords(m2m_fields=[reporting_organisations])
 
     objects = IndicatorQuerySet.as_manager()
@@ -276,6 +290,12 @@ class Indicator(models.Model):
             models.CheckConstraint(condition=Q(aggregation__in=Aggregation.values), name="indicator_aggregation_valid"),
             models.CheckConstraint(condition=Q(direction__in=Direction.values), name="indicator_direction_valid"),
             models.CheckConstraint(condition=Q(unit__in=Unit.values), name="indicator_unit_valid"),
+            models.CheckConstraint(condition=Q(frequency__in=Frequency.values), name="indicator_frequency_valid"),
+            models.CheckConstraint(
+                condition=Q(report_delay_days__gte=0, report_delay_days__lte=366),
+                name="indicator_report_delay_0_366",
+                violation_error_message=_("Le délai de rapportage doit être compris entre 0 et 366 jours."),
+            ),
         ]
 
     def __str__(self):
@@ -296,6 +316,13 @@ class Indicator(models.Model):
                 "by_actor_type": rows.filter(actor_type="") if self.by_actor_type else rows.exclude(actor_type=""),
                 "aggregation": rows.filter(value__isnull=self.aggregation != Aggregation.RATIO),
             }
+            if self.frequency in Frequency.values:
+                misfit_pks = [
+                    pk
+                    for pk, start, end in rows.values_list("pk", "period_start", "period_end")
+                    if not periods.is_period(self.frequency, start, end)
+                ]
+                misfits["frequency"] = rows.filter(pk__in=misfit_pks)
             for field, misfit in misfits.items():
                 if misfit.exists():
                     errors[field] = _(
@@ -518,6 +545,9 @@ class Measurement(models.Model):
         related_name="+",
     )
     validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    # When the row was first submitted (kept on resubmission): the reporting calendar
+    # counts a report received, and on time, from it (strategy/calendar.py).
+    submitted_at = models.DateTimeField(_("soumise le"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -606,6 +636,13 @@ class Measurement(models.Model):
                 errors["period_start"] = _(
                     "La période doit tenir entre le %(start)s et le %(end)s (dates de la stratégie)."
                 ) % {"start": f"{strategy.start_date:%d/%m/%Y}", "end": f"{strategy.end_date:%d/%m/%Y}"}
+            elif (
+                self.period_start
+                and self.period_end
+                and indicator.frequency in Frequency.values
+                and not periods.is_period(indicator.frequency, self.period_start, self.period_end)
+            ):
+                errors["period_end"] = periods.misfit_message(indicator.frequency, self.period_start, self.period_end)
             if indicator.aggregation == Aggregation.RATIO:
                 if self.value is not None:
                     errors["value"] = _("Cet indicateur est un ratio : saisissez un numérateur et un dénominateur.")

@@ -238,6 +238,7 @@ def create_measurements(measurements, *, by, reason="", submit=False, labels=Non
     now = timezone.now()
     for m in measurements:
         m.version, m.status_reason, m.validated_by, m.validated_at = 1, "", None, None
+        m.submitted_at = None
         m.created_at = m.updated_at = now
     # The history row of the draft each one is created as (save_measurement)…
     history = _history_rows(measurements, history_type="+", by=by, reason=created_reason, date=now)
@@ -247,6 +248,7 @@ def create_measurements(measurements, *, by, reason="", submit=False, labels=Non
         submit_reason = reason or _("Soumission")
         for m in measurements:
             m.status, m.status_reason, m.version = MeasurementStatus.SUBMITTED, submit_reason, 2
+            m.submitted_at = now
     Measurement.objects.bulk_create(measurements)
     for row, m in zip(history, measurements, strict=True):
         row.id, row.created_at, row.updated_at = m.pk, m.created_at, m.updated_at
@@ -285,6 +287,8 @@ def _transition(measurement, action, *, by, reason="", expected_version=None, ch
         raise TransitionNotAllowed(action, current.status)
     current.status = target
     current.status_reason = reason
+    if target == MeasurementStatus.SUBMITTED and current.submitted_at is None:
+        current.submitted_at = timezone.now()  # first submission: the calendar's "received"
     if target == MeasurementStatus.VALIDATED:
         current.validated_by = by
         current.validated_at = timezone.now()

@@ -58,7 +58,6 @@ DEMO_ACCOUNTS = [
 # --- Measurement plan -------------------------------------------------------------------
 
 YEARS = list(range(2021, 2026))
-QUARTERS_2026 = [(D(2026, 1, 1), D(2026, 3, 31)), (D(2026, 4, 1), D(2026, 6, 30)), (D(2026, 7, 1), D(2026, 9, 30))]
 # Artisans trained in 2021 in the two regions of the demo breakdown (Fès-Meknès, Marrakech-Safi).
 DEMO_REGIONS = {"03": 4200, "07": 3800}
 EXPORT_MIX = {"poterie-ceramique": "0.39", "tapis": "0.23", "vannerie": "0.11", "habillement-broderie": "0.09"}
@@ -96,9 +95,6 @@ RNA_SERIES = [
     ((D(2023, 1, 1), D(2023, 12, 31)), 372000),
     ((D(2024, 1, 1), D(2024, 12, 31)), 401000),
     ((D(2025, 1, 1), D(2025, 12, 31)), 418000),
-    (QUARTERS_2026[0], 421500),
-    (QUARTERS_2026[1], 425800),
-    (QUARTERS_2026[2], 429300),
 ]
 RETURN_REASONS = [
     "Pièce justificative manquante : joindre la liste d'émargement signée.",
@@ -266,14 +262,18 @@ def _year(year):
 
 
 def _draw_status(rng, period):
-    """Older periods are validated; recent ones are in every state of the workflow."""
-    if period[1].year <= 2024 or period == QUARTERS_2026[0]:
+    """Older periods are validated; the last one (2025, due 31/03/2026) is in every
+    state of the workflow, some still drafts long after their due date."""
+    if period[1].year <= 2024:
         return VALIDATED
-    if period == QUARTERS_2026[1]:
-        return RETURNED if rng.random() < 0.25 else SUBMITTED
-    if period == QUARTERS_2026[2]:
+    draw = rng.random()
+    if draw < 0.15:
         return DRAFT
-    return SUBMITTED if rng.random() < 0.2 else VALIDATED  # 2025
+    if draw < 0.3:
+        return RETURNED
+    if draw < 0.5:
+        return SUBMITTED
+    return VALIDATED
 
 
 def measurement_plan(rng):
@@ -300,12 +300,10 @@ def measurement_plan(rng):
         status = STATUS_2025["RNA-INSCRITS"] if period == _year(2025) else _draw_status(rng, period)
         add("RNA-INSCRITS", period, status=status, value=Decimal(value))
 
-    periods = [_year(y) for y in YEARS] + QUARTERS_2026
-    for period in periods:
-        quarter = period[1].month != 12 or period[0].month != 1
+    for period in [_year(y) for y in YEARS]:
         growth = Decimal(1) + Decimal("0.08") * (period[1].year - 2021)
         for region, base in DEMO_REGIONS.items():
-            total = Decimal(base) * growth * Decimal(str(rng.uniform(0.85, 1.15))) / (4 if quarter else 1)
+            total = Decimal(base) * growth * Decimal(str(rng.uniform(0.85, 1.15)))
             women = _q(total * Decimal(str(rng.uniform(0.38, 0.56))))
             men = _q(total) - women
             for sex, value in (("F", women), ("M", men)):
@@ -505,6 +503,12 @@ class Seeder:
             status = fields["status"]
             if status != DRAFT:
                 strategy_services.submit_measurement(measurement, by=reporter)
+                # When the partner sent it: most within the 90 days the calendar allows,
+                # some weeks late (indicative, drawn like the values).
+                sent = end + dt.timedelta(days=random.Random(str(key)).choice((25, 40, 60, 75, 85, 110, 140)))
+                Measurement.objects.filter(pk=measurement.pk).update(
+                    submitted_at=dt.datetime.combine(sent, dt.time(10), dt.UTC)
+                )
             if status == VALIDATED:
                 strategy_services.validate_measurement(measurement, by=validator)
             elif status == RETURNED:
