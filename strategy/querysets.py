@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from artisanat import permissions
 from artisanat.models import Filiere, Region
-from strategy import figures
+from strategy import calendar, figures
 from strategy.choices import EDITABLE_STATUSES, Aggregation, MeasurementStatus
 
 
@@ -74,6 +74,11 @@ class IndicatorQuerySet(ReadableQuerySet):
         if permissions.is_reporter(user):
             return permissions.organisation_id_of(user) in set(reporting_organisation_ids)
         return False
+
+    def expected_reports(self, as_of, **options):
+        """The reporting calendar of these indicators as of ``as_of``
+        (strategy/calendar.py: expected, received, on time, late)."""
+        return calendar.expected_reports(self, as_of, **options)
 
     def with_figures(self, as_of, *, target_date=None, region=None, filiere=None):
         """Annotate the aggregates behind every figure, as of ``as_of`` (required: the edge
