@@ -559,29 +559,48 @@ def _r(value):
 
 
 class Keys:
-    """Distinct measurement keys for the writes: one-day periods (seed_scale writes
-    monthly ones) of an indicator broken down by region, from 2030-12-31 backwards."""
+    """Distinct measurement keys for the writes: the bench's own monthly write indicator
+    (bench_credentials), broken down by region, sex and actor type, one (month, region,
+    sex, actor type) a write from December 2030 backwards: 11 520 keys, never a row
+    seed_scale wrote."""
+
+    SEXES = ["F", "M"]
+    ACTORS = ["artisan", "maitre_artisan", "cooperative", "entreprise"]
 
     def __init__(self, creds):
         self.indicator, self.code = creds["write_indicator"], creds["write_indicator_code"]
         self.regions = creds["regions"]
-        self.day, self.index, self.lock = dt.date(2030, 12, 31), 0, threading.Lock()
+        self.index, self.lock = 0, threading.Lock()
 
     def next(self):
         with self.lock:
-            region = self.regions[self.index % len(self.regions)]
-            day = self.day - dt.timedelta(days=self.index // len(self.regions))
-            self.index += 1
-            return day, region
+            number, self.index = self.index, self.index + 1
+        region = self.regions[number % len(self.regions)]
+        rest = number // len(self.regions)
+        sex, rest = self.SEXES[rest % 2], rest // 2
+        actor, months_back = self.ACTORS[rest % 4], rest // 4
+        if months_back >= 120:
+            raise RuntimeError("bench: the writes used up their distinct keys")
+        year, month = 2030 - months_back // 12, 12 - months_back % 12
+        start = dt.date(year, month, 1)
+        end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+        return start, end, region, sex, actor
 
 
 def write_one(port, creds, keys, key_style):
-    day, (region_id, region_code) = keys.next()
+    start, end, (region_id, region_code), sex, actor = keys.next()
     if key_style == "api":
         row = {"indicator": keys.indicator, "region": region_id}
     else:
         row = {"indicator": keys.code, "region": region_code}
-    row.update(period_start=day.isoformat(), period_end=day.isoformat(), value="12", source="banc d'essai")
+    row.update(
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        sex=sex,
+        actor_type=actor,
+        value="12",
+        source="banc d'essai",
+    )
     return row
 
 

@@ -22,9 +22,12 @@ gunicorn and call this. The script runs in its own process, beside gunicorn:
    printed and written to soak/results/. Exit status 1 on any 5xx, transport error,
    unexpected status or reconciliation mismatch.
 
-Natural keys never collide unless on purpose: each submitted row takes the next number
-of a shared counter, turned into a period (start on day 2–28 of a month, which no
-seed_demo period does; length from the counter), unique across the whole run.
+Natural keys never collide unless on purpose: the rows go to two synthetic monthly
+indicators the setup creates (``SOAK-…``, broken down by region, filière, sex and actor
+type, marked as synthetic in their names and sources), and each submitted row takes the
+next number of a shared counter, turned into a month and a breakdown combination,
+unique across the whole run (a measurement covers exactly one period of its indicator's
+frequency, so the period alone can no longer make a key unique).
 """
 
 import argparse
@@ -73,6 +76,34 @@ SEX = ["F", "M"]
 ACTOR_TYPES = ["artisan", "maitre_artisan", "cooperative", "entreprise"]
 
 
+SOAK_PREFIX = "SOAK-"
+SOAK_NOTE = "Indicateur synthétique du test d'endurance (scripts/soak.py) : aucune donnée réelle."
+
+
+def create_soak_indicators(users):
+    """The two monthly indicators the soak writes to (one value, one ratio), every
+    dimension, reported by the partners' organisations and the ministry; idempotent."""
+    from strategy.choices import Aggregation, Frequency, Unit
+    from strategy.models import Axis, Indicator
+
+    axis = Axis.objects.order_by("strategy__start_date", "number").first()
+    orgs = {users[name].membership.organisation for name in ("partner_fca", "partner_mda", "editor")}
+    for code, aggregation, unit in (
+        ("SOAK-VALEUR", Aggregation.SUM, Unit.COUNT),
+        ("SOAK-RATIO", Aggregation.RATIO, Unit.PERCENT),
+    ):
+        indicator, _ = Indicator.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": SOAK_NOTE, "axis": axis, "unit": unit, "aggregation": aggregation,
+                "baseline_value": Decimal(0), "baseline_date": dt.date(2020, 12, 31), "baseline_source": SOAK_NOTE,
+                "frequency": Frequency.MONTHLY, "by_region": True, "by_filiere": True, "by_sex": True,
+                "by_actor_type": True,
+            },
+        )  # fmt: skip
+        indicator.reporting_organisations.set(orgs)
+
+
 # ── setup and reconciliation: the ORM ──────────────────────────────────────────────
 
 
@@ -109,8 +140,9 @@ def setup_state():
         session.create()
         sessions[name] = session.session_key
 
+    create_soak_indicators(users)
     indicators = []
-    for indicator in Indicator.objects.prefetch_related("reporting_organisations").order_by("code"):
+    for indicator in Indicator.objects.filter(code__startswith=SOAK_PREFIX).prefetch_related("reporting_organisations"):
         indicators.append(
             {
                 "id": indicator.pk,
@@ -292,25 +324,22 @@ class Ledger:
             return taken
 
 
-def _start_days():
-    days, day = [], PERIOD_ORIGIN
-    while day.year < 2030:
-        if 2 <= day.day <= 28:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
+MONTHS = (STRATEGY_END.year - PERIOD_ORIGIN.year + 1) * 12
 
 
-START_DAYS = _start_days()
-
-
-def period_of(number):
-    start = START_DAYS[number % len(START_DAYS)]
-    length = number // len(START_DAYS)  # 0 → a one-day period, then longer ones
-    end = min(start + dt.timedelta(days=length), STRATEGY_END)
-    if end != start + dt.timedelta(days=length):
-        raise RuntimeError("soak: the run used up its distinct periods")
-    return start.isoformat(), end.isoformat()
+def key_of(number, regions, filieres):
+    """The ``number``-th distinct (month, region, filière, sex, actor type) of the run."""
+    month, rest = number % MONTHS, number // MONTHS
+    region, rest = regions[rest % len(regions)], rest // len(regions)
+    sex, rest = SEX[rest % len(SEX)], rest // len(SEX)
+    actor, rest = ACTOR_TYPES[rest % len(ACTOR_TYPES)], rest // len(ACTOR_TYPES)
+    filiere, rest = filieres[rest % len(filieres)], rest // len(filieres)
+    if rest:
+        raise RuntimeError("soak: the run used up its distinct keys")
+    year, month = PERIOD_ORIGIN.year + month // 12, month % 12 + 1
+    start = dt.date(year, month, 1)
+    end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+    return start.isoformat(), end.isoformat(), region, filiere, sex, actor
 
 
 class Client(threading.Thread):
@@ -361,15 +390,17 @@ class Client(threading.Thread):
 
     # rows ------------------------------------------------------------------------
     def make_row(self, indicator):
-        start, end = period_of(self.ledger.next_number())
+        start, end, region, filiere, sex, actor = key_of(
+            self.ledger.next_number(), self.state["regions"], self.state["filieres"]
+        )
         row = {
             "indicator": indicator["code"],
             "period_start": start,
             "period_end": end,
-            "region": "",
-            "filiere": "",
-            "sex": "",
-            "actor_type": "",
+            "region": region["code"],
+            "filiere": filiere["code"],
+            "sex": sex,
+            "actor_type": actor,
             "value": None,
             "numerator": None,
             "denominator": None,
@@ -379,15 +410,6 @@ class Client(threading.Thread):
             row["denominator"] = str(self.random.randint(900, 1000))
         else:
             row["value"] = f"{self.random.randint(1, 99999)}.{self.random.randint(0, 99):02d}"
-        dims = indicator["dimensions"]
-        if "region" in dims:
-            row["region"] = self.random.choice(self.state["regions"])["code"]
-        if "filiere" in dims:
-            row["filiere"] = self.random.choice(self.state["filieres"])["code"]
-        if "sex" in dims:
-            row["sex"] = self.random.choice(SEX)
-        if "actor_type" in dims:
-            row["actor_type"] = self.random.choice(ACTOR_TYPES)
         return row
 
     def expected_of(self, row, organisation):

@@ -3,8 +3,10 @@ session (marked as having passed the second factor, as a sign-in would) — prin
 JSON. Only under bench/settings.py (the bench app is installed nowhere else): it signs
 users in without their password."""
 
+import datetime as dt
 import json
 import time
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -15,7 +17,8 @@ from django.utils.module_loading import import_string
 from artisanat.accounts.services import issue_token
 from artisanat.models import Region
 from contracts.models import ContratProgramme
-from strategy.models import Indicator, Measurement
+from strategy.choices import Aggregation, Frequency, Unit
+from strategy.models import Axis, Indicator, Measurement
 
 
 def signed_in_session(user):
@@ -37,6 +40,36 @@ def signed_in_session(user):
     return store.session_key
 
 
+WRITE_CODE = "SYN-BANC-ECRITURE"
+
+
+def write_indicator(organisation):
+    """The indicator the bench's writes go to: monthly, by region, sex and actor type,
+    reported by ``organisation``, synthetic (its name says so); created once, never
+    seeded, so a write never meets a row seed_scale wrote."""
+    axis = Axis.objects.order_by("strategy__start_date", "number").first()
+    if axis is None:
+        return None
+    indicator, _created = Indicator.objects.get_or_create(
+        code=WRITE_CODE,
+        defaults={
+            "name": "Indicateur synthétique du banc d'essai (écritures) : aucune donnée réelle",
+            "axis": axis,
+            "unit": Unit.COUNT,
+            "aggregation": Aggregation.SUM,
+            "baseline_value": Decimal(0),
+            "baseline_date": dt.date(2020, 12, 31),
+            "baseline_source": "banc d'essai",
+            "frequency": Frequency.MONTHLY,
+            "by_region": True,
+            "by_sex": True,
+            "by_actor_type": True,
+        },
+    )
+    indicator.reporting_organisations.add(organisation)
+    return indicator
+
+
 class Command(BaseCommand):
     help = "Jetons et session pour le banc d'essai (bench/settings.py seulement), en JSON."
 
@@ -48,12 +81,7 @@ class Command(BaseCommand):
         }
         if len(users) != 3:
             raise CommandError("Comptes de démonstration manquants : lancez « manage.py seed_demo ».")
-        indicator = (
-            Indicator.objects.filter(code__startswith="SYN-", by_region=True, by_filiere=False, by_sex=False)
-            .filter(by_actor_type=False, reporting_organisations__acronym="FCA")
-            .order_by("code")
-            .first()
-        )
+        indicator = write_indicator(users["partner_fca"].membership.organisation)
         # The measurement list is read filtered by one (indicator, region) pair: the pair
         # with the most rows, so that its first page is as full as the data allows at
         # every size — a half-empty page at the small size against a full one at the
