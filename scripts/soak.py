@@ -149,7 +149,8 @@ def setup_state():
                 "code": indicator.code,
                 "ratio": indicator.aggregation == "ratio",
                 "dimensions": list(indicator.dimensions),
-                "reporters": sorted(o.acronym for o in indicator.reporting_organisations.all()),
+                # In the same order: a ministry client picks one index in both.
+                "reporters": [o.acronym for o in sorted(indicator.reporting_organisations.all(), key=lambda o: o.pk)],
                 "organisation_ids": sorted(o.pk for o in indicator.reporting_organisations.all()),
             }
         )
