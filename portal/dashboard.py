@@ -35,6 +35,7 @@ class Dashboard:
     region: object = None
     filiere: object = None
     status_counts: dict = field(default_factory=dict)
+    data_late: int = 0
     execution_by_year: list = field(default_factory=list)
     committed: object = None
     disbursed: object = None
@@ -48,6 +49,11 @@ class Dashboard:
             (s.value, s.label, self.status_counts.get(s.value, 0), self.links["indicators"] + f"&status={s.value}")
             for s in TrajectoryStatus
         ]
+
+    @property
+    def data_late_query(self):
+        """The query string of the indicator list behind the data-late count."""
+        return self.links["indicators"] + "&data_late=1"
 
 
 def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
@@ -81,10 +87,12 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
             by_date = {day: [i for i in rows if strategy_of[i.axis_id] in strategies] for day, rows in by_date.items()}
             attach_phase_rollups(phases, as_of, indicators_by_date=by_date)
     status_counts = {s.value: 0 for s in TrajectoryStatus}
+    data_late = 0
     for axis in axes:
         axis.figures = axis.rollup
         for status, count in axis.figures.status_counts.items():
             status_counts[status] += count
+        data_late += axis.figures.data_late
     current = next((p for p in phases if p.start_date <= as_of <= p.end_date), None)
     if current is not None:
         current.elapsed = current.elapsed_share(as_of) * 100
@@ -130,6 +138,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
         region=region,
         filiere=filiere,
         status_counts=status_counts,
+        data_late=data_late,
         execution_by_year=by_year,
         committed=committed,
         disbursed=disbursed,

@@ -64,7 +64,9 @@ INDICATOR_COLUMNS = [
     Column("target_value", lambda i: i.target_value),
     Column("progress_pct", lambda i: i.progress),
     Column("expected", lambda i: i.expected),
+    Column("status_expected", lambda i: i.status_expected),
     Column("status", lambda i: i.status),
+    Column("data_late_since", lambda i: i.data_late_since),
     Column("forecast_date", lambda i: i.forecast_date),
 ]
 INDICATOR_RELATED = ("axis", "programme")
@@ -88,6 +90,7 @@ ROLLUP_COLUMNS = [
     Column("with_data", _rollup("with_data")),
     Column("without_data", _rollup("without_data")),
     Column("without_target", _rollup("without_target")),
+    Column("data_late", _rollup("data_late")),
 ]
 PHASE_COLUMNS = [
     Column("id", lambda p: p.pk),

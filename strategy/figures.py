@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from artisanat.figures import CENT, HUNDRED, quantize
+from strategy import periods
 from strategy.choices import Aggregation, Direction, TrajectoryStatus
 
 
@@ -83,6 +84,27 @@ def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_d
     return quantize(start_value + (next_value - start_value) * Decimal(done) / Decimal(span))
 
 
+def next_report(frequency, latest_end, strategy_start, baseline_date):
+    """The period whose report is owed next: the one following the latest validated
+    period (ending ``latest_end``); without data, the first period of ``frequency`` at the
+    strategy's start (the one containing the baseline date, if that is later)."""
+    if latest_end is not None:
+        return periods.period_containing(frequency, latest_end + timedelta(days=1))
+    first_day = max(strategy_start, baseline_date) if baseline_date else strategy_start
+    return periods.period_containing(frequency, first_day)
+
+
+def data_late_since(as_of, frequency, delay_days, latest_end, strategy_start, baseline_date, strategy_end=None):
+    """The due date of the indicator's next report (``next_report``: period end +
+    ``delay_days``) when it is before ``as_of`` — the data are late since then — else
+    None. A period that starts after the strategy's end is owed by nobody."""
+    period = next_report(frequency, latest_end, strategy_start, baseline_date)
+    if strategy_end is not None and period.start > strategy_end:
+        return None
+    due = period.due_date(delay_days)
+    return due if due < as_of else None
+
+
 def performance(achieved_value, baseline, expected, direction):
     """(achieved − baseline) ÷ (expected − baseline) as a ratio, unrounded so that the
     status bands are applied to the exact value; None without data."""
@@ -140,6 +162,7 @@ class RollUp:
     without_data: int = 0
     without_target: int = 0
     status_counts: dict = field(default_factory=dict)
+    data_late: int = 0
 
     @property
     def total(self):
@@ -147,16 +170,19 @@ class RollUp:
 
 
 def rollup(rows):
-    """``rows``: iterable of (progress %, weight, performance ratio[, has data]). Each
-    progress is clamped to 0–100 % and each performance to 0–1 first, so an
-    over-achiever cannot hide a laggard; rows without data, and rows with data but no
-    target to measure against, are counted beside the mean, not in it."""
+    """``rows``: iterable of (progress %, weight, performance ratio[, has data[, data
+    late]]). Each progress is clamped to 0–100 % and each performance to 0–1 first, so
+    an over-achiever cannot hide a laggard; rows without data, and rows with data but no
+    target to measure against, are counted beside the mean, not in it. ``data_late``
+    counts the rows whose next report is overdue, whatever their status."""
     result = RollUp(status_counts={s.value: 0 for s in TrajectoryStatus})
     weighted_progress = weighted_perf = total_weight = Decimal(0)
     for row in rows:
         row_progress, weight, perf = row[:3]
         has_data = row[3] if len(row) > 3 else row_progress is not None
         result.status_counts[trajectory_status(perf).value] += 1
+        if len(row) > 4 and row[4]:
+            result.data_late += 1
         if row_progress is None or perf is None:
             if has_data:
                 result.without_target += 1

@@ -409,14 +409,52 @@ class Indicator(models.Model):
         )
 
     @property
-    def performance(self):
-        """(achieved − baseline) ÷ (expected − baseline), the ratio behind the status."""
+    def status_expected(self):
+        """The trajectory's value at the end of the latest validated period (not at
+        ``as_of``): what the status compares the achieved value with — a 2024 value is
+        judged against where 2024 should have been. None without data."""
         self._need_figures()
-        return figures.performance(self.achieved, self.figure_baseline, self.expected, self.direction)
+        if self.fig_latest_end is None:
+            return None
+        return figures.expected_value(
+            self.fig_latest_end,
+            self.figure_baseline,
+            self.baseline_date,
+            self.fig_end_prev_target_date,
+            self.fig_end_prev_target_value,
+            self.fig_end_next_target_date,
+            self.fig_end_next_target_value,
+        )
+
+    @property
+    def performance(self):
+        """(achieved − baseline) ÷ (expected − baseline), the ratio behind the status,
+        with the value expected at the end of the latest validated period."""
+        self._need_figures()
+        return figures.performance(self.achieved, self.figure_baseline, self.status_expected, self.direction)
 
     @property
     def status(self):
         return figures.trajectory_status(self.performance)
+
+    @property
+    def data_late_since(self):
+        """The due date of the indicator's next report when it has passed as of the date
+        (the data are late since then), else None (strategy.figures.data_late_since)."""
+        self._need_figures()
+        return figures.data_late_since(
+            self.fig_as_of,
+            self.frequency,
+            self.report_delay_days,
+            self.fig_latest_end,
+            self.fig_strategy_start,
+            self.baseline_date,
+            self.fig_strategy_end,
+        )
+
+    @property
+    def data_late(self):
+        return self.data_late_since is not None
 
     @property
     def forecast_date(self):

@@ -112,22 +112,52 @@ class IndicatorQuerySet(ReadableQuerySet):
         def when_rows(counter, field):
             return Case(When(**{f"{counter}__gt": 0}, then=F(field)), default=None)
 
-        return self.with_target_figures(as_of, target_date, region, filiere).annotate(
-            fig_latest_end=Subquery(latest.values("period_end")[:1]),
-            fig_latest_start=Subquery(latest.values("period_start")[:1]),
-            fig_sum_all=column(when_rows("cum_value_rows", "cum_total")),
-            fig_periods=Coalesce(Subquery(latest.values("cum_periods")[:1]), 0),  # COUNT: 0, not NULL
-            fig_latest_total=column(when_rows("value_rows", "total")),
-            fig_latest_numerator=column(when_rows("ratio_rows", "numerator")),
-            fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
+        return (
+            self.with_target_figures(as_of, target_date, region, filiere)
+            .annotate(
+                fig_latest_end=Subquery(latest.values("period_end")[:1]),
+                fig_latest_start=Subquery(latest.values("period_start")[:1]),
+                fig_sum_all=column(when_rows("cum_value_rows", "cum_total")),
+                fig_periods=Coalesce(Subquery(latest.values("cum_periods")[:1]), 0),  # COUNT: 0, not NULL
+                fig_latest_total=column(when_rows("value_rows", "total")),
+                fig_latest_numerator=column(when_rows("ratio_rows", "numerator")),
+                fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
+            )
+            .with_status_figures(region, filiere)
+        )
+
+    @staticmethod
+    def _scoped_targets(region, filiere):
+        """The indicator's (OuterRef) targets set for exactly this scope (a national target
+        has neither region nor filière)."""
+        targets = _model("Target").objects.filter(indicator=OuterRef("pk"))
+        targets = targets.filter(region=region) if region is not None else targets.filter(region__isnull=True)
+        return targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
+
+    def with_status_figures(self, region, filiere):
+        """What the status and the data-late flag read beside the figures as of the date
+        (``with_figures`` and the tests' oracle share it; it needs ``fig_latest_end``
+        annotated first): the targets around the end of the latest validated period — the
+        status compares the achieved value with the trajectory *there*, not at ``as_of``
+        — and the strategy's dates (the first report owed). Subqueries of the same
+        query: no query more."""
+        targets = self._scoped_targets(region, filiere)
+        latest_end = OuterRef("fig_latest_end")
+        previous = targets.filter(due_date__lte=latest_end).order_by("-due_date")
+        following = targets.filter(due_date__gt=latest_end).order_by("due_date")
+        return self.annotate(
+            fig_end_prev_target_date=Subquery(previous.values("due_date")[:1]),
+            fig_end_prev_target_value=Subquery(previous.values("value")[:1]),
+            fig_end_next_target_date=Subquery(following.values("due_date")[:1]),
+            fig_end_next_target_value=Subquery(following.values("value")[:1]),
+            fig_strategy_start=F("axis__strategy__start_date"),
+            fig_strategy_end=F("axis__strategy__end_date"),
         )
 
     def with_target_figures(self, as_of, target_date, region, filiere):
         """The scope flags and the targets around ``as_of`` (``with_figures`` and the tests'
         oracle share them)."""
-        targets = _model("Target").objects.filter(indicator=OuterRef("pk"))
-        targets = targets.filter(region=region) if region is not None else targets.filter(region__isnull=True)
-        targets = targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
+        targets = self._scoped_targets(region, filiere)
         previous = targets.filter(due_date__lte=as_of).order_by("-due_date")
         following = targets.filter(due_date__gt=as_of).order_by("due_date")
         goal = targets.filter(due_date=target_date) if target_date else targets.order_by("-due_date")
@@ -145,7 +175,7 @@ class IndicatorQuerySet(ReadableQuerySet):
 
 def indicator_rollup(indicators):
     """Roll-up of indicators carrying figures (see figures.rollup)."""
-    return figures.rollup((i.progress, i.weight, i.performance, i.has_data) for i in indicators)
+    return figures.rollup((i.progress, i.weight, i.performance, i.has_data, i.data_late) for i in indicators)
 
 
 class _RollupQuerySet(ReadableQuerySet):
@@ -239,7 +269,7 @@ def attach_phase_rollups(phases, as_of, *, indicators_by_date=None):
                 without_target += 1
                 continue
             progress = figures.progress(ind.achieved, ind.figure_baseline, goal, ind.direction)
-            rows.append((progress, ind.weight, ind.performance, ind.has_data))
+            rows.append((progress, ind.weight, ind.performance, ind.has_data, ind.data_late))
         phase.rollup = figures.rollup(rows)
         phase.rollup_without_target = without_target
 

@@ -27,7 +27,7 @@ from artisanat import documents, permissions
 from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
-from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
@@ -114,7 +114,7 @@ class IndicatorListView(ScopedListView):
     template_name = "strategy/indicator_list.html"
     filterset_class = IndicatorFilterSet
     filter_fields = ("q", "axis", "programme", "aggregation", "unit")
-    scope_fields = ("status", "phase", "region", "filiere")
+    scope_fields = ("status", "data_late", "phase", "region", "filiere")
     export_columns = INDICATOR_COLUMNS
     export_name = "indicateurs"
 
@@ -130,16 +130,35 @@ class IndicatorListView(ScopedListView):
         value = self.request.GET.get("status")
         return value if value in TrajectoryStatus.values else None
 
+    @cached_property
+    def data_late_filter(self):
+        """``?data_late=1``: only the indicators whose next report is overdue (``0``: only
+        the others); absent or empty: no filter; anything else is refused (400)."""
+        value = self.request.GET.get("data_late", "")
+        if value == "":
+            return None
+        choices = {"1": True, "true": True, "0": False, "false": False}
+        if value not in choices:
+            raise InvalidParameter("data_late", _("Valeur attendue : 1 (en retard) ou 0 (à jour)."))
+        return choices[value]
+
     def filter_rows(self, queryset):
         """``?status=`` keeps the indicators whose trajectory status (a figure computed
-        from the annotations) is that one."""
-        if self.status_filter is None:
+        from the annotations) is that one; ``?data_late=`` those whose data are (not) late."""
+        if self.status_filter is None and self.data_late_filter is None:
             return queryset
-        return [indicator for indicator in queryset if indicator.status == self.status_filter]
+        return [
+            indicator
+            for indicator in queryset
+            if (self.status_filter is None or indicator.status == self.status_filter)
+            and (self.data_late_filter is None or indicator.data_late == self.data_late_filter)
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(statuses=TrajectoryStatus.choices, status_filter=self.status_filter)
+        context.update(
+            statuses=TrajectoryStatus.choices, status_filter=self.status_filter, data_late_filter=self.data_late_filter
+        )
         return context
 
 

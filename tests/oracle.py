@@ -29,14 +29,18 @@ def raw_figures(indicators, as_of, *, target_date=None, region=None, filiere=Non
     period_key = Concat(
         Cast("period_start", CharField()), Value("/"), Cast("period_end", CharField()), output_field=CharField()
     )
-    return indicators.with_target_figures(as_of, target_date, region, filiere).annotate(
-        fig_latest_end=Subquery(latest.values("period_end")[:1]),
-        fig_latest_start=Subquery(latest.values("period_start")[:1]),
-        fig_sum_all=scalar(rows, Sum("value")),
-        fig_periods=scalar(rows, Count(period_key, distinct=True)),
-        fig_latest_total=scalar(latest_rows, Sum("value")),
-        fig_latest_numerator=scalar(latest_rows, Sum("numerator")),
-        fig_latest_denominator=scalar(latest_rows, Sum("denominator")),
+    return (
+        indicators.with_target_figures(as_of, target_date, region, filiere)
+        .annotate(
+            fig_latest_end=Subquery(latest.values("period_end")[:1]),
+            fig_latest_start=Subquery(latest.values("period_start")[:1]),
+            fig_sum_all=scalar(rows, Sum("value")),
+            fig_periods=scalar(rows, Count(period_key, distinct=True)),
+            fig_latest_total=scalar(latest_rows, Sum("value")),
+            fig_latest_numerator=scalar(latest_rows, Sum("numerator")),
+            fig_latest_denominator=scalar(latest_rows, Sum("denominator")),
+        )
+        .with_status_figures(region, filiere)
     )
 
 

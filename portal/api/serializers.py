@@ -45,6 +45,9 @@ class DashboardSerializer(serializers.Serializer):
     contracts = DashboardContractSerializer(many=True)
     late_milestones = serializers.IntegerField()
     waiting_validation = serializers.IntegerField()
+    data_late = serializers.IntegerField(
+        help_text=_("Indicateurs dont le prochain rapport est en retard (somme des axes).")
+    )
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("Code de la phase en cours.")))
     def get_current_phase(self, obj):

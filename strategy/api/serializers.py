@@ -25,6 +25,7 @@ class RollupSerializer(serializers.Serializer):
     without_data = serializers.IntegerField()
     without_target = serializers.IntegerField()
     status_counts = serializers.DictField(child=serializers.IntegerField())
+    data_late = serializers.IntegerField(help_text=_("Indicateurs dont le prochain rapport est en retard."))
 
 
 def figure(decimal_places=4, **kwargs):
@@ -135,7 +136,16 @@ class IndicatorSerializer(serializers.ModelSerializer):
     target_date = serializers.DateField(source="fig_target_date", read_only=True, allow_null=True)
     expected = figure()
     progress = figure(2, help_text=_("Avancement vers la cible, en %, non borné."))
+    status_expected = figure(
+        help_text=_("Valeur attendue à la fin de la dernière période validée : celle à laquelle le statut compare.")
+    )
     status = serializers.ChoiceField(choices=TrajectoryStatus.choices, read_only=True)
+    data_late = serializers.BooleanField(
+        read_only=True, help_text=_("Le prochain rapport de l'indicateur est en retard à cette date.")
+    )
+    data_late_since = serializers.DateField(
+        read_only=True, allow_null=True, help_text=_("Date d'échéance du rapport en retard ; null sinon.")
+    )
     forecast_date = serializers.DateField(read_only=True, allow_null=True)
     latest_period_end = serializers.DateField(source="fig_latest_end", read_only=True, allow_null=True)
 
@@ -167,7 +177,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "target_date",
             "expected",
             "progress",
+            "status_expected",
             "status",
+            "data_late",
+            "data_late_since",
             "forecast_date",
             "latest_period_end",
         ]
@@ -197,8 +210,11 @@ for _name in (
     "figure_baseline",
     "progress",
     "expected",
+    "status_expected",
     "performance",
     "status",
+    "data_late_since",
+    "data_late",
     "forecast_date",
     "dimensions",
 ):
@@ -271,7 +287,10 @@ class IndicatorListSerializer(serializers.BaseSerializer):
         "target_date": "fig_target_date",
         "expected": None,
         "progress": None,
+        "status_expected": None,
         "status": None,
+        "data_late": None,
+        "data_late_since": None,
         "forecast_date": None,
         "latest_period_end": "fig_latest_end",
     }
@@ -281,6 +300,8 @@ class IndicatorListSerializer(serializers.BaseSerializer):
         "by_filiere",
         "by_sex",
         "by_actor_type",
+        "frequency",
+        "report_delay_days",
     ]
     _formats = None
 

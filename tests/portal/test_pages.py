@@ -105,6 +105,41 @@ def test_dashboard_figures_match_the_querysets(client, viewer, figures_data, con
     assert pct(relance.elapsed_share(AS_OF) * 100) in body
 
 
+def test_dashboard_tree_list_and_api_count_indicators_with_late_data(client, viewer, figures_data):
+    """As of 30/06/2022: IND-FORM's 2021 (250) is judged at 31/12/2021, where 250 of the
+    500 due 31/12/2022 were expected (500 × 365 ÷ 730): on track, and its 2022 report is
+    not due before 31/03/2023. IND-NODATA has no validated value: its first report (2021)
+    was due 31/03/2022 → late since then. One late indicator, beside the statuses."""
+    client.force_login(viewer)
+    body = client.get(reverse("home"), {"as_of": AS_OF.isoformat()}).content.decode()
+    list_url = reverse("strategy:indicator_list") + "?as_of=2022-06-30&amp;data_late=1"
+    assert f'data-figure="data-late"><a href="{list_url}"><span class="big">1</span>' in body
+    assert (
+        f'data-status="on_track"><a href="{reverse("strategy:indicator_list")}?as_of=2022-06-30&amp;status=on_track"><span class="big">1</span>'
+        in body
+    )
+    assert 'data-late-count="1"' in body  # the axis's row
+    listed = client.get(reverse("strategy:indicator_list"), {"as_of": "2022-06-30", "data_late": "1"}).content.decode()
+    assert 'data-indicator="IND-NODATA"' in listed and 'data-indicator="IND-FORM"' not in listed
+    assert "données en retard depuis le 31/03/2022" in listed
+    up_to_date = client.get(reverse("strategy:indicator_list"), {"as_of": "2022-06-30", "data_late": "0"})
+    assert 'data-indicator="IND-FORM"' in up_to_date.content.decode()
+    assert 'data-indicator="IND-NODATA"' not in up_to_date.content.decode()
+    refused = client.get(reverse("strategy:indicator_list"), {"data_late": "peut-être"})
+    assert refused.status_code == 400 and "data_late" in refused.content.decode()
+    tree = client.get(reverse("strategy:strategy_tree"), {"as_of": "2022-06-30"}).content.decode()
+    assert "1 indicateur en retard de données" in tree
+    dashboard = client.get("/api/v1/dashboard/", {"as_of": "2022-06-30"}).json()
+    assert dashboard["data_late"] == 1
+    assert [a["rollup"]["data_late"] for a in dashboard["axes"]] == [1]
+    assert dashboard["axes"][0]["rollup"]["status_counts"]["on_track"] == 1
+    exported = client.get(reverse("strategy:indicator_list"), {"as_of": "2022-06-30", "format": "csv"})
+    text = b"".join(exported.streaming_content if exported.streaming else [exported.content]).decode("utf-8-sig")
+    header, *rows = text.splitlines()
+    assert "data_late_since" in header
+    assert any(row.startswith('"IND-NODATA"') and "2022-03-31" in row for row in rows)
+
+
 def test_dashboard_phase_filter_measures_against_the_phase_end_targets(client, viewer, figures_data, phases):
     client.force_login(viewer)
     relance = phases[0]

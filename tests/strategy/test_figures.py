@@ -335,3 +335,129 @@ class TestEdgeCases:
         add(ind, org_a, 2023, 60)
         relance = next(p for p in Phase.objects.with_rollup(dt.date(2024, 6, 30)) if p.code == "relance")
         assert relance.rollup.progress == D("60.00")
+
+
+class TestStatusAtTheLatestPeriodEnd:
+    """The status compares the achieved value with the trajectory at the end of the latest
+    validated period, not at ``as_of``; whether the next report is overdue is a separate
+    flag (data late, since its due date). docs/figures.md, "Status" and "Data late"."""
+
+    @pytest.fixture
+    def exports(self, make_indicator):
+        # EXP-FILIERE of the demo: a level (latest), 489 on 31/12/2020; targets 700 on
+        # 31/12/2022, 900 on 31/12/2025, 1 300 on 31/12/2030; reported yearly, 90 days' delay.
+        ind = make_indicator(aggregation=Aggregation.LATEST, baseline_value=D("489"))
+        target(ind, dt.date(2022, 12, 31), 700)
+        target(ind, dt.date(2025, 12, 31), 900)
+        target(ind, dt.date(2030, 12, 31), 1300)
+        return ind
+
+    def test_a_value_above_its_years_trajectory_is_on_track_and_the_missing_year_is_late(self, exports, org_a):
+        add(exports, org_a, 2023, 800)
+        add(exports, org_a, 2024, D("912.90"))
+        add(exports, org_a, 2025, 950, status=MeasurementStatus.SUBMITTED)  # not validated: does not count
+        row = figures_of(exports, dt.date(2026, 9, 30))
+        assert row.achieved == D("912.9")
+        assert row.fig_latest_end == dt.date(2024, 12, 31)
+        # At the end of 2024: 700 + (900 − 700) × 731 ÷ 1 096 days = 833.3942.
+        assert row.status_expected == D("833.3942")
+        # (912.90 − 489) ÷ (833.3942 − 489) = 423.90 ÷ 344.3942 = 1.2309 → on track.
+        assert round(row.performance, 4) == D("1.2309")
+        assert row.status == TrajectoryStatus.ON_TRACK
+        # Where the trajectory is on 30/09/2026 (shown, not judged): 900 + 400 × 273 ÷ 1 826
+        # = 959.8028; against it 423.90 ÷ 470.8028 = 0.90 would have read "at risk".
+        assert row.expected == D("959.8028")
+        # 2025's report was due 31/12/2025 + 90 days = 31/03/2026: late since then.
+        assert row.data_late is True
+        assert row.data_late_since == dt.date(2026, 3, 31)
+        # On the due date itself it is not late yet; the day after, it is.
+        assert figures_of(exports, dt.date(2026, 3, 31)).data_late_since is None
+        assert figures_of(exports, dt.date(2026, 4, 1)).data_late_since == dt.date(2026, 3, 31)
+        # Once 2025 is validated, 2026's report is the next one, due 31/03/2027.
+        Measurement.objects.filter(indicator=exports, period_end=dt.date(2025, 12, 31)).update(status=V)
+        # (950 − 489) ÷ (900 − 489) = 1.1217: still on track, judged against 2025's target.
+        later = figures_of(exports, dt.date(2026, 9, 30))
+        assert later.status_expected == D("900")
+        assert (later.status, later.data_late) == (TrajectoryStatus.ON_TRACK, False)
+
+    @pytest.mark.parametrize(
+        ("value", "status"),
+        [
+            (800, TrajectoryStatus.AT_RISK),  # (800 − 489) ÷ 344.3942 = 0.9030
+            (700, TrajectoryStatus.OFF_TRACK),  # (700 − 489) ÷ 344.3942 = 0.6127
+        ],
+    )
+    def test_a_value_below_its_years_trajectory(self, exports, org_a, value, status):
+        add(exports, org_a, 2024, value)
+        row = figures_of(exports, dt.date(2026, 9, 30))
+        assert row.status_expected == D("833.3942")
+        assert row.status == status
+        assert row.data_late_since == dt.date(2026, 3, 31)
+
+    def test_a_past_due_target_compares_with_the_target_itself(self, make_indicator, org_a):
+        # A count from 0 with one target, 730 due 31/12/2022; 400 + 250 + 60 validated.
+        ind = make_indicator()
+        target(ind, dt.date(2022, 12, 31), 730)
+        add(ind, org_a, 2021, 400)
+        add(ind, org_a, 2022, 250)
+        # As of 31/12/2022: 650 ÷ 730 = 0.8904 → at risk.
+        assert figures_of(ind, dt.date(2022, 12, 31)).status == TrajectoryStatus.AT_RISK
+        add(ind, org_a, 2023, 60)
+        # As of 30/06/2024 the latest period (2023) ends after the only target: the value
+        # expected then is the target itself, 730; 710 ÷ 730 = 0.9726 → on track.
+        row = figures_of(ind, dt.date(2024, 6, 30))
+        assert row.status_expected == D("730")
+        assert row.status == TrajectoryStatus.ON_TRACK
+        # 2024's report is due 31/03/2025: not late on 30/06/2024.
+        assert row.data_late is False
+
+    def test_without_data_no_status_and_late_since_the_first_due_date(self, make_indicator, org_a):
+        ind = make_indicator()  # baseline 31/12/2020, the strategy starts 01/01/2021
+        target(ind, dt.date(2022, 12, 31), 730)
+        add(ind, org_a, 2021, 300, status=MeasurementStatus.SUBMITTED)
+        # The first report owed is 2021's, due 31/12/2021 + 90 days = 31/03/2022.
+        on_due_day = figures_of(ind, dt.date(2022, 3, 31))
+        assert (on_due_day.status, on_due_day.status_expected, on_due_day.data_late) == (
+            TrajectoryStatus.NO_DATA,
+            None,
+            False,
+        )
+        after = figures_of(ind, dt.date(2022, 4, 1))
+        assert after.status == TrajectoryStatus.NO_DATA
+        assert after.data_late_since == dt.date(2022, 3, 31)
+        # A baseline dated later than the start: the first period owed is the one that
+        # contains it (2022), due 31/03/2023.
+        Indicator.objects.filter(pk=ind.pk).update(baseline_date=dt.date(2022, 6, 30))
+        assert figures_of(ind, dt.date(2022, 4, 1)).data_late is False
+        assert figures_of(ind, dt.date(2023, 4, 1)).data_late_since == dt.date(2023, 3, 31)
+
+    def test_a_quarterly_indicator(self, make_indicator, org_a):
+        # Counted from 0 on 31/12/2023, 366 due 31/12/2024 (2024 has 366 days: one a day);
+        # reported quarterly, 30 days after each quarter.
+        ind = make_indicator(baseline_date=dt.date(2023, 12, 31), frequency="quarterly", report_delay_days=30)
+        target(ind, dt.date(2024, 12, 31), 366)
+        add(ind, org_a, (dt.date(2024, 1, 1), dt.date(2024, 3, 31)), 90)  # Q1
+        row = figures_of(ind, dt.date(2024, 8, 15))
+        # Judged at the end of Q1 (91 days): 90 ÷ 91 = 0.989 → on track (against the 228
+        # expected on 15/08 it would read 0.39, off track).
+        assert (row.status_expected, row.expected) == (D("91"), D("228"))
+        assert row.status == TrajectoryStatus.ON_TRACK
+        # Q2 (01/04–30/06) was due 30/06 + 30 days = 30/07/2024.
+        assert row.data_late_since == dt.date(2024, 7, 30)
+        assert figures_of(ind, dt.date(2024, 7, 30)).data_late is False
+
+    def test_rollups_count_late_indicators_beside_the_statuses(self, make_indicator, org_a, axis, phases):
+        late = make_indicator()  # 2021 only: 2022's report due 31/03/2023 is late on 01/06/2023
+        current = make_indicator()  # 2021 and 2022: 2023's report not due yet
+        empty = make_indicator()  # nothing: 2021's report late since 31/03/2022
+        for ind in (late, current, empty):
+            target(ind, dt.date(2022, 12, 31), 100)
+        add(late, org_a, 2021, 50)
+        add(current, org_a, 2021, 50)
+        add(current, org_a, 2022, 50)
+        rollup = Axis.objects.with_rollup(dt.date(2023, 6, 1)).get(pk=axis.pk).rollup
+        assert rollup.data_late == 2
+        assert sum(rollup.status_counts.values()) == 3
+        # Relance (ends 31/12/2022) is read as of its end: only the empty one was late then.
+        relance = next(p for p in Phase.objects.with_rollup(dt.date(2023, 6, 1)) if p.code == "relance")
+        assert relance.rollup.data_late == 1

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from artisanat.dates import today
 from strategy import services, stored_figures
 from strategy.choices import Aggregation, MeasurementStatus, Sex
-from strategy.models import Indicator, Measurement, PeriodTotal
+from strategy.models import Indicator, Measurement, PeriodTotal, Target
 from strategy.querysets import stored_breakdown, stored_breakdowns, stored_period_totals
 from tests.oracle import raw_breakdown, raw_figures, raw_period_totals
 
@@ -26,6 +26,10 @@ FIGURE_FIELDS = (
     "fig_latest_total",
     "fig_latest_numerator",
     "fig_latest_denominator",
+    "fig_end_prev_target_date",
+    "fig_end_prev_target_value",
+    "fig_end_next_target_date",
+    "fig_end_next_target_value",
 )
 # Years, and half-years ending on the same day as a year (two periods, one end).
 PERIODS = [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in range(2021, 2025)] + [
@@ -72,6 +76,7 @@ def assert_stored_equals_raw(indicators, scopes):
                 want = tuple(getattr(raw[pk], f) for f in FIGURE_FIELDS)
                 assert got == want, (as_of, scope, pk)
                 assert stored[pk].achieved == raw[pk].achieved
+                assert (stored[pk].status, stored[pk].data_late_since) == (raw[pk].status, raw[pk].data_late_since)
                 checked += 1
         for ind in indicators:
             for scope in scopes:
@@ -95,6 +100,12 @@ def world(make_indicator, org_a, region, other_region, filiere):
         make_indicator(aggregation=Aggregation.RATIO, by_filiere=True),
         make_indicator(aggregation=Aggregation.AVERAGE),
     ]
+    # Targets national and regional, so that the status (judged at the end of the latest
+    # validated period) has a trajectory to read in those scopes.
+    for ind in indicators:
+        Target.objects.create(indicator=ind, due_date=dt.date(2022, 12, 31), value=D(300))
+        Target.objects.create(indicator=ind, due_date=dt.date(2030, 12, 31), value=D(2000))
+        Target.objects.create(indicator=ind, due_date=dt.date(2023, 12, 31), value=D(150), region=region)
     scopes = [
         {},
         {"region": region},
