@@ -170,3 +170,14 @@ def test_the_history_exports_as_csv_with_the_filters(client, validator, logs):
     )
     xlsx = client.get(HISTORY + "?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_the_admin_shows_reminders_and_preferences_read_only(client, admin_user, logs, partner_a):
+    from django.urls import reverse
+
+    preference = UserPreference.objects.create(user=partner_a, language="en")
+    client.force_login(admin_user)
+    for model, obj in (("reminderlog", logs["a"]), ("userpreference", preference)):
+        assert client.get(reverse(f"admin:portal_{model}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:portal_{model}_change", args=[obj.pk])).status_code == 200
+        assert client.get(reverse(f"admin:portal_{model}_add")).status_code == 403
