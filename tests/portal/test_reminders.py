@@ -95,7 +95,7 @@ def test_fourteen_days_before_the_due_date_the_reporter_is_reminded(indicator, r
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert f'href="{SITE}/strategie/mesures/nouvelle/?indicator={indicator.pk}"' in html
-    assert '<td style="padding: 4px 8px;">31/03/2022</td>' in html
+    assert "<td>31/03/2022</td>" in html
     assert keys() == [
         (ReminderKind.BEFORE, "focal_fca", dt.date(2021, 1, 1), ReminderStatus.SENT),
         (ReminderKind.BEFORE, "partner_a", dt.date(2021, 1, 1), ReminderStatus.SENT),
