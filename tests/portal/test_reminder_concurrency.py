@@ -110,8 +110,7 @@ def race(day):
     return outputs
 
 
-@pytest.mark.slow
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only  # about 1.5 s: not slow
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once: PostgreSQL (SQLite below)")
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_the_same_moment_send_each_reminder_once_on_postgresql(calendar):
