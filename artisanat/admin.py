@@ -306,7 +306,7 @@ class OrganisationAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SelectRelatedMixin, admin.ModelAdmin):
-    list_display = ("user", "organisation", "role")
+    list_display = ("user", "organisation", "role", "is_focal_point")
     search_fields = (
         "user__username",
         "user__email",
@@ -315,7 +315,7 @@ class MembershipAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "organisation__acronym",
         "organisation__name",
     )
-    list_filter = ("role", "organisation")
+    list_filter = ("role", "is_focal_point", "organisation")
     list_select_related = ("user", "organisation")
     autocomplete_fields = ("user", "organisation")
     ordering = ("user__username",)

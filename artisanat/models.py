@@ -108,6 +108,11 @@ class Membership(models.Model):
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="memberships"
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    is_focal_point = models.BooleanField(
+        _("point focal"),
+        default=False,
+        help_text=_("Reçoit les relances des rapports en retard de son organisation (et, au ministère, de toutes)."),
+    )
 
     class Meta:
         ordering = ["user__username"]

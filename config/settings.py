@@ -377,6 +377,36 @@ STATUS_AT_RISK_MIN = env_decimal("ARTISANAT_STATUS_AT_RISK", "0.75")
 if not (Decimal(0) < STATUS_AT_RISK_MIN <= STATUS_ON_TRACK_MIN):
     raise ImproperlyConfigured("ARTISANAT_STATUS_AT_RISK must be > 0 and <= ARTISANAT_STATUS_ON_TRACK.")
 
+# Email (Django's email framework): SMTP from the environment. With DJANGO_DEBUG and no
+# EMAIL_HOST, emails are printed on the console (make run shows the reminders there).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Artisanat 2030 <ne-pas-repondre@localhost>")
+
+# Reminders and escalation (portal/reminders.py, docs/reminders.md): N days before a
+# report's due date to its organisation's reporters, on the due date, then K days after
+# it to the organisation's focal points and the ministry's. A reminder whose day was
+# missed (the scheduled command did not run) still goes out up to CATCH_UP days late.
+REMINDER_DAYS_BEFORE = env_int("ARTISANAT_REMINDER_DAYS_BEFORE", 14, minimum=0)
+ESCALATION_DAYS_AFTER = env_int("ARTISANAT_ESCALATION_DAYS_AFTER", 15, minimum=1)
+REMINDER_CATCH_UP_DAYS = env_int("ARTISANAT_REMINDER_CATCH_UP_DAYS", 7, minimum=0)
+# The portal's address as its users reach it, for the links in emails (no trailing /).
+SITE_URL = env_str("ARTISANAT_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"ARTISANAT_SITE_URL must be an absolute http(s) address such as https://portail.example.ma; got {SITE_URL!r}."
+    )
+
 # Security headers and cookies, in every profile (README.md, "Settings").
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True

@@ -9,4 +9,6 @@ app_name = "portal"
 urlpatterns = [
     path("organisations/", views.OrganisationListView.as_view(), name="organisation_list"),
     path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation_detail"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path("rappels/", views.ReminderHistoryView.as_view(), name="reminder_history"),
 ]

@@ -1,10 +1,12 @@
 """The pages that span the apps: the home dashboard and the organisations."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from artisanat.charts import grouped_bars
 from artisanat.data_version import cached
@@ -12,9 +14,15 @@ from artisanat.exports import ORGANISATION_COLUMNS
 from artisanat.filtersets import OrganisationFilterSet
 from artisanat.models import Organisation
 from artisanat.querysets import scalar
-from artisanat.views import RoleRequiredMixin
+from artisanat.views import FilteredListView, RoleRequiredMixin
 from contracts.models import ContratProgramme, Milestone, Party
+from portal.choices import ReminderKind
 from portal.dashboard import build_dashboard, scope_params
+from portal.exports import REMINDER_COLUMNS
+from portal.filtersets import ReminderLogFilterSet
+from portal.forms import PreferenceForm
+from portal.models import ReminderLog, UserPreference
+from portal.services import save_preference
 from strategy.choices import MeasurementStatus
 from strategy.models import Indicator, Measurement
 from strategy.views import ScopedListView, ScopeMixin
@@ -115,3 +123,57 @@ class OrganisationDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             scope_query=scope_params(as_of=self.scope_form.values["as_of"]),
         )
         return context
+
+
+# -- reminders (portal/reminders.py) ------------------------------------------------------
+
+REMINDER_RELATED = ("recipient", "indicator", "organisation", "region")
+
+
+class NotificationsView(RoleRequiredMixin, FormView):
+    """ "Mes notifications": the language of one's emails, the optional reminders on or
+    off, and the last reminders one received."""
+
+    template_name = "portal/notifications.html"
+    form_class = PreferenceForm
+    recent = 20
+
+    def get_initial(self):
+        preference = UserPreference.objects.filter(user=self.request.user).first()
+        if preference is None:
+            return {"language": settings.LANGUAGE_CODE, "reminders_enabled": True}
+        return {"language": preference.language, "reminders_enabled": preference.reminders_enabled}
+
+    def form_valid(self, form):
+        save_preference(self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Vos préférences de notification sont enregistrées."))
+        return redirect("portal:notifications")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reminders"] = list(
+            ReminderLog.objects.filter(recipient=self.request.user)
+            .select_related(*REMINDER_RELATED)
+            .order_by("-claimed_at", "-pk")[: self.recent]
+        )
+        context["mandatory_kinds"] = [ReminderKind.DUE.label, ReminderKind.ESCALATION.label]
+        return context
+
+
+class ReminderHistoryView(FilteredListView):
+    """ "Historique des rappels": every reminder sent, for the ministry (a partner sees
+    only its own, in "Mes notifications")."""
+
+    required = "is_ministry"
+    template_name = "portal/reminder_history.html"
+    filterset_class = ReminderLogFilterSet
+    filter_fields = ("q", "kind", "status", "organisation", "indicator", "due_after", "due_before")
+    export_columns = REMINDER_COLUMNS
+    export_name = "rappels"
+
+    def get_base_queryset(self):
+        return (
+            ReminderLog.objects.visible_to(self.request.user)
+            .select_related(*REMINDER_RELATED)
+            .order_by("-claimed_at", "-pk")
+        )

@@ -462,3 +462,64 @@ def test_bulk_submission_of_500_rows(scale, api, partner_a):
     assert created.count() == 1000
     assert set(created.values_list("status", flat=True)) == {MeasurementStatus.SUBMITTED}
     assert Measurement.history.filter(indicator_id=bulk_indicator.pk).count() == 2000
+
+
+# ---------------------------------------------------------------- reminders (portal/reminders.py)
+
+
+def _reminders_for(scale, *users):
+    """A reminder of every kind to each of ``users`` for every indicator without one yet:
+    the history grows with the indicators."""
+    from portal.choices import ReminderKind
+    from portal.models import ReminderLog
+
+    ReminderLog.objects.bulk_create(
+        ReminderLog(
+            kind=kind,
+            recipient=user,
+            indicator=indicator,
+            organisation=scale.org_a,
+            period_start=dt.date(2021, 1, 1),
+            period_end=dt.date(2021, 12, 31),
+            region=scale.regions[0],
+            due_date=dt.date(2022, 3, 31),
+            status="sent",
+            sent_at=dt.datetime(2022, 3, 31, 8, tzinfo=dt.UTC),
+        )
+        for indicator in Indicator.objects.filter(reminders__isnull=True)
+        for user in users
+        for kind in ReminderKind.values
+    )
+
+
+def _flat_with_reminders(scale, send, users, budget):
+    _reminders_for(scale, *users)
+    small, small_sql = _count(send)
+    scale.grow(7)
+    _reminders_for(scale, *users)
+    big, big_sql = _count(send)
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    assert big <= budget, "\n".join(big_sql)
+    return big
+
+
+def test_reminder_history_page(scale, client, validator, partner_a):
+    client.force_login(validator)
+    # 7 (2026-12-02): session, user (with membership), two-factor device, the count, the
+    # filters' organisation and indicator choices, the page of rows (recipient,
+    # indicator, organisation, region joined).
+    assert _flat_with_reminders(scale, lambda: client.get("/rappels/"), [validator, partner_a], budget=7) == 7
+
+
+def test_reminder_history_export(scale, client, validator, partner_a):
+    client.force_login(validator)
+    # 4 (2026-12-02): session, user, two-factor device, the rows (joined).
+    send = lambda: client.get("/rappels/?format=csv")  # noqa: E731
+    assert _flat_with_reminders(scale, send, [validator, partner_a], budget=4) == 4
+
+
+def test_notifications_page(scale, client, partner_a, validator):
+    client.force_login(partner_a)
+    # 4 (2026-12-02): session, user (with membership), the preference, the last 20
+    # reminders (joined).
+    assert _flat_with_reminders(scale, lambda: client.get("/notifications/"), [partner_a, validator], budget=4) == 4

@@ -160,6 +160,8 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         "/contrats/jalons/",
         "/organisations/",
         f"/organisations/{org_a.pk}/",
+        "/notifications/",
+        "/rappels/",
     ):
         session.goto(path)
         assert session.page.locator("main h1").count() >= 1, path

@@ -54,6 +54,9 @@ DEMO_ACCOUNTS = [
     ("partner_fca", Role.REPORTER, ref.FCA, "Fatima", "Rapporteuse FCA", False),
     ("partner_mda", Role.REPORTER, ref.MDA, "Hassan", "Rapporteur MDA", False),
 ]
+# Who receives the escalation of late reports (portal/reminders.py): the ministry's focal
+# point and FCA's.
+DEMO_FOCAL_POINTS = {"editor", "partner_fca"}
 
 # --- Measurement plan -------------------------------------------------------------------
 
@@ -418,7 +421,11 @@ class Seeder:
             elif reset_passwords:
                 user.password = encoded
                 user.save(update_fields=["password"])
-            upsert(Membership, {"user": user}, {"organisation": orgs[acronym], "role": role})
+            upsert(
+                Membership,
+                {"user": user},
+                {"organisation": orgs[acronym], "role": role, "is_focal_point": username in DEMO_FOCAL_POINTS},
+            )
             users[username] = user
         if missing or reset_passwords:
             done = "réinitialisés" if reset_passwords else f"créés ({', '.join(missing)})"
