@@ -1,4 +1,4 @@
-"""The home dashboard and the organisation pages."""
+"""The organisation pages and the reporting calendar (the home page is in config/urls.py)."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ app_name = "portal"
 urlpatterns = [
     path("organisations/", views.OrganisationListView.as_view(), name="organisation_list"),
     path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation_detail"),
+    path("calendrier/", views.CalendarView.as_view(), name="calendar"),
 ]
