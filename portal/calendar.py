@@ -3,6 +3,7 @@ the filters applied to the one definition (strategy/calendar.py), the grid
 organisations × periods and the export columns. Every number here is
 ``calendar.rates`` over the same list of expected reports."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +20,23 @@ NOT_EXPECTED = "none"
 NOT_EXPECTED_LABEL = _("Non attendu")
 
 
+# The calendar lists the reports due between these days: any ``as_of`` may be asked
+# (0001-01-01 lists nothing, 9999-12-31 the reports due by 2100, as of 9999), but the
+# list never runs beyond the dates a calendar can hold nor grows without end.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
 def calendar_reports(user, values):
     """``(as_of, reports)``: the calendar ``user`` may read as of ``values["as_of"]``
     (today when None), narrowed by the CalendarForm's filters, with the reports of the
     periods ended but not due yet ("pending"). Three queries."""
     as_of = values.get("as_of") or today()
+    until = min(max(as_of, FIRST_DAY), LAST_DAY)
     indicators = Indicator.objects.all()
     if values.get("indicator"):
         indicators = indicators.filter(pk=values["indicator"])
     reports = calendar_visible_to(
-        user, as_of, indicators=indicators, organisation=values.get("organisation"), with_pending=True
+        user, as_of, indicators=indicators, organisation=values.get("organisation"), until=until, with_pending=True
     )
     return as_of, scoped(reports, region=values.get("region"), year=values.get("year"), state=values.get("state"))
 

@@ -124,8 +124,8 @@ def expected_reports(indicators, as_of, *, until=None, organisation=None, with_p
     ``until`` (default ``as_of``), with its state as of ``as_of``; sorted by due date,
     indicator code, organisation. ``organisation``: only that organisation's reports.
     ``until`` later than ``as_of`` adds the reports coming due (the reminders);
-    ``with_pending`` adds those of every period ended by ``as_of`` whose due date has
-    not come (the calendar's "pending" cells). Neither changes what counts: only the
+    ``with_pending`` adds those of every period ended by ``as_of`` (and ``until``) whose
+    due date has not come (the calendar's "pending" cells). Neither changes what counts: only the
     due reports enter ``rates``."""
     until = until or as_of
     Measurement = apps.get_model("strategy", "Measurement")
@@ -147,7 +147,9 @@ def expected_reports(indicators, as_of, *, until=None, organisation=None, with_p
         by_indicator[indicator_id].append((org_id, acronym, region_id))
     # The first submission of each (indicator, organisation, period, region), submitted
     # by the end of ``as_of`` in the portal's time zone.
-    end_of_day = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
+    # (On 31/12/9999, the last day a date holds, to its start: no day follows it.)
+    next_day = as_of + dt.timedelta(days=1) if as_of < dt.date.max else as_of
+    end_of_day = timezone.make_aware(dt.datetime.combine(next_day, dt.time()))
     firsts = (
         Measurement.objects.filter(
             indicator_id__in=list(by_indicator), submitted_at__isnull=False, submitted_at__lt=end_of_day
@@ -170,7 +172,7 @@ def expected_reports(indicators, as_of, *, until=None, organisation=None, with_p
         delay = row["report_delay_days"]
         last_end = until - dt.timedelta(days=delay)
         if with_pending:
-            last_end = max(last_end, as_of)
+            last_end = max(last_end, min(as_of, until))
         for period in periods.periods_between(row["frequency"], row["axis__strategy__start_date"], last_end):
             for org_id, acronym, org_region in by_indicator.get(row["pk"], ()):
                 region_id = org_region if row["by_region"] and org_region else None

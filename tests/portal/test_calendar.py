@@ -248,3 +248,20 @@ def test_organisation_card_is_the_organisation_s_row(case, client, viewer, partn
     client.force_login(partner_a)
     other = client.get(f"/organisations/{org_b.pk}/?as_of={AS_OF}")
     assert other.status_code == 200 and 'data-card="reporting"' not in other.content.decode()
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_any_date_is_answered_without_error_and_the_calendar_stays_bounded(case, client, api, viewer, as_of):
+    """Found by `make fuzz`: 0001-01-01 overflowed the due dates; 9999-12-31 would list
+    reports for eight thousand years. The list stops at the periods ended by 31/12/2100
+    (those of its last quarter and year, due in 2101, as pending)."""
+    answer = api(viewer).get(f"/api/v1/reporting-calendar/?as_of={as_of}")
+    assert answer.status_code == 200
+    count = answer.json()["count"]
+    if as_of.startswith("0001"):
+        assert count == 0
+    else:  # IND-Q: 2 organisations × 80 years (2021–2100) × 4 quarters; IND-Y: FCA × 80 years
+        assert count == 2 * 80 * 4 + 80
+    client.force_login(viewer)
+    assert client.get(f"/?as_of={as_of}").status_code == 200
+    assert api(viewer).get(f"/api/v1/dashboard/?as_of={as_of}").status_code == 200
