@@ -113,7 +113,11 @@ class ReportingCalendarView(CalendarMixin, generics.ListAPIView):
     serializer_class = s.ExpectedReportSerializer
 
     def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer(), XLSXRenderer()]
+        """CSV and XLSX for the list (GET) only: an OPTIONS answer is JSON (fuzz found it)."""
+        renderers = super().get_renderers()
+        if self.request is not None and self.request.method == "GET":
+            renderers += [CSVRenderer(), XLSXRenderer()]
+        return renderers
 
     @extend_schema(
         description=text(

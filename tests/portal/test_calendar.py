@@ -265,3 +265,9 @@ def test_any_date_is_answered_without_error_and_the_calendar_stays_bounded(case,
     client.force_login(viewer)
     assert client.get(f"/?as_of={as_of}").status_code == 200
     assert api(viewer).get(f"/api/v1/dashboard/?as_of={as_of}").status_code == 200
+
+
+def test_options_with_an_export_format_answers_json(case, api, viewer):
+    """Found by `make fuzz`: OPTIONS …?format=csv reached the CSV renderer (a 500)."""
+    answer = api(viewer).options("/api/v1/reporting-calendar/?format=csv")
+    assert answer.status_code in (200, 400) and answer["Content-Type"].startswith("application/json")
