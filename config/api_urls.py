@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from artisanat.api import views
 from artisanat.api.exceptions import json_not_found
 from contracts.api.urls import ROUTES as CONTRACT_ROUTES
-from portal.api.views import DashboardView
+from portal.api.views import DashboardView, ReportingCalendarView, ReportingRatesView
 from strategy.api.urls import ROUTES as STRATEGY_ROUTES
 
 app_name = "api"
@@ -30,6 +30,8 @@ for viewset in router.registry:
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),
     path("v1/dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("v1/reporting-calendar/", ReportingCalendarView.as_view(), name="reporting_calendar"),
+    path("v1/reporting-calendar/rates/", ReportingRatesView.as_view(), name="reporting_calendar_rates"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from /api/docs/?script= instead of

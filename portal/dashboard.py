@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from artisanat.figures import rate
 from contracts.models import Commitment, ContratProgramme
+from portal.calendar import calendar_reports, summary
 from strategy.choices import TrajectoryStatus
 from strategy.models import Axis, Indicator, Measurement, Phase
 from strategy.querysets import attach_phase_rollups, figures_by_date
@@ -41,6 +42,7 @@ class Dashboard:
     disbursed: object = None
     execution_rate: object = None
     links: dict = field(default_factory=dict)
+    reporting: object = None  # portal.calendar.Summary: the reporting calendar's card
 
     @property
     def status_rows(self):
@@ -125,6 +127,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
         "late_milestones": scope_params(**base, phase=phase, filiere=filiere, late="true"),
         "waiting": scope_params(region=region, filiere=filiere, status="submitted"),
         "scope": scope_params(**base, phase=phase, region=region, filiere=filiere),
+        "calendar": scope_params(**base, region=region),
     }
     return Dashboard(
         as_of=as_of,
@@ -144,4 +147,5 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
         disbursed=disbursed,
         execution_rate=rate(disbursed, committed),
         links=links,
+        reporting=summary(calendar_reports(user, {"as_of": as_of, "region": getattr(region, "pk", None)})[1]),
     )

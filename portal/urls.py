@@ -1,4 +1,4 @@
-"""The home dashboard and the organisation pages."""
+"""The organisation pages and the reporting calendar (the home page is in config/urls.py)."""
 
 from django.urls import path
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation_detail"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("rappels/", views.ReminderHistoryView.as_view(), name="reminder_history"),
+    path("calendrier/", views.CalendarView.as_view(), name="calendar"),
 ]

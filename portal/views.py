@@ -1,4 +1,5 @@
-"""The pages that span the apps: the home dashboard and the organisations."""
+"""The pages that span the apps: the home dashboard, the organisations and the
+reporting calendar."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,20 +11,24 @@ from django.views.generic import FormView, TemplateView
 
 from artisanat.charts import grouped_bars
 from artisanat.data_version import cached
-from artisanat.exports import ORGANISATION_COLUMNS
+from artisanat.exports import ORGANISATION_COLUMNS, export_response
 from artisanat.filtersets import OrganisationFilterSet
-from artisanat.models import Organisation
+from artisanat.models import Organisation, Region
+from artisanat.permissions import is_ministry, organisation_id_of
 from artisanat.querysets import scalar
-from artisanat.views import FilteredListView, RoleRequiredMixin
+from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin
 from contracts.models import ContratProgramme, Milestone, Party
+from portal import calendar
 from portal.choices import ReminderKind
 from portal.dashboard import build_dashboard, scope_params
 from portal.exports import REMINDER_COLUMNS
 from portal.filtersets import ReminderLogFilterSet
-from portal.forms import PreferenceForm
+from portal.forms import CalendarForm, PreferenceForm
 from portal.models import ReminderLog, UserPreference
 from portal.services import save_preference
+from strategy.calendar import overdue
 from strategy.choices import MeasurementStatus
+from strategy.forms import refuse_invalid
 from strategy.models import Indicator, Measurement
 from strategy.views import ScopedListView, ScopeMixin
 
@@ -121,6 +126,53 @@ class OrganisationDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 .select_related("contract")
             ),
             scope_query=scope_params(as_of=self.scope_form.values["as_of"]),
+            **self.reporting(organisation),
+        )
+        return context
+
+    def reporting(self, organisation):
+        """The reporting calendar's card: the organisation's completeness, timeliness and
+        overdue reports, when the reader may see its calendar (a partner: its own only)."""
+        user = self.request.user
+        if not (is_ministry(user) or organisation_id_of(user) == organisation.pk):
+            return {"reporting": None}
+        _as_of, reports = calendar.calendar_reports(user, {"as_of": self.as_of, "organisation": organisation.pk})
+        return {
+            "reporting": calendar.summary(reports),
+            "reporting_query": scope_params(as_of=self.scope_form.values["as_of"], organisation=organisation.pk),
+        }
+
+
+class CalendarView(RoleRequiredMixin, TemplateView):
+    """ "Calendrier de rapportage": the grid organisations × periods with the state of
+    each expected report, completeness and timeliness per row, column and overall, the
+    overdue list; ``?format=csv|xlsx`` exports the same reports (portal/calendar.py)."""
+
+    template_name = "portal/calendar.html"
+
+    def get(self, request, *args, **kwargs):
+        self.form = CalendarForm(request.GET or None)
+        refuse_invalid(self.form)
+        self.as_of, self.reports = calendar.calendar_reports(request.user, self.form.values)
+        fmt = request.GET.get("format")
+        if fmt in EXPORT_FORMATS:
+            codes = dict(Region.objects.values_list("pk", "code"))
+            return export_response(self.reports, calendar.export_columns(codes), fmt, "calendrier-rapportage")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        values = self.form.values
+        self.form.fill_choices(self.request.user)
+        by_indicator = bool(values["detail"] or values["organisation"] or values["indicator"])
+        context.update(
+            form=self.form,
+            as_of=self.as_of,
+            grid=calendar.build_grid(self.reports, by_indicator=by_indicator, by_period=values["year"] is not None),
+            overdue=overdue(self.reports),
+            by_indicator=by_indicator,
+            states=[(state.value, state.label) for state in calendar.WORST_FIRST]
+            + [(calendar.NOT_EXPECTED, calendar.NOT_EXPECTED_LABEL)],
         )
         return context
 

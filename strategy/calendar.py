@@ -27,8 +27,10 @@ from django.apps import apps
 from django.db.models import Min
 from django.utils import timezone
 
+from artisanat import permissions
 from artisanat.figures import rate
 from strategy import periods
+from strategy.choices import ReportState
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,10 @@ class ExpectedReport:
         """ "on_time", "late" (received after its due date), "overdue" (missing past
         its due date) or "pending" (not due yet)."""
         if self.on_time:
-            return "on_time"
+            return ReportState.ON_TIME
         if self.received:
-            return "late"
-        return "overdue" if self.due else "pending"
+            return ReportState.LATE
+        return ReportState.OVERDUE if self.due else ReportState.PENDING
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,14 @@ def rates_by(reports, key):
     return {k: rates(v) for k, v in groups.items()}
 
 
-def expected_reports(indicators, as_of, *, until=None, organisation=None):
+def expected_reports(indicators, as_of, *, until=None, organisation=None, with_pending=False):
     """Every report owed by ``indicators`` (a queryset) whose due date is on or before
     ``until`` (default ``as_of``), with its state as of ``as_of``; sorted by due date,
     indicator code, organisation. ``organisation``: only that organisation's reports.
-    ``until`` later than ``as_of`` adds the reports coming due (the reminders)."""
+    ``until`` later than ``as_of`` adds the reports coming due (the reminders);
+    ``with_pending`` adds those of every period ended by ``as_of`` (and ``until``) whose
+    due date has not come (the calendar's "pending" cells). Neither changes what counts: only the
+    due reports enter ``rates``."""
     until = until or as_of
     Measurement = apps.get_model("strategy", "Measurement")
     rows = list(
@@ -142,7 +147,9 @@ def expected_reports(indicators, as_of, *, until=None, organisation=None):
         by_indicator[indicator_id].append((org_id, acronym, region_id))
     # The first submission of each (indicator, organisation, period, region), submitted
     # by the end of ``as_of`` in the portal's time zone.
-    end_of_day = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
+    # (On 31/12/9999, the last day a date holds, to its start: no day follows it.)
+    next_day = as_of + dt.timedelta(days=1) if as_of < dt.date.max else as_of
+    end_of_day = timezone.make_aware(dt.datetime.combine(next_day, dt.time()))
     firsts = (
         Measurement.objects.filter(
             indicator_id__in=list(by_indicator), submitted_at__isnull=False, submitted_at__lt=end_of_day
@@ -164,6 +171,8 @@ def expected_reports(indicators, as_of, *, until=None, organisation=None):
     for row in rows:
         delay = row["report_delay_days"]
         last_end = until - dt.timedelta(days=delay)
+        if with_pending:
+            last_end = max(last_end, min(as_of, until))
         for period in periods.periods_between(row["frequency"], row["axis__strategy__start_date"], last_end):
             for org_id, acronym, org_region in by_indicator.get(row["pk"], ()):
                 region_id = org_region if row["by_region"] and org_region else None
@@ -183,3 +192,43 @@ def expected_reports(indicators, as_of, *, until=None, organisation=None):
                 )
     reports.sort(key=lambda r: (r.due_date, r.indicator_code, r.organisation_acronym, r.region_id or 0))
     return reports
+
+
+def calendar_visible_to(user, as_of, *, indicators=None, organisation=None, **options):
+    """The reporting calendar ``user`` may read (artisanat/permissions.py): ministry
+    roles every organisation's, a partner reporter only its own (another organisation
+    asked for gives nothing), anybody else nothing. ``indicators``: a queryset of
+    indicators to narrow to (default all); ``organisation`` (an Organisation or its id):
+    only that organisation's reports. Same three queries as ``expected_reports`` (none
+    when nothing may be read)."""
+    if permissions.is_reporter(user):
+        own = permissions.organisation_id_of(user)
+        if organisation is not None and getattr(organisation, "pk", organisation) != own:
+            return []
+        organisation = own
+    elif not permissions.is_ministry(user):
+        return []
+    if indicators is None:
+        indicators = apps.get_model("strategy", "Indicator").objects.all()
+    return expected_reports(indicators.visible_to(user), as_of, organisation=organisation, **options)
+
+
+def scoped(reports, *, region=None, year=None, state=None):
+    """``reports`` narrowed in memory (no query): owed for ``region`` (an id; only the
+    reports of a regional organisation for a regional indicator have one), for a period
+    of ``year``, in ``state``."""
+    if region is not None:
+        reports = [r for r in reports if r.region_id == region]
+    if year is not None:
+        reports = [r for r in reports if r.period.start.year == year]
+    if state is not None:
+        reports = [r for r in reports if r.state == state]
+    return list(reports)
+
+
+def overdue(reports):
+    """The reports due and not received, the longest overdue first."""
+    return sorted(
+        (r for r in reports if r.overdue),
+        key=lambda r: (-r.days_late, r.indicator_code, r.organisation_acronym, r.period.start),
+    )

@@ -94,3 +94,12 @@ FREQUENCY_MONTHS = {
     Frequency.HALF_YEARLY: 6,
     Frequency.YEARLY: 12,
 }
+
+
+class ReportState(models.TextChoices):
+    """The state of an expected report as of a date (strategy/calendar.py)."""
+
+    ON_TIME = "on_time", _("Reçu à temps")
+    LATE = "late", _("Reçu en retard")
+    OVERDUE = "overdue", _("Manquant (échu)")
+    PENDING = "pending", _("Pas encore dû")

@@ -201,11 +201,12 @@ def test_api_contract_detail(scale, api, validator):
 
 def test_api_dashboard(scale, api, validator):
     client = api(validator)
-    # Cold 9 (was 13, then 8): the token with user and membership, the data version, axes,
-    # phases, the indicators' figures at today and at every phase's date (one union),
+    # Cold 12 (was 13, then 8, then 9): the token with user and membership, the data version,
+    # axes, phases, the indicators' figures at today and at every phase's date (one union),
     # targets, the execution by year, the contracts (with their late milestones), the
-    # validation count. Warm 2: the token with user and membership, the data version.
-    assert_flat_cached(scale, lambda: client.get("/api/v1/dashboard/"), cold=9, warm=2)
+    # validation count, the reporting calendar's three (indicators, reporting organisations,
+    # first submissions). Warm 2: the token with user and membership, the data version.
+    assert_flat_cached(scale, lambda: client.get("/api/v1/dashboard/"), cold=12, warm=2)
 
 
 def test_api_partner_reads_stay_flat(scale, api, partner_a):
@@ -221,9 +222,10 @@ def test_home_page(scale, client, validator):
     client.force_login(validator)
     # Warm 5: the session, the user with its membership and organisation, the two-factor
     # device, the data version, and the scope form's phase, region and filière choices (a
-    # union). Cold 12, over the issue's 10 once per data change and worker: those 5 and the
-    # dashboard's 7 (see test_api_dashboard; was 20 before the stored figures).
-    assert_flat_cached(scale, lambda: client.get("/"), cold=12, warm=5)
+    # union). Cold 15, over the issue's 10 once per data change and worker: those 5 and the
+    # dashboard's 10 (see test_api_dashboard; was 20 before the stored figures, 12 before
+    # the reporting calendar's card).
+    assert_flat_cached(scale, lambda: client.get("/"), cold=15, warm=5)
 
 
 class Busy:
@@ -503,6 +505,56 @@ def _flat_with_reminders(scale, send, users, budget):
     return big
 
 
+# ---------------------------------------------------------------- reporting calendar
+
+
+class Calendar:
+    """The reporting calendar's data: ``grow(indicators)`` adds yearly indicators reported
+    by two organisations, each with a first submission for every year 2021–2030 (one on
+    time, one late, a draft), so that the calendar is as long as the dates asked allow."""
+
+    def __init__(self, make_indicator, organisations):
+        self.make_indicator, self.organisations = make_indicator, organisations
+
+    def grow(self, indicators):
+        from django.utils import timezone
+
+        for _ in range(indicators):
+            indicator = self.make_indicator(reporters=self.organisations)
+            for year in range(2021, 2031):
+                for n, organisation in enumerate(self.organisations):
+                    m = Measurement.objects.create(
+                        indicator=indicator,
+                        organisation=organisation,
+                        period_start=dt.date(year, 1, 1),
+                        period_end=dt.date(year, 12, 31),
+                        value=D(year),
+                    )
+                    submitted = dt.datetime(year + 1, 3, 1) if n == 0 else dt.datetime(year + 1, 5, 1)
+                    Measurement.objects.filter(pk=m.pk).update(
+                        status=MeasurementStatus.SUBMITTED, submitted_at=timezone.make_aware(submitted)
+                    )
+
+
+@pytest.fixture
+def calendar_data(make_indicator, org_a, ministry):
+    return Calendar(make_indicator, [org_a, ministry])
+
+
+# 1 indicator × 1 year due (2021, due 31/03/2022) against 5 indicators × 10 years.
+SMALL_AS_OF, BIG_AS_OF = "2022-06-30", "2031-06-30"
+
+
+def assert_calendar_flat(calendar_data, send, budget):
+    calendar_data.grow(1)
+    small, small_sql = _count(lambda: send(SMALL_AS_OF))
+    calendar_data.grow(4)
+    big, big_sql = _count(lambda: send(BIG_AS_OF))
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    assert big <= budget, "\n".join(big_sql)
+    return big
+
+
 def test_reminder_history_page(scale, client, validator, partner_a):
     client.force_login(validator)
     # 7 (2026-12-02): session, user (with membership), two-factor device, the count, the
@@ -523,3 +575,40 @@ def test_notifications_page(scale, client, partner_a, validator):
     # 4 (2026-12-02): session, user (with membership), the preference, the last 20
     # reminders (joined).
     assert _flat_with_reminders(scale, lambda: client.get("/notifications/"), [partner_a, validator], budget=4) == 4
+
+
+def test_calendar_page(calendar_data, client, validator):
+    client.force_login(validator)
+    # 9: the session, the user with its membership, the two-factor device; the calendar's
+    # three (its indicators, their reporting organisations, the first submissions); the
+    # organisations, indicators and regions of the filters.
+    assert_calendar_flat(calendar_data, lambda as_of: client.get(f"/calendrier/?as_of={as_of}"), budget=9)
+
+
+def test_calendar_page_export(calendar_data, client, validator):
+    client.force_login(validator)
+    send = lambda as_of: client.get(f"/calendrier/?as_of={as_of}&format=xlsx")  # noqa: E731
+    # 7: the session's three, the calendar's three, the regions' codes.
+    assert_calendar_flat(calendar_data, send, budget=7)
+
+
+def test_api_reporting_calendar(calendar_data, api, validator):
+    client = api(validator)
+    send = lambda as_of: client.get(f"/api/v1/reporting-calendar/?as_of={as_of}")  # noqa: E731
+    # 4: the token with user and membership, the calendar's three.
+    assert_calendar_flat(calendar_data, send, budget=4)
+
+
+def test_api_reporting_calendar_export(calendar_data, api, partner_a):
+    client = api(partner_a)
+    send = lambda as_of: client.get(f"/api/v1/reporting-calendar/?as_of={as_of}&format=csv")  # noqa: E731
+    # 5: the token, the calendar's three, the regions' codes.
+    assert_calendar_flat(calendar_data, send, budget=5)
+
+
+@pytest.mark.parametrize("by", ["organisation", "indicator", "region", "period"])
+def test_api_reporting_calendar_rates(calendar_data, api, validator, by):
+    client = api(validator)
+    send = lambda as_of: client.get(f"/api/v1/reporting-calendar/rates/?as_of={as_of}&by={by}")  # noqa: E731
+    # 4: the token, the calendar's three; by region 5: and the regions' names.
+    assert_calendar_flat(calendar_data, send, budget=5 if by == "region" else 4)

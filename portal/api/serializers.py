@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from strategy.api.serializers import RollupSerializer
+from strategy.choices import ReportState
 
 
 class DashboardAxisSerializer(serializers.Serializer):
@@ -37,6 +38,68 @@ class DashboardContractSerializer(serializers.Serializer):
     milestones_late = serializers.IntegerField(source="fig_milestones_late", allow_null=True)
 
 
+# ---------------------------------------------------------------- reporting calendar
+
+
+class RatesSerializer(serializers.Serializer):
+    """Completeness and timeliness of the due reports (strategy/calendar.py ``Rates``)."""
+
+    expected = serializers.IntegerField(help_text=_("Rapports attendus (échus à la date)."))
+    received = serializers.IntegerField(help_text=_("Rapports reçus (première soumission au plus tard à la date)."))
+    on_time = serializers.IntegerField(help_text=_("Rapports reçus au plus tard à leur échéance."))
+    completeness = serializers.DecimalField(
+        max_digits=None, decimal_places=2, allow_null=True, help_text=_("Reçus ÷ attendus, en %.")
+    )
+    timeliness = serializers.DecimalField(
+        max_digits=None, decimal_places=2, allow_null=True, help_text=_("Reçus à temps ÷ attendus, en %.")
+    )
+
+
+class ReportingSummarySerializer(serializers.Serializer):
+    """The dashboard's reporting figures (portal.calendar.Summary): the rates and the
+    reports overdue."""
+
+    expected = serializers.IntegerField(source="rates.expected")
+    received = serializers.IntegerField(source="rates.received")
+    on_time = serializers.IntegerField(source="rates.on_time")
+    completeness = serializers.DecimalField(
+        source="rates.completeness", max_digits=None, decimal_places=2, allow_null=True
+    )
+    timeliness = serializers.DecimalField(source="rates.timeliness", max_digits=None, decimal_places=2, allow_null=True)
+    overdue = serializers.IntegerField(help_text=_("Rapports échus et non reçus."))
+
+
+class ExpectedReportSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField(source="indicator_id")
+    indicator_code = serializers.CharField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    organisation_acronym = serializers.CharField()
+    region = serializers.IntegerField(source="region_id", allow_null=True)
+    period = serializers.CharField(source="period.label")
+    period_start = serializers.DateField(source="period.start")
+    period_end = serializers.DateField(source="period.end")
+    frequency = serializers.CharField(source="period.frequency")
+    due_date = serializers.DateField()
+    submitted_on = serializers.DateField(allow_null=True)
+    state = serializers.ChoiceField(choices=ReportState.choices)
+    days_late = serializers.IntegerField(min_value=0)
+
+
+class RatesRowSerializer(RatesSerializer):
+    key = serializers.CharField(
+        allow_null=True,
+        help_text=_("L'id de l'organisation, de l'indicateur ou de la région, ou la période (début/fin)."),
+    )
+    label = serializers.CharField()
+
+
+class RatesAnswerSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    by = serializers.ChoiceField(choices=["organisation", "indicator", "region", "period"])
+    overall = RatesSerializer()
+    results = RatesRowSerializer(many=True)
+
+
 class DashboardSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     axes = DashboardAxisSerializer(many=True)
@@ -48,6 +111,7 @@ class DashboardSerializer(serializers.Serializer):
     data_late = serializers.IntegerField(
         help_text=_("Indicateurs dont le prochain rapport est en retard (somme des axes).")
     )
+    reporting = ReportingSummarySerializer(help_text=_("Complétude et ponctualité du calendrier de rapportage."))
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("Code de la phase en cours.")))
     def get_current_phase(self, obj):

@@ -3,6 +3,7 @@ the Arabic dashboard is right-to-left and fully translated, the indicator chart 
 and no page logs a console error."""
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal as D
 
@@ -122,6 +123,35 @@ def test_french_dashboard_screenshot_and_indicator_chart(browser_session, scene,
     assert "180,00" in session.page.inner_text('[data-table="achieved"]')
 
 
+def test_french_calendar_screenshot_with_the_demo_data(browser_session, monkeypatch):
+    """The reporting calendar on the demo data (issue 13's artefact:
+    tests/browser/screenshots/calendar-fr.png): the grid says each state in words, and
+    the page's rates are those of the API's rates (one definition)."""
+    from django.core.management import call_command
+
+    from portal.calendar import calendar_reports
+    from strategy.calendar import rates
+
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
+    call_command("seed_demo", stdout=io.StringIO())
+    session = browser_session("viewer", PASSWORD)
+    session.goto("/calendrier/?as_of=2026-06-30")
+    assert session.page.locator("main h1").inner_text() == "Calendrier de rapportage"
+    cells = session.page.locator("table.calendar td.cal")
+    assert cells.count() > 0
+    states = set(session.page.locator("table.calendar td.cal").all_inner_texts())
+    assert any(text.startswith("Reçu à temps") for text in states), states
+    from django.contrib.auth import get_user_model
+
+    viewer = get_user_model().objects.get(username="viewer")
+    _as_of, reports = calendar_reports(viewer, {"as_of": dt.date(2026, 6, 30)})
+    expected = rates(reports)
+    shown = session.page.inner_text('[data-card="calendar-overall"] [data-figure="completeness"]')
+    assert re.sub(r"\s", " ", shown) == f"{expected.completeness:.1f} %".replace(".", ",")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(SCREENSHOTS / "calendar-fr.png"), full_page=True)
+
+
 def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry):
     from contracts.models import ContratProgramme, Party
 
@@ -162,6 +192,8 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         f"/organisations/{org_a.pk}/",
         "/notifications/",
         "/rappels/",
+        "/calendrier/",
+        "/calendrier/?year=2023&detail=on",
     ):
         session.goto(path)
         assert session.page.locator("main h1").count() >= 1, path

@@ -90,3 +90,16 @@ def test_three_queries_whatever_the_length_of_the_calendar(quarterly, org_a, dja
     with django_assert_num_queries(3):
         long = qs.expected_reports(dt.date(2030, 12, 31))
     assert len(short) == 2 * 3 and len(long) == 2 * 39
+
+
+def test_calendar_visible_to_decides_whose_reports(
+    quarterly, org_a, org_b, viewer, partner_a, django_user_model, django_assert_num_queries
+):
+    from strategy.calendar import calendar_visible_to
+
+    as_of = dt.date(2021, 5, 1)  # T1 2021 due 30/04: one report each for FCA and MDA
+    assert {r.organisation_acronym for r in calendar_visible_to(viewer, as_of)} == {org_a.acronym, org_b.acronym}
+    assert {r.organisation_acronym for r in calendar_visible_to(partner_a, as_of)} == {org_a.acronym}
+    with django_assert_num_queries(0):  # another organisation asked for: nothing, not even a query
+        assert calendar_visible_to(partner_a, as_of, organisation=org_b) == []
+    assert calendar_visible_to(django_user_model.objects.create_user(username="nobody"), as_of) == []
