@@ -11,7 +11,8 @@ home and organisation pages, the API, the exports and the reminders all read it.
 - A report is **received** as of D when one of its rows was first submitted on or
   before D (``Measurement.submitted_at``, kept on resubmission: a returned row stays
   received); **on time** when that first submission was on or before the due date.
-- **Expected** as of D: the reports due on or before D. **Completeness** = received ÷
+- **Expected** as of D: the reports due before D (on its due date a report is still
+  pending). **Completeness** = received ÷
   expected, **timeliness** = on time ÷ expected, per organisation, indicator, region
   or period.
 
@@ -49,8 +50,10 @@ class ExpectedReport:
 
     @property
     def due(self):
-        """Owed as of ``as_of``: its due date has come."""
-        return self.due_date <= self.as_of
+        """Owed as of ``as_of``: its due date has passed (on the due date itself the
+        organisation still has the day; "data late" in strategy.figures draws the same
+        line)."""
+        return self.due_date < self.as_of
 
     @property
     def received(self):
