@@ -96,7 +96,17 @@ def _same_period(r, alias=""):
     return f"{p}period_start = {r}.period_start AND {p}period_end = {r}.period_end"
 
 
-def _add_statements(r="NEW"):
+def _guard(guarded, cond, statements):
+    """A scope's statements. ``guarded`` (PL/pgSQL): inside one ``IF`` on the scope's
+    condition, so a row skips the scopes it does not fill without running their
+    statements; SQLite's trigger bodies have no IF, each statement carries the
+    condition in its WHERE."""
+    if not guarded or cond == "1 = 1":
+        return statements
+    return [f"IF {cond} THEN\n    " + ";\n    ".join(statements) + ";\n  END IF"]
+
+
+def _add_statements(r="NEW", guarded=False):
     """Count row ``r`` (validated) in the totals of each of its scopes."""
     t = _row_terms(r)
     statements = []
@@ -104,30 +114,34 @@ def _add_statements(r="NEW"):
         rk, fk, sk, ak, cond = (part.format(r=r) for part in scope)
         key = _scope_key(r, rk, fk, sk, ak)
         period_row = f"SELECT 1 FROM {TABLE} p WHERE {_scope_key(r, rk, fk, sk, ak, 'p')} AND {_same_period(r, 'p')}"
-        statements += [
-            # Running totals of the existing periods ending on or after this one (its own
-            # period included); one more period if this period had no validated row yet.
-            f"UPDATE {TABLE} SET cum_total = cum_total + {t['v']}, cum_value_rows = cum_value_rows + {t['vr']}, "
-            f"cum_periods = cum_periods + (CASE WHEN EXISTS ({period_row}) THEN 0 ELSE 1 END) "
-            f"WHERE {cond} AND {key} AND period_end >= {r}.period_end",
-            # The period's own totals, when it exists …
-            f"UPDATE {TABLE} SET row_count = row_count + 1, total = total + {t['v']}, value_rows = value_rows + {t['vr']}, "
-            f"numerator = numerator + {t['n']}, denominator = denominator + {t['d']}, "
-            f"ratio_rows = ratio_rows + {t['nr']} WHERE {cond} AND {key} AND {_same_period(r)}",
-            # … or a new period, whose running totals add the periods ending on or before it.
-            f"INSERT INTO {TABLE} (indicator_id, region_key, filiere_key, sex_key, actor_key, period_start, "
-            "period_end, row_count, total, value_rows, numerator, denominator, ratio_rows, cum_total, "
-            "cum_value_rows, cum_periods) "
-            f"SELECT {r}.indicator_id, {rk}, {fk}, {sk}, {ak}, {r}.period_start, {r}.period_end, 1, {t['v']}, {t['vr']}, "
-            f"{t['n']}, {t['d']}, {t['nr']}, s.total + {t['v']}, s.value_rows + {t['vr']}, s.periods + 1 "
-            f"FROM (SELECT COALESCE(SUM(total), 0) AS total, COALESCE(SUM(value_rows), 0) AS value_rows, "
-            f"COUNT(*) AS periods FROM {TABLE} WHERE {key} AND period_end <= {r}.period_end) s "
-            f"WHERE {cond} AND NOT EXISTS ({period_row})",
-        ]
+        statements += _guard(
+            guarded,
+            cond,
+            [
+                # Running totals of the existing periods ending on or after this one (its own
+                # period included); one more period if this period had no validated row yet.
+                f"UPDATE {TABLE} SET cum_total = cum_total + {t['v']}, cum_value_rows = cum_value_rows + {t['vr']}, "
+                f"cum_periods = cum_periods + (CASE WHEN EXISTS ({period_row}) THEN 0 ELSE 1 END) "
+                f"WHERE {cond} AND {key} AND period_end >= {r}.period_end",
+                # The period's own totals, when it exists …
+                f"UPDATE {TABLE} SET row_count = row_count + 1, total = total + {t['v']}, value_rows = value_rows + {t['vr']}, "
+                f"numerator = numerator + {t['n']}, denominator = denominator + {t['d']}, "
+                f"ratio_rows = ratio_rows + {t['nr']} WHERE {cond} AND {key} AND {_same_period(r)}",
+                # … or a new period, whose running totals add the periods ending on or before it.
+                f"INSERT INTO {TABLE} (indicator_id, region_key, filiere_key, sex_key, actor_key, period_start, "
+                "period_end, row_count, total, value_rows, numerator, denominator, ratio_rows, cum_total, "
+                "cum_value_rows, cum_periods) "
+                f"SELECT {r}.indicator_id, {rk}, {fk}, {sk}, {ak}, {r}.period_start, {r}.period_end, 1, {t['v']}, {t['vr']}, "
+                f"{t['n']}, {t['d']}, {t['nr']}, s.total + {t['v']}, s.value_rows + {t['vr']}, s.periods + 1 "
+                f"FROM (SELECT COALESCE(SUM(total), 0) AS total, COALESCE(SUM(value_rows), 0) AS value_rows, "
+                f"COUNT(*) AS periods FROM {TABLE} WHERE {key} AND period_end <= {r}.period_end) s "
+                f"WHERE {cond} AND NOT EXISTS ({period_row})",
+            ],
+        )
     return statements
 
 
-def _remove_statements(r="OLD"):
+def _remove_statements(r="OLD", guarded=False):
     """Take row ``r`` (validated before the change) out of the totals of its scopes."""
     t = _row_terms(r)
     statements = []
@@ -135,28 +149,32 @@ def _remove_statements(r="OLD"):
         rk, fk, sk, ak, cond = (part.format(r=r) for part in scope)
         key = _scope_key(r, rk, fk, sk, ak)
         last = f"SELECT 1 FROM {TABLE} p WHERE {_scope_key(r, rk, fk, sk, ak, 'p')} AND {_same_period(r, 'p')} AND p.row_count = 1"
-        statements += [
-            # Running totals of the periods ending on or after this one; one period fewer
-            # if this was its period's last row (that period row goes, so it is skipped).
-            f"UPDATE {TABLE} SET cum_total = cum_total - {t['v']}, cum_value_rows = cum_value_rows - {t['vr']}, "
-            f"cum_periods = cum_periods - (CASE WHEN EXISTS ({last}) THEN 1 ELSE 0 END) "
-            f"WHERE {cond} AND {key} AND period_end >= {r}.period_end "
-            f"AND NOT ({_same_period(r)} AND row_count = 1)",
-            f"DELETE FROM {TABLE} WHERE {cond} AND {key} AND {_same_period(r)} AND row_count = 1",
-            f"UPDATE {TABLE} SET row_count = row_count - 1, total = total - {t['v']}, value_rows = value_rows - {t['vr']}, "
-            f"numerator = numerator - {t['n']}, denominator = denominator - {t['d']}, "
-            f"ratio_rows = ratio_rows - {t['nr']} WHERE {cond} AND {key} AND {_same_period(r)}",
-        ]
+        statements += _guard(
+            guarded,
+            cond,
+            [
+                # Running totals of the periods ending on or after this one; one period fewer
+                # if this was its period's last row (that period row goes, so it is skipped).
+                f"UPDATE {TABLE} SET cum_total = cum_total - {t['v']}, cum_value_rows = cum_value_rows - {t['vr']}, "
+                f"cum_periods = cum_periods - (CASE WHEN EXISTS ({last}) THEN 1 ELSE 0 END) "
+                f"WHERE {cond} AND {key} AND period_end >= {r}.period_end "
+                f"AND NOT ({_same_period(r)} AND row_count = 1)",
+                f"DELETE FROM {TABLE} WHERE {cond} AND {key} AND {_same_period(r)} AND row_count = 1",
+                f"UPDATE {TABLE} SET row_count = row_count - 1, total = total - {t['v']}, value_rows = value_rows - {t['vr']}, "
+                f"numerator = numerator - {t['n']}, denominator = denominator - {t['d']}, "
+                f"ratio_rows = ratio_rows - {t['nr']} WHERE {cond} AND {key} AND {_same_period(r)}",
+            ],
+        )
     return statements
 
 
-def _definitions():
+def _definitions(guarded=False):
     """(trigger name, event, NEW/OLD, statements) for the four triggers."""
     return [
-        ("periodtotal_add_insert", "INSERT", "NEW", _add_statements("NEW")),
-        ("periodtotal_remove_update", "UPDATE", "OLD", _remove_statements("OLD")),
-        ("periodtotal_add_update", "UPDATE", "NEW", _add_statements("NEW")),
-        ("periodtotal_remove_delete", "DELETE", "OLD", _remove_statements("OLD")),
+        ("periodtotal_add_insert", "INSERT", "NEW", _add_statements("NEW", guarded)),
+        ("periodtotal_remove_update", "UPDATE", "OLD", _remove_statements("OLD", guarded)),
+        ("periodtotal_add_update", "UPDATE", "NEW", _add_statements("NEW", guarded)),
+        ("periodtotal_remove_delete", "DELETE", "OLD", _remove_statements("OLD", guarded)),
     ]
 
 
@@ -177,7 +195,7 @@ def _postgresql_sql(connection, tables):
     if not {TABLE, MEASUREMENTS} <= tables:
         return []
     statements = []
-    for name, event, r, body in _definitions():
+    for name, event, r, body in _definitions(guarded=True):
         # One writer of an indicator's figures at a time: the running totals read the
         # periods before them, which a concurrent transaction could be changing. FOR NO
         # KEY UPDATE does not block the FOR KEY SHARE of foreign-key checks.
