@@ -8,8 +8,9 @@ from django.db.models.functions import Coalesce
 
 from artisanat import permissions
 from artisanat.models import Filiere, Region
-from strategy import figures, stored_figures
+from strategy import figures
 from strategy.choices import EDITABLE_STATUSES, ActorType, Aggregation, MeasurementStatus, Sex
+from strategy.stored_figures import scope_name
 
 
 def _model(name):
@@ -32,7 +33,7 @@ def period_total_keys(*, region=None, filiere=None, sex=None, actor_type=None):
     (stored_figures.SCOPES) is a programming error here: the edges (ScopeForm, the API's
     scope_of) refuse it with a message first."""
     asked = {"region": region, "filiere": filiere, "sex": sex or None, "actor_type": actor_type or None}
-    if stored_figures.scope_name(name for name, value in asked.items() if value is not None) is None:
+    if scope_name(name for name, value in asked.items() if value is not None) is None:
         raise ValueError(f"No stored scope for {sorted(k for k, v in asked.items() if v is not None)}")
     if sex and sex not in Sex.values:
         raise ValueError(sex)
