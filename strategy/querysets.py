@@ -22,10 +22,6 @@ def _scope_key(obj):
     return 0 if obj is None else int(getattr(obj, "pk", obj))
 
 
-#: The dimensions a figure can be scoped to, in a fixed order (Indicator.dimensions').
-DIMENSIONS = ("region", "filiere", "sex", "actor_type")
-
-
 def period_total_keys(*, region=None, filiere=None, sex=None, actor_type=None):
     """PeriodTotal's filter of a scope: ``{region_key, filiere_key, sex_key, actor_key}``
     (0 / '' for "all"). ``sex`` / ``actor_type`` are the choice values ("F",
