@@ -16,9 +16,11 @@ counts only in the scopes whose dimensions it fills. A trigger adds a validated 
 and to the running totals (``cum_*``) of every period of the same scope ending on or
 after it, and removes an old validated row the same way; a period whose last row goes
 is deleted. Cost per validated write: three statements per scope the row fills (at most
-seven scopes; a scope the row does not fill costs one index probe that finds nothing),
-each touching at most the scope's periods (about 120 for ten years of months) — not the
-measurements.
+seven scopes; PostgreSQL skips the others with one IF, SQLite runs their statements,
+which find nothing), each touching at most the scope's periods (about 120 for ten years
+of months) — not the measurements. Measured on SQLite (CPU per validated insert, whole
+write): ×1.17 for a row by region or by region and filière, ×1.35 for a row by region
+and sex or by all four dimensions, against the four scopes before.
 
 SQLite drops a table's triggers when a migration rebuilds it, so, like the rule
 triggers, these are a set of the trigger registry (artisanat/triggers.py, registered in
