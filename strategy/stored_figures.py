@@ -180,8 +180,18 @@ def _definitions(guarded=False):
     ]
 
 
+def _current_layout(connection):
+    """The table has this code's scope keys. Migrated back before
+    0009_period_totals_by_sex_actor it has not: no trigger then (they would name columns
+    that are not there, and SQLite refuses any later table rebuild); the code of that
+    older version installs its own."""
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, TABLE)}
+    return {"sex_key", "actor_key"} <= columns
+
+
 def _sqlite_sql(connection, tables):
-    if not {TABLE, MEASUREMENTS} <= tables:
+    if not {TABLE, MEASUREMENTS} <= tables or not _current_layout(connection):
         return []
     statements = []
     for name, event, r, body in _definitions():
@@ -194,7 +204,7 @@ def _sqlite_sql(connection, tables):
 
 
 def _postgresql_sql(connection, tables):
-    if not {TABLE, MEASUREMENTS} <= tables:
+    if not {TABLE, MEASUREMENTS} <= tables or not _current_layout(connection):
         return []
     statements = []
     for name, event, r, body in _definitions(guarded=True):
