@@ -11,13 +11,15 @@ from strategy.models import Axis, Indicator, Measurement, Phase
 from strategy.querysets import attach_phase_rollups, figures_by_date
 
 
-def scope_params(*, as_of=None, phase=None, region=None, filiere=None, **extra):
+def scope_params(*, as_of=None, phase=None, region=None, filiere=None, sex=None, actor_type=None, **extra):
     """A query string (``as_of=…&phase=…``) carrying a scope to the list behind a number."""
     params = {
         "as_of": as_of.isoformat() if as_of else None,
         "phase": getattr(phase, "pk", phase),
         "region": getattr(region, "pk", region),
         "filiere": getattr(filiere, "pk", filiere),
+        "sex": sex,
+        "actor_type": actor_type,
         **extra,
     }
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
@@ -35,6 +37,8 @@ class Dashboard:
     phase: object = None
     region: object = None
     filiere: object = None
+    sex: str = ""
+    actor_type: str = ""
     status_counts: dict = field(default_factory=dict)
     data_late: int = 0
     execution_by_year: list = field(default_factory=list)
@@ -58,13 +62,15 @@ class Dashboard:
         return self.links["indicators"] + "&data_late=1"
 
 
-def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
+def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="", actor_type=""):
     """Axes and phases rolled up, the contracts ``user`` may see with their execution,
     late milestones and measurements waiting for validation — a fixed number of queries.
 
     ``phase`` measures progress against the targets due at the phase's end and keeps
     the contracts (and their milestones) of that phase; ``region`` / ``filiere`` restrict
-    the indicators' rows and targets (and ``filiere`` the contracts) to that scope."""
+    the indicators' rows and targets (and ``filiere`` the contracts) to that scope;
+    ``sex`` / ``actor_type`` the indicators' rows (no target has them: values without
+    progress) and the measurements waiting. Phases stay national (docs/figures.md)."""
     scope = {}
     if phase is not None:
         scope["target_date"] = phase.end_date
@@ -72,6 +78,10 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
         scope["region"] = region
     if filiere is not None:
         scope["filiere"] = filiere
+    if sex:
+        scope["sex"] = sex
+    if actor_type:
+        scope["actor_type"] = actor_type
     if scope:
         axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
         phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
@@ -116,17 +126,22 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
         waiting = waiting.filter(region=region)
     if filiere is not None:
         waiting = waiting.filter(filiere=filiere)
+    if sex:
+        waiting = waiting.filter(sex=sex)
+    if actor_type:
+        waiting = waiting.filter(actor_type=actor_type)
 
     # Late milestones: summed from the contracts' own counts (same contracts, same rule).
     contracts = list(contracts.with_execution(as_of).select_related("phase", "filiere"))
 
     base = {"as_of": as_of}
+    rows = {"region": region, "filiere": filiere, "sex": sex, "actor_type": actor_type}
     links = {
-        "indicators": scope_params(**base, phase=phase, region=region, filiere=filiere),
+        "indicators": scope_params(**base, phase=phase, **rows),
         "contracts": scope_params(**base, phase=phase, filiere=filiere),
         "late_milestones": scope_params(**base, phase=phase, filiere=filiere, late="true"),
-        "waiting": scope_params(region=region, filiere=filiere, status="submitted"),
-        "scope": scope_params(**base, phase=phase, region=region, filiere=filiere),
+        "waiting": scope_params(**rows, status="submitted"),
+        "scope": scope_params(**base, phase=phase, **rows),
         "calendar": scope_params(**base, region=region),
     }
     return Dashboard(
@@ -140,6 +155,8 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None):
         phase=phase,
         region=region,
         filiere=filiere,
+        sex=sex,
+        actor_type=actor_type,
         status_counts=status_counts,
         data_late=data_late,
         execution_by_year=by_year,

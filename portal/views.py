@@ -38,8 +38,9 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        self.scope_form.figure_kwargs()  # a combination of dimensions that is not stored: 400
         scope = self.scope_form.values
-        parts = (self.as_of, scope["phase"], scope["region"], scope["filiere"])
+        parts = (self.as_of, scope["phase"], scope["region"], scope["filiere"], scope["sex"], scope["actor_type"])
         context["form"] = self.scope_form
         context["dashboard_html"] = cached("home", self.request.user, parts, self.render_dashboard)
         return context
@@ -54,6 +55,8 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
             phase=scope["phase"],
             region=scope["region"],
             filiere=scope["filiere"],
+            sex=scope["sex"],
+            actor_type=scope["actor_type"],
         )
         execution_chart = grouped_bars(
             [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in dashboard.execution_by_year],

@@ -14,6 +14,8 @@ from artisanat.exceptions import InvalidParameter
 from artisanat.forms import AsOfForm
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.templatetags.portal import local
+from strategy import stored_figures
+from strategy.choices import ActorType, Sex
 from strategy.models import Indicator, Measurement, Phase
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -111,9 +113,14 @@ class ReportForm(forms.Form):
         return min(max(today().year - 1, 2021), 2030)
 
 
+#: The scope's dimensions, in the order the query string names them.
+SCOPE_DIMENSIONS = ("region", "filiere", "sex", "actor_type")
+
+
 class ScopeForm(AsOfForm):
-    """The scope of the figures on a page: a date, and optionally a phase (progress is then
-    measured against the targets due at the phase's end), a region and a filière."""
+    """The scope of the figures on a page (and of the API's figures, strategy/api/scope.py):
+    a date, and optionally a phase (progress is then measured against the targets due at
+    the phase's end), a region, a filière, a sex and an actor type."""
 
     phase = forms.ModelChoiceField(
         label=_("Phase"), required=False, queryset=Phase.objects.all(), empty_label=_("Toutes")
@@ -123,6 +130,10 @@ class ScopeForm(AsOfForm):
     )
     filiere = forms.ModelChoiceField(
         label=_("Filière"), required=False, queryset=Filiere.objects.all(), empty_label=_("Toutes")
+    )
+    sex = forms.ChoiceField(label=_("Sexe"), required=False, choices=[("", _("Tous")), *Sex.choices])
+    actor_type = forms.ChoiceField(
+        label=_("Type d'acteur"), required=False, choices=[("", _("Tous")), *ActorType.choices]
     )
 
     def __init__(self, *args, **kwargs):
@@ -141,23 +152,34 @@ class ScopeForm(AsOfForm):
 
     @property
     def values(self):
-        """The cleaned scope (``as_of`` None means today). Read it after
-        ``refuse_invalid(form)`` (ScopeMixin does): an invalid scope is refused, never
-        read as no scope."""
+        """The cleaned scope (``as_of`` None means today; sex and actor type '' for all).
+        Read it after ``refuse_invalid(form)`` (ScopeMixin does): an invalid scope is
+        refused, never read as no scope."""
+        names = ("as_of", "phase", "region", "filiere", "sex", "actor_type")
         if not self.is_bound or not self.is_valid():
-            return {"as_of": None, "phase": None, "region": None, "filiere": None}
-        return {name: self.cleaned_data.get(name) for name in ("as_of", "phase", "region", "filiere")}
+            return {name: "" if name in ("sex", "actor_type") else None for name in names}
+        return {name: self.cleaned_data.get(name) for name in names}
 
     def figure_kwargs(self):
-        """Keyword arguments for ``Indicator.objects.with_figures`` / ``with_rollup``."""
+        """Keyword arguments for ``Indicator.objects.with_figures`` / ``with_rollup``. A
+        combination of dimensions whose figures are not stored (``stored_figures.SCOPES``:
+        one dimension, region and filière, or region and sex) is refused
+        (InvalidParameter naming the last of them), never answered with another scope."""
         values = self.values
         kwargs = {}
         if values["phase"] is not None:
             kwargs["target_date"] = values["phase"].end_date
-        if values["region"] is not None:
-            kwargs["region"] = values["region"]
-        if values["filiere"] is not None:
-            kwargs["filiere"] = values["filiere"]
+        asked = [name for name in SCOPE_DIMENSIONS if values[name] not in (None, "")]
+        if stored_figures.scope_name(asked) is None:
+            raise InvalidParameter(
+                asked[-1],
+                _(
+                    "Les chiffres ne se croisent pas ainsi (%(asked)s) : choisissez une seule dimension, "
+                    "ou la région avec la filière, ou la région avec le sexe."
+                )
+                % {"asked": ", ".join(asked)},
+            )
+        kwargs.update((name, values[name]) for name in asked)
         return kwargs
 
 

@@ -382,8 +382,11 @@ class Indicator(models.Model):
     def figure_baseline(self):
         """The baseline figures start from. The baseline is national: a region's or a
         filière's figures can use it only for a cumulative count from zero; otherwise
-        progress and status are not defined for that scope (None), not made up."""
+        progress and status are not defined for that scope (None), not made up. A scope
+        by sex or actor type has no target, hence no baseline: values without progress."""
         self._need_figures()
+        if getattr(self, "fig_without_targets", False):
+            return None
         if not self.fig_scoped:
             return self.baseline_value
         if self.aggregation == Aggregation.SUM and self.baseline_value == 0:
@@ -730,8 +733,10 @@ class PeriodTotal(models.Model):
     """Validated totals of one indicator for one period and one scope, kept by database
     triggers on every write of a measurement (strategy.stored_figures), whatever path
     writes: services, admin, imports, bulk inserts, raw SQL. ``region_key`` /
-    ``filiere_key`` are 0 for "all": (0, 0) is the national scope, (r, 0) one region,
-    (0, f) one filière, (r, f) both. The ``cum_*`` columns add up every period of the
+    ``filiere_key`` are 0 for "all", ``sex_key`` / ``actor_key`` '' for "all": (0, 0, '',
+    '') is the national scope, (r, 0, '', '') one region, (0, f, '', '') one filière,
+    (r, f, '', '') both, (0, 0, s, '') one sex, (0, 0, '', a) one actor type and
+    (r, 0, s, '') one sex in one region (stored_figures.SCOPES). The ``cum_*`` columns add up every period of the
     same scope that ends on or before this one, so figures "as of D" are one index seek
     (the latest period ending on or before D) whatever the length of the history.
     Rebuilt from the measurements by ``strategy.services.rebuild_figures``."""
@@ -739,6 +744,8 @@ class PeriodTotal(models.Model):
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="+")
     region_key = models.IntegerField(_("région (0 : toutes)"), default=0)
     filiere_key = models.IntegerField(_("filière (0 : toutes)"), default=0)
+    sex_key = models.CharField(_("sexe (vide : tous)"), max_length=1, blank=True, default="")
+    actor_key = models.CharField(_("type d'acteur (vide : tous)"), max_length=20, blank=True, default="")
     period_start = models.DateField(_("début de période"))
     period_end = models.DateField(_("fin de période"))
     row_count = models.PositiveIntegerField(_("mesures validées"))
@@ -757,7 +764,7 @@ class PeriodTotal(models.Model):
         constraints = [
             # Also the index of the "latest period on or before D" seek.
             models.UniqueConstraint(
-                fields=["indicator", "region_key", "filiere_key", "period_end", "period_start"],
+                fields=["indicator", "region_key", "filiere_key", "sex_key", "actor_key", "period_end", "period_start"],
                 name="periodtotal_unique_scope_period",
             ),
             models.CheckConstraint(condition=Q(row_count__gt=0), name="periodtotal_has_rows"),
@@ -770,4 +777,5 @@ class PeriodTotal(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator_id} · {self.region_key}/{self.filiere_key} · {self.period_start}–{self.period_end}"
+        scope = f"{self.region_key}/{self.filiere_key}/{self.sex_key or '-'}/{self.actor_key or '-'}"
+        return f"{self.indicator_id} · {scope} · {self.period_start}–{self.period_end}"

@@ -9,7 +9,8 @@ from django.db.models.functions import Coalesce
 from artisanat import permissions
 from artisanat.models import Filiere, Region
 from strategy import calendar, figures
-from strategy.choices import EDITABLE_STATUSES, Aggregation, MeasurementStatus
+from strategy.choices import EDITABLE_STATUSES, ActorType, Aggregation, MeasurementStatus, Sex
+from strategy.stored_figures import scope_name
 
 
 def _model(name):
@@ -19,6 +20,27 @@ def _model(name):
 def _scope_key(obj):
     """PeriodTotal's key of a scope: the region's or filière's id, 0 for all of them."""
     return 0 if obj is None else int(getattr(obj, "pk", obj))
+
+
+def period_total_keys(*, region=None, filiere=None, sex=None, actor_type=None):
+    """PeriodTotal's filter of a scope: ``{region_key, filiere_key, sex_key, actor_key}``
+    (0 / '' for "all"). ``sex`` / ``actor_type`` are the choice values ("F",
+    "artisan"…); None or '' for all. A combination of dimensions that is not stored
+    (stored_figures.SCOPES) is a programming error here: the edges (ScopeForm, the API's
+    scope_of) refuse it with a message first."""
+    asked = {"region": region, "filiere": filiere, "sex": sex or None, "actor_type": actor_type or None}
+    if scope_name(name for name, value in asked.items() if value is not None) is None:
+        raise ValueError(f"No stored scope for {sorted(k for k, v in asked.items() if v is not None)}")
+    if sex and sex not in Sex.values:
+        raise ValueError(sex)
+    if actor_type and actor_type not in ActorType.values:
+        raise ValueError(actor_type)
+    return {
+        "region_key": _scope_key(region),
+        "filiere_key": _scope_key(filiere),
+        "sex_key": sex or "",
+        "actor_key": actor_type or "",
+    }
 
 
 class ReadableQuerySet(models.QuerySet):
@@ -80,13 +102,16 @@ class IndicatorQuerySet(ReadableQuerySet):
         (strategy/calendar.py: expected, received, on time, late)."""
         return calendar.expected_reports(self, as_of, **options)
 
-    def with_figures(self, as_of, *, target_date=None, region=None, filiere=None):
+    def with_figures(self, as_of, *, target_date=None, region=None, filiere=None, sex=None, actor_type=None):
         """Annotate the aggregates behind every figure, as of ``as_of`` (required: the edge
         resolves it, artisanat/dates.py).
 
         Only validated rows whose period ends on or before ``as_of`` count. ``target_date``
         picks the target progress is measured against (default: the last target, the
-        strategy's end); ``region`` / ``filiere`` restrict rows and targets to one scope.
+        strategy's end); ``region`` / ``filiere`` restrict rows and targets to one scope;
+        ``sex`` / ``actor_type`` (choice values) restrict the rows — targets are never set
+        by sex or actor type, so those scopes show values without progress. The stored
+        combinations of dimensions are those of ``stored_figures.SCOPES``.
         The model's properties (achieved, progress, expected, status, forecast_date)
         apply strategy.figures to these annotations.
 
@@ -95,14 +120,10 @@ class IndicatorQuerySet(ReadableQuerySet):
         on or before ``as_of``, whose running totals carry the sum and the number of
         periods — whatever the length of the history. Same names and values as the
         computation over the rows (the tests' oracle, tests/oracle.py)."""
+        keys = period_total_keys(region=region, filiere=filiere, sex=sex, actor_type=actor_type)
         latest = (
             _model("PeriodTotal")
-            .objects.filter(
-                indicator=OuterRef("pk"),
-                region_key=_scope_key(region),
-                filiere_key=_scope_key(filiere),
-                period_end__lte=as_of,
-            )
+            .objects.filter(indicator=OuterRef("pk"), period_end__lte=as_of, **keys)
             .order_by("-period_end", "-period_start")
         )
 
@@ -113,7 +134,7 @@ class IndicatorQuerySet(ReadableQuerySet):
             return Case(When(**{f"{counter}__gt": 0}, then=F(field)), default=None)
 
         return (
-            self.with_target_figures(as_of, target_date, region, filiere)
+            self.with_target_figures(as_of, target_date, region, filiere, sex=sex, actor_type=actor_type)
             .annotate(
                 fig_latest_end=Subquery(latest.values("period_end")[:1]),
                 fig_latest_start=Subquery(latest.values("period_start")[:1]),
@@ -123,25 +144,29 @@ class IndicatorQuerySet(ReadableQuerySet):
                 fig_latest_numerator=column(when_rows("ratio_rows", "numerator")),
                 fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
             )
-            .with_status_figures(region, filiere)
+            .with_status_figures(region, filiere, sex=sex, actor_type=actor_type)
         )
 
     @staticmethod
-    def _scoped_targets(region, filiere):
+    def _scoped_targets(region, filiere, sex=None, actor_type=None):
         """The indicator's (OuterRef) targets set for exactly this scope (a national target
-        has neither region nor filière)."""
+        has neither region nor filière). A target has a region and a filière, never a sex
+        or an actor type: a scope by sex or actor type has none."""
         targets = _model("Target").objects.filter(indicator=OuterRef("pk"))
         targets = targets.filter(region=region) if region is not None else targets.filter(region__isnull=True)
-        return targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
+        targets = targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
+        if sex or actor_type:
+            targets = targets.filter(due_date__isnull=True)  # none: due_date is required
+        return targets
 
-    def with_status_figures(self, region, filiere):
+    def with_status_figures(self, region, filiere, *, sex=None, actor_type=None):
         """What the status and the data-late flag read beside the figures as of the date
         (``with_figures`` and the tests' oracle share it; it needs ``fig_latest_end``
         annotated first): the targets around the end of the latest validated period — the
         status compares the achieved value with the trajectory *there*, not at ``as_of``
         — and the strategy's dates (the first report owed). Subqueries of the same
         query: no query more."""
-        targets = self._scoped_targets(region, filiere)
+        targets = self._scoped_targets(region, filiere, sex, actor_type)
         latest_end = OuterRef("fig_latest_end")
         previous = targets.filter(due_date__lte=latest_end).order_by("-due_date")
         following = targets.filter(due_date__gt=latest_end).order_by("due_date")
@@ -154,16 +179,20 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_strategy_end=F("axis__strategy__end_date"),
         )
 
-    def with_target_figures(self, as_of, target_date, region, filiere):
+    def with_target_figures(self, as_of, target_date, region, filiere, *, sex=None, actor_type=None):
         """The scope flags and the targets around ``as_of`` (``with_figures`` and the tests'
-        oracle share them)."""
-        targets = self._scoped_targets(region, filiere)
+        oracle share them). A target has a region and a filière, never a sex or an actor
+        type: a scope by sex or actor type has no target (``fig_without_targets``)."""
+        targets = self._scoped_targets(region, filiere, sex, actor_type)
+        without_targets = bool(sex or actor_type)
         previous = targets.filter(due_date__lte=as_of).order_by("-due_date")
         following = targets.filter(due_date__gt=as_of).order_by("due_date")
         goal = targets.filter(due_date=target_date) if target_date else targets.order_by("-due_date")
+        scoped = region is not None or filiere is not None or without_targets
         return self.annotate(
             fig_as_of=Value(as_of, output_field=models.DateField()),
-            fig_scoped=Value(region is not None or filiere is not None, output_field=models.BooleanField()),
+            fig_scoped=Value(scoped, output_field=models.BooleanField()),
+            fig_without_targets=Value(without_targets, output_field=models.BooleanField()),
             fig_prev_target_date=Subquery(previous.values("due_date")[:1]),
             fig_prev_target_value=Subquery(previous.values("value")[:1]),
             fig_next_target_date=Subquery(following.values("due_date")[:1]),
@@ -287,7 +316,7 @@ def measurement_history_visible_to(history, user):
     return history.none()
 
 
-def stored_period_totals(indicator, as_of, *, region=None, filiere=None):
+def stored_period_totals(indicator, as_of, *, region=None, filiere=None, sex=None, actor_type=None):
     """The validated period totals of one indicator and scope, oldest first, read from
     the stored totals: one row per period instead of every measurement. The same rows,
     in the same order, as the computation over the rows (``tests.oracle.raw_period_totals``)."""
@@ -295,9 +324,8 @@ def stored_period_totals(indicator, as_of, *, region=None, filiere=None):
         _model("PeriodTotal")
         .objects.filter(
             indicator=indicator,
-            region_key=_scope_key(region),
-            filiere_key=_scope_key(filiere),
             period_end__lte=as_of,
+            **period_total_keys(region=region, filiere=filiere, sex=sex, actor_type=actor_type),
         )
         .order_by("period_end", "period_start")
         .values_list("period_start", "period_end", "total", "value_rows", "numerator", "denominator", "ratio_rows")
@@ -316,68 +344,112 @@ def stored_period_totals(indicator, as_of, *, region=None, filiere=None):
 
 def stored_breakdown(indicator, dimension, as_of):
     """The breakdown (``tests.oracle.raw_breakdown``) read from the stored totals: for ``sum`` and
-    ``average`` the running totals of each region's (filière's) latest period, for
-    ``latest`` and ``ratio`` each one's totals of the indicator's latest national period.
-    One query whatever the history (the totals, with the names)."""
+    ``average`` the running totals of each region's (filière's, sex's, actor type's)
+    latest period, for ``latest`` and ``ratio`` each one's totals of the indicator's
+    latest national period. One query whatever the history (the totals, with the names)."""
     return stored_breakdowns(indicator, [dimension], as_of)[dimension]
 
 
+#: PeriodTotal's key column of each dimension; a breakdown row has the others at 0 / ''.
+BREAKDOWN_KEYS = {"region": "region_key", "filiere": "filiere_key", "sex": "sex_key", "actor_type": "actor_key"}
+#: The dimensions whose values are a table (named from it) and those whose values are choices.
+BREAKDOWN_TABLES = {"region": Region, "filiere": Filiere}
+BREAKDOWN_CHOICES = {"sex": Sex, "actor_type": ActorType}
+
+
+def breakdown_order(dimension, row):
+    """Rows of a breakdown are sorted by the region's (filière's) code, by the choices'
+    order for sex and actor type."""
+    if dimension in BREAKDOWN_CHOICES:
+        return BREAKDOWN_CHOICES[dimension].values.index(row["code"])
+    return row["code"]
+
+
 def stored_breakdowns(indicator, dimensions, as_of):
-    """``stored_breakdown`` of several dimensions ("region", "filiere") in one query:
-    {dimension: rows}. The indicator page shows both breakdowns from this one read."""
+    """``stored_breakdown`` of several dimensions ("region", "filiere", "sex",
+    "actor_type") in one query: {dimension: rows}. The indicator page and the API's
+    indicator detail show every declared breakdown from this one read. A row:
+    ``{key, code, name, name_ar, achieved}`` (for sex and actor type: key and code the
+    choice value, name its label in the active language, name_ar empty)."""
     dimensions = list(dict.fromkeys(dimensions))
     if not dimensions:
         return {}
-    if any(d not in ("region", "filiere") for d in dimensions):
+    if any(d not in BREAKDOWN_KEYS for d in dimensions):
         raise ValueError(dimensions)
     PeriodTotal = _model("PeriodTotal")
-    keys = {"region": ("region_key", "filiere_key"), "filiere": ("filiere_key", "region_key")}
-    models_of = {"region": Region, "filiere": Filiere}
+    all_keys = {"region_key": 0, "filiere_key": 0, "sex_key": "", "actor_key": ""}
     latest_only = indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO)
     period = {}
     if latest_only:
-        latest = PeriodTotal.objects.filter(
-            indicator=indicator, region_key=0, filiere_key=0, period_end__lte=as_of
-        ).order_by("-period_end", "-period_start")
+        latest = PeriodTotal.objects.filter(indicator=indicator, period_end__lte=as_of, **all_keys).order_by(
+            "-period_end", "-period_start"
+        )
         period = {
             "period_end": Subquery(latest.values("period_end")[:1]),
             "period_start": Subquery(latest.values("period_start")[:1]),
         }
+
+    def own_latest(dimension, value):
+        key = BREAKDOWN_KEYS[dimension]
+        keys = {**all_keys, key: value}
+        return (
+            PeriodTotal.objects.filter(indicator=indicator, period_end__lte=as_of, **keys, **period)
+            .order_by("-period_end", "-period_start")
+            .values("pk")[:1]
+        )
+
     # Driven from the regions (filières): for each, one seek in the totals' unique index
-    # (indicator, region_key, filiere_key, period_end, …) for its latest row — 12 + 11
-    # seeks whatever the number of periods, instead of reading every stored row.
+    # (indicator, region_key, filiere_key, sex_key, actor_key, period_end, …) for its
+    # latest row — 12 + 11 seeks whatever the number of periods, instead of reading every
+    # stored row. Sex and actor type have no table: one seek per choice, driven from the
+    # indicator's own row.
     parts = []
     for dimension in dimensions:
-        key, other = keys[dimension]
-        own_latest = PeriodTotal.objects.filter(
-            indicator=indicator, period_end__lte=as_of, **{other: 0, key: OuterRef("pk")}, **period
-        ).order_by("-period_end", "-period_start")
-        parts.append(models_of[dimension].objects.order_by().values(latest=Subquery(own_latest.values("pk")[:1])))
+        if dimension in BREAKDOWN_TABLES:
+            model = BREAKDOWN_TABLES[dimension]
+            parts.append(model.objects.order_by().values(latest=Subquery(own_latest(dimension, OuterRef("pk")))))
+        else:
+            one = _model("Indicator").objects.filter(pk=indicator.pk).order_by()
+            for value in BREAKDOWN_CHOICES[dimension].values:
+                parts.append(one.values(latest=Subquery(own_latest(dimension, value))))
     # One IN over a UNION of the ids, read by id: an OR of two INs made PostgreSQL scan
     # every stored total (0.7 s at 1 000 000 measurements) instead.
     latest_ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     rows = PeriodTotal.objects.filter(pk__in=latest_ids)
-    # A row is a region's (filiere_key 0) or a filière's (region_key 0): the name comes
-    # from the one table whose key is not 0 (no region or filière has the pk 0).
-    names = {}
-    for field in ("code", "name", "name_ar"):
-        lookups = []
-        for dimension in dimensions:
-            model, key = models_of[dimension], keys[dimension][0]
-            lookups.append(Subquery(model.objects.filter(pk=OuterRef(key)).values(field)[:1]))
-        names[f"scope_{field}"] = Coalesce(*lookups, output_field=CharField()) if len(lookups) > 1 else lookups[0]
-    rows = rows.annotate(**names)
+    # A region's row has filiere_key 0, a filière's region_key 0: the name comes from the
+    # one table whose key is not 0 (no region or filière has the pk 0).
+    tables = [d for d in dimensions if d in BREAKDOWN_TABLES]
+    if tables:
+        names = {}
+        for field in ("code", "name", "name_ar"):
+            lookups = [
+                Subquery(BREAKDOWN_TABLES[d].objects.filter(pk=OuterRef(BREAKDOWN_KEYS[d])).values(field)[:1])
+                for d in tables
+            ]
+            names[f"scope_{field}"] = Coalesce(*lookups, output_field=CharField()) if len(lookups) > 1 else lookups[0]
+        rows = rows.annotate(**names)
     result = {dimension: [] for dimension in dimensions}
     cumulative = not latest_only
     for row in rows:
-        dimension = "region" if row.region_key and not row.filiere_key else "filiere"
+        if row.sex_key:
+            dimension, key = "sex", row.sex_key
+        elif row.actor_key:
+            dimension, key = "actor_type", row.actor_key
+        elif row.region_key:
+            dimension, key = "region", row.region_key
+        else:
+            dimension, key = "filiere", row.filiere_key
+        if dimension in BREAKDOWN_CHOICES:
+            code, name, name_ar = key, str(BREAKDOWN_CHOICES[dimension](key).label), ""
+        else:
+            code, name, name_ar = row.scope_code, row.scope_name, row.scope_name_ar
         latest_total = row.total if row.value_rows else None
         result[dimension].append(
             {
-                "key": getattr(row, keys[dimension][0]),
-                "code": row.scope_code,
-                "name": row.scope_name,
-                "name_ar": row.scope_name_ar,
+                "key": key,
+                "code": code,
+                "name": name,
+                "name_ar": name_ar,
                 "achieved": figures.achieved(
                     indicator.aggregation,
                     sum_all=(row.cum_total if row.cum_value_rows else None) if cumulative else latest_total,
@@ -388,4 +460,7 @@ def stored_breakdowns(indicator, dimensions, as_of):
                 ),
             }
         )
-    return {dimension: sorted(found, key=lambda r: r["code"]) for dimension, found in result.items()}
+    return {
+        dimension: sorted(found, key=lambda r, d=dimension: breakdown_order(d, r))
+        for dimension, found in result.items()
+    }

@@ -5,7 +5,7 @@ strategy.services."""
 import copy
 import datetime as dt
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,7 +114,7 @@ class IndicatorListView(ScopedListView):
     template_name = "strategy/indicator_list.html"
     filterset_class = IndicatorFilterSet
     filter_fields = ("q", "axis", "programme", "aggregation", "unit")
-    scope_fields = ("status", "data_late", "phase", "region", "filiere")
+    scope_fields = ("status", "data_late", "phase", "region", "filiere", "sex", "actor_type")
     export_columns = INDICATOR_COLUMNS
     export_name = "indicateurs"
 
@@ -156,8 +156,17 @@ class IndicatorListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        scope = self.scope_form.figure_kwargs()
+        detail = {"as_of": self.as_of.isoformat()}
+        detail.update((name, self.request.GET[name]) for name in ("phase", *scope) if self.request.GET.get(name))
         context.update(
-            statuses=TrajectoryStatus.choices, status_filter=self.status_filter, data_late_filter=self.data_late_filter
+            statuses=TrajectoryStatus.choices,
+            status_filter=self.status_filter,
+            data_late_filter=self.data_late_filter,
+            # The indicator page in the same scope as the list.
+            detail_query=urlencode({k: v for k, v in detail.items() if k != "target_date"}),
+            # Targets are by region and filière only: by sex or actor type, values without progress.
+            scope_without_targets=bool(scope.get("sex") or scope.get("actor_type")),
         )
         return context
 
@@ -210,7 +219,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         )
         targets = list(indicator.targets.select_related("region", "filiere").order_by("due_date"))
         national = [(t.due_date, t.value) for t in targets if t.region_id is None and t.filiere_id is None]
-        scope = {k: v for k, v in self.scope_form.figure_kwargs().items() if k in ("region", "filiere")}
+        scope = {k: v for k, v in self.scope_form.figure_kwargs().items() if k != "target_date"}
         totals = stored_period_totals(indicator, as_of, **scope)
         achieved = figures.achieved_series(indicator.aggregation, totals)
         forecast = None
@@ -220,23 +229,21 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         if indicator.forecast_date and indicator.achieved is not None:
             forecast = [(indicator.fig_latest_end, indicator.achieved), (indicator.forecast_date, goal)]
         reporters = list(indicator.reporting_organisations.all())
-        shown = [
-            (dimension, label)
-            for dimension, on, label in (
-                ("region", indicator.by_region, _("Par région")),
-                ("filiere", indicator.by_filiere, _("Par filière")),
-            )
-            if on
-        ]
-        stored = stored_breakdowns(indicator, [dimension for dimension, _label in shown], as_of)  # one query
+        labels = {
+            "region": _("Par région"),
+            "filiere": _("Par filière"),
+            "sex": _("Par sexe"),
+            "actor_type": _("Par type d'acteur"),
+        }
+        stored = stored_breakdowns(indicator, indicator.dimensions, as_of)  # one query, every declared dimension
         arabic = self.request.LANGUAGE_CODE == "ar"
         breakdowns = []
-        for dimension, label in shown:
+        for dimension in indicator.dimensions:
             rows = stored[dimension]
             chart = horizontal_bars(
                 [((r["name_ar"] if arabic and r["name_ar"] else r["name"]), r["achieved"]) for r in rows]
             )
-            breakdowns.append({"dimension": dimension, "label": label, "rows": rows, "chart": chart})
+            breakdowns.append({"dimension": dimension, "label": labels[dimension], "rows": rows, "chart": chart})
         # The achieved value at the end of each period, beside its row (at most one row
         # per month: 120 for ten years, whatever the number of measurements).
         achieved_at = dict(achieved)
@@ -256,6 +263,8 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 as_of=as_of,
             ),
             breakdowns=breakdowns,
+            # A scoped figure without a target (or baseline) for its scope: values, no progress.
+            scope_without_target=bool(scope) and (indicator.target_value is None or indicator.figure_baseline is None),
             period_rows=period_rows,
             reporters=reporters,
             may_report=Indicator.objects.reportable_one(user, [o.pk for o in reporters]),

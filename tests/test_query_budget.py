@@ -188,6 +188,25 @@ def test_api_indicator_list(scale, api, validator):
     assert_flat(scale, lambda: client.get("/api/v1/indicators/?page_size=50"))
 
 
+@pytest.mark.parametrize("scope", ["sex=F", "actor_type=artisan", "region", "region+sex"])
+def test_api_indicator_list_scoped(scale, api, validator, region, scope):
+    """A scope by sex or actor type reads other stored totals, not more of them: the same
+    queries (plus one to read the region asked)."""
+    client = api(validator)
+    params = {"sex=F": "sex=F", "actor_type=artisan": "actor_type=artisan"}.get(scope) or (
+        f"region={region.pk}" + ("&sex=F" if scope == "region+sex" else "")
+    )
+    count = assert_flat(scale, lambda: client.get(f"/api/v1/indicators/?page_size=50&{params}"))
+    assert count == (5 if "region" in scope else 4)
+
+
+def test_api_indicator_detail_with_breakdowns(scale, api, validator, filiere):
+    """The detail's breakdowns by every declared dimension: one query."""
+    busy = Busy(scale, filiere)
+    client = api(validator)
+    assert assert_flat(busy, lambda: client.get(f"/api/v1/indicators/{busy.indicator.pk}/?sex=F")) <= 5
+
+
 def test_api_measurement_list_by_indicator_and_region(scale, api, validator, region):
     client = api(validator)
     url = f"/api/v1/measurements/?indicator={scale.indicator.pk}&region={region.pk}"
@@ -209,6 +228,14 @@ def test_api_dashboard(scale, api, validator):
     assert_flat_cached(scale, lambda: client.get("/api/v1/dashboard/"), cold=12, warm=2)
 
 
+def test_api_dashboard_scoped(scale, api, validator, region):
+    client = api(validator)
+    # test_api_dashboard's, plus the region read to check it, plus one: in a scope the axes'
+    # indicators are read apart from the phases' (national) union, as ?region= always was.
+    url = f"/api/v1/dashboard/?region={region.pk}&sex=F"
+    assert_flat_cached(scale, lambda: client.get(url), cold=11, warm=3)
+
+
 def test_api_partner_reads_stay_flat(scale, api, partner_a):
     """A partner's lists carry its visibility filters: same budget."""
     client = api(partner_a)
@@ -226,6 +253,18 @@ def test_home_page(scale, client, validator):
     # dashboard's 10 (see test_api_dashboard; was 20 before the stored figures, 12 before
     # the reporting calendar's card).
     assert_flat_cached(scale, lambda: client.get("/"), cold=15, warm=5)
+
+
+def test_home_page_scoped_by_sex(scale, client, validator):
+    client.force_login(validator)
+    # test_home_page's: the sex is a choice, read without a query; cold one more, the axes'
+    # indicators read apart from the phases' national union (as with ?region=).
+    assert_flat_cached(scale, lambda: client.get("/?sex=F"), cold=13, warm=5)
+
+
+def test_indicator_list_page_scoped(scale, client, validator, region):
+    client.force_login(validator)
+    assert_flat(scale, lambda: client.get(f"/strategie/indicateurs/?region={region.pk}&sex=F"))
 
 
 class Busy:
@@ -285,6 +324,13 @@ def test_indicator_page(scale, client, validator, filiere):
     # its period totals, its reporters, both breakdowns (one query), the latest
     # measurements (one keyset page), the scope form's choices (one union).
     assert_flat(busy, lambda: client.get(f"/strategie/indicateurs/{busy.indicator.pk}/"), budget=10)
+
+
+def test_indicator_page_scoped_by_actor_type(scale, client, validator, filiere):
+    busy = Busy(scale, filiere)
+    client.force_login(validator)
+    url = f"/strategie/indicateurs/{busy.indicator.pk}/?actor_type=artisan"
+    assert_flat(busy, lambda: client.get(url), budget=10)
 
 
 def test_indicator_page_older_measurements(scale, client, validator, filiere):

@@ -111,9 +111,21 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-def resource_schema(serializer, fr_plural, en_plural, *, figures=False, writable=False, versioned=False, extra=None):
+def resource_schema(
+    serializer,
+    fr_plural,
+    en_plural,
+    *,
+    figures=False,
+    writable=False,
+    versioned=False,
+    extra=None,
+    scope_parameters=(),
+    detail_serializer=None,
+):
     """extend_schema_view for a resource: FR/EN descriptions on every operation, the
-    ``as_of`` parameter where figures are computed, ``If-Match`` where versions are checked."""
+    ``as_of`` parameter where figures are computed (and ``scope_parameters``, the
+    figures' scope, on list and detail), ``If-Match`` where versions are checked."""
     as_of = [AS_OF_PARAMETER] if figures else []
     views = {
         "list": extend_schema(
@@ -122,7 +134,7 @@ def resource_schema(serializer, fr_plural, en_plural, *, figures=False, writable
                 "?format=csv ou xlsx pour l'export.",
                 f"List of the {en_plural} the user may see: filters, ordering, pagination; ?format=csv or xlsx to export.",
             ),
-            parameters=[*as_of, FORMAT_PARAMETER],
+            parameters=[*as_of, *scope_parameters, FORMAT_PARAMETER],
             responses={
                 200: serializer,
                 (200, "text/csv"): OpenApiTypes.BINARY,
@@ -131,7 +143,8 @@ def resource_schema(serializer, fr_plural, en_plural, *, figures=False, writable
         ),
         "retrieve": extend_schema(
             description=text(f"Détail d'un élément ({fr_plural}).", f"One of the {en_plural}."),
-            parameters=as_of,
+            parameters=[*as_of, *scope_parameters],
+            **({"responses": {200: detail_serializer}} if detail_serializer is not None else {}),
         ),
     }
     if writable:

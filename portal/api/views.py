@@ -21,6 +21,7 @@ from portal.api import serializers as s
 from portal.calendar import calendar_reports, export_columns
 from portal.dashboard import build_dashboard
 from portal.forms import MAX_ID, YEARS, CalendarForm
+from strategy.api.scope import SCOPE_PARAMETERS, scope_form_of
 from strategy.calendar import rates, rates_by
 from strategy.choices import ReportState
 
@@ -29,20 +30,28 @@ class DashboardView(ApiViewMixin, APIView):
     @extend_schema(
         description=text(
             "Tableau de bord : avancement par axe et par phase, exécution des contrats visibles, jalons en retard, "
-            "mesures en attente de validation, à la date as_of.",
+            "mesures en attente de validation, à la date as_of, dans le périmètre demandé (phase, région, filière, "
+            "sexe, type d'acteur ; les phases restent nationales).",
             "Dashboard: progress per axis and phase, execution of the visible contracts, late milestones, "
-            "measurements waiting for validation, as of as_of.",
+            "measurements waiting for validation, as of as_of, in the scope asked (phase, region, filière, sex, "
+            "actor type; phases stay national).",
         ),
-        parameters=[AS_OF_PARAMETER],
+        parameters=[AS_OF_PARAMETER, *SCOPE_PARAMETERS],
         responses={200: s.DashboardSerializer},
     )
     def get(self, request):
         as_of = as_of_of(request)
+        scope = scope_form_of(request).values  # a bad value, or dimensions not stored together: 400
+        names = ("phase", "region", "filiere", "sex", "actor_type")
         data = cached(
             "api-dashboard",
             request.user,
-            (as_of,),
-            lambda: s.DashboardSerializer(build_dashboard(request.user, as_of)).data,
+            (as_of, *(scope[name] for name in names)),
+            lambda: (
+                s.DashboardSerializer(
+                    build_dashboard(request.user, as_of, **{name: scope[name] for name in names})
+                ).data
+            ),
         )
         return Response(data)
 

@@ -16,6 +16,7 @@ from artisanat.models import Organisation
 from strategy import services
 from strategy.choices import TrajectoryStatus
 from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.querysets import stored_breakdowns
 
 
 class RollupSerializer(serializers.Serializer):
@@ -188,6 +189,45 @@ class IndicatorSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_reporting_organisation_acronyms(self, obj):
         return [o.acronym for o in obj.reporting_organisations.all()]
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        allow_null=True, help_text=_("Région ou filière (id) ; null pour le sexe et le type d'acteur.")
+    )
+    code = serializers.CharField(help_text=_("Code de la région ou de la filière, valeur du sexe ou du type d'acteur."))
+    name = serializers.CharField()
+    name_ar = serializers.CharField(allow_blank=True)
+    achieved = figure()
+
+
+class BreakdownsSerializer(serializers.Serializer):
+    region = BreakdownRowSerializer(many=True, required=False)
+    filiere = BreakdownRowSerializer(many=True, required=False)
+    sex = BreakdownRowSerializer(many=True, required=False)
+    actor_type = BreakdownRowSerializer(many=True, required=False)
+
+
+class IndicatorDetailSerializer(IndicatorSerializer):
+    """One indicator: its figures in the scope asked, and the achieved value by each
+    declared dimension (``breakdowns``, keyed by dimension, national, as of ``as_of``:
+    strategy.querysets.stored_breakdowns, one query)."""
+
+    breakdowns = serializers.SerializerMethodField()
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [*IndicatorSerializer.Meta.fields, "breakdowns"]
+
+    @extend_schema_field(BreakdownsSerializer)
+    def get_breakdowns(self, obj):
+        stored = stored_breakdowns(obj, obj.dimensions, obj.fig_as_of)
+        return {
+            dimension: BreakdownRowSerializer(
+                [{**row, "id": row["key"] if dimension in ("region", "filiere") else None} for row in rows],
+                many=True,
+            ).data
+            for dimension, rows in stored.items()
+        }
 
 
 # ------------------------------------------------- the indicator list, read-only

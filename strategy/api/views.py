@@ -30,6 +30,7 @@ from artisanat.exports import CONTENT_TYPES
 from strategy import exports, services
 from strategy.api import serializers as s
 from strategy.api.bulk import BulkJSONParser, CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
+from strategy.api.scope import SCOPE_PARAMETERS, scope_cache_key, scope_of
 from strategy.filtersets import (
     ActionFilterSet,
     AxisFilterSet,
@@ -66,7 +67,11 @@ class PhaseViewSet(ReadOnlyViewSet):
 
 
 @resource_schema(
-    s.AxisSerializer, "axes stratégiques (avec leur avancement)", "strategic axes (with roll-up)", figures=True
+    s.AxisSerializer,
+    "axes stratégiques (avec leur avancement)",
+    "strategic axes (with roll-up)",
+    figures=True,
+    scope_parameters=SCOPE_PARAMETERS,
 )
 class AxisViewSet(ReadOnlyViewSet):
     serializer_class = s.AxisSerializer
@@ -75,10 +80,16 @@ class AxisViewSet(ReadOnlyViewSet):
     export_columns, export_name = exports.AXIS_COLUMNS, "axes"
 
     def base_queryset(self):
-        return Axis.objects.visible_to(self.request.user).with_rollup(as_of_of(self.request))
+        return Axis.objects.visible_to(self.request.user).with_rollup(as_of_of(self.request), **scope_of(self.request))
 
 
-@resource_schema(s.ProgrammeSerializer, "programmes (avec leur avancement)", "programmes (with roll-up)", figures=True)
+@resource_schema(
+    s.ProgrammeSerializer,
+    "programmes (avec leur avancement)",
+    "programmes (with roll-up)",
+    figures=True,
+    scope_parameters=SCOPE_PARAMETERS,
+)
 class ProgrammeViewSet(ReadOnlyViewSet):
     serializer_class = s.ProgrammeSerializer
     filterset_class = ProgrammeFilterSet
@@ -87,7 +98,9 @@ class ProgrammeViewSet(ReadOnlyViewSet):
 
     def base_queryset(self):
         return (
-            Programme.objects.visible_to(self.request.user).with_rollup(as_of_of(self.request)).select_related("axis")
+            Programme.objects.visible_to(self.request.user)
+            .with_rollup(as_of_of(self.request), **scope_of(self.request))
+            .select_related("axis")
         )
 
 
@@ -103,7 +116,12 @@ class ActionViewSet(ReadOnlyViewSet):
 
 
 @resource_schema(
-    s.IndicatorSerializer, "indicateurs (avec leurs chiffres)", "indicators (with their figures)", figures=True
+    s.IndicatorSerializer,
+    "indicateurs (avec leurs chiffres)",
+    "indicators (with their figures)",
+    figures=True,
+    scope_parameters=SCOPE_PARAMETERS,
+    detail_serializer=s.IndicatorDetailSerializer,
 )
 class IndicatorViewSet(ReadOnlyViewSet):
     serializer_class = s.IndicatorSerializer
@@ -111,21 +129,25 @@ class IndicatorViewSet(ReadOnlyViewSet):
     ordering_fields = ("code", "name", "axis__number", "programme__code")
     export_columns, export_name = exports.INDICATOR_COLUMNS, "indicators"
 
-    # as_of → the indicators with their figures, built once per process and never
-    # evaluated: each request chains a clone of it (DRF's class-level ``queryset``
+    # (as_of, scope) → the indicators with their figures, built once per process and
+    # never evaluated: each request chains a clone of it (DRF's class-level ``queryset``
     # pattern). Building the figure subqueries took longer than running them (about
-    # 4 ms a request against 1 ms on SQLite); they depend on as_of only (no row, no
-    # user: visible_to comes after). At most 16 dates are kept.
+    # 4 ms a request against 1 ms on SQLite); they depend on as_of and the scope only
+    # (no row, no user: visible_to comes after). At most 16 keys are kept.
     _with_figures = {}
 
+    def get_serializer_class(self):
+        return s.IndicatorDetailSerializer if self.action == "retrieve" else s.IndicatorSerializer
+
     def base_queryset(self):
-        as_of = as_of_of(self.request)
-        built = self._with_figures.get(as_of)
+        as_of, scope = as_of_of(self.request), scope_of(self.request)
+        key = (as_of, scope_cache_key(scope))
+        built = self._with_figures.get(key)
         if built is None:
             if len(self._with_figures) >= 16:
                 self._with_figures.clear()
-            built = self._with_figures[as_of] = (
-                Indicator.objects.with_figures(as_of)
+            built = self._with_figures[key] = (
+                Indicator.objects.with_figures(as_of, **scope)
                 .select_related("axis", "programme")
                 .prefetch_related("reporting_organisations")
             )

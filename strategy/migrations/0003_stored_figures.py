@@ -8,12 +8,10 @@ from django.db import migrations, models
 
 
 def fill_stored_figures(apps, schema_editor):
-    """Existing validated measurements: compute their stored totals, then install the
-    triggers that keep them current (post_migrate re-installs them after every migrate)."""
-    from strategy import stored_figures
-
-    stored_figures.rebuild(connection=schema_editor.connection)
-    stored_figures.install_triggers(schema_editor.connection)
+    """Nothing to fill here any more: the table's current layout (sex and actor type
+    scopes) arrives in 0009_period_totals_by_sex_actor, which recomputes the stored
+    totals from the measurements and installs the triggers. Running today's rebuild
+    against this migration's table would name columns it does not have yet."""
 
 
 def drop_triggers(apps, schema_editor):

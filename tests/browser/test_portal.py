@@ -178,6 +178,10 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         "/strategie/",
         "/strategie/indicateurs/",
         f"/strategie/indicateurs/{scene.pk}/",
+        # Scoped by sex and by actor type (no target: the note instead of progress).
+        "/?sex=F",
+        "/strategie/indicateurs/?sex=F",
+        f"/strategie/indicateurs/{scene.pk}/?actor_type=artisan",
         f"/strategie/indicateurs/{scene.pk}/historique/",
         "/strategie/mesures/",
         "/strategie/mesures/nouvelle/",

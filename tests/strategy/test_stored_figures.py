@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from artisanat.dates import today
 from strategy import services, stored_figures
-from strategy.choices import Aggregation, MeasurementStatus, Sex
+from strategy.choices import ActorType, Aggregation, MeasurementStatus, Sex
 from strategy.models import Indicator, Measurement, PeriodTotal, Target
 from strategy.querysets import stored_breakdown, stored_breakdowns, stored_period_totals
 from tests.oracle import raw_breakdown, raw_figures, raw_period_totals
@@ -40,7 +40,9 @@ AS_OF = [dt.date(2020, 12, 31), dt.date(2022, 6, 30), dt.date(2022, 12, 31), dt.
 
 
 def stored_rows(indicators=None):
-    rows = PeriodTotal.objects.order_by("indicator_id", "region_key", "filiere_key", "period_end", "period_start")
+    rows = PeriodTotal.objects.order_by(
+        "indicator_id", "region_key", "filiere_key", "sex_key", "actor_key", "period_end", "period_start"
+    )
     if indicators is not None:
         rows = rows.filter(indicator__in=indicators)
     return [
@@ -48,6 +50,8 @@ def stored_rows(indicators=None):
             r.indicator_id,
             r.region_key,
             r.filiere_key,
+            r.sex_key,
+            r.actor_key,
             r.period_start,
             r.period_end,
             r.row_count,
@@ -82,10 +86,9 @@ def assert_stored_equals_raw(indicators, scopes):
             for scope in scopes:
                 rows = Measurement.objects.filter(indicator=ind, **scope)
                 assert stored_period_totals(ind, as_of, **scope) == list(raw_period_totals(rows, as_of)), (as_of, scope)
-            for dimension in ("region", "filiere"):
-                if getattr(ind, f"by_{dimension}"):
-                    want = raw_breakdown(ind, dimension, as_of)
-                    assert stored_breakdown(ind, dimension, as_of) == want, (as_of, dimension, ind.aggregation)
+            for dimension in ind.dimensions:
+                want = raw_breakdown(ind, dimension, as_of)
+                assert stored_breakdown(ind, dimension, as_of) == want, (as_of, dimension, ind.aggregation)
     return checked
 
 
@@ -99,6 +102,7 @@ def world(make_indicator, org_a, region, other_region, filiere):
         make_indicator(aggregation=Aggregation.LATEST, by_region=True, by_sex=True),
         make_indicator(aggregation=Aggregation.RATIO, by_filiere=True),
         make_indicator(aggregation=Aggregation.AVERAGE),
+        make_indicator(aggregation=Aggregation.SUM, by_actor_type=True),
     ]
     # Targets national and regional, so that the status (judged at the end of the latest
     # validated period) has a trajectory to read in those scopes.
@@ -114,6 +118,11 @@ def world(make_indicator, org_a, region, other_region, filiere):
         {"filiere": other_filiere},
         {"region": region, "filiere": filiere},
         {"region": other_region, "filiere": other_filiere},
+        {"sex": Sex.FEMALE},
+        {"sex": Sex.MALE},
+        {"region": region, "sex": Sex.FEMALE},
+        {"actor_type": ActorType.ARTISAN},
+        {"actor_type": ActorType.COOPERATIVE},
     ]
     return {
         "indicators": indicators,
@@ -125,7 +134,7 @@ def world(make_indicator, org_a, region, other_region, filiere):
 
 
 def new_measurement(rng, world, indicator, status=S.DRAFT):
-    start, end = rng.choice(PERIODS)
+    start, end = rng.choice(world.get("periods", PERIODS))
     m = Measurement(indicator=indicator, period_start=start, period_end=end, organisation=world["org"], status=status)
     if indicator.by_region:
         m.region = rng.choice(world["regions"])
@@ -133,6 +142,8 @@ def new_measurement(rng, world, indicator, status=S.DRAFT):
         m.filiere = rng.choice(world["filieres"])
     if indicator.by_sex:
         m.sex = rng.choice([Sex.FEMALE, Sex.MALE])
+    if indicator.by_actor_type:
+        m.actor_type = rng.choice([ActorType.ARTISAN, ActorType.COOPERATIVE, ActorType.COMPANY])
     if indicator.aggregation == Aggregation.RATIO:
         m.numerator, m.denominator = D(rng.randint(0, 50)), D(rng.randint(50, 100))
     else:
@@ -144,6 +155,7 @@ def new_measurement(rng, world, indicator, status=S.DRAFT):
         region=m.region,
         filiere=m.filiere,
         sex=m.sex,
+        actor_type=m.actor_type,
     ).exists()
     return None if taken else m
 
@@ -179,7 +191,7 @@ def run_operations(rng, world, editor, validator, steps):
             fresh = new_measurement(rng, world, m.indicator)
             if fresh is not None:  # move it to another free period
                 m.period_start, m.period_end = fresh.period_start, fresh.period_end
-                m.region, m.filiere, m.sex = fresh.region, fresh.filiere, fresh.sex
+                m.region, m.filiere, m.sex, m.actor_type = fresh.region, fresh.filiere, fresh.sex, fresh.actor_type
             services.save_measurement(m, by=editor)
         elif op == "delete" and editable:
             services.delete_measurement(rng.choice(editable), by=editor)
@@ -202,7 +214,28 @@ def test_random_service_operations_keep_stored_figures_equal_to_a_rebuild_and_to
     assert stored, "validated rows must have stored totals"
     assert services.rebuild_figures() == len(stored)
     assert stored_rows() == stored
-    assert assert_stored_equals_raw(world["indicators"], world["scopes"]) == len(AS_OF) * len(world["scopes"]) * 4
+    n = len(world["indicators"])
+    assert assert_stored_equals_raw(world["indicators"], world["scopes"]) == len(AS_OF) * len(world["scopes"]) * n
+
+
+YEARS = [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in range(2021, 2026)]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_random_operations_by_sex_and_actor_type_keep_every_scope_equal_to_the_rows(seed, world, editor, validator):
+    """Whole years only (the period rule): the sex, actor type and region × sex scopes
+    stay equal to a rebuild and to the computation over the rows, breakdowns included."""
+    world["periods"] = YEARS
+    rng = random.Random(seed)
+    done = run_operations(rng, world, editor, validator, steps=120)
+    assert done.get("validate", 0) + done.get("bulk", 0) >= 5
+    stored = stored_rows()
+    by_scope = {(r[3] != "", r[4] != "", r[1] != 0) for r in stored}
+    assert {(True, False, False), (False, True, False), (True, False, True)} <= by_scope  # sex, actor, region × sex
+    assert services.rebuild_figures() == len(stored)
+    assert stored_rows() == stored
+    n = len(world["indicators"])
+    assert assert_stored_equals_raw(world["indicators"], world["scopes"]) == len(AS_OF) * len(world["scopes"]) * n
 
 
 def test_paths_around_the_services_are_counted_too(world, validator):
