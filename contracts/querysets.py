@@ -175,6 +175,37 @@ class AmendmentQuerySet(_ThroughContractQuerySet):
             in_force=Case(When(date__lte=as_of, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
 
+    def timeline(self, as_of):
+        """These amendments in date order, each with ``in_force`` and
+        ``changed_commitments`` ([{organisation, year, amount, new_amount}]: what it did
+        to each commitment), in one query (a LEFT JOIN, one row per changed commitment)."""
+        path = "amended_commitments__commitment"
+        rows = (
+            self.with_in_force(as_of)
+            .annotate(
+                ac_new_amount=F("amended_commitments__new_amount"),
+                ac_year=F(f"{path}__year"),
+                ac_amount=F(f"{path}__amount"),
+                ac_organisation=F(f"{path}__party__organisation__acronym"),
+            )
+            .order_by("date", "number", "pk", f"{path}__party__organisation__acronym", f"{path}__year")
+        )
+        amendments = {}
+        for row in rows:
+            amendment = amendments.setdefault(row.pk, row)
+            if amendment is row:
+                amendment.changed_commitments = []
+            if row.ac_new_amount is not None:
+                amendment.changed_commitments.append(
+                    {
+                        "organisation": row.ac_organisation,
+                        "year": row.ac_year,
+                        "amount": row.ac_amount,
+                        "new_amount": row.ac_new_amount,
+                    }
+                )
+        return list(amendments.values())
+
 
 class AmendedCommitmentQuerySet(_ThroughContractQuerySet):
     contract_path = "amendment__contract"
