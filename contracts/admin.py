@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from artisanat.admin import ServiceAdminMixin, ServiceInlineMixin
 from artisanat.dates import today
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from contracts.services import record_disbursement, save_contract_object, update_milestone
 
 SMALL_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}}
@@ -49,6 +49,15 @@ class AmendmentInline(ServiceInlineMixin, admin.TabularInline):
     )
     list_select_related = ("contract",)
     formfield_overrides = SMALL_TEXTAREA
+
+
+class AmendedCommitmentInline(ServiceInlineMixin, admin.TabularInline):
+    """The commitments an amendment sets a new amount for (from its date)."""
+
+    model = AmendedCommitment
+    fields = ("commitment", "new_amount", "expected_version")
+    list_select_related = ("amendment__contract", "commitment__party__contract", "commitment__party__organisation")
+    autocomplete_fields = ("commitment",)
 
 
 class CommitmentInline(ServiceInlineMixin, admin.TabularInline):
@@ -180,3 +189,15 @@ class AmendmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("contract",)
     autocomplete_fields = ("contract",)
     ordering = ("contract__reference", "date", "number")
+    inlines = (AmendedCommitmentInline,)
+
+
+@admin.register(AmendedCommitment)
+class AmendedCommitmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    service = staticmethod(save_contract_object)
+    list_display = ("amendment", "commitment", "new_amount")
+    search_fields = ("amendment__contract__reference", "commitment__party__organisation__acronym")
+    list_filter = ("amendment__date", "commitment__year")
+    list_select_related = ("amendment__contract", "commitment__party__contract", "commitment__party__organisation")
+    autocomplete_fields = ("amendment", "commitment")
+    ordering = ("amendment__contract__reference", "amendment__date", "amendment__number", "pk")

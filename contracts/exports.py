@@ -17,8 +17,10 @@ CONTRACT_COLUMNS = [
     Column("committed", lambda c: c.fig_committed),
     Column("disbursed", lambda c: c.fig_disbursed),
     Column("execution_rate_pct", lambda c: c.execution_rate),
+    Column("time_elapsed_pct", lambda c: c.time_elapsed),
     Column("milestone_completion_pct", lambda c: c.milestone_completion),
     Column("late_milestones", lambda c: c.fig_milestones_late or 0),
+    Column("milestones_met_late", lambda c: c.fig_milestones_met_late or 0),
 ]
 CONTRACT_RELATED = ("phase", "filiere")
 
@@ -31,6 +33,8 @@ MILESTONE_COLUMNS = [
     Column("date_met", lambda m: m.date_met),
     Column("status", lambda m: m.status),
     Column("late", lambda m: m.late),
+    Column("met_late", lambda m: m.met_late),
+    Column("days_late", lambda m: m.days_late),
 ]
 MILESTONE_RELATED = ("contract", "responsible")
 
@@ -78,4 +82,13 @@ AMENDMENT_COLUMNS = [
     Column("changes_amounts", lambda a: a.changes_amounts),
     Column("changes_dates", lambda a: a.changes_dates),
     Column("summary", lambda a: a.summary),
+    Column("in_force", lambda a: a.in_force),
+    # "MTAESS 2023: 12000000.00; …": the commitments it sets a new amount for.
+    Column(
+        "amended_commitments",
+        lambda a: "; ".join(
+            f"{ac.commitment.party.organisation.acronym} {ac.commitment.year}: {ac.new_amount}"
+            for ac in a.amended_commitments.all()
+        ),
+    ),
 ]

@@ -106,6 +106,12 @@ class ContratProgramme(models.Model):
         done = (self.fig_milestones_met or 0) + Decimal(self.fig_milestones_partial or 0) / 2
         return rate(done, self.fig_milestones_counted)
 
+    @property
+    def time_elapsed(self):
+        """Share of the contract's duration (start → end) elapsed at the figures' date, in
+        %: read beside the execution rate."""
+        return querysets.elapsed_share(self.start_date, self.end_date, self.fig_as_of)
+
 
 class Party(models.Model):
     """An organisation's part in a contract, with its role and signer."""
@@ -296,6 +302,12 @@ class Milestone(models.Model):
     def __str__(self):
         return f"{self.contract.reference} · {self.title}"
 
+    @property
+    def days_late(self):
+        """Days late (from ``MilestoneQuerySet.with_late``): as of the date for a late
+        milestone, on the day it was met for one met late; None otherwise."""
+        return None if self.delay is None else self.delay.days
+
     def clean(self):
         if self.status == MilestoneStatus.MET and not self.date_met:
             raise ValidationError({"date_met": _("Un jalon atteint doit porter sa date d'atteinte.")})
@@ -344,3 +356,53 @@ class Amendment(models.Model):
     def clean(self):
         if not (self.changes_targets or self.changes_amounts or self.changes_dates):
             raise ValidationError(_("Un avenant modifie au moins les cibles, les montants ou les dates."))
+
+
+class AmendedCommitment(models.Model):
+    """What an amendment does to one commitment: from the amendment's date, the
+    commitment's amount is ``new_amount`` (the latest such amendment in force wins;
+    ``querysets.commitment_amount_at``)."""
+
+    amendment = models.ForeignKey(
+        Amendment, verbose_name=_("avenant"), on_delete=models.CASCADE, related_name="amended_commitments"
+    )
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="amendments"
+    )
+    new_amount = models.DecimalField(_("nouveau montant (DH)"), **AMOUNT)
+    history = HistoricalRecords()
+
+    objects = querysets.AmendedCommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["amendment__date", "amendment__number", "pk"]
+        verbose_name = _("engagement modifié par avenant")
+        verbose_name_plural = _("engagements modifiés par avenant")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_amount__gte=0),
+                name="amended_commitment_amount_not_negative",
+                violation_error_message=_("Le nouveau montant engagé ne peut pas être négatif."),
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "commitment"],
+                name="amended_commitment_unique_per_amendment",
+                violation_error_message=_("Cet avenant modifie déjà cet engagement."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amendment} · {self.commitment}"
+
+    def clean(self):
+        errors = {}
+        if self.new_amount is not None and self.new_amount < 0:
+            errors["new_amount"] = _("Le nouveau montant engagé ne peut pas être négatif.")
+        same_contract = (
+            not (self.amendment_id and self.commitment_id)
+            or self.amendment.contract_id == self.commitment.party.contract_id
+        )
+        if not same_contract:
+            errors["commitment"] = _("L'engagement modifié doit appartenir au contrat de l'avenant.")
+        if errors:
+            raise ValidationError(errors)

@@ -3,7 +3,22 @@ definition each, used by pages, API and exports."""
 
 from django.apps import apps
 from django.db import models
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from artisanat import permissions
 from artisanat.figures import rate
@@ -21,8 +36,36 @@ def _total(field="amount"):
     return Sum(field, output_field=models.DecimalField(max_digits=30, decimal_places=2))
 
 
-def _committed(commitment_path):
-    return scalar(_model("Commitment").objects.filter(**{commitment_path: OuterRef("pk")}), _total())
+AMOUNT_TOTAL = models.DecimalField(max_digits=30, decimal_places=2)
+
+
+def signed_by(as_of, contract_path="party__contract"):
+    """The commitment's contract was signed on or before ``as_of`` (a contract without a
+    signing date commits nothing)."""
+    return Q(**{f"{contract_path}__signing_date__lte": as_of})
+
+
+def commitment_amount_at(as_of, commitment_ref="pk"):
+    """The one definition of a commitment's amount as of ``as_of`` (an SQL expression
+    over the commitment row ``commitment_ref``): 0 unless its contract was signed on or
+    before ``as_of``; then the amount set by the latest amendment dated on or before
+    ``as_of`` (by date, then number), else the amount first committed."""
+    amended = (
+        _model("AmendedCommitment")
+        .objects.filter(commitment=OuterRef(commitment_ref), amendment__date__lte=as_of)
+        .order_by("-amendment__date", "-amendment__number", "-pk")
+        .values("new_amount")[:1]
+    )
+    return Case(
+        When(signed_by(as_of), then=Coalesce(Subquery(amended), F("amount"), output_field=AMOUNT_TOTAL)),
+        default=Value(0),
+        output_field=AMOUNT_TOTAL,
+    )
+
+
+def _committed(commitment_path, as_of):
+    commitments = _model("Commitment").objects.filter(**{commitment_path: OuterRef("pk")})
+    return scalar(commitments, _total(commitment_amount_at(as_of)))
 
 
 def _disbursed(commitment_path, as_of):
@@ -35,9 +78,13 @@ def _disbursed(commitment_path, as_of):
 def execution_inputs(commitment_path, as_of):
     """The inputs of every execution rate, one spelling for contracts, parties and years:
     ``fig_committed`` (every commitment reached from the row through
-    ``commitment_path``, e.g. ``party__contract`` for a contract) and ``fig_disbursed``
-    (their disbursements dated on or before ``as_of``)."""
-    return {"fig_committed": _committed(commitment_path), "fig_disbursed": _disbursed(commitment_path, as_of)}
+    ``commitment_path``, e.g. ``party__contract`` for a contract, at its amount as of
+    ``as_of``: ``commitment_amount_at``) and ``fig_disbursed`` (their disbursements dated
+    on or before ``as_of``)."""
+    return {
+        "fig_committed": _committed(commitment_path, as_of),
+        "fig_disbursed": _disbursed(commitment_path, as_of),
+    }
 
 
 class ContractQuerySet(models.QuerySet):
@@ -60,10 +107,12 @@ class ContractQuerySet(models.QuerySet):
         milestones = _model("Milestone").objects.filter(contract=OuterRef("pk"))
         return self.annotate(
             **execution_inputs("party__contract", as_of),
+            fig_as_of=Value(as_of, output_field=models.DateField()),
             fig_milestones_counted=scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
             fig_milestones_met=scalar(milestones.met(as_of), Count("pk")),
             fig_milestones_partial=scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
             fig_milestones_late=scalar(milestones.late(as_of), Count("pk")),
+            fig_milestones_met_late=scalar(milestones.filter(met_late_condition(as_of)), Count("pk")),
         )
 
 
@@ -87,29 +136,31 @@ class CommitmentQuerySet(_ThroughContractQuerySet):
     contract_path = "party__contract"
 
     def execution_by_year(self, as_of):
-        """[{year, committed, disbursed, rate}] over these commitments, by commitment year."""
-        # One query: each commitment's disbursements to date (a scalar subquery) summed
-        # by year beside the amounts committed.
+        """[{year, committed, disbursed, rate}] over these commitments, by commitment year,
+        each commitment at its amount as of ``as_of`` (``commitment_amount_at``). A year
+        appears when it has a commitment of a contract signed by then, or money paid."""
+        # One query: each commitment's amount and disbursements to date (scalar
+        # subqueries) summed by year.
         disbursed_to_date = _disbursed("pk", as_of)
-        committed, disbursed = {}, {}
-        for year, committed_total, disbursed_total in (
+        signed = Case(When(signed_by(as_of), then=Value(1)), default=Value(0))
+        rows = []
+        for year, committed, disbursed, signed_count in (
             self.order_by()
             .values_list("year")
-            .annotate(committed=_total(), disbursed=_total(disbursed_to_date))
-            .values_list("year", "committed", "disbursed")
+            .annotate(
+                committed=_total(commitment_amount_at(as_of)),
+                disbursed=_total(disbursed_to_date),
+                signed=Sum(signed),
+            )
+            .values_list("year", "committed", "disbursed", "signed")
+            .order_by("year")
         ):
-            committed[year] = committed_total
-            if disbursed_total is not None:
-                disbursed[year] = disbursed_total
-        return [
-            {
-                "year": year,
-                "committed": committed[year],
-                "disbursed": disbursed.get(year, 0),
-                "rate": rate(disbursed.get(year, 0), committed[year]),
-            }
-            for year in sorted(committed)
-        ]
+            if signed_count or disbursed:
+                committed, disbursed = committed or 0, disbursed or 0
+                rows.append(
+                    {"year": year, "committed": committed, "disbursed": disbursed, "rate": rate(disbursed, committed)}
+                )
+        return rows
 
 
 class DisbursementQuerySet(_ThroughContractQuerySet):
@@ -117,7 +168,47 @@ class DisbursementQuerySet(_ThroughContractQuerySet):
 
 
 class AmendmentQuerySet(_ThroughContractQuerySet):
-    pass
+    def with_in_force(self, as_of):
+        """Each amendment with ``in_force`` (True / False): dated on or before ``as_of``,
+        so its changes count in the figures as of that date."""
+        return self.annotate(
+            in_force=Case(When(date__lte=as_of, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+
+    def timeline(self, as_of):
+        """These amendments in date order, each with ``in_force`` and
+        ``changed_commitments`` ([{organisation, year, amount, new_amount}]: what it did
+        to each commitment), in one query (a LEFT JOIN, one row per changed commitment)."""
+        path = "amended_commitments__commitment"
+        rows = (
+            self.with_in_force(as_of)
+            .annotate(
+                ac_new_amount=F("amended_commitments__new_amount"),
+                ac_year=F(f"{path}__year"),
+                ac_amount=F(f"{path}__amount"),
+                ac_organisation=F(f"{path}__party__organisation__acronym"),
+            )
+            .order_by("date", "number", "pk", f"{path}__party__organisation__acronym", f"{path}__year")
+        )
+        amendments = {}
+        for row in rows:
+            amendment = amendments.setdefault(row.pk, row)
+            if amendment is row:
+                amendment.changed_commitments = []
+            if row.ac_new_amount is not None:
+                amendment.changed_commitments.append(
+                    {
+                        "organisation": row.ac_organisation,
+                        "year": row.ac_year,
+                        "amount": row.ac_amount,
+                        "new_amount": row.ac_new_amount,
+                    }
+                )
+        return list(amendments.values())
+
+
+class AmendedCommitmentQuerySet(_ThroughContractQuerySet):
+    contract_path = "amendment__contract"
 
 
 class MilestoneQuerySet(_ThroughContractQuerySet):
@@ -131,9 +222,25 @@ class MilestoneQuerySet(_ThroughContractQuerySet):
 
     def with_late(self, as_of):
         """Each milestone with ``late`` (True / False) as of ``as_of``: the same rule as
-        ``late()``, for pages, API and admin that show every row with its flag."""
+        ``late()``, for pages, API and admin that show every row with its flag; with
+        ``met_late`` (met by ``as_of`` but after its due date) and ``delay``: how late,
+        as a duration (``Milestone.days_late``) — from the due date to the day met for
+        one met late, to ``as_of`` for one late, none otherwise."""
+        day = Value(as_of, output_field=models.DateField())
         return self.annotate(
-            late=Case(When(late_condition(as_of), then=Value(True)), default=Value(False), output_field=BooleanField())
+            late=Case(When(late_condition(as_of), then=Value(True)), default=Value(False), output_field=BooleanField()),
+            met_late=Case(
+                When(met_late_condition(as_of), then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+            delay=Case(
+                When(late_condition(as_of), then=ExpressionWrapper(day - F("due_date"), output_field=DurationField())),
+                When(
+                    met_late_condition(as_of),
+                    then=ExpressionWrapper(F("date_met") - F("due_date"), output_field=DurationField()),
+                ),
+                default=Value(None, output_field=DurationField()),
+                output_field=DurationField(),
+            ),
         )
 
 
@@ -145,3 +252,18 @@ def late_condition(as_of):
         & ~Q(status=MilestoneStatus.CANCELLED)
         & ~Q(status=MilestoneStatus.MET, date_met__lte=as_of)
     )
+
+
+def met_late_condition(as_of):
+    """Met on or before ``as_of``, but after its due date ("met late")."""
+    return Q(status=MilestoneStatus.MET, date_met__lte=as_of, date_met__gt=F("due_date"))
+
+
+def elapsed_share(start, end, as_of):
+    """Share of the span ``start`` → ``end`` elapsed at ``as_of``, in % (2 decimals):
+    days since the start ÷ days of the span, 0 before the start, 100 after the end
+    (the convention of the phases' elapsed time). None without both dates."""
+    if not (start and end) or end <= start:
+        return None
+    done = (min(max(as_of, start), end) - start).days
+    return rate(done, (end - start).days)

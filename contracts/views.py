@@ -73,7 +73,9 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 series=_execution_series(),
             ),
             milestones=milestones,
-            amendments=list(contract.amendments.order_by("date", "number")),
+            # Every amendment, those dated after the page's date marked "later than the
+            # date chosen" (their changes do not count in the figures above).
+            amendments=contract.amendments.timeline(as_of),
             axes=list(contract.axes.all()),
             indicators=list(contract.indicators.select_related("axis").with_figures(as_of)),
         )

@@ -13,7 +13,7 @@ from artisanat.accounts.services import issue_token
 from artisanat.choices import OrganisationKind
 from artisanat.models import Organisation
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy import services
 from strategy.choices import ActionStatus, MeasurementStatus
 from strategy.models import Action, Measurement, Target
@@ -47,6 +47,7 @@ __all__ = [
     "milestone_b",
     "amendment_a",
     "amendment_b",
+    "amended_commitment_a",
     "world",
     "etag",
     "last_history",
@@ -270,6 +271,12 @@ def amendment_a(contract_a):
     return Amendment.objects.create(
         contract=contract_a, number=1, date=dt.date(2023, 1, 15), reason="Report", changes_dates=True, summary="Dates"
     )
+
+
+@pytest.fixture
+def amended_commitment_a(amendment_a, commitment_a):
+    """Avenant n° 1 of CP-A sets FCA's 2022 commitment to 1 100 000 (from 15/01/2023)."""
+    return AmendedCommitment.objects.create(amendment=amendment_a, commitment=commitment_a, new_amount=D("1100000"))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from artisanat.choices import OrganisationKind
 from artisanat.models import Organisation
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import Aggregation, MeasurementStatus
 from strategy.models import Indicator, Measurement, Target
 from tests.api_fixtures import monthly_periods
@@ -118,14 +118,17 @@ class Scale:
                 status=MilestoneStatus.MET,
                 date_met=dt.date(2023, 6, 1),
             )
-        Amendment.objects.create(
+        amendment = Amendment.objects.create(
             contract=contract,
             number=contract.amendments.count() + 1,
             date=dt.date(2023, 1, 15),
             reason="Report",
             changes_dates=True,
+            changes_amounts=True,
             summary="Dates",
         )
+        # The amendment raises the last commitment: the figures read the amount in force.
+        AmendedCommitment.objects.create(amendment=amendment, commitment=commitment, new_amount=D("1200000.00"))
 
     def grow(self, n):
         for _ in range(n):
@@ -216,6 +219,12 @@ def test_api_measurement_list_by_indicator_and_region(scale, api, validator, reg
 def test_api_contract_detail(scale, api, validator):
     client = api(validator)
     assert_flat(scale, lambda: client.get(f"/api/v1/contracts/{scale.contract.pk}/"))
+
+
+def test_api_amendment_list(scale, api, validator):
+    """The amendments with their changed commitments (one prefetch)."""
+    client = api(validator)
+    assert_flat(scale, lambda: client.get("/api/v1/amendments/?page_size=50"))
 
 
 def test_api_dashboard(scale, api, validator):

@@ -107,10 +107,13 @@ def test_execution_by_year_matches_the_sums(world):
         )
         assert row["committed"] == committed
         assert row["disbursed"] == disbursed
-    # before any disbursement: committed stays, disbursed is 0
-    early = Commitment.objects.all().execution_by_year(dt.date(2000, 1, 1))
-    assert [r["disbursed"] for r in early] == [0] * len(early)
-    assert [r["committed"] for r in early] == [r["committed"] for r in rows]
+    # Before any signing and any disbursement (design.md, Figures → Contracts): nothing
+    # committed, nothing paid, so no year at all.
+    assert Commitment.objects.all().execution_by_year(dt.date(2000, 1, 1)) == []
+    # Signed (26/07/2021) but before the first payment: committed as at the end, paid 0.
+    signed = Commitment.objects.all().execution_by_year(dt.date(2021, 7, 26))
+    assert [r["disbursed"] for r in signed] == [0] * len(signed)
+    assert [r["committed"] for r in signed] == [r["committed"] for r in rows]
 
 
 def test_figures_by_date_equals_one_query_per_date(axis, programme, phases, region, other_region, org_a, ministry):

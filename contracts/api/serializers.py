@@ -8,7 +8,7 @@ from artisanat import permissions
 from artisanat.api.documents import DocumentLinkField
 from artisanat.api.serializers import ServiceModelSerializer
 from contracts import services
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.api.serializers import code_of, figure
 
 
@@ -19,8 +19,19 @@ class ContractSerializer(ServiceModelSerializer):
     committed = figure(2, source="fig_committed")
     disbursed = figure(2, source="fig_disbursed")
     execution_rate = figure(2)
+    time_elapsed = figure(
+        2,
+        help_text="FR : part de la durée du contrat (début → fin) écoulée à la date as_of, en %. "
+        "/ EN: share of the contract's duration (start → end) elapsed as of as_of, in %.",
+    )
     milestone_completion = figure(2)
     milestones_late = serializers.IntegerField(source="fig_milestones_late", read_only=True, allow_null=True)
+    milestones_met_late = serializers.IntegerField(
+        source="fig_milestones_met_late",
+        read_only=True,
+        allow_null=True,
+        help_text="FR : jalons atteints après leur échéance (à la date as_of). / EN: milestones met after their due date.",
+    )
     document = DocumentLinkField(
         "api:contract-document",
         "document",
@@ -54,8 +65,10 @@ class ContractSerializer(ServiceModelSerializer):
             "committed",
             "disbursed",
             "execution_rate",
+            "time_elapsed",
             "milestone_completion",
             "milestones_late",
+            "milestones_met_late",
             "change_reason",
         ]
         read_only_fields = ["document_name", "version", "updated_at"]
@@ -143,6 +156,17 @@ class MilestoneSerializer(ServiceModelSerializer):
     late = serializers.BooleanField(
         read_only=True, help_text="FR : échue et non atteinte à la date as_of. / EN: due and not met as of as_of."
     )
+    met_late = serializers.BooleanField(
+        read_only=True,
+        help_text="FR : atteint à la date as_of, mais après son échéance. / EN: met by as_of, but after its due date.",
+    )
+    days_late = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="FR : jours de retard : à la date as_of pour un jalon en retard, le jour atteint pour un jalon "
+        "atteint en retard, null sinon. / EN: days late: as of as_of for a late milestone, on the day met for one "
+        "met late, null otherwise.",
+    )
 
     class Meta:
         model = Milestone
@@ -158,6 +182,8 @@ class MilestoneSerializer(ServiceModelSerializer):
             "status",
             "note",
             "late",
+            "met_late",
+            "days_late",
             "version",
             "updated_at",
             "change_reason",
@@ -181,9 +207,40 @@ class MilestoneSerializer(ServiceModelSerializer):
         return attrs
 
 
+class AmendedCommitmentSerializer(serializers.ModelSerializer):
+    """What an amendment did to one commitment (read-only here: structured changes are
+    written in the admin)."""
+
+    organisation_acronym = serializers.CharField(source="commitment.party.organisation.acronym", read_only=True)
+    year = serializers.IntegerField(source="commitment.year", read_only=True)
+    amount = serializers.DecimalField(
+        source="commitment.amount",
+        max_digits=18,
+        decimal_places=2,
+        read_only=True,
+        help_text="FR : montant engagé initialement. / EN: amount first committed.",
+    )
+
+    class Meta:
+        model = AmendedCommitment
+        fields = ["id", "commitment", "organisation_acronym", "year", "amount", "new_amount"]
+        read_only_fields = fields
+
+
 class AmendmentSerializer(ServiceModelSerializer):
     service = staticmethod(services.save_contract_object)
     contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    in_force = serializers.BooleanField(
+        read_only=True,
+        help_text="FR : daté au plus tard à la date as_of (ses changements comptent dans les chiffres). "
+        "/ EN: dated on or before as_of (its changes count in the figures).",
+    )
+    amended_commitments = AmendedCommitmentSerializer(
+        many=True,
+        read_only=True,
+        help_text="FR : les engagements dont l'avenant fixe le nouveau montant, à partir de sa date. "
+        "/ EN: the commitments whose new amount the amendment sets, from its date.",
+    )
 
     class Meta:
         model = Amendment
@@ -198,5 +255,7 @@ class AmendmentSerializer(ServiceModelSerializer):
             "changes_amounts",
             "changes_dates",
             "summary",
+            "in_force",
+            "amended_commitments",
             "change_reason",
         ]

@@ -1,6 +1,7 @@
 """Contract endpoints: contracts with their execution figures, parties, money,
 milestones and amendments, each visible exactly when its contract is."""
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.decorators import action
@@ -21,7 +22,7 @@ from contracts.filtersets import (
     MilestoneFilterSet,
     PartyFilterSet,
 )
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 
 
 def _may_update_milestone(user):
@@ -150,4 +151,14 @@ class AmendmentViewSet(WritableViewSet):
     delete_service = staticmethod(services.delete_contract_object)
 
     def base_queryset(self):
-        return Amendment.objects.visible_to(self.request.user).select_related("contract")
+        return (
+            Amendment.objects.visible_to(self.request.user)
+            .with_in_force(as_of_of(self.request))
+            .select_related("contract")
+            .prefetch_related(
+                Prefetch(
+                    "amended_commitments",
+                    AmendedCommitment.objects.select_related("commitment__party__organisation").order_by("pk"),
+                )
+            )
+        )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from artisanat.admin import MembershipInline
 from artisanat.models import DataVersion, IdempotencyKey
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import MeasurementStatus
 from strategy.models import Action, Axis, Indicator, Measurement, PeriodTotal, Phase, Programme, Strategy, Target
 from strategy.services import save_target
@@ -126,6 +126,9 @@ def world(admin_user, org_a, region, filiere, phases, programme, indicator, cont
         summary="Fin repoussée",
         changes_dates=True,
     )
+    amended = AmendedCommitment.objects.create(
+        amendment=amendment, commitment=commitment, new_amount=Decimal("1200000")
+    )
     contract.axes.add(programme.axis)
     contract.indicators.add(indicator)
     objects = [
@@ -149,6 +152,7 @@ def world(admin_user, org_a, region, filiere, phases, programme, indicator, cont
         disbursement,
         milestone,
         amendment,
+        amended,
     ]
     return {type(obj): obj for obj in objects}
 

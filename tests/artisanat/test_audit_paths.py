@@ -28,7 +28,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from artisanat.system_account import SYSTEM_USERNAME
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.models import Indicator, Measurement, Target
 from tests.conftest import VerifiedClient
 from tests.documents import PDF
@@ -39,6 +39,8 @@ ANY = object()  # any reason, as long as there is one
 NOISE = {"version", "updated_at", "created_at"}  # bookkeeping columns every save moves
 
 CONTRACT_MODELS = (ContratProgramme, Party, Commitment, Disbursement, Milestone, Amendment)
+# Edited in the admin only (the API reads them inside the amendment); seed_demo makes none.
+ADMIN_ONLY_MODELS = (AmendedCommitment,)
 
 
 # ---------------------------------------------------------------- context of a path
@@ -862,12 +864,18 @@ ADMIN_ADD = {
         "reporting_organisations": [str(ctx.get("org_a").pk)],
     },
     **{model: body for model, _fixture, body, _change in CONTRACT_RESOURCES.values()},
+    AmendedCommitment: lambda ctx: {
+        "amendment": ctx.get("amendment_a").pk,
+        "commitment": ctx.get("lonely_commitment").pk,  # amended_commitment_a has commitment_a
+        "new_amount": "1200000.00",
+    },
 }
 ADMIN_CHANGE = {
     Measurement: ("draft_a", {"value": "12"}),
     Target: ("target", {"value": "1500"}),
     Indicator: ("indicator", {"name": "Artisans formés (cumul)"}),
     **{model: (fixture, change) for model, fixture, _body, change in CONTRACT_RESOURCES.values()},
+    AmendedCommitment: ("amended_commitment_a", {"new_amount": "1300000.00"}),
 }
 # Amendment: ADMIN_ADD gives a boolean as True; the admin posts "on".
 FOR_ADMIN = {True: "on", False: None}
@@ -913,6 +921,13 @@ INLINES = {
         "amendment_a",
     ),
     Commitment: (Party, "party_a", "commitments", lambda ctx: {"year": "2024", "amount": "300000.00"}, None),
+    AmendedCommitment: (
+        Amendment,
+        "amendment_a",
+        "amended_commitments",
+        lambda ctx: {"commitment": ctx.get("lonely_commitment").pk, "new_amount": "1200000.00"},
+        "amended_commitment_a",
+    ),
     Disbursement: (
         Commitment,
         "commitment_a",
@@ -935,7 +950,7 @@ def _new_row(model):
 
 def _admin_paths():
     paths = []
-    for model in (Measurement, Target, Indicator, *CONTRACT_MODELS):
+    for model in (Measurement, Target, Indicator, *CONTRACT_MODELS, *ADMIN_ONLY_MODELS):
         add = ADMIN_ADD[model]
         fixture, change = ADMIN_CHANGE[model]
         deletable = DELETABLE.get(model, fixture)
@@ -1236,7 +1251,7 @@ def _last_history_id(model):
 
 def test_the_table_covers_the_nine_models_and_every_surface():
     models = {p.model for p in PATHS}
-    assert models == {Measurement, Target, Indicator, *CONTRACT_MODELS}
+    assert models == {Measurement, Target, Indicator, *CONTRACT_MODELS, *ADMIN_ONLY_MODELS}
     assert {p.surface for p in PATHS} == {
         "page",
         "api",
@@ -1300,6 +1315,8 @@ def _prepare(ctx, path):
     if path.surface != "command":
         for name in ("world", *DELETABLE.values()):
             ctx.get(name)
+    if path.model in ADMIN_ONLY_MODELS:
+        ctx.get("amended_commitment_a")
     if path.setup:
         path.setup(ctx)
 

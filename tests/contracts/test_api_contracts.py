@@ -2,11 +2,13 @@
 its organisation's contracts), who writes what, versions, rules → 400/409."""
 
 import datetime as dt
+from csv import DictReader, Sniffer
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
 
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from tests.api_fixtures import last_history
 
 V = "/api/v1/"
@@ -233,3 +235,99 @@ def test_contract_figures_as_of(as_viewer, contract_a, disbursement_a):
 def test_commitment_amount_is_a_decimal_string(as_viewer, commitment_a):
     assert as_viewer.get(f"{V}commitments/{commitment_a.pk}/").json()["amount"] == "1000000.00"
     assert D(as_viewer.get(f"{V}commitments/{commitment_a.pk}/").json()["amount"]) == commitment_a.amount
+
+
+# ── as of a date: signing, amendments, met late, time elapsed (issue 13) ─────────────
+
+
+def test_contract_figures_before_the_signing_and_the_elapsed_share(as_viewer, contract_a, disbursement_a):
+    """CP-A runs 26/07/2021 → 31/12/2025 (1 619 days), signed 26/07/2021, 1 000 000
+    committed for 2022, 250 000 paid on 01/03/2022."""
+    before = as_viewer.get(f"{V}contracts/{contract_a.pk}/", {"as_of": "2019-06-30"}).json()
+    assert (before["committed"], before["disbursed"], before["execution_rate"], before["time_elapsed"]) == (
+        "0.00",
+        None,
+        None,
+        "0.00",
+    )
+    # 31/12/2022: 523 of 1 619 days = 32.30 %, beside 250 000 ÷ 1 000 000 = 25.00 %.
+    after = as_viewer.get(f"{V}contracts/{contract_a.pk}/", {"as_of": "2022-12-31"}).json()
+    assert (after["committed"], after["execution_rate"], after["time_elapsed"]) == ("1000000.00", "25.00", "32.30")
+    listed = as_viewer.get(f"{V}contracts/", {"as_of": "2022-12-31", "reference": "CP-A"}).json()["results"]
+    assert [(c["execution_rate"], c["time_elapsed"]) for c in listed] == [("25.00", "32.30")]
+    csv = as_viewer.get(f"{V}contracts/", {"as_of": "2022-12-31", "reference": "CP-A", "format": "csv"})
+    text = csv.content.decode("utf-8-sig")
+    [columns] = list(DictReader(StringIO(text), dialect=Sniffer().sniff(text.splitlines()[0], delimiters=",;")))
+    assert (columns["execution_rate_pct"], columns["time_elapsed_pct"]) == ("25.00", "32.30")
+
+
+@pytest.fixture
+def amended_a(contract_a, commitment_a):
+    """Avenant n° 1 of 01/02/2023 raises FCA's 2022 commitment from 1 000 000 to 1 200 000."""
+    amendment = Amendment.objects.create(
+        contract=contract_a, number=1, date=dt.date(2023, 2, 1), reason="Extension", changes_amounts=True, summary="+"
+    )
+    AmendedCommitment.objects.create(amendment=amendment, commitment=commitment_a, new_amount=D("1200000"))
+    return amendment
+
+
+def test_amendment_lists_its_changed_commitments_read_only(as_viewer, as_editor, amended_a, commitment_a, contract_a):
+    day_before = as_viewer.get(f"{V}amendments/{amended_a.pk}/", {"as_of": "2023-01-31"}).json()
+    assert day_before["in_force"] is False
+    assert day_before["amended_commitments"] == [
+        {
+            "id": amended_a.amended_commitments.get().pk,
+            "commitment": commitment_a.pk,
+            "organisation_acronym": "FCA",
+            "year": 2022,
+            "amount": "1000000.00",
+            "new_amount": "1200000.00",
+        }
+    ]
+    assert as_viewer.get(f"{V}amendments/{amended_a.pk}/", {"as_of": "2023-02-01"}).json()["in_force"] is True
+    committed = [
+        as_viewer.get(f"{V}contracts/{contract_a.pk}/", {"as_of": day}).json()["committed"]
+        for day in ("2023-01-31", "2023-02-01")
+    ]
+    assert committed == ["1000000.00", "1200000.00"]
+    # Read-only here (structured changes are written in the admin): a PATCH leaves them.
+    response = as_editor.patch(
+        f"{V}amendments/{amended_a.pk}/",
+        {"summary": "Montants", "amended_commitments": [{"commitment": commitment_a.pk, "new_amount": "5"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert list(AmendedCommitment.objects.values_list("new_amount", flat=True)) == [D("1200000")]
+
+
+def test_partner_b_does_not_see_a_amendments(as_partner_a, amended_a, org_b, phases, ministry):
+    # B's contract and amendment: A's partner lists only A's.
+    other = Amendment.objects.create(
+        contract=ContratProgramme.objects.create(
+            reference="CP-B2",
+            title="B",
+            kind="transversal",
+            phase=phases[0],
+            start_date=dt.date(2021, 1, 1),
+            end_date=dt.date(2022, 12, 31),
+        ),
+        number=1,
+        date=dt.date(2022, 1, 1),
+        reason="x",
+        changes_dates=True,
+        summary="x",
+    )
+    ids = [a["id"] for a in as_partner_a.get(f"{V}amendments/").json()["results"]]
+    assert ids == [amended_a.pk] and other.pk not in ids
+
+
+def test_milestone_met_late_and_days_late(as_viewer, milestone_a):
+    """Due 30/06/2023, met 10/07/2023: 5 days late on 05/07/2023, met 10 days late after."""
+    Milestone.objects.filter(pk=milestone_a.pk).update(status="met", date_met=dt.date(2023, 7, 10))
+    url = f"{V}milestones/{milestone_a.pk}/"
+    during = as_viewer.get(url, {"as_of": "2023-07-05"}).json()
+    assert (during["late"], during["met_late"], during["days_late"]) == (True, False, 5)
+    after = as_viewer.get(url, {"as_of": "2023-12-31"}).json()
+    assert (after["late"], after["met_late"], after["days_late"]) == (False, True, 10)
+    on_time = as_viewer.get(url, {"as_of": "2023-06-30"}).json()
+    assert (on_time["late"], on_time["met_late"], on_time["days_late"]) == (False, False, None)

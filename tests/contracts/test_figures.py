@@ -6,8 +6,16 @@ from decimal import Decimal as D
 
 import pytest
 
-from contracts.choices import ContractKind, MilestoneStatus, PartyRole
-from contracts.models import Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from contracts.models import (
+    AmendedCommitment,
+    Amendment,
+    Commitment,
+    ContratProgramme,
+    Disbursement,
+    Milestone,
+    Party,
+)
 
 
 @pytest.fixture
@@ -181,3 +189,143 @@ def test_a_reporter_cannot_cancel_a_milestone(contract, org_a, partner_a):
     with pytest.raises(PermissionDenied):
         update_milestone(m, by=partner_a)
     assert Milestone.objects.get().status == MilestoneStatus.SCHEDULED
+
+
+# ── as of a date: signing, amendments, met late, time elapsed (issue 13) ─────────────
+
+
+def test_nothing_is_committed_before_the_contract_is_signed(contract, money):
+    """Signed 26/07/2021: on 30/06/2019 it commits nothing and nothing was paid."""
+    funder, implementer = money
+    day = dt.date(2019, 6, 30)
+    row = ContratProgramme.objects.with_execution(day).get(pk=contract.pk)
+    assert (row.fig_committed, row.fig_disbursed, row.execution_rate) == (D("0"), None, None)
+    parties = {p.pk: p for p in Party.objects.filter(contract=contract).with_execution(day)}
+    assert [(parties[p.pk].fig_committed, parties[p.pk].execution_rate) for p in money] == [(0, None), (0, None)]
+    assert Commitment.objects.filter(party__contract=contract).execution_by_year(day) == []
+    # The day before and the day of the signing.
+    assert ContratProgramme.objects.with_execution(dt.date(2021, 7, 25)).get(pk=contract.pk).fig_committed == 0
+    signed = ContratProgramme.objects.with_execution(dt.date(2021, 7, 26)).get(pk=contract.pk)
+    assert signed.fig_committed == D("2000000")  # 1 000 000 + 500 000 + 500 000
+    # As of 31/12/2022, the real numbers: 900 000 ÷ 2 000 000 = 45 %.
+    real = ContratProgramme.objects.with_execution(dt.date(2022, 12, 31)).get(pk=contract.pk)
+    assert (real.fig_committed, real.fig_disbursed, real.execution_rate) == (D("2000000"), D("900000"), D("45.00"))
+
+
+def test_a_contract_without_signing_date_commits_nothing(contract_fields, ministry):
+    draft = ContratProgramme.objects.create(
+        **{**contract_fields, "reference": "CP-PROJET", "status": ContractStatus.DRAFT, "signing_date": None}
+    )
+    party = Party.objects.create(contract=draft, organisation=ministry, role=PartyRole.FUNDER)
+    Commitment.objects.create(party=party, year=2022, amount=D("500000"))
+    row = ContratProgramme.objects.with_execution(dt.date(2030, 1, 1)).get(pk=draft.pk)
+    assert (row.fig_committed, row.execution_rate) == (D("0"), None)
+    assert Commitment.objects.filter(party=party).execution_by_year(dt.date(2030, 1, 1)) == []
+
+
+@pytest.fixture
+def amended(contract, ministry):
+    """A 2023 commitment of 10 000 000, raised to 12 000 000 by avenant n° 1 (15/03/2023),
+    then set to 11 000 000 by avenant n° 2 (01/09/2023); 3 000 000 paid on 01/06/2023."""
+    party = Party.objects.create(contract=contract, organisation=ministry, role=PartyRole.FUNDER)
+    commitment = Commitment.objects.create(party=party, year=2023, amount=D("10000000"))
+    Disbursement.objects.create(commitment=commitment, date=dt.date(2023, 6, 1), amount=D("3000000"))
+
+    def amend(number, day, amount):
+        amendment = Amendment.objects.create(
+            contract=contract, number=number, date=day, reason="Extension", changes_amounts=True, summary="Montants"
+        )
+        AmendedCommitment.objects.create(amendment=amendment, commitment=commitment, new_amount=D(amount))
+        return amendment
+
+    amend(1, dt.date(2023, 3, 15), "12000000")
+    amend(2, dt.date(2023, 9, 1), "11000000")
+    return party
+
+
+@pytest.mark.parametrize(
+    ("day", "committed", "disbursed", "execution"),
+    [
+        (dt.date(2023, 3, 14), D("10000000"), None, None),  # before avenant n° 1: nothing paid yet
+        (dt.date(2023, 3, 15), D("12000000"), None, None),  # avenant n° 1 in force from its date
+        (dt.date(2023, 6, 30), D("12000000"), D("3000000"), D("25.00")),  # 3 000 000 ÷ 12 000 000
+        (dt.date(2023, 12, 31), D("11000000"), D("3000000"), D("27.27")),  # the latest wins: 3 ÷ 11 = 27.27 %
+    ],
+)
+def test_an_amendment_replaces_the_amount_from_its_date(contract, amended, day, committed, disbursed, execution):
+    row = ContratProgramme.objects.with_execution(day).get(pk=contract.pk)
+    assert (row.fig_committed, row.fig_disbursed, row.execution_rate) == (committed, disbursed, execution)
+    party = Party.objects.with_execution(day).get(pk=amended.pk)
+    assert (party.fig_committed, party.execution_rate) == (committed, execution)
+    # By year, nothing paid reads 0 (as before this change): 0 ÷ committed = 0 %.
+    by_year = Commitment.objects.filter(party__contract=contract).execution_by_year(day)
+    year_rate = execution or D("0.00")
+    assert by_year == [{"year": 2023, "committed": committed, "disbursed": disbursed or 0, "rate": year_rate}]
+
+
+def test_two_amendments_of_one_day_the_higher_number_wins(contract, amended):
+    commitment = Commitment.objects.get(party=amended)
+    third = Amendment.objects.create(
+        contract=contract, number=3, date=dt.date(2023, 9, 1), reason="Correction", changes_amounts=True, summary="x"
+    )
+    AmendedCommitment.objects.create(amendment=third, commitment=commitment, new_amount=D("9000000"))
+    row = ContratProgramme.objects.with_execution(dt.date(2023, 12, 31)).get(pk=contract.pk)
+    assert row.fig_committed == D("9000000")
+
+
+def test_amendments_in_force_at_a_date(contract, amended):
+    flags = dict(
+        Amendment.objects.filter(contract=contract)
+        .with_in_force(dt.date(2023, 6, 30))
+        .values_list("number", "in_force")
+    )
+    assert flags == {1: True, 2: False}
+
+
+def test_a_milestone_met_ten_days_late(contract, org_a):
+    """Due 31/03/2022, met 10/04/2022: late by 5 days on 05/04/2022, then met late by 10."""
+    Milestone.objects.create(
+        contract=contract,
+        title="Formation des formateurs",
+        responsible=org_a,
+        due_date=dt.date(2022, 3, 31),
+        status=MilestoneStatus.MET,
+        date_met=dt.date(2022, 4, 10),
+    )
+    before = Milestone.objects.with_late(dt.date(2022, 4, 5)).get()
+    assert (before.late, before.met_late, before.days_late) == (True, False, 5)
+    after = Milestone.objects.with_late(dt.date(2022, 4, 30)).get()
+    assert (after.late, after.met_late, after.days_late) == (False, True, 10)
+    assert Milestone.objects.with_late(dt.date(2022, 3, 31)).get().days_late is None  # due that day, not late yet
+    counts = ContratProgramme.objects.with_execution(dt.date(2022, 4, 30)).get(pk=contract.pk)
+    assert (counts.fig_milestones_late, counts.fig_milestones_met_late, counts.milestone_completion) == (
+        0,
+        1,
+        D("100.00"),
+    )
+
+
+def test_a_milestone_met_on_time_is_neither_late_nor_met_late(contract, milestones):
+    rows = {m.title: m for m in Milestone.objects.with_late(dt.date(2022, 10, 1))}
+    on_time = rows["Étude de marché"]  # due 31/12/2021, met 15/12/2021
+    assert (on_time.late, on_time.met_late, on_time.days_late) == (False, False, None)
+    two_days = rows["Formation des formateurs"]  # due 31/03/2022, met 02/04/2022
+    assert (two_days.met_late, two_days.days_late) == (True, 2)
+    export = rows["Plateforme export"]  # due 30/09/2022, not met: 1 day late on 01/10/2022
+    assert (export.late, export.days_late) == (True, 1)
+    label = rows["Label qualité"]  # due 30/06/2022: 93 days late on 01/10/2022 (0 + 31 + 31 + 30 + 1)
+    assert label.days_late == 93
+
+
+@pytest.mark.parametrize(
+    ("day", "share"),
+    [
+        (dt.date(2019, 6, 30), D("0.00")),  # before the start
+        (dt.date(2021, 7, 26), D("0.00")),  # the first day
+        (dt.date(2022, 12, 31), D("58.90")),  # 523 of 888 days (26/07/2021 → 31/12/2023)
+        (dt.date(2023, 12, 31), D("100.00")),
+        (dt.date(2024, 6, 30), D("100.00")),  # after the end
+    ],
+)
+def test_share_of_the_contract_duration_elapsed(contract, day, share):
+    assert ContratProgramme.objects.with_execution(day).get(pk=contract.pk).time_elapsed == share

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from tests.rules import assert_db_refuses, assert_refused
 
 pytestmark = pytest.mark.django_db
@@ -447,3 +447,57 @@ class TestAmendmentChangesSomething:
         assert_refused(Amendment(**fields, changes_dates=True), "reason")
         assert_db_refuses(lambda: Amendment.objects.create(**fields, changes_dates=True), "amendment_reason_required")
         assert Amendment.objects.count() == 0
+
+
+# ── Engagements modifiés par avenant ────────────────────────────────────────────────
+
+
+@pytest.fixture
+def amendment(contract):
+    return Amendment.objects.create(
+        contract=contract, number=1, date=dt.date(2023, 3, 15), reason="Extension", changes_amounts=True, summary="x"
+    )
+
+
+@pytest.fixture
+def other_commitment(contract_fields, ministry):
+    other = ContratProgramme.objects.create(**{**contract_fields, "reference": "CP-AUTRE"})
+    party = Party.objects.create(contract=other, organisation=ministry, role=PartyRole.FUNDER)
+    return Commitment.objects.create(party=party, year=2022, amount=D("1000.00"))
+
+
+class TestAmendedCommitment:
+    def test_a_commitment_of_the_amendments_contract_is_accepted(self, amendment, commitment):
+        AmendedCommitment(amendment=amendment, commitment=commitment, new_amount=D("1200.00")).full_clean()
+
+    def test_clean_refuses_a_commitment_of_another_contract(self, amendment, other_commitment):
+        row = AmendedCommitment(amendment=amendment, commitment=other_commitment, new_amount=D("1200.00"))
+        assert_refused(row, "commitment", "contrat de l'avenant")
+
+    def test_database_refuses_a_commitment_of_another_contract(self, amendment, other_commitment):
+        assert_db_refuses(
+            lambda: AmendedCommitment.objects.create(
+                amendment=amendment, commitment=other_commitment, new_amount=D("1200.00")
+            ),
+            "amended_commitment_same_contract",
+        )
+        assert AmendedCommitment.objects.count() == 0
+
+    def test_clean_refuses_a_negative_amount(self, amendment, commitment):
+        row = AmendedCommitment(amendment=amendment, commitment=commitment, new_amount=D("-0.01"))
+        assert_refused(row, "new_amount", "négatif")
+
+    def test_database_refuses_a_negative_amount(self, amendment, commitment):
+        assert_db_refuses(
+            lambda: AmendedCommitment.objects.create(amendment=amendment, commitment=commitment, new_amount=D("-0.01")),
+            "amended_commitment_amount_not_negative",
+        )
+
+    def test_one_amendment_changes_a_commitment_once(self, amendment, commitment):
+        AmendedCommitment.objects.create(amendment=amendment, commitment=commitment, new_amount=D("1200.00"))
+        again = AmendedCommitment(amendment=amendment, commitment=commitment, new_amount=D("1300.00"))
+        assert_refused(again, NON_FIELD_ERRORS, "modifie déjà")
+        assert_db_refuses(
+            lambda: AmendedCommitment.objects.create(amendment=amendment, commitment=commitment, new_amount=D("1")),
+            ("amended_commitment_unique_per_amendment", "contracts_amendedcommitment.amendment_id"),
+        )

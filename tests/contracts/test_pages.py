@@ -12,7 +12,7 @@ from django.urls import reverse
 from artisanat.templatetags.artisanat_format import money, pct
 from contracts import services
 from contracts.choices import ContractKind, MilestoneStatus, PartyRole
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from tests.conftest import POTTERY_CONTRACT
 
 AS_OF = dt.date(2022, 12, 31)
@@ -207,3 +207,94 @@ def test_contract_history_shows_a_partner_the_ministry_not_its_people(client, pa
     assert "Youssef" not in body and "editor" not in body
     client.force_login(viewer)
     assert "Youssef Éditeur" in client.get(reverse("contracts:contract_history", args=[contract.pk])).content.decode()
+
+
+# ── as of a date: signing, amendments, met late, time elapsed (issue 13) ─────────────
+
+
+def test_contract_pages_before_the_signing_show_nothing_committed(client, viewer, contract):
+    """Signed 26/07/2021: on 30/06/2019 nothing is committed, nothing paid, no rate, and
+    none of the duration has elapsed."""
+    client.force_login(viewer)
+    body = client.get(reverse("contracts:contract_detail", args=[contract.pk]), {"as_of": "2019-06-30"}).content
+    body = body.decode()
+    figure = lambda name: body.split(f'data-figure="{name}"')[1].split("</dd>")[0]  # noqa: E731
+    assert money(D("0")) in figure("committed") and money(D("2000000")) not in figure("committed")
+    assert "—" in figure("disbursed")
+    assert pct(None) in figure("execution-rate")
+    assert pct(D("0.00")) in figure("time-elapsed")
+    assert 'data-year="' not in body  # no year has anything committed or paid yet
+    listed = client.get(reverse("contracts:contract_list"), {"as_of": "2019-06-30"}).content.decode()
+    row = listed.split('data-contract="CP-2021-02"')[1].split("</tr>")[0]
+    assert money(D("0")) in row and pct(None) in row
+    assert pct(D("0.00")) in row.split('data-figure="time-elapsed"')[1]
+
+
+def test_contract_pages_show_the_elapsed_share_beside_the_execution_rate(client, viewer, contract):
+    """26/07/2021 → 31/12/2022 is 523 days; on 30/06/2022, 339 have passed: 64.82 %,
+    beside 900 000 ÷ 2 000 000 = 45 % executed."""
+    client.force_login(viewer)
+    body = client.get(reverse("contracts:contract_detail", args=[contract.pk]), {"as_of": "2022-06-30"}).content
+    body = body.decode()
+    assert pct(D("64.82")) in body.split('data-figure="time-elapsed"')[1].split("</dd>")[0]
+    assert pct(D("45.00")) in body.split('data-figure="execution-rate"')[1].split("</dd>")[0]
+    listed = client.get(reverse("contracts:contract_list"), {"as_of": "2022-06-30"}).content.decode()
+    row = listed.split('data-contract="CP-2021-02"')[1].split("</tr>")[0]
+    assert pct(D("64.82")) in row.split('data-figure="time-elapsed"')[1]
+    export = client.get(reverse("contracts:contract_list"), {"as_of": "2022-06-30", "format": "csv"})
+    text = export.content.decode("utf-8-sig")
+    assert "time_elapsed_pct" in text.splitlines()[0] and "64.82" in text
+
+
+def test_contract_page_marks_later_amendments_and_counts_those_in_force(client, viewer, contract):
+    """Avenant n° 2 of 15/01/2023 raises FCA's 2022 commitment from 500 000 to 600 000:
+    on 31/12/2022 it is later than the date (2 000 000 committed), on 01/02/2023 in force
+    (2 100 000)."""
+    fca = Commitment.objects.get(party__contract=contract, party__organisation__acronym="FCA")
+    second = Amendment.objects.create(
+        contract=contract,
+        number=2,
+        date=dt.date(2023, 1, 15),
+        reason="Rallonge de l'opérateur",
+        changes_amounts=True,
+        summary="Engagement relevé",
+    )
+    AmendedCommitment.objects.create(amendment=second, commitment=fca, new_amount=D("600000"))
+    client.force_login(viewer)
+    url = reverse("contracts:contract_detail", args=[contract.pk])
+    body = client.get(url, {"as_of": AS_OF.isoformat()}).content.decode()
+    first_item = body.split('data-amendment="1"')[1].split("</li>")[0]
+    second_item = body.split('data-amendment="2"')[1].split("</ol>")[0]
+    assert "data-later" not in first_item and "postérieur à la date choisie" not in first_item
+    assert "data-later" in second_item and "postérieur à la date choisie" in second_item
+    assert money(D("600000")) in second_item and money(D("500000")) in second_item
+    assert money(D("2000000")) in body.split('data-figure="committed"')[1].split("</dd>")[0]
+    later = client.get(url, {"as_of": "2023-02-01"}).content.decode()
+    assert "postérieur à la date choisie" not in later
+    assert money(D("2100000")) in later.split('data-figure="committed"')[1].split("</dd>")[0]
+
+
+def test_milestone_met_ten_days_late_on_the_contract_page_and_the_list(client, viewer, contract, org_a):
+    """ "Catalogue" due 30/04/2022, met 10/05/2022; "Étude de marché" due 31/03/2022, never
+    met: 275 days late on 31/12/2022."""
+    catalogue = Milestone.objects.create(
+        contract=contract,
+        title="Catalogue",
+        responsible=org_a,
+        due_date=dt.date(2022, 4, 30),
+        status=MilestoneStatus.MET,
+        date_met=dt.date(2022, 5, 10),
+    )
+    etude = contract.milestones.get(title="Étude de marché")
+    client.force_login(viewer)
+    for url in (reverse("contracts:contract_detail", args=[contract.pk]), reverse("contracts:milestone_list")):
+        body = client.get(url, {"as_of": AS_OF.isoformat()}).content.decode()
+        item = body.split(f'data-milestone="{catalogue.pk}"')[1].split("</li>" if "detail" in url else "</tr>")[0]
+        assert 'class="flag-met-late" data-days-late="10"' in item and "atteint avec 10 jours de retard" in item
+        item = body.split(f'data-milestone="{etude.pk}"')[1].split("</li>" if "detail" in url else "</tr>")[0]
+        assert 'data-days-late="275"' in item and "en retard de 275 jours" in item
+    detail = client.get(reverse("contracts:contract_detail", args=[contract.pk]), {"as_of": AS_OF.isoformat()})
+    assert ">1</dd>" in detail.content.decode().split('data-figure="met-late"')[1].split("</dl>")[0]
+    export = client.get(reverse("contracts:milestone_list"), {"as_of": AS_OF.isoformat(), "format": "csv"})
+    header = export.content.decode("utf-8-sig").splitlines()[0]
+    assert "met_late" in header and "days_late" in header
