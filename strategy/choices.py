@@ -94,3 +94,11 @@ FREQUENCY_MONTHS = {
     Frequency.HALF_YEARLY: 6,
     Frequency.YEARLY: 12,
 }
+
+
+class ReportKind(models.TextChoices):
+    """The reports that can be published (frozen): the yearly LOF performance report,
+    figures as of 31 December, and the quarterly review, as of the quarter's end."""
+
+    YEARLY = "yearly", _("Rapport annuel de performance")
+    QUARTERLY = "quarterly", _("Revue trimestrielle")
