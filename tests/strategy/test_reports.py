@@ -100,7 +100,8 @@ def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, 
     response = client.post(comment_url(case), {"text": "Second texte", "version": "1", "reason": "Chiffres revus"})
     assert response.status_code == 302
     comment.refresh_from_db()
-    assert (comment.text, comment.version) == ("Second texte", 2)
+    assert (comment.text, comment.version, comment.updated_by) == ("Second texte", 2, validator)
+    assert [h.updated_by for h in comment.history.order_by("history_id")] == [editor, validator]
     assert last_history(comment).history_change_reason == "Chiffres revus"
     # A copy read at version 1 is now stale: refused, the newer text kept.
     response = client.post(comment_url(case), {"text": "Écrasé", "version": "1", "reason": "x"})
