@@ -122,7 +122,7 @@ def test_french_dashboard_screenshot_and_indicator_chart(browser_session, scene,
     assert "180,00" in session.page.inner_text('[data-table="achieved"]')
 
 
-def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry):
+def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry, validator):
     from contracts.models import ContratProgramme, Party
 
     contract = ContratProgramme.objects.create(
@@ -142,6 +142,11 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         organisation=org_a,
         status="submitted",
     )
+    from strategy import services
+    from strategy.choices import ReportKind
+    from strategy.reports import ReportSpec
+
+    publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Envoi")
     session = browser_session("validator", PASSWORD)
     for path in (
         "/",
@@ -154,6 +159,10 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         f"/strategie/mesures/{m.pk}/",
         "/strategie/validation/",
         "/strategie/rapport/?year=2024",
+        "/strategie/rapport/?quarter=2024-Q3",
+        f"/strategie/rapport/commentaires/{scene.pk}/2024/",
+        "/strategie/rapport/publications/",
+        f"/strategie/rapport/publications/{publication.pk}/",
         "/contrats/",
         f"/contrats/{contract.pk}/",
         f"/contrats/{contract.pk}/historique/",

@@ -378,3 +378,85 @@ def test_a_comment_is_unique_per_indicator_and_year_in_the_database(case, editor
         IndicatorComment.objects.create(indicator=case, year=2024, text="Deux")
     with pytest.raises(IntegrityError), transaction.atomic():
         IndicatorComment.objects.create(indicator=case, year=2025, text="")
+
+
+# ---------------------------------------------------------------- the API resource
+
+COMMENTS = "/api/v1/indicator-comments/"
+
+
+def test_api_editor_creates_then_changes_a_comment_with_if_match(as_editor, editor, case):
+    response = as_editor.post(
+        COMMENTS,
+        {"indicator": case.pk, "year": 2024, "text": "Écart expliqué", "change_reason": "Rapport 2024"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["indicator_code"], body["year"], body["version"], body["updated_by"]) == (
+        "IND-FORM",
+        2024,
+        1,
+        "editor",
+    )
+    url = f"{COMMENTS}{body['id']}/"
+    assert as_editor.patch(url, {"text": "Autre"}, format="json").status_code == 428
+    assert as_editor.patch(url, {"text": "Autre"}, format="json", HTTP_IF_MATCH='"7"').status_code == 412
+    response = as_editor.patch(
+        url, {"text": "Sessions reprogrammées", "change_reason": "Point"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == '"2"'
+    comment = IndicatorComment.objects.get()
+    assert (comment.text, comment.version) == ("Sessions reprogrammées", 2)
+    assert last_history(comment).history_change_reason == "Point"
+    # The indicator and the year never change; a second comment for the same year is refused.
+    assert as_editor.patch(url, {"year": 2025}, format="json", HTTP_IF_MATCH='"2"').status_code == 400
+    again = as_editor.post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "Doublon"}, format="json")
+    assert again.status_code == 400
+    outside = as_editor.post(COMMENTS, {"indicator": case.pk, "year": 2035, "text": "Hors stratégie"}, format="json")
+    assert outside.status_code == 400 and "year" in outside.json()["details"]
+    assert as_editor.delete(url, HTTP_IF_MATCH='"2"').status_code == 405
+    assert IndicatorComment.objects.count() == 1
+
+
+def test_api_lists_comments_by_indicator_and_year_for_every_reader(
+    api, editor, partner_a, viewer, case, make_indicator
+):
+    other = make_indicator(code="IND-AUTRE")
+    for indicator, year in ((case, 2023), (case, 2024), (other, 2024)):
+        services.save_indicator_comment(
+            IndicatorComment(indicator=indicator, year=year, text=f"{indicator.code} {year}"), by=editor
+        )
+    for reader in (viewer, partner_a):
+        client = api(reader)
+        rows = client.get(COMMENTS, {"year": 2024}).json()["results"]
+        assert sorted(r["text"] for r in rows) == ["IND-AUTRE 2024", "IND-FORM 2024"]
+        rows = client.get(COMMENTS, {"indicator": case.pk}).json()["results"]
+        assert [r["year"] for r in rows] == [2024, 2023]
+        rows = client.get(COMMENTS, {"indicator_code": "IND-FORM", "year": 2023}).json()["results"]
+        assert [r["text"] for r in rows] == ["IND-FORM 2023"]
+    assert api(viewer).get(COMMENTS, {"year": "deux"}).status_code == 400
+    exported = api(viewer).get(COMMENTS, {"year": 2024, "format": "csv"})
+    assert exported.status_code == 200 and "IND-AUTRE 2024" in exported.content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("actor", ["viewer", "partner_a"])
+def test_api_readers_may_not_write_a_comment(api, request, actor, editor, case):
+    client = api(request.getfixturevalue(actor))
+    assert client.post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "x"}, format="json").status_code == 403
+    comment = services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor)
+    response = client.patch(f"{COMMENTS}{comment.pk}/", {"text": "y"}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 403
+    comment.refresh_from_db()
+    assert (comment.text, comment.version) == ("Texte", 1)
+
+
+def test_api_comments_refuse_anonymous_and_role_less(api, case, django_user_model):
+    assert api().get(COMMENTS).status_code == 401
+    role_less = django_user_model.objects.create_user("sans_role", password="x-long-password-123")
+    assert api(role_less).get(COMMENTS).status_code == 403
+    assert (
+        api(role_less).post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "x"}, format="json").status_code
+        == 403
+    )
