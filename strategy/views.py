@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -734,6 +734,9 @@ class ReportPublishView(RoleRequiredMixin, View):
             publication = services.publish_report(spec, by=request.user, reason=form.cleaned_data["reason"])
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, _message_of(error))
+            return HttpResponseRedirect(back)
+        except IntegrityError:  # two publications of the same report at the same moment: one edition each, retry
+            messages.error(request, _("Ce rapport vient d'être publié par quelqu'un d'autre : rechargez et réessayez."))
             return HttpResponseRedirect(back)
         messages.success(
             request,
