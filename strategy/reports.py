@@ -28,8 +28,9 @@ TARGET_YEARS = 4
 #: Row fields holding a Decimal (JSON: a string, exact), a date (ISO text).
 DECIMAL_FIELDS = ("achieved", "progress")
 DATE_FIELDS = ("forecast_date",)
-#: The cells ``compare`` sets side by side (targets are compared year by year).
-COMPARED_FIELDS = ("achieved", "status", "progress", "forecast_date", "comment", "comment_ar")
+#: The cells ``compare`` sets side by side, those the publication's page shows (targets
+#: are compared year by year).
+COMPARED_FIELDS = ("achieved", "status", "progress", "comment")
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def _cell(published, today):
 def compare(published, today):
     """The published report beside the same report today: its sections and rows in the
     published order, each compared cell (achieved, each target, status, progress,
-    forecast, comment) as ``{"published", "today", "changed"}``; a row gone today has
+    comment) as ``{"published", "today", "changed"}``; a row gone today has
     ``today_missing``; rows only today follow in ``added``. ``changes`` counts the
     changed cells (a missing or added row counts one)."""
     today_rows = {r["code"]: r for s in today["sections"] for r in s["rows"]}

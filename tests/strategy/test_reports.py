@@ -242,8 +242,12 @@ def test_published_report_keeps_its_figures_beside_today_with_the_difference_mar
     target_cell = row.split("<td")[3]
     assert "400,00" in target_cell and "data-changed" not in target_cell  # unchanged: shown once
     assert "Avant publication" in row and "Après publication" in row
-    changes = page.context["comparison"]["changes"]
-    assert changes >= 2  # achieved and comment (progress and status may follow the achieved value)
+    # Changed: achieved 250 → 300, progress toward the final 1 000 from 25 % to 30 %, the
+    # comment, and the status if the new value moved it (judged by the queryset's rule).
+    today_status = Indicator.objects.with_figures(dt.date(2024, 12, 31)).get(pk=case.pk).status
+    assert page.context["comparison"]["changes"] == 3 + (today_status != published_status)
+    cells = page.context["comparison"]["sections"][0]["rows"][0]["cells"]
+    assert (cells["progress"]["published"], cells["progress"]["today"]) == (D("25"), D("30"))
     assert page.context["comparison"]["sections"][0]["rows"][0]["cells"]["achieved"] == {
         "published": D("250"),
         "today": D("300"),
