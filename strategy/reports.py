@@ -320,10 +320,12 @@ def labelled(report):
 
 def render_pdf(report, *, title, published_at=None, published_by="", edition=None, language="fr"):
     """The report as a PDF, by WeasyPrint from the print template
-    (templates/strategy/report_print.html, its CSS inline): no browser process in the
-    served application, and the same bytes for the same report (no clock, no random
-    name). ``language``: the document's language (the publisher's)."""
+    (templates/strategy/report_print.html) and its stylesheet
+    (static/css/report-print.css, read from the file): no browser process in the served
+    application, and the same bytes for the same report (no clock, no random name).
+    ``language``: the document's language (the publisher's)."""
     import weasyprint
+    from django.contrib.staticfiles import finders
     from django.template.loader import render_to_string
     from django.utils import translation
 
@@ -340,5 +342,6 @@ def render_pdf(report, *, title, published_at=None, published_by="", edition=Non
                 "language": translation.get_language(),
             },
         )
-    # No base URL: the template holds everything it needs, nothing is fetched.
-    return weasyprint.HTML(string=html).write_pdf()
+    # No base URL: nothing is fetched; the stylesheet is read from the project's file.
+    stylesheet = weasyprint.CSS(filename=finders.find("css/report-print.css"))
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[stylesheet])
