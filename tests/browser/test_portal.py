@@ -188,3 +188,42 @@ def test_a_parameter_the_page_cannot_read_gets_a_page_that_says_which_and_leads_
     assert session.page.locator("main h1").count() == 1
     # The browser reports the 400 itself as a failed load: that one is expected.
     session.errors[:] = [e for e in session.errors if "status of 400" not in e]
+
+
+def test_a_publication_reopened_after_a_later_validation_marks_the_changed_figure(
+    browser_session, scene, org_a, validator, partner_a
+):
+    """In the browser: the 2024 report published with 180,00 achieved; a 2022 value of
+    20 validated afterwards makes today's 200,00; the publication's page shows 180,00
+    as published, highlighted, with 200,00 beside it (screenshot publication-fr.png)."""
+    from strategy import services
+    from strategy.choices import ReportKind
+    from strategy.reports import ReportSpec
+
+    Measurement.objects.create(
+        indicator=scene,
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 12, 31),
+        value=D("180"),
+        organisation=org_a,
+        status="validated",
+    )
+    publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Envoi")
+    late = Measurement.objects.create(
+        indicator=scene,
+        period_start=dt.date(2022, 1, 1),
+        period_end=dt.date(2022, 12, 31),
+        value=D("20"),
+        organisation=org_a,
+        status="submitted",
+        reported_by=partner_a,
+    )
+    services.validate_measurement(late, by=validator)
+    session = browser_session("viewer", PASSWORD)
+    session.goto(f"/strategie/rapport/publications/{publication.pk}/")
+    cell = session.page.locator(f'tr[data-indicator="{scene.code}"] td.changed').first
+    assert cell.locator(".published").inner_text().strip() == "180,00"
+    assert "200,00" in cell.locator("ins.today").inner_text()
+    assert cell.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(SCREENSHOTS / "publication-fr.png"), full_page=True)
