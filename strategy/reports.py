@@ -27,7 +27,7 @@ from strategy.models import Indicator, IndicatorComment, Programme, Strategy, Ta
 TARGET_YEARS = 4
 #: Row fields holding a Decimal (JSON: a string, exact), a date (ISO text).
 DECIMAL_FIELDS = ("achieved", "progress")
-DATE_FIELDS = ("forecast_date",)
+DATE_FIELDS = ("forecast_date", "data_late_since")
 #: The cells ``compare`` sets side by side, those the publication's page shows (targets
 #: are compared year by year).
 COMPARED_FIELDS = ("achieved", "status", "progress", "comment")
@@ -92,6 +92,10 @@ def _row(indicator, targets, comment):
         "achieved": indicator.achieved,
         "targets": targets,
         "status": str(indicator.status),
+        # "Data late since" (the next report overdue as of the report's date): the
+        # Indicator property of the status definition (issue 13, i13-status), frozen with
+        # the status; None where the model has no such figure.
+        "data_late_since": getattr(indicator, "data_late_since", None),
         "progress": indicator.progress,
         "forecast_date": indicator.forecast_date,
         "comment": comment["text"] if comment else "",
