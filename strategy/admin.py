@@ -19,10 +19,23 @@ from artisanat.admin import (
     error_text,
 )
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
-from strategy.models import Action, Axis, Indicator, Measurement, PeriodTotal, Phase, Programme, Strategy, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    PeriodTotal,
+    Phase,
+    Programme,
+    ReportPublication,
+    Strategy,
+    Target,
+)
 from strategy.services import (
     reopen_measurement,
     return_measurement,
+    save_indicator_comment,
     save_measurement,
     save_target,
     submit_measurement,
@@ -343,3 +356,50 @@ class PeriodTotalAdmin(ReadOnlyAdminMixin, SelectRelatedMixin, admin.ModelAdmin)
     search_fields = ("indicator__code",)
     list_select_related = ("indicator",)
     ordering = ("indicator__code", "region_key", "filiere_key", "period_end", "period_start")
+
+
+@admin.register(IndicatorComment)
+class IndicatorCommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """The report's written comments, saved through the same service as the pages and
+    the API (permission, version, history). Never deleted: rewritten, history kept."""
+
+    service = staticmethod(save_indicator_comment)
+    list_display = ("indicator", "year", "version", "updated_by", "updated_at")
+    search_fields = ("indicator__code", "indicator__name", "text", "text_ar")
+    list_filter = ("year", "indicator__axis")
+    list_select_related = ("indicator", "updated_by")
+    autocomplete_fields = ("indicator",)
+    readonly_fields = ("version", "updated_by", "updated_at")
+    ordering = ("indicator__code", "-year")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The indicator and the year of a written comment never change.
+        return (*self.readonly_fields, "indicator", "year") if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportPublication)
+class ReportPublicationAdmin(ReadOnlyAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
+    """Published reports: read here, never added (publish from the report page), changed
+    or deleted (the database refuses it too: strategy/db_rules.py)."""
+
+    list_display = ("__str__", "kind", "year", "quarter", "edition", "as_of", "published_at", "published_by")
+    list_filter = ("kind", "year")
+    search_fields = ("reason", "sha256")
+    list_select_related = ("published_by",)
+    ordering = ("-published_at", "-pk")
+    readonly_fields = (
+        "kind",
+        "year",
+        "quarter",
+        "edition",
+        "as_of",
+        "published_at",
+        "published_by",
+        "reason",
+        "figures",
+        "pdf",
+        "sha256",
+    )

@@ -103,3 +103,11 @@ class ReportState(models.TextChoices):
     LATE = "late", _("Reçu en retard")
     OVERDUE = "overdue", _("Manquant (échu)")
     PENDING = "pending", _("Pas encore dû")
+
+
+class ReportKind(models.TextChoices):
+    """The reports that can be published (frozen): the yearly LOF performance report,
+    figures as of 31 December, and the quarterly review, as of the quarter's end."""
+
+    YEARLY = "yearly", _("Rapport annuel de performance")
+    QUARTERLY = "quarterly", _("Revue trimestrielle")

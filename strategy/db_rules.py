@@ -7,7 +7,8 @@ same message."""
 
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.triggers import Rule
+from artisanat.history_guard import PG_SETTING, SQLITE_UNLOCK_FUNCTION
+from artisanat.triggers import Rule, TriggerSet
 
 _BREAKDOWN_MISFIT = (
     "({i}.by_region AND {m}.region_id IS NULL) OR (NOT {i}.by_region AND {m}.region_id IS NOT NULL) "
@@ -87,3 +88,53 @@ RULES = [
         _("Des cibles ou des mesures tomberaient hors des dates de la stratégie."),
     ),
 ]
+
+
+# ---------------------------------------------------------------- published reports are frozen
+
+# A published report (strategy.ReportPublication) is never changed nor deleted: its
+# figures, PDF and fingerprint are what the minister received. The admin and the
+# services never try; these triggers refuse it whatever path writes (shell, raw SQL).
+# An administrator's maintenance (the project's ``flush``) unlocks its connection the
+# way it unlocks the history (artisanat.history_guard.history_maintenance).
+PUBLICATION_TABLE = "strategy_reportpublication"
+PUBLICATION_FROZEN = "report_publication_frozen"
+PUBLICATION_FROZEN_MESSAGE = _(
+    "Un rapport publié ne se modifie pas et ne se supprime pas : publiez une nouvelle édition."
+)
+
+
+def _publication_sqlite(connection, tables):
+    if PUBLICATION_TABLE not in tables:
+        return []
+    raise_ = f"BEGIN SELECT RAISE(ABORT, '{PUBLICATION_FROZEN}'); END;"
+    statements = []
+    for event in ("update", "delete"):
+        trigger = f"{PUBLICATION_FROZEN}_{event}"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {trigger};",
+            f"CREATE TRIGGER {trigger} BEFORE {event.upper()} ON {PUBLICATION_TABLE} FOR EACH ROW "
+            f"WHEN NOT {SQLITE_UNLOCK_FUNCTION}() {raise_}",
+        ]
+    return statements
+
+
+def _publication_postgresql(connection, tables):
+    if PUBLICATION_TABLE not in tables:
+        return []
+    return [
+        f"""CREATE OR REPLACE FUNCTION {PUBLICATION_FROZEN}() RETURNS trigger AS $$
+BEGIN
+  IF current_setting('{PG_SETTING}', true) = 'on' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{PUBLICATION_FROZEN}',
+    CONSTRAINT = '{PUBLICATION_FROZEN}';
+END; $$ LANGUAGE plpgsql;""",
+        f"DROP TRIGGER IF EXISTS {PUBLICATION_FROZEN} ON {PUBLICATION_TABLE};",
+        f"CREATE TRIGGER {PUBLICATION_FROZEN} BEFORE UPDATE OR DELETE ON {PUBLICATION_TABLE} "
+        f"FOR EACH ROW EXECUTE FUNCTION {PUBLICATION_FROZEN}();",
+    ]
+
+
+PUBLICATION_FROZEN_SET = TriggerSet(PUBLICATION_FROZEN, sqlite=_publication_sqlite, postgresql=_publication_postgresql)

@@ -137,3 +137,14 @@ TARGET_COLUMNS = [
     Column("source", lambda t: t.source),
     Column("version", lambda t: t.version),
 ]
+
+# The report's written comments (API ``/api/v1/indicator-comments/?format=csv|xlsx``).
+INDICATOR_COMMENT_COLUMNS = [
+    Column("id", lambda c: c.pk),
+    Column("indicator", lambda c: c.indicator.code),
+    Column("year", lambda c: c.year),
+    Column("text", lambda c: c.text),
+    Column("text_ar", lambda c: c.text_ar),
+    Column("version", lambda c: c.version),
+    Column("updated_at", lambda c: c.updated_at),
+]

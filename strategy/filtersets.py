@@ -5,7 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from artisanat.filtersets import BaseFilterSet, IdFilter
 from strategy.choices import MeasurementStatus
-from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    Phase,
+    Programme,
+    Strategy,
+    Target,
+)
 
 
 class StrategyFilterSet(BaseFilterSet):
@@ -101,3 +111,14 @@ class MeasurementFilterSet(BaseFilterSet):
     class Meta(BaseFilterSet.Meta):
         model = Measurement
         fields = ["indicator", "organisation", "region", "filiere", "sex", "actor_type"]
+
+
+class IndicatorCommentFilterSet(BaseFilterSet):
+    """The report's written comments: ``?indicator=``, ``?indicator_code=``, ``?year=``."""
+
+    search_fields = ("text", "text_ar")
+    indicator_code = django_filters.CharFilter(field_name="indicator__code", label=_("Indicateur (code)"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = IndicatorComment
+        fields = ["indicator", "year"]

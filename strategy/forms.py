@@ -6,6 +6,7 @@ the fields; saving goes through strategy.services, never ``form.save()``."""
 from django import forms
 from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from artisanat import permissions
@@ -15,8 +16,9 @@ from artisanat.forms import AsOfForm
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.templatetags.portal import local
 from strategy import stored_figures
-from strategy.choices import ActorType, Sex
-from strategy.models import Indicator, Measurement, Phase
+from strategy.choices import ActorType, ReportKind, Sex
+from strategy.models import Indicator, IndicatorComment, Measurement, Phase
+from strategy.reports import ReportSpec, strategy_years
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
@@ -100,17 +102,110 @@ def refuse_invalid(form):
 
 
 class ReportForm(forms.Form):
-    """``?year=2025``: the yearly performance report, figures as of 31 December."""
+    """Which report: ``?year=2025`` (the yearly report, figures as of 31 December) or
+    ``?quarter=2025-Q3`` (the quarterly review, figures as of the quarter's last day).
+    A year outside the strategy's years, a quarter that cannot be read, or both naming
+    different years, is refused (InvalidParameter, 400): never another report than the
+    one asked."""
 
-    year = forms.IntegerField(label=_("Année"), min_value=2021, max_value=2030, required=False)
+    year = forms.IntegerField(label=_("Année"), required=False)
+    quarter = forms.RegexField(
+        label=_("Trimestre"),
+        regex=r"^[0-9]{4}-Q[1-4]$",
+        required=False,
+        help_text=_("Pour une revue trimestrielle, par exemple 2025-Q3."),
+        error_messages={"invalid": _("Trimestre illisible : écrivez-le AAAA-QN, par exemple 2025-Q3.")},
+    )
 
-    def year_value(self):
-        """The year asked, or the last complete year; a year that cannot be read is
-        refused (InvalidParameter), never replaced by the default."""
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        if year is not None:
+            first, last = self.bounds
+            if not first <= year <= last:
+                raise forms.ValidationError(
+                    _("L'année doit être comprise entre %(first)s et %(last)s (années de la stratégie).")
+                    % {"first": first, "last": last}
+                )
+        return year
+
+    def clean_quarter(self):
+        quarter = self.cleaned_data.get("quarter")
+        if not quarter:
+            return None
+        year, number = int(quarter[:4]), int(quarter[-1])
+        first, last = self.bounds
+        if not first <= year <= last:
+            raise forms.ValidationError(
+                _("L'année doit être comprise entre %(first)s et %(last)s (années de la stratégie).")
+                % {"first": first, "last": last}
+            )
+        return year, number
+
+    def clean(self):
+        cleaned = super().clean()
+        year, quarter = cleaned.get("year"), cleaned.get("quarter")
+        if year is not None and quarter is not None and quarter[0] != year:
+            self.add_error("quarter", _("Le trimestre demandé n'est pas de l'année demandée."))
+        return cleaned
+
+    @cached_property
+    def bounds(self):
+        return strategy_years()
+
+    def spec(self):
+        """The report asked (ReportSpec), or the last complete year's report by default."""
         refuse_invalid(self)
+        if self.is_bound and self.cleaned_data.get("quarter"):
+            year, quarter = self.cleaned_data["quarter"]
+            return ReportSpec(ReportKind.QUARTERLY, year, quarter)
         if self.is_bound and self.cleaned_data.get("year"):
-            return self.cleaned_data["year"]
-        return min(max(today().year - 1, 2021), 2030)
+            return ReportSpec(ReportKind.YEARLY, self.cleaned_data["year"])
+        first, last = self.bounds
+        return ReportSpec(ReportKind.YEARLY, min(max(today().year - 1, first), last))
+
+
+class IndicatorCommentForm(forms.ModelForm):
+    """The comment of one indicator for one year; ``version`` carries the version read
+    (a concurrent change is refused, not overwritten), ``reason`` goes to the history
+    (required to change a written comment)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Motif de la modification"),
+        required=False,
+        max_length=100,
+        help_text=_("Gardé dans l'historique ; obligatoire pour modifier un commentaire déjà rédigé."),
+    )
+
+    class Meta:
+        model = IndicatorComment
+        fields = ["text", "text_ar"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 6}),
+            "text_ar": forms.Textarea(attrs={"rows": 6, "dir": "rtl", "lang": "ar"}),
+        }
+        help_texts = {"text": _("Ce qui explique l'écart à la cible, ce qui est entrepris.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_reason(self):
+        reason = self.cleaned_data.get("reason", "").strip()
+        if self.instance.pk and not reason:
+            raise forms.ValidationError(_("Indiquez le motif de la modification."))
+        return reason
+
+
+class PublishForm(forms.Form):
+    """Publish (freeze) the report being read: its reason is kept with the publication."""
+
+    year = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    quarter = forms.CharField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Motif de la publication"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 #: The scope's dimensions, in the order the query string names them.

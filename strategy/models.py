@@ -23,6 +23,7 @@ from strategy.choices import (
     Frequency,
     MeasurementStatus,
     PhaseCode,
+    ReportKind,
     Sex,
     Unit,
 )
@@ -779,3 +780,141 @@ class PeriodTotal(models.Model):
     def __str__(self):
         scope = f"{self.region_key}/{self.filiere_key}/{self.sex_key or '-'}/{self.actor_key or '-'}"
         return f"{self.indicator_id} · {scope} · {self.period_start}–{self.period_end}"
+
+
+class IndicatorComment(models.Model):
+    """What an editor writes about an indicator for one reporting year (what explains
+    the gap, what is being done): shown in the yearly report beside the figures, with
+    its history. Written through strategy.services.save_indicator_comment only."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="comments"
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    text = models.TextField(_("commentaire"), max_length=4000)
+    text_ar = models.TextField(_("commentaire (arabe)"), max_length=4000, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rédigé par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ReadableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator__code", "-year"]
+        verbose_name = _("commentaire d'indicateur")
+        verbose_name_plural = _("commentaires d'indicateurs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                name="indicatorcomment_unique_per_year",
+                violation_error_message=_("Un commentaire existe déjà pour cet indicateur et cette année."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="indicatorcomment_text_not_empty",
+                violation_error_message=_("Le commentaire ne peut pas être vide."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} · {self.year}"
+
+    def clean(self):
+        errors = {}
+        if self.text is not None and not self.text.strip():
+            errors["text"] = _("Le commentaire ne peut pas être vide.")
+        if self.indicator_id and self.year is not None:
+            strategy = self.indicator.axis.strategy
+            if not strategy.start_date.year <= self.year <= strategy.end_date.year:
+                errors["year"] = _(
+                    "L'année doit être comprise entre %(start)s et %(end)s (années de la stratégie)."
+                ) % {
+                    "start": strategy.start_date.year,
+                    "end": strategy.end_date.year,
+                }
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReportPublication(models.Model):
+    """A published report, frozen: the figures exactly as the report rendered them when
+    it was published (``figures``, strategy/reports.py), and the PDF sent (private
+    storage, read through strategy:publication_pdf; ``sha256`` of its bytes). Never
+    edited, never deleted: the admin refuses it, and the database too (the triggers
+    of strategy/db_rules.py ``PUBLICATION_FROZEN``). Publishing the same report again
+    makes a new ``edition``; both are kept. Written by strategy.services.publish_report."""
+
+    kind = models.CharField(_("rapport"), max_length=10, choices=ReportKind.choices)
+    year = models.PositiveSmallIntegerField(_("année"))
+    quarter = models.PositiveSmallIntegerField(_("trimestre"), null=True, blank=True)
+    edition = models.PositiveIntegerField(_("édition"), default=1)
+    as_of = models.DateField(_("valeurs au"))
+    published_at = models.DateTimeField(_("publié le"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("publié par"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("motif de la publication"), max_length=2000)
+    figures = models.JSONField(_("chiffres publiés"))
+    pdf = DocumentField(_("PDF publié"), upload_to="reports", download_view="strategy:publication_pdf")
+    sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64)
+
+    objects = ReadableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("rapport publié")
+        verbose_name_plural = _("rapports publiés")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="reportpublication_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind=ReportKind.YEARLY) & Q(quarter__isnull=True))
+                | (Q(kind=ReportKind.QUARTERLY) & Q(quarter__gte=1, quarter__lte=4)),
+                name="reportpublication_quarter_fits_kind",
+                violation_error_message=_(
+                    "Une revue trimestrielle porte un trimestre (1 à 4) ; un rapport annuel n'en porte pas."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(edition__gte=1), name="reportpublication_edition_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="reportpublication_reason_not_empty"),
+            models.UniqueConstraint(
+                F("kind"),
+                F("year"),
+                Coalesce("quarter", Value(0)),
+                F("edition"),
+                name="reportpublication_unique_edition",
+                violation_error_message=_("Cette édition de ce rapport existe déjà."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} · {_('édition')} {self.edition}"
+
+    @property
+    def title(self):
+        if self.kind == ReportKind.QUARTERLY:
+            return _("Revue trimestrielle T%(q)s %(y)s") % {"q": self.quarter, "y": self.year}
+        return _("Rapport de performance %(y)s") % {"y": self.year}
+
+    def clean(self):
+        errors = {}
+        if self.kind == ReportKind.QUARTERLY and self.quarter not in (1, 2, 3, 4):
+            errors["quarter"] = _(
+                "Une revue trimestrielle porte un trimestre (1 à 4) ; un rapport annuel n'en porte pas."
+            )
+        if self.kind == ReportKind.YEARLY and self.quarter is not None:
+            errors["quarter"] = _(
+                "Une revue trimestrielle porte un trimestre (1 à 4) ; un rapport annuel n'en porte pas."
+            )
+        if self.reason is not None and not self.reason.strip():
+            errors["reason"] = _("Indiquez le motif de la publication.")
+        if errors:
+            raise ValidationError(errors)

@@ -3,21 +3,22 @@ history row (who, when, why). Pages, API, admin actions, imports and commands ca
 these and nothing else."""
 
 import datetime as dt
+import hashlib
 from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from artisanat import data_version, permissions
 from artisanat.exceptions import TransitionNotAllowed
 from artisanat.models import Filiere, Organisation, Region
-from artisanat.services import check_version, delete_with_history, lock, save_with_history
+from artisanat.services import check_version, delete_with_history, lock, save_with_history, validate
 from strategy import stored_figures
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
-from strategy.models import Indicator, Measurement, PeriodTotal, Target
+from strategy.models import Indicator, IndicatorComment, Measurement, PeriodTotal, ReportPublication, Target
 
 #: What a measurement's rules read, loaded with the locked row.
 MEASUREMENT_RULE_RELATIONS = ("indicator__axis__strategy", "region", "filiere", "organisation")
@@ -492,3 +493,69 @@ def bulk_load_figures():
         stored_figures.install_triggers(connection)
         data_version.install_triggers(connection)
         data_version.bump(connection)
+
+
+# ---------------------------------------------------------------- report comments, publications
+
+
+@transaction.atomic
+def save_indicator_comment(comment, *, by, reason="", expected_version=None):
+    """Write or change the comment of an indicator for a year (editors, validators,
+    administrators), with the history's reason; a change made from an outdated copy is
+    refused (StaleVersion)."""
+    if not permissions.can_edit_strategy(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de rédiger les commentaires du rapport."))
+    if comment.pk:
+        current = _locked(IndicatorComment, comment.pk)
+        check_version(current, expected_version)
+        if (current.indicator_id, current.year) != (comment.indicator_id, comment.year):
+            raise ValidationError({"year": _("L'indicateur et l'année d'un commentaire ne changent pas.")})
+        comment.version = current.version
+    comment.updated_by = by
+    return save_with_history(comment, by=by, reason=reason or (_("Modification") if comment.pk else _("Rédaction")))
+
+
+@transaction.atomic
+def publish_report(spec, *, by, reason):
+    """Publish (freeze) the report ``spec`` (strategy.reports.ReportSpec): its figures
+    exactly as the report renders them now, and its PDF with the SHA-256 of the bytes,
+    stored together (validators and administrators). Publishing the same report again
+    makes the next edition; earlier ones stay as they were."""
+    from django.core.files.base import ContentFile
+    from django.utils import translation
+
+    from strategy import reports
+
+    if not permissions.can_validate(by):
+        raise PermissionDenied(_("Seuls les valideurs et les administrateurs publient un rapport."))
+    reason = (reason or "").strip()
+    _require_reason(reason)
+    report = reports.build_report(spec, by)
+    figures = reports.freeze(report)
+    previous = ReportPublication.objects.filter(kind=spec.kind, year=spec.year, quarter=spec.quarter).aggregate(
+        last=Max("edition")
+    )["last"]
+    publication = ReportPublication(
+        kind=spec.kind,
+        year=spec.year,
+        quarter=spec.quarter,
+        edition=(previous or 0) + 1,
+        as_of=spec.as_of,
+        published_at=timezone.now(),
+        published_by=by,
+        reason=reason,
+        figures=figures,
+    )
+    pdf = reports.render_pdf(
+        reports.thaw(figures),
+        title=spec.title,
+        published_at=publication.published_at,
+        published_by=by.get_full_name() or by.get_username(),
+        edition=publication.edition,
+        language=translation.get_language() or "fr",
+    )
+    publication.sha256 = hashlib.sha256(pdf).hexdigest()
+    publication.pdf = ContentFile(pdf, name="rapport.pdf")
+    validate(publication)
+    publication.save()
+    return publication

@@ -18,4 +18,13 @@ urlpatterns = [
     path("mesures/<int:pk>/piece/", views.MeasurementEvidenceView.as_view(), name="measurement_evidence"),
     path("validation/", views.ValidationQueueView.as_view(), name="validation_queue"),
     path("rapport/", views.ReportView.as_view(), name="report"),
+    path(
+        "rapport/commentaires/<int:indicator>/<int:year>/",
+        views.IndicatorCommentView.as_view(),
+        name="indicator_comment",
+    ),
+    path("rapport/publier/", views.ReportPublishView.as_view(), name="report_publish"),
+    path("rapport/publications/", views.PublicationListView.as_view(), name="publication_list"),
+    path("rapport/publications/<int:pk>/", views.PublicationDetailView.as_view(), name="publication_detail"),
+    path("rapport/publications/<int:pk>/pdf/", views.PublicationPdfView.as_view(), name="publication_pdf"),
 ]

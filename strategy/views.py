@@ -3,15 +3,14 @@ the yearly performance report. Figures come from the querysets; state changes fr
 strategy.services."""
 
 import copy
-import datetime as dt
 import re
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -19,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 
@@ -28,16 +27,26 @@ from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
+from artisanat.exports import export_response
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
-from artisanat.views import FilteredListView, RoleRequiredMixin
-from strategy import figures, services
+from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin
+from strategy import figures, reports, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
 from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
-from strategy.forms import MeasurementForm, ReasonForm, ReportForm, ScopeForm, VersionForm, refuse_invalid
-from strategy.models import Action, Axis, Indicator, Measurement, Programme, Target
+from strategy.forms import (
+    IndicatorCommentForm,
+    MeasurementForm,
+    PublishForm,
+    ReasonForm,
+    ReportForm,
+    ScopeForm,
+    VersionForm,
+    refuse_invalid,
+)
+from strategy.models import Action, Axis, Indicator, IndicatorComment, Measurement, Programme, ReportPublication, Target
 from strategy.querysets import measurement_history_visible_to, stored_breakdowns, stored_period_totals
 
 WORKFLOW_ERRORS = (StaleVersion, TransitionNotAllowed, PermissionDenied)
@@ -609,48 +618,237 @@ class ValidationQueueView(ScopedListView):
 
 
 class ReportView(RoleRequiredMixin, TemplateView):
-    """The yearly performance report in the LOF structure: programme → objective →
-    indicator, with the actual value as of 31 December, the year's target and the next
-    three years' targets. Printable (print stylesheet) in French and Arabic."""
+    """The performance report in the LOF structure: programme → objective → indicator,
+    with the value achieved as of the report's date (31 December, or the quarter's end
+    for a quarterly review), the year's target and the next three years', the status
+    and the comment written for the year. Printable (print stylesheet) in French and
+    Arabic; ``?format=csv|xlsx`` exports the same rows; validators publish (freeze) it.
+    The rows come from strategy.reports.build_report, like the exports, the PDF and the
+    publications."""
 
     template_name = "strategy/report.html"
+
+    def get(self, request, *args, **kwargs):
+        self.form = ReportForm(request.GET or None)
+        self.spec = self.form.spec()
+        fmt = request.GET.get("format")
+        if fmt is not None:
+            if fmt not in EXPORT_FORMATS:
+                raise InvalidParameter("format", _("Format inconnu : choisissez csv ou xlsx."))
+            report = reports.build_report(self.spec, request.user)
+            return export_response(
+                reports.export_rows(report), reports.export_columns(report), fmt, self.spec.export_name
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, spec = self.request.user, self.spec
+        report = reports.labelled(reports.build_report(spec, user))
+        context.update(
+            form=self.form,
+            spec=spec,
+            report=report,
+            year=spec.year,
+            as_of=spec.as_of,
+            years=spec.years,
+            may_comment=permissions.can_edit_strategy(user),
+            may_publish=permissions.can_validate(user),
+            publish_form=PublishForm(initial={"reason": ""}),
+            editions=list(
+                ReportPublication.objects.visible_to(user)
+                .filter(kind=spec.kind, year=spec.year, quarter=spec.quarter)
+                .order_by("-edition")
+                .only("pk", "edition", "published_at")
+            ),
+            export_query={**spec.query},
+        )
+        return context
+
+
+def _comment_history(comment, user):
+    if comment is None:
+        return []
+    return history_entries(
+        IndicatorComment.history.filter(id=comment.pk).select_related(AUTHOR_RELATED),
+        labels={IndicatorComment: lambda r: f"v{r.version}"},
+        viewer=user,
+    )
+
+
+class IndicatorCommentView(RoleRequiredMixin, TemplateView):
+    """The comment of one indicator for one reporting year, with its history: readers
+    read it; editors, validators and administrators write it (reached from the report's
+    row, "Rédiger le commentaire")."""
+
+    template_name = "strategy/indicator_comment.html"
+
+    def setup_comment(self, request, indicator_pk, year):
+        self.indicator = get_object_or_404(Indicator.objects.visible_to(request.user), pk=indicator_pk)
+        first, last = reports.strategy_years()
+        if not first <= year <= last:
+            raise Http404(_("Année hors de la stratégie."))
+        self.year = year
+        self.comment = (
+            IndicatorComment.objects.visible_to(request.user).filter(indicator=self.indicator, year=year).first()
+        )
+
+    def get(self, request, indicator, year):
+        self.setup_comment(request, indicator, year)
+        form = self.make_form() if permissions.can_edit_strategy(request.user) else None
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def make_form(self, data=None):
+        instance = self.comment or IndicatorComment(indicator=self.indicator, year=self.year)
+        return IndicatorCommentForm(data, instance=instance)
+
+    def post(self, request, indicator, year):
+        if not permissions.can_edit_strategy(request.user):
+            raise PermissionDenied
+        self.setup_comment(request, indicator, year)
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        comment = form.instance
+        created = comment.pk is None
+        try:
+            services.save_indicator_comment(
+                comment,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as error:
+            if created:
+                comment.pk = None
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        except WORKFLOW_ERRORS as error:
+            form.add_error(None, _message_of(error))
+            return self.render_to_response(self.get_context_data(form=form), status=409)
+        messages.success(request, _("Commentaire enregistré."))
+        return HttpResponseRedirect(f"{reverse('strategy:report')}?year={self.year}#ind-{self.indicator.code}")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            indicator=self.indicator,
+            year=self.year,
+            comment=self.comment,
+            entries=_comment_history(self.comment, self.request.user),
+        )
+        return context
+
+
+class ReportPublishView(RoleRequiredMixin, View):
+    """POST only: publish (freeze) the report read on the page, with a reason;
+    validators and administrators."""
+
+    required = "can_validate"
+
+    def post(self, request):
+        form = PublishForm(request.POST)
+        spec = ReportForm({k: v for k, v in request.POST.items() if k in ("year", "quarter") and v}).spec()
+        back = f"{reverse('strategy:report')}?{urlencode(spec.query)}"
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return HttpResponseRedirect(back)
+        try:
+            publication = services.publish_report(spec, by=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _message_of(error))
+            return HttpResponseRedirect(back)
+        except IntegrityError:  # two publications of the same report at the same moment: one edition each, retry
+            messages.error(request, _("Ce rapport vient d'être publié par quelqu'un d'autre : rechargez et réessayez."))
+            return HttpResponseRedirect(back)
+        messages.success(
+            request,
+            _("%(t)s publié (édition %(n)s) : ses chiffres et son PDF sont figés.")
+            % {
+                "t": publication.title,
+                "n": publication.edition,
+            },
+        )
+        return HttpResponseRedirect(reverse("strategy:publication_detail", args=[publication.pk]))
+
+
+PUBLICATION_LIST_FIELDS = ("pk", "kind", "year", "quarter", "edition", "as_of", "published_at", "reason", "sha256")
+
+
+class PublicationListView(RoleRequiredMixin, ListView):
+    """Rapports publiés: every frozen report, newest first."""
+
+    template_name = "strategy/publication_list.html"
+    paginate_by = 50
+    paginator_class = OpenEndedPaginator
+
+    def get_queryset(self):
+        return (
+            ReportPublication.objects.visible_to(self.request.user)
+            .select_related("published_by__membership__organisation")
+            .only(*PUBLICATION_LIST_FIELDS, *PUBLISHER_FIELDS)
+            .order_by("-published_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for publication in context["object_list"]:
+            publication.author = author_label(publication.published_by, self.request.user)
+        return context
+
+
+PUBLISHER_FIELDS = (
+    "published_by__username",
+    "published_by__first_name",
+    "published_by__last_name",
+    "published_by__membership__organisation_id",
+    "published_by__membership__organisation__acronym",
+)
+
+
+class PublicationDetailView(RoleRequiredMixin, TemplateView):
+    """A published report exactly as published (its frozen figures), beside what the
+    same report says today, each changed cell marked with both values."""
+
+    template_name = "strategy/publication_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        form = ReportForm(self.request.GET or None)
-        year = form.year_value()
-        as_of = dt.date(year, 12, 31)
-        years = [year, year + 1, year + 2, year + 3]
-        programmes = list(
-            Programme.objects.visible_to(user)
-            .with_rollup(as_of)
-            .select_related("axis")
-            .order_by("axis__number", "code")
+        publication = get_object_or_404(
+            ReportPublication.objects.visible_to(user)
+            .select_related("published_by__membership__organisation")
+            .defer("pdf"),
+            pk=kwargs["pk"],
         )
-        loose = list(
-            Indicator.objects.visible_to(user)
-            .filter(programme__isnull=True)
-            .select_related("axis")
-            .with_figures(as_of)
-            .order_by("axis__number", "code")
+        published = reports.thaw(publication.figures)
+        spec = reports.ReportSpec(publication.kind, publication.year, publication.quarter)
+        today_report = reports.build_report(spec, user)
+        comparison = reports.compare(reports.labelled(published), reports.labelled(today_report))
+        context.update(
+            publication=publication,
+            author=author_label(publication.published_by, user),
+            spec=spec,
+            published=published,
+            comparison=comparison,
+            years=published["years"],
+            report_query=urlencode(spec.query),
         )
-        indicators = [i for p in programmes for i in p.figure_indicators] + loose
-        targets = {}
-        for t in (
-            Target.objects.filter(
-                Q(indicator__in=[i.pk for i in indicators]),
-                region__isnull=True,
-                filiere__isnull=True,
-                due_date__year__in=years,
-            )
-            .order_by("due_date")
-            .values("indicator_id", "due_date", "value")
-        ):
-            targets[(t["indicator_id"], t["due_date"].year)] = t["value"]  # the last one due in the year
-        for indicator in indicators:
-            indicator.year_targets = [targets.get((indicator.pk, y)) for y in years]
-        for programme in programmes:
-            programme.figures = programme.rollup
-        context.update(form=form, year=year, as_of=as_of, years=years, programmes=programmes, loose=loose)
         return context
+
+
+class PublicationPdfView(RoleRequiredMixin, View):
+    """The PDF as published, for whoever may read the publication, as an attachment."""
+
+    def get(self, request, pk):
+        publication = get_object_or_404(
+            ReportPublication.objects.visible_to(request.user).only("pk", "kind", "year", "quarter", "edition", "pdf"),
+            pk=pk,
+        )
+        spec = reports.ReportSpec(publication.kind, publication.year, publication.quarter)
+        return documents.document_response(publication.pdf, f"{spec.export_name}-edition-{publication.edition}.pdf")

@@ -669,3 +669,89 @@ def test_api_reporting_calendar_rates(calendar_data, api, validator, by):
     send = lambda as_of: client.get(f"/api/v1/reporting-calendar/rates/?as_of={as_of}&by={by}")  # noqa: E731
     # 4: the token, the calendar's three; by region 5: and the regions' names.
     assert_calendar_flat(calendar_data, send, budget=5 if by == "region" else 4)
+
+
+# ---------------------------------------------------------------- the report and its publications
+
+
+class Reporting:
+    """The scale data set with what the report reads besides the figures: a written
+    comment on each new indicator, and a publication of the 2022 report at each growth
+    (the list and the publication page must not grow with either)."""
+
+    def __init__(self, scale, validator, editor):
+        self.scale, self.validator, self.editor = scale, validator, editor
+        self.indicator = scale.indicator
+        self._comment(scale.indicator)
+        self.publication = self._publish()
+
+    def _comment(self, indicator):
+        from strategy.models import IndicatorComment
+        from strategy.services import save_indicator_comment
+
+        save_indicator_comment(IndicatorComment(indicator=indicator, year=2022, text="Écart expliqué"), by=self.editor)
+
+    def _publish(self):
+        from strategy.choices import ReportKind
+        from strategy.reports import ReportSpec
+        from strategy.services import publish_report
+
+        return publish_report(ReportSpec(ReportKind.YEARLY, 2022), by=self.validator, reason="Envoi")
+
+    def grow(self, n):
+        from strategy.models import Indicator
+
+        known = set(Indicator.objects.values_list("pk", flat=True))
+        self.scale.grow(n)
+        for indicator in Indicator.objects.exclude(pk__in=known):
+            self._comment(indicator)
+        for _ in range(n):
+            self._publish()
+
+
+@pytest.fixture
+def reporting(scale, validator, editor):
+    return Reporting(scale, validator, editor)
+
+
+def test_report_page(reporting, client, validator):
+    client.force_login(validator)
+    # 10: the session, the user, the two-factor device, the strategy's years, the
+    # programmes, their indicators with figures, the loose indicators, the targets of the
+    # four years, the written comments, the editions already published of this report.
+    assert_flat(reporting, lambda: client.get("/strategie/rapport/?year=2022"), budget=10)
+
+
+def test_report_export(reporting, client, validator):
+    client.force_login(validator)
+    # 9: the page's 10 without the editions.
+    assert_flat(reporting, lambda: client.get("/strategie/rapport/?year=2022&format=csv"), budget=9)
+
+
+def test_publication_list_page(reporting, client, validator):
+    client.force_login(validator)
+    # 4: the session, the user, the two-factor device, one page of publications with their
+    # publishers (no COUNT: the open-ended paginator; the frozen figures are not read).
+    assert_flat(reporting, lambda: client.get("/strategie/rapport/publications/"), budget=4)
+
+
+def test_publication_page(reporting, client, validator):
+    client.force_login(validator)
+    url = f"/strategie/rapport/publications/{reporting.publication.pk}/"
+    # 9: the session, the user, the two-factor device, the publication with its
+    # publisher, and the same report today (programmes, indicators, loose indicators,
+    # targets, comments).
+    assert_flat(reporting, lambda: client.get(url), budget=9)
+
+
+def test_publication_pdf_download(reporting, client, partner_a):
+    client.force_login(partner_a)
+    url = f"/strategie/rapport/publications/{reporting.publication.pk}/pdf/"
+    # 4: the session, the user with its membership, the role, the publication's file.
+    assert_flat(reporting, lambda: client.get(url), budget=4)
+
+
+def test_api_indicator_comments(reporting, api, partner_a):
+    client = api(partner_a)
+    # 3: the token with its user, the membership, one page of comments with their authors.
+    assert_flat(reporting, lambda: client.get("/api/v1/indicator-comments/?year=2022&page_size=50"), budget=3)

@@ -15,7 +15,17 @@ from artisanat.history import author_label
 from artisanat.models import Organisation
 from strategy import services
 from strategy.choices import TrajectoryStatus
-from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    Phase,
+    Programme,
+    Strategy,
+    Target,
+)
 from strategy.querysets import stored_breakdowns
 
 
@@ -541,3 +551,37 @@ class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     status = serializers.CharField()
     ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class IndicatorCommentSerializer(ServiceModelSerializer):
+    """The comment written for an indicator and a reporting year, shown in the report.
+    The indicator and the year are chosen at creation and never change."""
+
+    service = staticmethod(services.save_indicator_comment)
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    updated_by = AuthorField()
+
+    class Meta:
+        model = IndicatorComment
+        fields = [
+            "id",
+            "indicator",
+            "indicator_code",
+            "year",
+            "text",
+            "text_ar",
+            "version",
+            "updated_by",
+            "updated_at",
+            "change_reason",
+        ]
+        read_only_fields = ["version", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("indicator", "year"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: [_("L'indicateur et l'année d'un commentaire ne changent pas.")]}
+                    )
+        return super().validate(attrs)

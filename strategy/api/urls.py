@@ -10,5 +10,6 @@ ROUTES = [
     ("actions", views.ActionViewSet, "action"),
     ("indicators", views.IndicatorViewSet, "indicator"),
     ("targets", views.TargetViewSet, "target"),
+    ("indicator-comments", views.IndicatorCommentViewSet, "indicator-comment"),
     ("measurements", views.MeasurementViewSet, "measurement"),
 ]

@@ -34,6 +34,7 @@ from strategy.api.scope import SCOPE_PARAMETERS, scope_cache_key, scope_of
 from strategy.filtersets import (
     ActionFilterSet,
     AxisFilterSet,
+    IndicatorCommentFilterSet,
     IndicatorFilterSet,
     MeasurementFilterSet,
     PhaseFilterSet,
@@ -41,7 +42,17 @@ from strategy.filtersets import (
     StrategyFilterSet,
     TargetFilterSet,
 )
-from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    Phase,
+    Programme,
+    Strategy,
+    Target,
+)
 
 
 @resource_schema(s.StrategySerializer, "stratégies", "strategies")
@@ -176,6 +187,33 @@ class TargetViewSet(VersionedViewSet):
 
     def base_queryset(self):
         return Target.objects.visible_to(self.request.user).select_related("indicator", "region", "filiere")
+
+
+@resource_schema(
+    s.IndicatorCommentSerializer,
+    "commentaires du rapport (par indicateur et par année)",
+    "report comments (per indicator and year)",
+    writable=True,
+    versioned=True,
+)
+class IndicatorCommentViewSet(VersionedViewSet):
+    """The comments written for the yearly report: everybody with a role reads them;
+    editors, validators and administrators write them (If-Match to change one). A
+    comment is never deleted through the API: it is rewritten, its history kept."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    serializer_class = s.IndicatorCommentSerializer
+    filterset_class = IndicatorCommentFilterSet
+    ordering_fields = ("year", "indicator__code", "updated_at")
+    export_columns, export_name = exports.INDICATOR_COMMENT_COLUMNS, "indicator-comments"
+    write_permission = staticmethod(permissions.can_edit_strategy)
+
+    def base_queryset(self):
+        return (
+            IndicatorComment.objects.visible_to(self.request.user)
+            .select_related("indicator", "updated_by__membership__organisation")
+            .order_by("indicator__code", "-year")
+        )
 
 
 # ---------------------------------------------------------------- measurements

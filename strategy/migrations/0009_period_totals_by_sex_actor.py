@@ -32,7 +32,7 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("strategy", "0007_reporting_frequency")]
+    dependencies = [("strategy", "0008_report_comments_publications")]
 
     operations = [
         migrations.RunPython(free_tables, migrations.RunPython.noop, elidable=False),

@@ -12,16 +12,30 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from artisanat.admin import MembershipInline
 from artisanat.models import DataVersion, IdempotencyKey
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import MeasurementStatus
-from strategy.models import Action, Axis, Indicator, Measurement, PeriodTotal, Phase, Programme, Strategy, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    PeriodTotal,
+    Phase,
+    Programme,
+    ReportPublication,
+    Strategy,
+    Target,
+)
 from strategy.services import save_target
 
 User = get_user_model()
@@ -153,6 +167,18 @@ def world(admin_user, org_a, region, filiere, phases, programme, indicator, cont
         milestone,
         amendment,
         amended,
+        IndicatorComment.objects.create(indicator=indicator, year=2022, text="Écart dû au retard des sessions."),
+        ReportPublication.objects.create(
+            kind="yearly",
+            year=2022,
+            as_of=dt.date(2022, 12, 31),
+            published_at=timezone.now(),
+            published_by=admin_user,
+            reason="Envoi au ministre",
+            figures={"sections": []},
+            pdf=ContentFile(b"%PDF-1.7\n%%EOF\n", name="rapport.pdf"),
+            sha256="0" * 64,
+        ),
     ]
     return {type(obj): obj for obj in objects}
 

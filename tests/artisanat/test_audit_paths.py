@@ -29,7 +29,10 @@ from openpyxl import Workbook
 
 from artisanat.system_account import SYSTEM_USERNAME
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
-from strategy.models import Indicator, Measurement, Target
+from strategy import services as strategy_services
+from strategy.choices import ReportKind
+from strategy.models import Indicator, IndicatorComment, Measurement, ReportPublication, Target
+from strategy.reports import ReportSpec
 from tests.conftest import VerifiedClient
 from tests.documents import PDF
 from tests.documents import upload as document_upload
@@ -1226,8 +1229,131 @@ CASCADE_PATHS = [
     ),
 ]
 
+# -- the report's written comments (strategy pages, API, admin): created and changed, never
+# deleted (a comment is rewritten, its history kept).
+
+
+@pytest.fixture
+def indicator_comment(indicator, editor):
+    return strategy_services.save_indicator_comment(
+        IndicatorComment(indicator=indicator, year=2024, text="Retard des sessions"), by=editor
+    )
+
+
+def comment_page(ctx, year=2024):
+    return reverse("strategy:indicator_comment", args=[ctx.get("indicator").pk, year])
+
+
+COMMENT_2025 = by(IndicatorComment, year=2025)
+
+COMMENT_PATHS = [
+    Path(
+        IndicatorComment,
+        "page",
+        "create",
+        "editor",
+        returning(
+            COMMENT_2025,
+            page_post("editor", lambda ctx: comment_page(ctx, 2025), lambda ctx: {"text": "Écart expliqué"}),
+        ),
+        ("+",),
+        reason="Rédaction",
+    ),
+    Path(
+        IndicatorComment,
+        "page",
+        "update",
+        "validator",
+        returning(
+            fx("indicator_comment"),
+            page_post(
+                "validator",
+                comment_page,
+                lambda ctx: {
+                    "text": "Sessions reprogrammées",
+                    "version": ctx.get("indicator_comment").version,
+                    "reason": "Point d'étape",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"text"}),
+        reason="Point d'étape",
+        setup=lambda ctx: ctx.get("indicator_comment"),
+    ),
+    Path(
+        IndicatorComment,
+        "api",
+        "create",
+        "editor",
+        api_create(
+            "editor",
+            "indicator-comments",
+            lambda ctx: {
+                "indicator": ctx.get("indicator").pk,
+                "year": 2025,
+                "text": "Écart",
+                "change_reason": "Rapport",
+            },
+            IndicatorComment,
+        ),
+        ("+",),
+        reason="Rapport",
+    ),
+    Path(
+        IndicatorComment,
+        "api",
+        "update",
+        "admin_user",
+        api_patch(
+            "admin_user",
+            "indicator-comments",
+            "indicator_comment",
+            lambda ctx: {"text_ar": "تأخر الدورات", "change_reason": "Version arabe"},
+        ),
+        ("~",),
+        changed=frozenset({"text_ar"}),
+        reason="Version arabe",
+        setup=lambda ctx: ctx.get("indicator_comment"),
+    ),
+    Path(
+        IndicatorComment,
+        "admin",
+        "create",
+        "admin_user",
+        returning(
+            COMMENT_2025,
+            admin_save(
+                "admin_user",
+                lambda ctx: admin_url(IndicatorComment, "add"),
+                lambda ctx: {"indicator": ctx.get("indicator").pk, "year": "2025", "text": "Depuis l'administration"},
+            ),
+        ),
+        ("+",),
+    ),
+    Path(
+        IndicatorComment,
+        "admin",
+        "update",
+        "admin_user",
+        returning(
+            fx("indicator_comment"),
+            admin_save(
+                "admin_user",
+                lambda ctx: admin_url(IndicatorComment, "change", ctx.get("indicator_comment").pk),
+                lambda ctx: {"text": "Corrigé", "change_reason": "Relecture"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"text"}),
+        reason="Relecture",
+        setup=lambda ctx: ctx.get("indicator_comment"),
+    ),
+]
+
 PATHS = [
     *PAGE_PATHS,
+    *COMMENT_PATHS,
     *CASCADE_PATHS,
     *API_MEASUREMENT_PATHS,
     *API_TARGET_PATHS,
@@ -1251,7 +1377,7 @@ def _last_history_id(model):
 
 def test_the_table_covers_the_nine_models_and_every_surface():
     models = {p.model for p in PATHS}
-    assert models == {Measurement, Target, Indicator, *CONTRACT_MODELS, *ADMIN_ONLY_MODELS}
+    assert models == {Measurement, Target, Indicator, IndicatorComment, *CONTRACT_MODELS, *ADMIN_ONLY_MODELS}
     assert {p.surface for p in PATHS} == {
         "page",
         "api",
@@ -1262,8 +1388,9 @@ def test_the_table_covers_the_nine_models_and_every_surface():
         "admin_inline",
         "command",
     }
-    for model in models:  # every model: created, changed and deleted somewhere
-        assert {"+", "~", "-"} <= {t for p in PATHS if p.model is model for t in p.types}, model
+    for model in models:  # every model: created, changed and deleted somewhere (a comment is never deleted)
+        expected = {"+", "~"} if model is IndicatorComment else {"+", "~", "-"}
+        assert expected <= {t for p in PATHS if p.model is model for t in p.types}, model
     assert len({p.id for p in PATHS}) == len(PATHS)
 
 
@@ -1453,6 +1580,24 @@ REFUSED = [
         ),
         403,
     ),
+    Refused(
+        IndicatorComment,
+        "indicator_comment",
+        "partner_a",
+        lambda ctx, o: ctx.api("partner_a").patch(
+            f"{V}indicator-comments/{o.pk}/", {"text": "x"}, format="json", **if_match(o)
+        ),
+        403,
+    ),
+    Refused(
+        IndicatorComment,
+        "indicator_comment",
+        "editor",  # a stale copy: 412, nothing written
+        lambda ctx, o: ctx.api("editor").patch(
+            f"{V}indicator-comments/{o.pk}/", {"text": "x"}, format="json", HTTP_IF_MATCH='"9"'
+        ),
+        412,
+    ),
 ]
 
 
@@ -1470,3 +1615,21 @@ def test_a_refused_change_leaves_no_history_row(case, request, db):
     assert _last_history_id(case.model) == before
     obj.refresh_from_db()
     assert {f.attname: getattr(obj, f.attname) for f in case.model._meta.concrete_fields} == snapshot
+
+
+# ---------------------------------------------------------------- publishing a report
+
+
+def test_publishing_a_report_records_who_when_and_why_on_the_frozen_row(client, validator, indicator, phases):
+    """A publication is never changed, so it has no history of its own: the row itself
+    is the record (publisher, time, reason), written once, by the page and by the
+    service alike."""
+    client.force_login(validator)
+    start = timezone.now()
+    ok(client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "Envoi au ministre"}), 302)
+    again = strategy_services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Corrigée")
+    end = timezone.now()
+    rows = list(ReportPublication.objects.order_by("edition").values_list("published_by", "reason", "published_at"))
+    assert [(who, why) for who, why, _when in rows] == [(validator.pk, "Envoi au ministre"), (validator.pk, "Corrigée")]
+    assert all(start <= when <= end for _who, _why, when in rows)
+    assert again.edition == 2

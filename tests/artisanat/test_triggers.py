@@ -25,6 +25,7 @@ def test_every_app_registers_its_sets_in_one_registry():
         "artisanat_rules",
         "strategy_rules",
         "stored_figures",
+        "report_publication_frozen",
         "contracts_rules",
     ]
     assert {r.name for r in triggers.rules()} == {r.name for r in (*ARTISANAT_RULES, *STRATEGY_RULES, *CONTRACT_RULES)}

@@ -152,7 +152,7 @@ def test_french_calendar_screenshot_with_the_demo_data(browser_session, monkeypa
     session.page.screenshot(path=str(SCREENSHOTS / "calendar-fr.png"), full_page=True)
 
 
-def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry):
+def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry, validator):
     from contracts.models import ContratProgramme, Party
 
     contract = ContratProgramme.objects.create(
@@ -172,6 +172,11 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         organisation=org_a,
         status="submitted",
     )
+    from strategy import services
+    from strategy.choices import ReportKind
+    from strategy.reports import ReportSpec
+
+    publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Envoi")
     session = browser_session("validator", PASSWORD)
     for path in (
         "/",
@@ -188,6 +193,10 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         f"/strategie/mesures/{m.pk}/",
         "/strategie/validation/",
         "/strategie/rapport/?year=2024",
+        "/strategie/rapport/?quarter=2024-Q3",
+        f"/strategie/rapport/commentaires/{scene.pk}/2024/",
+        "/strategie/rapport/publications/",
+        f"/strategie/rapport/publications/{publication.pk}/",
         "/contrats/",
         f"/contrats/{contract.pk}/",
         f"/contrats/{contract.pk}/historique/",
@@ -217,3 +226,42 @@ def test_a_parameter_the_page_cannot_read_gets_a_page_that_says_which_and_leads_
     assert session.page.locator("main h1").count() == 1
     # The browser reports the 400 itself as a failed load: that one is expected.
     session.errors[:] = [e for e in session.errors if "status of 400" not in e]
+
+
+def test_a_publication_reopened_after_a_later_validation_marks_the_changed_figure(
+    browser_session, scene, org_a, validator, partner_a
+):
+    """In the browser: the 2024 report published with 180,00 achieved; a 2022 value of
+    20 validated afterwards makes today's 200,00; the publication's page shows 180,00
+    as published, highlighted, with 200,00 beside it (screenshot publication-fr.png)."""
+    from strategy import services
+    from strategy.choices import ReportKind
+    from strategy.reports import ReportSpec
+
+    Measurement.objects.create(
+        indicator=scene,
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 12, 31),
+        value=D("180"),
+        organisation=org_a,
+        status="validated",
+    )
+    publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Envoi")
+    late = Measurement.objects.create(
+        indicator=scene,
+        period_start=dt.date(2022, 1, 1),
+        period_end=dt.date(2022, 12, 31),
+        value=D("20"),
+        organisation=org_a,
+        status="submitted",
+        reported_by=partner_a,
+    )
+    services.validate_measurement(late, by=validator)
+    session = browser_session("viewer", PASSWORD)
+    session.goto(f"/strategie/rapport/publications/{publication.pk}/")
+    cell = session.page.locator(f'tr[data-indicator="{scene.code}"] td.changed').first
+    assert cell.locator(".published").inner_text().strip() == "180,00"
+    assert "200,00" in cell.locator("ins.today").inner_text()
+    assert cell.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(SCREENSHOTS / "publication-fr.png"), full_page=True)
