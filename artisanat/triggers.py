@@ -130,12 +130,21 @@ class Rule:
     that makes the condition true, the database aborts the statement with an integrity
     error naming the rule. ``Model.clean()`` checks the same rule first with a message;
     the trigger is the guarantee behind it, whatever path writes (admin, bulk insert,
-    raw SQL)."""
+    raw SQL).
+
+    ``update_violation`` (optional) replaces ``violation`` for updates, written against
+    ``NEW`` and ``OLD``: for a rule that only some changes can break (an indicator's
+    frequency changing under its rows), or that rows recorded before it existed may
+    break without being frozen by it (strategy/db_rules.py)."""
 
     name: str
     table: str
     violation: str
     message: str = field(compare=False)
+    update_violation: str | None = None
+
+    def violation_on(self, event):
+        return self.update_violation if event == "update" and self.update_violation else self.violation
 
 
 def _rule_sqlite(rule):
@@ -145,18 +154,31 @@ def _rule_sqlite(rule):
         statements += [
             f"DROP TRIGGER IF EXISTS {trigger};",
             f"CREATE TRIGGER {trigger} AFTER {event.upper()} ON {rule.table} FOR EACH ROW "
-            f"WHEN ({rule.violation}) BEGIN SELECT RAISE(ABORT, '{rule.name}'); END;",
+            f"WHEN ({rule.violation_on(event)}) BEGIN SELECT RAISE(ABORT, '{rule.name}'); END;",
         ]
     return statements
 
 
 def _rule_postgresql(rule):
+    raise_it = (
+        f"RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{rule.name}', CONSTRAINT = '{rule.name}';"
+    )
+    if rule.update_violation:
+        body = f"""  IF TG_OP = 'UPDATE' THEN
+    IF ({rule.update_violation}) THEN
+      {raise_it}
+    END IF;
+  ELSIF ({rule.violation}) THEN
+    {raise_it}
+  END IF;"""
+    else:
+        body = f"""  IF ({rule.violation}) THEN
+    {raise_it}
+  END IF;"""
     return [
         f"""CREATE OR REPLACE FUNCTION {rule.name}_check() RETURNS trigger AS $$
 BEGIN
-  IF ({rule.violation}) THEN
-    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{rule.name}', CONSTRAINT = '{rule.name}';
-  END IF;
+{body}
   RETURN NULL;
 END; $$ LANGUAGE plpgsql;""",
         f"DROP TRIGGER IF EXISTS {rule.name} ON {rule.table};",

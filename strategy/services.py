@@ -287,6 +287,9 @@ def _transition(measurement, action, *, by, reason="", expected_version=None, ch
         raise TransitionNotAllowed(action, current.status)
     current.status = target
     current.status_reason = reason
+    # Back to its reporter: allowed even for a row recorded before the period rule whose
+    # period does not fit (Measurement._sending_back), so that it can be corrected.
+    current._sending_back = target == MeasurementStatus.RETURNED
     if target == MeasurementStatus.SUBMITTED and current.submitted_at is None:
         current.submitted_at = timezone.now()  # first submission: the calendar's "received"
     if target == MeasurementStatus.VALIDATED:
