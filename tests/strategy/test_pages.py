@@ -220,6 +220,46 @@ def test_entry_errors_are_french_and_beside_the_field(client, editor, indicator,
     assert "La fin de période doit être postérieure ou égale à son début." in response.content.decode()
 
 
+def _field_block(body, name):
+    """The HTML of the form field ``name`` (partials/field.html), its errors included."""
+    blocks = [b for b in body.split('<div class="field') if f'name="{name}"' in b]
+    assert len(blocks) == 1, name
+    return html.unescape(blocks[0])
+
+
+def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_end(client, editor, indicator, ministry):
+    client.force_login(editor)
+    response = client.post(
+        reverse("strategy:measurement_create"),
+        entry(indicator, organisation=ministry.pk, period_start="2024-04-01", period_end="2024-06-30"),
+    )
+    assert response.status_code == 200
+    block = _field_block(response.content.decode(), "period_end")
+    assert block.startswith(" has-error")
+    assert "périodicité annuelle" in block and "par exemple du 01/01/2024 au 31/12/2024 (2024)" in block
+    assert "errorlist" not in _field_block(response.content.decode(), "period_start")
+    assert Measurement.objects.count() == 0
+    # The same on the edit page of a draft.
+    m = services.save_measurement(
+        Measurement(
+            indicator=indicator,
+            period_start=dt.date(2024, 1, 1),
+            period_end=dt.date(2024, 12, 31),
+            value=D("100"),
+            organisation=ministry,
+        ),
+        by=editor,
+    )
+    response = client.post(
+        reverse("strategy:measurement_update", args=[m.pk]),
+        entry(indicator, organisation=ministry.pk, period_end="2024-03-31", version=m.version, action="save"),
+    )
+    assert response.status_code == 200
+    assert "par exemple du 01/01/2024 au 31/12/2024" in _field_block(response.content.decode(), "period_end")
+    m.refresh_from_db()
+    assert (m.period_end, m.version) == (dt.date(2024, 12, 31), 1)
+
+
 def test_stale_version_is_refused_and_nothing_is_overwritten(client, editor, validator, indicator, ministry):
     m = services.save_measurement(
         Measurement(
