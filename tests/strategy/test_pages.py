@@ -133,6 +133,28 @@ def test_indicator_page_chart_tables_breakdown_and_reporters(
     assert "Brouillon" in body  # ministry sees the draft with its state
 
 
+def test_indicator_page_states_frequency_and_delay(client, viewer, make_indicator):
+    yearly = make_indicator(code="IND-AN")
+    quarterly = make_indicator(code="IND-TRI", frequency="quarterly", report_delay_days=1)
+    client.force_login(viewer)
+
+    def fact(ind):
+        body = client.get(reverse("strategy:indicator_detail", args=[ind.pk])).content.decode()
+        return html.unescape(body.split('data-fact="frequency">', 1)[1].split("</dd>", 1)[0])
+
+    assert fact(yearly) == "annuelle · rapport dû 90 jours après la fin de période"
+    assert fact(quarterly) == "trimestrielle · rapport dû 1 jour après la fin de période"
+
+
+def test_indicator_list_export_has_frequency_and_delay(client, viewer, make_indicator):
+    make_indicator(code="IND-SEM", frequency="half_yearly", report_delay_days=60)
+    client.force_login(viewer)
+    text = client.get(reverse("strategy:indicator_list"), {"code": "IND-SEM", "format": "csv"}).content
+    header, row = text.decode("utf-8-sig").strip().splitlines()
+    columns = dict(zip(header.replace('"', "").split(","), row.replace('"', "").split(","), strict=True))
+    assert (columns["frequency"], columns["report_delay_days"]) == ("half_yearly", "60")
+
+
 def test_partner_never_sees_another_organisation_draft(client, partner_a, partner_b, org_a, org_b, make_indicator):
     ind = make_indicator(code="IND-SHARED", reporters=[org_a, org_b])
     draft_b = measurement(ind, org_b, status=S.DRAFT, value="777")
