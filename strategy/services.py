@@ -323,7 +323,16 @@ def _require_reason(reason):
 
 #: A measurement's columns that are not its content: the workflow's own, which a move
 #: (submit, validate, return, reopen) changes without changing what was reported.
-WORKFLOW_COLUMNS = {"id", "status", "status_reason", "validated_by_id", "validated_at", "version", "updated_at"}
+WORKFLOW_COLUMNS = {
+    "id",
+    "status",
+    "status_reason",
+    "validated_by_id",
+    "validated_at",
+    "submitted_at",
+    "version",
+    "updated_at",
+}
 
 
 def _content_history(measurement_ids):
