@@ -142,6 +142,10 @@ class Rule:
     violation: str
     message: str = field(compare=False)
     update_violation: str | None = None
+    # (table, column) pairs the SQL reads that a migration added later: the rule is not
+    # installed on a database migrated back before them (SQLite and PostgreSQL accept a
+    # trigger naming a missing column, then fail every write it fires on).
+    needs: tuple = ()
 
     def violation_on(self, event):
         return self.update_violation if event == "update" and self.update_violation else self.violation
@@ -190,6 +194,34 @@ END; $$ LANGUAGE plpgsql;""",
 _RULES = {}
 
 
+def _installable(connection, rules, tables):
+    """The rules whose table exists and whose ``needs`` columns all do."""
+    columns = {}
+    with connection.cursor() as cursor:
+        for table in {table for rule in rules for table, _column in rule.needs}:
+            description = connection.introspection.get_table_description(cursor, table) if table in tables else []
+            columns[table] = {column.name for column in description}
+    return [
+        rule for rule in rules if rule.table in tables and all(column in columns[table] for table, column in rule.needs)
+    ]
+
+
+def _drop_sqlite(rule):
+    return [f"DROP TRIGGER IF EXISTS {rule.name}_{event}" for event in ("insert", "update")]
+
+
+def _drop_postgresql(rule):
+    return [f"DROP TRIGGER IF EXISTS {rule.name} ON {rule.table}"]
+
+
+def _install_rules(connection, rules, tables, create, drop):
+    """(Re)create the installable rules; drop those whose columns are gone (a database
+    migrated back: PostgreSQL keeps a table's triggers through the change)."""
+    installable = _installable(connection, rules, tables)
+    statements = [s for r in rules if r.table in tables and r not in installable for s in drop(r)]
+    return statements + [s for r in installable for s in create(r)]
+
+
 def register_rules(app_label, rules):
     """Register an app's cross-table rules as the trigger set ``<app>_rules``."""
     rules = tuple(rules)
@@ -197,8 +229,10 @@ def register_rules(app_label, rules):
     return register(
         TriggerSet(
             f"{app_label}_rules",
-            sqlite=lambda connection, tables: [s for r in rules if r.table in tables for s in _rule_sqlite(r)],
-            postgresql=lambda connection, tables: [s for r in rules if r.table in tables for s in _rule_postgresql(r)],
+            sqlite=lambda connection, tables: _install_rules(connection, rules, tables, _rule_sqlite, _drop_sqlite),
+            postgresql=lambda connection, tables: _install_rules(
+                connection, rules, tables, _rule_postgresql, _drop_postgresql
+            ),
             drop_sqlite=lambda connection, tables: [
                 f"DROP TRIGGER IF EXISTS {r.name}_{event}" for r in rules for event in ("insert", "update")
             ],

@@ -106,6 +106,7 @@ RULES = [
         + _period_misfit("i", "NEW")
         + ") AND NOT (NEW.status = 'returned' AND OLD.status <> 'returned' AND NEW.indicator_id = OLD.indicator_id "
         "AND NEW.period_start = OLD.period_start AND NEW.period_end = OLD.period_end)",
+        needs=(("strategy_indicator", "frequency"),),
     ),
     # The other way round: changing an indicator's frequency under rows that do not fit
     # the new one. Only a change of frequency is checked, so an indicator that still has
@@ -122,6 +123,7 @@ RULES = [
         ),
         update_violation="NEW.frequency <> OLD.frequency AND EXISTS (SELECT 1 FROM strategy_measurement m "
         "WHERE m.indicator_id = NEW.id AND " + _period_misfit("NEW", "m") + ")",
+        needs=(("strategy_indicator", "frequency"),),
     ),
     Rule(
         "indicator_fits_its_measurements",
