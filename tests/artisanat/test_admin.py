@@ -217,9 +217,11 @@ def test_anonymous_is_sent_to_the_admin_login(client, db):
 # -- query budget: change lists do not grow with the rows ---------------------------------
 @pytest.fixture
 def row_factories(admin_user, org_a, org_b, filiere, phases, make_indicator, indicator):
-    def measurement(i):
+    monthly = make_indicator(code="IND-MOIS", frequency="monthly", reporters=[org_a, org_b])
+
+    def measurement(i):  # one calendar month each, on a monthly indicator
         return make_measurement(
-            indicator,
+            monthly,
             (org_a, org_b)[i % 2],
             year=2022 + i // 12,
             month=i % 12 + 1,
