@@ -130,12 +130,25 @@ class Rule:
     that makes the condition true, the database aborts the statement with an integrity
     error naming the rule. ``Model.clean()`` checks the same rule first with a message;
     the trigger is the guarantee behind it, whatever path writes (admin, bulk insert,
-    raw SQL)."""
+    raw SQL).
+
+    ``update_violation`` (optional) replaces ``violation`` for updates, written against
+    ``NEW`` and ``OLD``: for a rule that only some changes can break (an indicator's
+    frequency changing under its rows), or that rows recorded before it existed may
+    break without being frozen by it (strategy/db_rules.py)."""
 
     name: str
     table: str
     violation: str
     message: str = field(compare=False)
+    update_violation: str | None = None
+    # (table, column) pairs the SQL reads that a migration added later: the rule is not
+    # installed on a database migrated back before them (SQLite and PostgreSQL accept a
+    # trigger naming a missing column, then fail every write it fires on).
+    needs: tuple = ()
+
+    def violation_on(self, event):
+        return self.update_violation if event == "update" and self.update_violation else self.violation
 
 
 def _rule_sqlite(rule):
@@ -145,18 +158,31 @@ def _rule_sqlite(rule):
         statements += [
             f"DROP TRIGGER IF EXISTS {trigger};",
             f"CREATE TRIGGER {trigger} AFTER {event.upper()} ON {rule.table} FOR EACH ROW "
-            f"WHEN ({rule.violation}) BEGIN SELECT RAISE(ABORT, '{rule.name}'); END;",
+            f"WHEN ({rule.violation_on(event)}) BEGIN SELECT RAISE(ABORT, '{rule.name}'); END;",
         ]
     return statements
 
 
 def _rule_postgresql(rule):
+    raise_it = (
+        f"RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{rule.name}', CONSTRAINT = '{rule.name}';"
+    )
+    if rule.update_violation:
+        body = f"""  IF TG_OP = 'UPDATE' THEN
+    IF ({rule.update_violation}) THEN
+      {raise_it}
+    END IF;
+  ELSIF ({rule.violation}) THEN
+    {raise_it}
+  END IF;"""
+    else:
+        body = f"""  IF ({rule.violation}) THEN
+    {raise_it}
+  END IF;"""
     return [
         f"""CREATE OR REPLACE FUNCTION {rule.name}_check() RETURNS trigger AS $$
 BEGIN
-  IF ({rule.violation}) THEN
-    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{rule.name}', CONSTRAINT = '{rule.name}';
-  END IF;
+{body}
   RETURN NULL;
 END; $$ LANGUAGE plpgsql;""",
         f"DROP TRIGGER IF EXISTS {rule.name} ON {rule.table};",
@@ -168,6 +194,34 @@ END; $$ LANGUAGE plpgsql;""",
 _RULES = {}
 
 
+def _installable(connection, rules, tables):
+    """The rules whose table exists and whose ``needs`` columns all do."""
+    columns = {}
+    with connection.cursor() as cursor:
+        for table in {table for rule in rules for table, _column in rule.needs}:
+            description = connection.introspection.get_table_description(cursor, table) if table in tables else []
+            columns[table] = {column.name for column in description}
+    return [
+        rule for rule in rules if rule.table in tables and all(column in columns[table] for table, column in rule.needs)
+    ]
+
+
+def _drop_sqlite(rule):
+    return [f"DROP TRIGGER IF EXISTS {rule.name}_{event}" for event in ("insert", "update")]
+
+
+def _drop_postgresql(rule):
+    return [f"DROP TRIGGER IF EXISTS {rule.name} ON {rule.table}"]
+
+
+def _install_rules(connection, rules, tables, create, drop):
+    """(Re)create the installable rules; drop those whose columns are gone (a database
+    migrated back: PostgreSQL keeps a table's triggers through the change)."""
+    installable = _installable(connection, rules, tables)
+    statements = [s for r in rules if r.table in tables and r not in installable for s in drop(r)]
+    return statements + [s for r in installable for s in create(r)]
+
+
 def register_rules(app_label, rules):
     """Register an app's cross-table rules as the trigger set ``<app>_rules``."""
     rules = tuple(rules)
@@ -175,8 +229,10 @@ def register_rules(app_label, rules):
     return register(
         TriggerSet(
             f"{app_label}_rules",
-            sqlite=lambda connection, tables: [s for r in rules if r.table in tables for s in _rule_sqlite(r)],
-            postgresql=lambda connection, tables: [s for r in rules if r.table in tables for s in _rule_postgresql(r)],
+            sqlite=lambda connection, tables: _install_rules(connection, rules, tables, _rule_sqlite, _drop_sqlite),
+            postgresql=lambda connection, tables: _install_rules(
+                connection, rules, tables, _rule_postgresql, _drop_postgresql
+            ),
             drop_sqlite=lambda connection, tables: [
                 f"DROP TRIGGER IF EXISTS {r.name}_{event}" for r in rules for event in ("insert", "update")
             ],

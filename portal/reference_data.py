@@ -201,6 +201,11 @@ def chambers():
 
 # --- Indicators ------------------------------------------------------------------------
 
+# How the real indicators are reported: domain.md says nothing more precise than a yearly
+# performance report (LOF 130-13, fiscal year = calendar year), so each is yearly, its
+# report due 90 days after the year's end (31 March), unless its entry below says else.
+REPORTING = {"frequency": "yearly", "report_delay_days": 90}
+
 INDICATORS = [
     # Sourced baselines: the real figures the ministry published (each row names its source).
     {

@@ -104,10 +104,22 @@ class TargetInline(ServiceInlineMixin, admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
-    list_display = ("code", "name", "axis", "programme", "unit", "aggregation", "direction", "weight")
+    list_display = (
+        "code",
+        "name",
+        "axis",
+        "programme",
+        "unit",
+        "aggregation",
+        "direction",
+        "weight",
+        "frequency",
+        "report_delay_days",
+    )
     search_fields = ("code", "name", "name_ar", "definition")
     list_filter = (
         "aggregation",
+        "frequency",
         "unit",
         "direction",
         "axis",

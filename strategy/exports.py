@@ -56,6 +56,8 @@ INDICATOR_COLUMNS = [
     Column("unit", lambda i: i.unit),
     Column("direction", lambda i: i.direction),
     Column("aggregation", lambda i: i.aggregation),
+    Column("frequency", lambda i: i.frequency),
+    Column("report_delay_days", lambda i: i.report_delay_days),
     Column("baseline_value", lambda i: i.baseline_value),
     Column("baseline_date", lambda i: i.baseline_date),
     Column("as_of", lambda i: i.fig_as_of),

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from artisanat.documents import DocumentField
@@ -317,18 +318,14 @@ class Indicator(models.Model):
                 "by_actor_type": rows.filter(actor_type="") if self.by_actor_type else rows.exclude(actor_type=""),
                 "aggregation": rows.filter(value__isnull=self.aggregation != Aggregation.RATIO),
             }
-            if self.frequency in Frequency.values:
-                misfit_pks = [
-                    pk
-                    for pk, start, end in rows.values_list("pk", "period_start", "period_end")
-                    if not periods.is_period(self.frequency, start, end)
-                ]
-                misfits["frequency"] = rows.filter(pk__in=misfit_pks)
             for field, misfit in misfits.items():
                 if misfit.exists():
                     errors[field] = _(
                         "Des mesures déjà saisies ne suivent pas ce choix : corrigez-les ou supprimez-les d'abord."
                     )
+            frequency_misfits = self._frequency_misfits()
+            if frequency_misfits:
+                errors["frequency"] = frequency_misfits
         if self.axis_id and self.baseline_date:
             strategy = self.axis.strategy
             if self.baseline_date > strategy.end_date:
@@ -337,6 +334,35 @@ class Indicator(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def _frequency_misfits(self):
+        """When the frequency changes: the message naming the rows (first five, id and
+        period) that are not exactly one period of the new one; "" otherwise. Only a
+        change is checked, as the database does (strategy/db_rules.py): rows recorded
+        before the rule may not fit, and must not forbid editing the indicator's name."""
+        if self.frequency not in Frequency.values:
+            return ""
+        stored = Indicator.objects.filter(pk=self.pk).values_list("frequency", flat=True).first()
+        if stored in (None, self.frequency):
+            return ""
+        rows = Measurement.objects.filter(indicator=self).order_by("period_start", "pk")
+        misfits = [
+            (pk, start, end)
+            for pk, start, end in rows.values_list("pk", "period_start", "period_end")
+            if not periods.is_period(self.frequency, start, end)
+        ]
+        if not misfits:
+            return ""
+        named = ", ".join(f"n° {pk} ({start:%d/%m/%Y}–{end:%d/%m/%Y})" for pk, start, end in misfits[:5])
+        if len(misfits) > 5:
+            named += ", …"
+        return ngettext(
+            "%(count)d mesure déjà saisie ne couvre pas exactement une période de la périodicité %(frequency)s : "
+            "%(rows)s. Corrigez sa période d'abord.",
+            "%(count)d mesures déjà saisies ne couvrent pas exactement une période de la périodicité %(frequency)s : "
+            "%(rows)s. Corrigez leurs périodes d'abord.",
+            len(misfits),
+        ) % {"count": len(misfits), "frequency": Frequency(self.frequency).label, "rows": named}
 
     @property
     def dimensions(self):
@@ -660,6 +686,12 @@ class Measurement(models.Model):
             models.Index(fields=["indicator", "id"], name="measurement_indicator_id"),
         ]
 
+    # Set by the workflow (strategy/services.py) while it sends the row back to its
+    # reporter (return, reopen): a row recorded before the period rule, whose period
+    # does not fit its indicator's frequency, may still go back to be corrected; every
+    # other change of it is refused until its period fits (strategy/db_rules.py).
+    _sending_back = False
+
     def __str__(self):
         return f"{self.indicator.code} · {self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y}"
 
@@ -682,6 +714,8 @@ class Measurement(models.Model):
                 self.period_start
                 and self.period_end
                 and indicator.frequency in Frequency.values
+                and not self._sending_back
+                and "period_end" not in errors
                 and not periods.is_period(indicator.frequency, self.period_start, self.period_end)
             ):
                 errors["period_end"] = periods.misfit_message(indicator.frequency, self.period_start, self.period_end)

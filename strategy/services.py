@@ -288,6 +288,9 @@ def _transition(measurement, action, *, by, reason="", expected_version=None, ch
         raise TransitionNotAllowed(action, current.status)
     current.status = target
     current.status_reason = reason
+    # Back to its reporter: allowed even for a row recorded before the period rule whose
+    # period does not fit (Measurement._sending_back), so that it can be corrected.
+    current._sending_back = target == MeasurementStatus.RETURNED
     if target == MeasurementStatus.SUBMITTED and current.submitted_at is None:
         current.submitted_at = timezone.now()  # first submission: the calendar's "received"
     if target == MeasurementStatus.VALIDATED:
@@ -321,7 +324,16 @@ def _require_reason(reason):
 
 #: A measurement's columns that are not its content: the workflow's own, which a move
 #: (submit, validate, return, reopen) changes without changing what was reported.
-WORKFLOW_COLUMNS = {"id", "status", "status_reason", "validated_by_id", "validated_at", "version", "updated_at"}
+WORKFLOW_COLUMNS = {
+    "id",
+    "status",
+    "status_reason",
+    "validated_by_id",
+    "validated_at",
+    "submitted_at",
+    "version",
+    "updated_at",
+}
 
 
 def _content_history(measurement_ids):

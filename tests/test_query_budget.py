@@ -19,7 +19,7 @@ from artisanat.choices import OrganisationKind
 from artisanat.models import Organisation
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
-from strategy.choices import Aggregation, MeasurementStatus
+from strategy.choices import Aggregation, Frequency, MeasurementStatus
 from strategy.models import Indicator, Measurement, Target
 from tests.api_fixtures import monthly_periods
 
@@ -52,6 +52,7 @@ class Scale:
             baseline_date=dt.date(2020, 12, 31),
             baseline_source="Test",
             by_region=True,
+            frequency=Frequency.MONTHLY,
         )
         indicator.reporting_organisations.add(self.org_a)
         Target.objects.create(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("5000"))
@@ -297,6 +298,7 @@ class Busy:
             baseline_source="Test",
             by_region=True,
             by_filiere=True,
+            frequency=Frequency.MONTHLY,
         )
         self.indicator.reporting_organisations.add(scale.org_a)
         Target.objects.create(indicator=self.indicator, due_date=dt.date(2030, 12, 31), value=D("5000"))
@@ -477,7 +479,7 @@ def test_one_measurement_created(scale, api, partner_a, region):
         year = next(years)
         body = {
             "indicator": scale.indicator.pk,
-            "period_start": f"{year}-01-01",
+            "period_start": f"{year}-12-01",
             "period_end": f"{year}-12-31",
             "value": "12",
             "region": region.pk,
@@ -489,27 +491,34 @@ def test_one_measurement_created(scale, api, partner_a, region):
 
 
 def test_bulk_submission_of_500_rows(scale, api, partner_a):
-    bulk_indicator = Indicator.objects.create(
-        code="BULK",
-        name="Envois groupés",
-        axis=scale.axis,
-        unit="count",
-        aggregation=Aggregation.SUM,
-        baseline_value=D("0"),
-        baseline_date=dt.date(2020, 12, 31),
-        baseline_source="Test",
-    )
-    bulk_indicator.reporting_organisations.add(scale.org_a)
+    # Ten monthly indicators: each send is a hundred months on five of them.
+    bulk_indicators = []
+    for n in range(10):
+        bulk_indicators.append(
+            Indicator.objects.create(
+                code=f"BULK-{n}",
+                name=f"Envois groupés {n}",
+                axis=scale.axis,
+                unit="count",
+                aggregation=Aggregation.SUM,
+                baseline_value=D("0"),
+                baseline_date=dt.date(2020, 12, 31),
+                baseline_source="Test",
+                frequency=Frequency.MONTHLY,
+            )
+        )
+        bulk_indicators[-1].reporting_organisations.add(scale.org_a)
     client = api(partner_a)
-    starts = iter([dt.date(2027, 1, 1), dt.date(2029, 1, 1)])
+    months = list(monthly_periods(100))
+    sends = iter([0, 5])
 
     def send():
-        start = next(starts)
+        first = next(sends)
         rows = [
             {
-                "indicator": "BULK",
-                "period_start": (start + dt.timedelta(days=i)).isoformat(),
-                "period_end": (start + dt.timedelta(days=i)).isoformat(),
+                "indicator": f"BULK-{first + i // 100}",
+                "period_start": months[i % 100][0].isoformat(),
+                "period_end": months[i % 100][1].isoformat(),
                 "value": str(i + 1),
             }
             for i in range(500)
@@ -517,10 +526,10 @@ def test_bulk_submission_of_500_rows(scale, api, partner_a):
         return client.post("/api/v1/measurements/bulk/?submit=1", rows, format="json")
 
     assert_flat(scale, send)
-    created = Measurement.objects.filter(indicator=bulk_indicator)
+    created = Measurement.objects.filter(indicator__in=bulk_indicators)
     assert created.count() == 1000
     assert set(created.values_list("status", flat=True)) == {MeasurementStatus.SUBMITTED}
-    assert Measurement.history.filter(indicator_id=bulk_indicator.pk).count() == 2000
+    assert Measurement.history.filter(indicator_id__in=[i.pk for i in bulk_indicators]).count() == 2000
 
 
 # ---------------------------------------------------------------- reminders (portal/reminders.py)

@@ -60,8 +60,15 @@ def set_submitted_at(apps, schema_editor):
 
 def free_tables(apps, schema_editor):
     """SQLite rebuilds the tables to add a column: the triggers that name them go first
-    (artisanat/triggers.py); post_migrate reinstalls them."""
+    (artisanat/triggers.py); post_migrate reinstalls them. Backwards, on PostgreSQL too:
+    the period rules (strategy/db_rules.py) read ``frequency``, which this migration
+    removes, and the earlier migrations' reverse steps write measurements."""
     from artisanat.triggers import free_sqlite_tables
+
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER IF EXISTS measurement_period_fits_frequency ON strategy_measurement")
+            cursor.execute("DROP TRIGGER IF EXISTS indicator_frequency_fits_its_measurements ON strategy_indicator")
 
     free_sqlite_tables(
         schema_editor.connection,

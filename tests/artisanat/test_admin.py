@@ -247,9 +247,11 @@ def test_anonymous_is_sent_to_the_admin_login(client, db):
 # -- query budget: change lists do not grow with the rows ---------------------------------
 @pytest.fixture
 def row_factories(admin_user, org_a, org_b, filiere, phases, make_indicator, indicator):
-    def measurement(i):
+    monthly = make_indicator(code="IND-MOIS", frequency="monthly", reporters=[org_a, org_b])
+
+    def measurement(i):  # one calendar month each, on a monthly indicator
         return make_measurement(
-            indicator,
+            monthly,
             (org_a, org_b)[i % 2],
             year=2022 + i // 12,
             month=i % 12 + 1,
@@ -576,6 +578,8 @@ def test_inline_target_is_saved_through_the_service(staff_client, admin_user, in
         "unit": indicator.unit,
         "direction": indicator.direction,
         "aggregation": indicator.aggregation,
+        "frequency": indicator.frequency,
+        "report_delay_days": "90",
         "baseline_value": "0",
         "baseline_date": "2020-12-31",
         "baseline_source": "test",
@@ -602,6 +606,61 @@ def test_inline_target_is_saved_through_the_service(staff_client, admin_user, in
     assert creation.history_user == admin_user
     assert creation.history_change_reason == "Cibles de la phase Transformation"
     assert indicator.history.first().history_user == admin_user
+
+
+def _indicator_form(indicator, axis, programme, org_a, **changes):
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "name_ar": "",
+        "definition": "",
+        "axis": axis.pk,
+        "programme": programme.pk,
+        "unit": indicator.unit,
+        "direction": indicator.direction,
+        "aggregation": indicator.aggregation,
+        "frequency": indicator.frequency,
+        "report_delay_days": str(indicator.report_delay_days),
+        "baseline_value": "0",
+        "baseline_date": "2020-12-31",
+        "baseline_source": "test",
+        "weight": "1",
+        "reporting_organisations": [org_a.pk],
+        "change_reason": "Calendrier de rapportage",
+        "expected_version": "",
+        **management("targets", 0),
+        **changes,
+    }
+
+
+def test_administrator_sets_frequency_and_delay(staff_client, indicator, axis, programme, org_a):
+    data = _indicator_form(indicator, axis, programme, org_a, frequency="quarterly", report_delay_days="45")
+    response = staff_client.post(admin_url(Indicator, "change", indicator.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    indicator.refresh_from_db()
+    assert (indicator.frequency, indicator.report_delay_days) == ("quarterly", 45)
+    listing = staff_client.get(admin_url(Indicator, "changelist") + "?frequency__exact=quarterly").content.decode()
+    assert indicator.code in listing and "trimestrielle" in listing
+
+
+def test_admin_refuses_a_frequency_its_rows_do_not_fit_naming_them(
+    staff_client, indicator, axis, programme, org_a, partner_a
+):
+    m = Measurement.objects.create(
+        indicator=indicator,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 12, 31),
+        value=Decimal("5"),
+        organisation=org_a,
+        reported_by=partner_a,
+    )
+    data = _indicator_form(indicator, axis, programme, org_a, frequency="monthly")
+    response = staff_client.post(admin_url(Indicator, "change", indicator.pk), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert f"n° {m.pk} (01/01/2024–31/12/2024)" in " ".join(errors["frequency"])
+    indicator.refresh_from_db()
+    assert indicator.frequency == "yearly"
 
 
 def test_service_refusal_is_an_error_message_not_a_500(client, viewer, indicator):

@@ -17,6 +17,7 @@ from artisanat.models import Filiere, Organisation, Region
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.choices import MeasurementStatus
 from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from tests.api_fixtures import monthly_periods
 from tests.conftest import PASSWORD
 
 LISTS = [
@@ -119,10 +120,27 @@ def grow(name, count, ctx):
         elif name == "targets":
             Target.objects.create(indicator=indicator, due_date=dt.date(2021, 1, 1) + dt.timedelta(days=n + 1), value=1)
         elif name == "measurements":
+            # One calendar month each, on a monthly indicator (the fixture's is yearly).
+            monthly, _ = Indicator.objects.get_or_create(
+                code="IN-MOIS",
+                defaults={
+                    "name": "Mensuel",
+                    "axis": ctx["axis"],
+                    "unit": "count",
+                    "aggregation": "sum",
+                    "baseline_value": 0,
+                    "baseline_date": dt.date(2020, 12, 31),
+                    "baseline_source": "t",
+                    "frequency": "monthly",
+                },
+            )
+            monthly.reporting_organisations.add(org_a)
+            month = Measurement.objects.filter(indicator=monthly).count()
+            start, end = list(monthly_periods(month + 1))[month]
             Measurement.objects.create(
-                indicator=indicator,
-                period_start=dt.date(2021, 1, 1) + dt.timedelta(days=n),
-                period_end=dt.date(2021, 1, 1) + dt.timedelta(days=n),
+                indicator=monthly,
+                period_start=start,
+                period_end=end,
                 value=1,
                 organisation=org_a,
                 status=MeasurementStatus.VALIDATED,

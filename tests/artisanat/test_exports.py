@@ -80,7 +80,7 @@ def test_api_export_of_a_source_with_a_semicolon_formula(as_partner_a, indicator
         {
             "indicator": "IND-FORM",
             "period_start": "2021-01-01",
-            "period_end": "2021-01-31",
+            "period_end": "2021-12-31",
             "value": "3",
             "source": "Registre;=1+1;fin",
         }

@@ -513,7 +513,7 @@ def test_fifty_megabytes_of_evidence_to_the_api_is_a_413(settings, draft_a, toke
 def test_small_chunked_body_reaches_the_view_whole(keep_test_connection, indicator, token):
     """Below the limit, a chunked body (no Content-Length) is read and handed on: the
     bulk CSV is imported, not seen as empty."""
-    text = b"indicator,period_start,period_end,value,source\nIND-FORM,2021-01-01,2021-01-31,7,Registre\n"
+    text = b"indicator,period_start,period_end,value,source\nIND-FORM,2021-01-01,2021-12-31,7,Registre\n"
     code, _, content = _wsgi(
         "/api/v1/measurements/bulk/",
         body=io.BytesIO(text),
@@ -527,7 +527,7 @@ def test_small_chunked_body_reaches_the_view_whole(keep_test_connection, indicat
 
 def test_under_the_request_limit_the_bulk_file_limit_still_applies(as_partner_a, indicator, settings):
     settings.API_BULK_MAX_BYTES = 2048
-    text = "indicator,period_start,period_end,value\n" + "IND-FORM,2021-01-01,2021-01-01,1\n" * 100
+    text = "indicator,period_start,period_end,value\n" + "IND-FORM,2021-01-01,2021-12-31,1\n" * 100
     response = as_partner_a.generic("POST", f"{API}/measurements/bulk/", text.encode(), content_type="text/csv")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
@@ -580,7 +580,7 @@ def test_csv_import_stores_formulas_inert_and_the_export_neutralises_them(as_par
     lines = ["indicator,period_start,period_end,value,source"]
     for month, formula in enumerate(FORMULAS, start=1):
         quoted = '"' + formula.replace('"', '""') + '"'
-        lines.append(f"IND-FORM,2021-{month:02d}-01,2021-{month:02d}-28,{month},{quoted}")
+        lines.append(f"IND-FORM,{2020 + month}-01-01,{2020 + month}-12-31,{month},{quoted}")
     response = as_partner_a.generic(
         "POST", f"{API}/measurements/bulk/", ("\n".join(lines) + "\n").encode(), content_type="text/csv"
     )
@@ -606,9 +606,9 @@ def test_csv_import_stores_formulas_inert_and_the_export_neutralises_them(as_par
 def test_formula_in_a_numeric_or_date_cell_is_a_row_error(as_partner_a, indicator):
     text = (
         "indicator,period_start,period_end,value\n"
-        "IND-FORM,2021-01-01,2021-01-31,=1+1\n"
-        "IND-FORM,=TODAY(),2021-02-28,3\n"
-        "=IND-FORM,2021-03-01,2021-03-31,3\n"
+        "IND-FORM,2021-01-01,2021-12-31,=1+1\n"
+        "IND-FORM,=TODAY(),2022-12-31,3\n"
+        "=IND-FORM,2023-01-01,2023-12-31,3\n"
     )
     response = as_partner_a.generic("POST", f"{API}/measurements/bulk/", text.encode(), content_type="text/csv")
     assert response.status_code == 400, response.content
@@ -621,7 +621,7 @@ def test_xlsx_import_with_formula_cells_is_refused_or_inert(as_partner_a, indica
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["indicator", "period_start", "period_end", "value", "source"])
-    sheet.append(["IND-FORM", dt.date(2021, 1, 1), dt.date(2021, 1, 31), "=2*3", "ok"])
+    sheet.append(["IND-FORM", dt.date(2021, 1, 1), dt.date(2021, 12, 31), "=2*3", "ok"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     upload = io.BytesIO(buffer.getvalue())
@@ -632,7 +632,7 @@ def test_xlsx_import_with_formula_cells_is_refused_or_inert(as_partner_a, indica
     assert response.json()["details"]["rows"][0]["field"] == "value"
     assert not Measurement.objects.exists()
 
-    sheet.append(["IND-FORM", dt.date(2021, 2, 1), dt.date(2021, 2, 28), 4, '=HYPERLINK("http://x")'])
+    sheet.append(["IND-FORM", dt.date(2022, 1, 1), dt.date(2022, 12, 31), 4, '=HYPERLINK("http://x")'])
     sheet.delete_rows(2)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -656,7 +656,7 @@ def test_xlsx_import_with_formula_cells_is_refused_or_inert(as_partner_a, indica
     ],
 )
 def test_csv_rows_with_hostile_cells_are_row_errors(as_partner_a, indicator, cell, field):
-    row = {"indicator": "IND-FORM", "period_start": "2021-01-01", "period_end": "2021-01-31", "value": "1"}
+    row = {"indicator": "IND-FORM", "period_start": "2021-01-01", "period_end": "2021-12-31", "value": "1"}
     row[field] = cell
     text = "indicator,period_start,period_end,value\n" + ",".join(row.values()) + "\n"
     response = as_partner_a.generic("POST", f"{API}/measurements/bulk/", text.encode(), content_type="text/csv")
@@ -678,9 +678,9 @@ def test_page_size_beyond_the_maximum_is_capped(as_admin, world, settings):
 def test_csv_source_with_nul_long_arabic_and_combining_text(as_partner_a, indicator):
     text = (
         "indicator,period_start,period_end,value,source\n"
-        f"IND-FORM,2021-01-01,2021-01-31,1,{ARABIC}\n"
-        f"IND-FORM,2021-02-01,2021-02-28,1,{COMBINING}\n"
-        f"IND-FORM,2021-03-01,2021-03-31,1,{LONG[:2000]}\n"
+        f"IND-FORM,2021-01-01,2021-12-31,1,{ARABIC}\n"
+        f"IND-FORM,2022-01-01,2022-12-31,1,{COMBINING}\n"
+        f"IND-FORM,2023-01-01,2023-12-31,1,{LONG[:2000]}\n"
     )
     response = as_partner_a.generic("POST", f"{API}/measurements/bulk/", text.encode(), content_type="text/csv")
     assert response.status_code == 201, response.content
@@ -689,7 +689,7 @@ def test_csv_source_with_nul_long_arabic_and_combining_text(as_partner_a, indica
     response = as_partner_a.generic(
         "POST",
         f"{API}/measurements/bulk/",
-        f"indicator,period_start,period_end,value,source\nIND-FORM,2021-05-01,2021-05-31,1,{LONG}\n".encode(),
+        f"indicator,period_start,period_end,value,source\nIND-FORM,2025-01-01,2025-12-31,1,{LONG}\n".encode(),
         content_type="text/csv",
     )
     assert response.status_code == 400, response.content
@@ -698,7 +698,7 @@ def test_csv_source_with_nul_long_arabic_and_combining_text(as_partner_a, indica
     response = as_partner_a.generic(
         "POST",
         f"{API}/measurements/bulk/",
-        b"indicator,period_start,period_end,value,source\nIND-FORM,2021-04-01,2021-04-30,1,a\x00b\n",
+        b"indicator,period_start,period_end,value,source\nIND-FORM,2024-01-01,2024-12-31,1,a\x00b\n",
         content_type="text/csv",
     )
     assert response.status_code == 400, response.content
@@ -746,23 +746,30 @@ def test_deeply_nested_json_is_a_400_in_the_api_shape(request, indicator, caplog
 
 
 def test_json_nesting_an_endpoint_reads_is_accepted(as_partner_a, indicator):
-    rows = [{"indicator": "IND-FORM", "period_start": "2021-01-01", "period_end": "2021-01-31", "value": "1"}]
+    rows = [{"indicator": "IND-FORM", "period_start": "2021-01-01", "period_end": "2021-12-31", "value": "1"}]
     rows[0]["note"] = [[[[["ignored"]]]]]
     response = as_partner_a.post(f"{API}/measurements/bulk/", {"rows": rows}, format="json")
     assert response.status_code == 201, response.content
 
 
-def test_a_json_bulk_of_three_megabytes_is_accepted(as_partner_a, indicator, settings):
+def test_a_json_bulk_of_three_megabytes_is_accepted(as_partner_a, make_indicator, org_a, settings):
     """The documented limit (ARTISANAT_API_BULK_MAX_BYTES, 5 MB) holds for JSON too, not
     Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE (an HTML 400 before)."""
     import json
 
+    from strategy.periods import periods_between
+
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE >= settings.API_BULK_MAX_BYTES == 5 * 1024 * 1024
+    # 500 rows: one hundred months on each of five monthly indicators.
+    for n in range(5):
+        make_indicator(code=f"IND-MOIS-{n}", frequency="monthly", reporters=[org_a])
+    months = periods_between("monthly", dt.date(2021, 1, 1), dt.date(2029, 4, 30))
+    assert len(months) == 100
     rows = [
         {
-            "indicator": "IND-FORM",
-            "period_start": (dt.date(2021, 1, 1) + dt.timedelta(days=i)).isoformat(),
-            "period_end": (dt.date(2021, 1, 1) + dt.timedelta(days=i)).isoformat(),
+            "indicator": f"IND-MOIS-{i // 100}",
+            "period_start": months[i % 100].start.isoformat(),
+            "period_end": months[i % 100].end.isoformat(),
             "value": "1",
             "source": "s" * 2000,
             "note": "n" * 4200,  # not a column: ignored

@@ -139,6 +139,17 @@ def test_load_strategy_indicators_keep_their_sources(db):
     for code in ("FORM-ARTISANS", "FORM-FEMMES", "EXP-FILIERE", "ACC-ACTEURS"):
         assert "donnée indicative" in Indicator.objects.get(code=code).baseline_source
     assert all(i.weight == 1 and i.reporting_organisations.exists() for i in Indicator.objects.all())
+    # domain.md names no other calendar: every real indicator is yearly, due 90 days on.
+    assert set(Indicator.objects.values_list("frequency", "report_delay_days")) == {("yearly", 90)}
+
+
+def test_load_strategy_restores_the_reporting_calendar_of_the_real_indicators(db):
+    run("load_strategy")
+    Indicator.objects.filter(code="EXP-TOTAL").update(frequency="quarterly", report_delay_days=30)
+    output = run("load_strategy")
+    assert "0 créées, 1 modifiées" in output, output
+    assert Indicator.objects.get(code="EXP-TOTAL").report_delay_days == 90
+    assert set(Indicator.objects.values_list("frequency", "report_delay_days")) == {("yearly", 90)}
 
 
 def test_load_strategy_twice_changes_nothing(db):

@@ -64,7 +64,7 @@ def figures_data(indicator, make_indicator, org_a, org_b, region, phases):
     Measurement.objects.create(
         indicator=indicator,
         period_start=dt.date(2022, 1, 1),
-        period_end=dt.date(2022, 3, 31),
+        period_end=dt.date(2022, 12, 31),
         value=D("60"),
         organisation=org_a,
         status=S.SUBMITTED,
@@ -74,7 +74,7 @@ def figures_data(indicator, make_indicator, org_a, org_b, region, phases):
     Measurement.objects.create(
         indicator=other,
         period_start=dt.date(2022, 1, 1),
-        period_end=dt.date(2022, 3, 31),
+        period_end=dt.date(2022, 12, 31),
         value=D("3"),
         organisation=org_b,
         status=S.SUBMITTED,

@@ -3,6 +3,7 @@ holds (clean() on a sample, the database's constraints and triggers on every row
 counts, every workflow state, every breakdown value, the stored figures equal to the
 computation over the rows, and the same data twice for the same N."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from artisanat.dates import today
 from artisanat.models import Filiere, Region
 from contracts.models import Commitment, ContratProgramme, Disbursement, Milestone, Party
 from portal.management.commands import seed_scale
+from strategy import periods
 from strategy.choices import ActorType, MeasurementStatus, Sex
 from strategy.models import Indicator, Measurement
 from tests.oracle import raw_figures
@@ -87,6 +89,17 @@ def test_counts_states_breakdowns_and_markers(seeded):
     assert set(synthetic.exclude(actor_type="").values_list("actor_type", flat=True)) == set(ActorType.values)
     years = {d.year for d in synthetic.values_list("period_start", flat=True)}
     assert years == set(range(2021, 2031))
+    # Monthly indicators, every row one calendar month (the database refused any other);
+    # sent after the month's end and before its validation, drafts never sent.
+    assert set(
+        Indicator.objects.filter(code__startswith=seed_scale.PREFIX).values_list("frequency", "report_delay_days")
+    ) == {("monthly", 30)}
+    for start, end in synthetic.values_list("period_start", "period_end").distinct():
+        assert periods.is_period("monthly", start, end), (start, end)
+    assert not synthetic.filter(status=MeasurementStatus.DRAFT, submitted_at__isnull=False).exists()
+    assert not synthetic.exclude(status=MeasurementStatus.DRAFT).filter(submitted_at__isnull=True).exists()
+    for end, submitted, validated_at in validated.values_list("period_end", "submitted_at", "validated_at")[:200]:
+        assert end < submitted.date() <= end + dt.timedelta(days=18) and submitted < validated_at
     # Marked as synthetic wherever a source is shown; one creation history row each.
     assert set(synthetic.values_list("source", flat=True)) == {seed_scale.SYNTHETIC}
     assert (

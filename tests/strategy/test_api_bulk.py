@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from artisanat.models import IdempotencyKey
+from strategy.choices import Frequency
 from strategy.choices import MeasurementStatus as S
 from strategy.models import Measurement
 from tests.api_fixtures import last_history
@@ -24,21 +25,40 @@ URL = "/api/v1/measurements/bulk/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def rows(n, code="IND-FORM", start=dt.date(2021, 1, 1)):
-    """``n`` good daily rows for ``code``."""
+MONTHS_PER_INDICATOR = 120  # 2021–2030
+
+
+def rows(n, code="IND-MOIS", first=0):
+    """``n`` good rows, one calendar month each from January 2021 (``first`` months
+    later), on the monthly indicators of ``monthly``: 120 months on ``code``, the next
+    120 on ``code``-2, and so on (a thousand rows need nine indicators)."""
+    made = []
+    for i in range(first, first + n):
+        number, month = divmod(i, MONTHS_PER_INDICATOR)
+        start = dt.date(2021 + month // 12, month % 12 + 1, 1)
+        end = (start + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        made.append(
+            {
+                "indicator": code if number == 0 else f"{code}-{number + 1}",
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "value": str(i - first + 1),
+                "source": "Registre",
+            }
+        )
+    return made
+
+
+@pytest.fixture
+def monthly(make_indicator, org_a):
+    """Nine monthly indicators reported by FCA (organisation A): IND-MOIS, IND-MOIS-2…9."""
     return [
-        {
-            "indicator": code,
-            "period_start": (start + dt.timedelta(days=i)).isoformat(),
-            "period_end": (start + dt.timedelta(days=i)).isoformat(),
-            "value": str(i + 1),
-            "source": "Registre",
-        }
-        for i in range(n)
+        make_indicator(code="IND-MOIS" if n == 1 else f"IND-MOIS-{n}", frequency=Frequency.MONTHLY, reporters=[org_a])
+        for n in range(1, 10)
     ]
 
 
-def test_json_rows_create_drafts(as_partner_a, indicator, partner_a):
+def test_json_rows_create_drafts(as_partner_a, indicator, partner_a, monthly):
     response = as_partner_a.post(URL, rows(3), format="json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -49,7 +69,7 @@ def test_json_rows_create_drafts(as_partner_a, indicator, partner_a):
     assert (h.history_user, h.history_change_reason) == (partner_a, "Envoi groupé (API)")
 
 
-def test_rows_wrapper_and_submit_flag(as_partner_a, indicator):
+def test_rows_wrapper_and_submit_flag(as_partner_a, indicator, monthly):
     response = as_partner_a.post(f"{URL}?submit=1", {"rows": rows(2)}, format="json")
     assert response.status_code == 201
     assert set(Measurement.objects.values_list("status", flat=True)) == {S.SUBMITTED}
@@ -57,7 +77,7 @@ def test_rows_wrapper_and_submit_flag(as_partner_a, indicator):
 
 
 @pytest.mark.parametrize("bad_row", [999, 1000])
-def test_one_bad_row_among_a_thousand_saves_nothing(as_partner_a, indicator, bad_row):
+def test_one_bad_row_among_a_thousand_saves_nothing(as_partner_a, indicator, bad_row, monthly):
     data = rows(1000)
     data[bad_row - 1]["value"] = "beaucoup"
     response = as_partner_a.post(URL, data, format="json")
@@ -68,7 +88,7 @@ def test_one_bad_row_among_a_thousand_saves_nothing(as_partner_a, indicator, bad
     assert not Measurement.objects.exists()
 
 
-def test_every_bad_row_is_listed(as_partner_a, indicator, indicator_b):
+def test_every_bad_row_is_listed(as_partner_a, indicator, indicator_b, monthly):
     data = rows(6)
     data[0]["indicator"] = "NOPE"
     data[1]["period_start"] = "2021-13-01"
@@ -83,7 +103,7 @@ def test_every_bad_row_is_listed(as_partner_a, indicator, indicator_b):
     assert not Measurement.objects.exists()
 
 
-def test_rule_errors_name_the_field(as_partner_a, indicator, region):
+def test_rule_errors_name_the_field(as_partner_a, indicator, region, monthly):
     data = rows(2)
     data[0]["region"] = region.code  # not broken down by region
     data[1]["period_end"] = "2020-12-31"  # before the start, and outside the strategy
@@ -100,23 +120,23 @@ def test_existing_value_for_the_same_period_is_a_row_error(as_partner_a, draft_a
     assert response.json()["details"]["rows"][0]["row"] == 1
 
 
-def test_more_than_the_limit_is_refused_with_a_clear_message(as_partner_a, indicator, settings):
+def test_more_than_the_limit_is_refused_with_a_clear_message(as_partner_a, indicator, settings, monthly):
     response = as_partner_a.post(URL, rows(1001), format="json")
     assert response.status_code == 400
     assert "1000 au plus" in response.json()["details"]["rows"][0]
     settings.API_BULK_MAX_BYTES = 2048
-    text = "indicator,period_start,period_end,value\n" + "IND-FORM,2021-01-01,2021-01-01,1\n" * 100
+    text = "indicator,period_start,period_end,value\n" + "IND-FORM,2021-01-01,2021-12-31,1\n" * 100
     response = as_partner_a.generic("POST", URL, text.encode(), content_type="text/csv")
     assert response.status_code == 413
     assert not Measurement.objects.exists()
 
 
 def test_csv_body_and_csv_file(as_partner_a, indicator):
-    text = "indicator;period_start;period_end;value;source\nIND-FORM;2021-01-01;2021-01-31;12,5;Registre\n"
+    text = "indicator;period_start;period_end;value;source\nIND-FORM;2021-01-01;2021-12-31;12,5;Registre\n"
     response = as_partner_a.generic("POST", URL, text.encode("utf-8"), content_type="text/csv")
     assert response.status_code == 201, response.content
     assert str(Measurement.objects.get().value) == "12.5000"
-    csv_file = io.BytesIO(b"\xef\xbb\xbfindicator,period_start,period_end,value\nIND-FORM,2021-02-01,2021-02-28,7\n\n")
+    csv_file = io.BytesIO(b"\xef\xbb\xbfindicator,period_start,period_end,value\nIND-FORM,2022-01-01,2022-12-31,7\n\n")
     csv_file.name = "fevrier.csv"
     response = as_partner_a.post(URL, {"file": csv_file}, format="multipart")
     assert response.status_code == 201, response.content
@@ -124,7 +144,7 @@ def test_csv_body_and_csv_file(as_partner_a, indicator):
 
 
 def test_csv_accepts_french_number_formatting(as_partner_a, indicator):
-    text = "indicator;period_start;period_end;value\nIND-FORM;2021-01-01;2021-01-31;1\u00a0234\u00a0567,50\n"
+    text = "indicator;period_start;period_end;value\nIND-FORM;2021-01-01;2021-12-31;1\u00a0234\u00a0567,50\n"
     response = as_partner_a.generic("POST", URL, text.encode("utf-8"), content_type="text/csv")
     assert response.status_code == 201, response.content
     assert str(Measurement.objects.get().value) == "1234567.5000"
@@ -132,11 +152,75 @@ def test_csv_accepts_french_number_formatting(as_partner_a, indicator):
 
 def test_csv_errors_are_numbered_by_data_row(as_partner_a, indicator):
     text = (
-        "indicator,period_start,period_end,value\nIND-FORM,2021-01-01,2021-01-31,1\nIND-FORM,2021-02-01,2021-02-28,\n"
+        "indicator,period_start,period_end,value\nIND-FORM,2021-01-01,2021-12-31,1\nIND-FORM,2022-01-01,2022-12-31,\n"
     )
     response = as_partner_a.generic("POST", URL, text.encode(), content_type="text/csv")
     assert response.status_code == 400
     assert [(e["row"], e["field"]) for e in response.json()["details"]["rows"]] == [(2, "value")]
+
+
+# A yearly indicator (IND-FORM) with a quarterly row: refused on every format, naming
+# the row and proposing the year; nothing of the file is saved (all or nothing).
+QUARTER_ON_A_YEARLY = {
+    "row": 2,
+    "field": "period_end",
+    "reason": (
+        "Cet indicateur est rapporté selon une périodicité annuelle : la période doit être exactement une "
+        "période de cette périodicité, par exemple du 01/01/2022 au 31/12/2022 (2022)."
+    ),
+}
+
+
+def test_json_refuses_a_quarter_on_a_yearly_indicator(as_partner_a, indicator):
+    data = [
+        {"indicator": "IND-FORM", "period_start": "2021-01-01", "period_end": "2021-12-31", "value": "4"},
+        {"indicator": "IND-FORM", "period_start": "2022-04-01", "period_end": "2022-06-30", "value": "1"},
+    ]
+    response = as_partner_a.post(URL, data, format="json")
+    assert response.status_code == 400
+    assert response.json()["details"]["rows"] == [QUARTER_ON_A_YEARLY]
+    assert not Measurement.objects.exists()
+
+
+def test_csv_refuses_a_quarter_on_a_yearly_indicator(as_partner_a, indicator):
+    text = (
+        "indicator;period_start;period_end;value\nIND-FORM;2021-01-01;2021-12-31;4\nIND-FORM;2022-04-01;2022-06-30;1\n"
+    )
+    response = as_partner_a.generic("POST", URL, text.encode(), content_type="text/csv")
+    assert response.status_code == 400
+    assert response.json()["details"]["rows"] == [QUARTER_ON_A_YEARLY]
+    assert not Measurement.objects.exists()
+
+
+def test_xlsx_refuses_a_quarter_on_a_yearly_indicator(as_partner_a, indicator):
+    content = _xlsx(
+        [
+            ["indicator", "period_start", "period_end", "value"],
+            ["IND-FORM", dt.date(2021, 1, 1), dt.date(2021, 12, 31), 4],
+            ["IND-FORM", dt.date(2022, 4, 1), dt.date(2022, 6, 30), 1],
+        ]
+    )
+    response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
+    assert response.status_code == 400
+    assert response.json()["details"]["rows"] == [QUARTER_ON_A_YEARLY]
+    assert not Measurement.objects.exists()
+
+
+def test_a_quarterly_indicator_takes_quarters_and_refuses_a_year_in_bulk(as_partner_a, indicator):
+    indicator.frequency = Frequency.QUARTERLY
+    indicator.save()
+    quarters = [
+        {"indicator": "IND-FORM", "period_start": start, "period_end": end, "value": "1"}
+        for start, end in (("2024-01-01", "2024-03-31"), ("2024-04-01", "2024-06-30"))
+    ]
+    year = {"indicator": "IND-FORM", "period_start": "2025-01-01", "period_end": "2025-12-31", "value": "1"}
+    refused = as_partner_a.post(URL, [*quarters, year], format="json")
+    assert refused.status_code == 400
+    assert [(e["row"], e["field"]) for e in refused.json()["details"]["rows"]] == [(3, "period_end")]
+    assert "du 01/01/2025 au 31/03/2025 (T1 2025)" in refused.json()["details"]["rows"][0]["reason"]
+    assert not Measurement.objects.exists()
+    assert as_partner_a.post(URL, quarters, format="json").status_code == 201
+    assert Measurement.objects.count() == 2
 
 
 def test_csv_without_required_columns_is_400(as_partner_a, indicator):
@@ -159,15 +243,15 @@ def test_xlsx_body_and_file(as_partner_a, indicator):
     content = _xlsx(
         [
             ["indicator", "period_start", "period_end", "value", "source"],
-            ["IND-FORM", dt.datetime(2021, 1, 1), dt.date(2021, 1, 31), 12.5, "Registre"],
-            ["IND-FORM", "2021-02-01", "2021-02-28", 3, None],
+            ["IND-FORM", dt.datetime(2021, 1, 1), dt.date(2021, 12, 31), 12.5, "Registre"],
+            ["IND-FORM", "2022-01-01", "2022-12-31", 3, None],
         ]
     )
     response = as_partner_a.generic("POST", URL, content, content_type=XLSX)
     assert response.status_code == 201, response.content
     assert sorted(str(v) for v in Measurement.objects.values_list("value", flat=True)) == ["12.5000", "3.0000"]
     upload = io.BytesIO(
-        _xlsx([["indicator", "period_start", "period_end", "value"], ["IND-FORM", "2021-03-01", "2021-03-31", 1]])
+        _xlsx([["indicator", "period_start", "period_end", "value"], ["IND-FORM", "2023-01-01", "2023-12-31", 1]])
     )
     upload.name = "mars.xlsx"
     response = as_partner_a.post(URL, {"file": upload}, format="multipart")
@@ -181,7 +265,7 @@ def test_damaged_xlsx_is_400(as_partner_a, indicator):
     assert "file" in response.json()["details"]
 
 
-def test_idempotent_retry_replays_the_first_answer(as_partner_a, indicator, partner_a):
+def test_idempotent_retry_replays_the_first_answer(as_partner_a, indicator, partner_a, monthly):
     first = as_partner_a.post(URL, rows(3), format="json", HTTP_IDEMPOTENCY_KEY="fca-2021-01")
     assert first.status_code == 201
     again = as_partner_a.post(URL, rows(3), format="json", HTTP_IDEMPOTENCY_KEY="fca-2021-01")
@@ -195,7 +279,7 @@ def test_idempotent_retry_replays_the_first_answer(as_partner_a, indicator, part
     assert IdempotencyKey.objects.get().user == partner_a
 
 
-def test_idempotency_key_after_a_400_can_be_reused_with_fixed_rows(as_partner_a, indicator):
+def test_idempotency_key_after_a_400_can_be_reused_with_fixed_rows(as_partner_a, indicator, monthly):
     bad = rows(2)
     bad[1]["value"] = "x"
     assert as_partner_a.post(URL, bad, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 400
@@ -203,19 +287,19 @@ def test_idempotency_key_after_a_400_can_be_reused_with_fixed_rows(as_partner_a,
     assert Measurement.objects.count() == 2
 
 
-def test_idempotency_keys_are_per_user(api, indicator, partner_a, editor, org_a):
+def test_idempotency_keys_are_per_user(api, indicator, partner_a, editor, org_a, monthly):
     assert api(partner_a).post(URL, rows(1), format="json", HTTP_IDEMPOTENCY_KEY="same").status_code == 201
-    data = [dict(rows(1, start=dt.date(2022, 1, 1))[0], organisation="FCA")]
+    data = [dict(rows(1, first=12)[0], organisation="FCA")]
     assert api(editor).post(URL, data, format="json", HTTP_IDEMPOTENCY_KEY="same").status_code == 201
     assert Measurement.objects.count() == 2
 
 
-def test_invalid_idempotency_key_is_400(as_partner_a, indicator):
+def test_invalid_idempotency_key_is_400(as_partner_a, indicator, monthly):
     response = as_partner_a.post(URL, rows(1), format="json", HTTP_IDEMPOTENCY_KEY="a b")
     assert response.status_code == 400
 
 
-def test_ministry_rows_name_the_organisation(as_editor, indicator):
+def test_ministry_rows_name_the_organisation(as_editor, indicator, monthly):
     response = as_editor.post(URL, rows(1), format="json")
     assert response.status_code == 400
     assert response.json()["details"]["rows"][0]["field"] == "organisation"
@@ -223,11 +307,11 @@ def test_ministry_rows_name_the_organisation(as_editor, indicator):
     assert as_editor.post(URL, data, format="json").status_code == 201
 
 
-def test_viewer_cannot_bulk(as_viewer, indicator):
+def test_viewer_cannot_bulk(as_viewer, indicator, monthly):
     assert as_viewer.post(URL, rows(1), format="json").status_code == 403
 
 
-def test_lookups_do_not_grow_with_rows(as_partner_a, indicator):
+def test_lookups_do_not_grow_with_rows(as_partner_a, indicator, monthly):
     """Validation of rows that fail early (unknown codes) costs the same few queries for 10 or 500 rows."""
 
     def count(n):
@@ -250,7 +334,7 @@ def _rebuild(replace):
     """A real workbook (header and one row, shared strings) with parts replaced:
     ``replace`` maps a part's name to an iterable of byte chunks, streamed into the
     zip so that a bomb of 100 MB never sits whole in the test's memory."""
-    source = zipfile.ZipFile(io.BytesIO(_xlsx([HEADER, ["IND-FORM", "2021-01-01", "2021-01-31", 1]])))
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([HEADER, ["IND-FORM", "2021-01-01", "2021-12-31", 1]])))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for name in [*source.namelist(), *(n for n in replace if n not in source.namelist())]:
@@ -278,7 +362,7 @@ def _sheet(dimension, cells_in_header=0, row_number=2):
     for _ in range(cells_in_header // 10_000):
         yield chunk
     yield f'</row><row r="{row_number}"><c t="inlineStr"><is><t>IND-FORM</t></is></c>'.encode()
-    yield b'<c t="inlineStr"><is><t>2021-01-01</t></is></c><c t="inlineStr"><is><t>2021-01-31</t></is></c>'
+    yield b'<c t="inlineStr"><is><t>2021-01-01</t></is></c><c t="inlineStr"><is><t>2021-12-31</t></is></c>'
     yield b'<c t="n"><v>1</v></c></row></sheetData></worksheet>'
 
 

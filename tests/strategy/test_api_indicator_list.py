@@ -225,3 +225,11 @@ def test_figures_built_once_per_date_answer_each_date_and_new_rows(
     results = as_viewer.get("/api/v1/indicators/?as_of=2022-12-31").json()["results"]
     assert results == _direct(dt.date(2022, 12, 31))
     assert {row["code"]: row["achieved"] for row in results}["IND-NEW"] == "4.0000"
+
+
+def test_list_and_detail_give_frequency_and_report_delay(make_indicator, as_viewer):
+    ind = make_indicator(code="IND-MOIS", frequency="monthly", report_delay_days=15)
+    listed = as_viewer.get("/api/v1/indicators/", {"code": "IND-MOIS"}).json()["results"]
+    assert [(i["code"], i["frequency"], i["report_delay_days"]) for i in listed] == [("IND-MOIS", "monthly", 15)]
+    detail = as_viewer.get(f"/api/v1/indicators/{ind.pk}/").json()
+    assert (detail["frequency"], detail["report_delay_days"]) == ("monthly", 15)

@@ -128,6 +128,30 @@ def test_ministry_sees_every_measurement(world, as_viewer):
     assert len(as_viewer.get(URL).json()["results"]) == 4
 
 
+YEAR_2024 = (
+    "Cet indicateur est rapporté selon une périodicité annuelle : la période doit être exactement une "
+    "période de cette périodicité, par exemple du 01/01/2024 au 31/12/2024 (2024)."
+)
+
+
+def test_create_refuses_a_quarter_on_a_yearly_indicator(as_partner_a, indicator):
+    response = as_partner_a.post(URL, body(indicator, period_start="2024-04-01", period_end="2024-06-30"))
+    assert response.status_code == 400
+    assert response.json()["details"] == {"period_end": [YEAR_2024]}
+    assert not Measurement.objects.exists()
+
+
+def test_a_quarterly_indicator_takes_a_quarter_and_refuses_a_year(as_partner_a, indicator):
+    indicator.frequency = "quarterly"
+    indicator.save()
+    response = as_partner_a.post(URL, body(indicator))
+    assert response.status_code == 400
+    assert "du 01/01/2024 au 31/03/2024 (T1 2024)" in response.json()["details"]["period_end"][0]
+    response = as_partner_a.post(URL, body(indicator, period_start="2024-10-01", period_end="2024-12-31"))
+    assert response.status_code == 201, response.content
+    assert Measurement.objects.get().period_start == dt.date(2024, 10, 1)
+
+
 # ---------------------------------------------------------------- change
 
 
@@ -141,6 +165,21 @@ def test_partner_fixes_its_draft_with_if_match(as_partner_a, draft_a, partner_a)
     assert (draft_a.value, draft_a.version) == (D("12.5"), 2)
     h = last_history(draft_a)
     assert (h.history_user, h.history_change_reason, h.value) == (partner_a, "Correction", D("12.5"))
+
+
+def test_patch_refuses_a_period_that_is_not_one_year(as_partner_a, draft_a):
+    response = as_partner_a.patch(
+        detail(draft_a), {"period_start": "2023-07-01", "period_end": "2023-12-31"}, HTTP_IF_MATCH='"1"'
+    )
+    assert response.status_code == 400
+    assert list(response.json()["details"]) == ["period_end"]
+    assert "du 01/01/2023 au 31/12/2023 (2023)" in response.json()["details"]["period_end"][0]
+    draft_a.refresh_from_db()
+    assert (draft_a.period_start, draft_a.period_end, draft_a.version) == (
+        dt.date(2023, 1, 1),
+        dt.date(2023, 12, 31),
+        1,
+    )
 
 
 def test_change_without_if_match_is_428_and_stale_is_412(as_partner_a, draft_a):

@@ -95,6 +95,16 @@ def test_last_changed_by_reads_content_changes_only(indicator, org_a, partner_a,
     assert services.last_changed_by([m.pk, untouched.pk]) == {m.pk: editor.pk, untouched.pk: partner_a.pk}
 
 
+def test_the_first_submission_date_is_not_content(indicator, org_a, partner_a, validator):
+    """submitted_at is the workflow's: filled without history (the 0007 migration, the
+    demo's indicative dates), it never makes the validator an author of the value."""
+    m = new(indicator, org_a, partner_a)
+    Measurement.objects.filter(pk=m.pk).update(submitted_at=dt.datetime(2025, 2, 1, 10, tzinfo=dt.UTC))
+    services.validate_measurement(m, by=validator)
+    assert services.last_changed_by([m.pk]) == {m.pk: partner_a.pk}
+    assert services.content_authors([m.pk]) == {m.pk: {partner_a.pk}}
+
+
 def test_bulk_validation_refuses_all_and_names_the_row(indicator, org_a, partner_a, validator):
     theirs = new(indicator, org_a, partner_a, year=2022)
     own = new(indicator, org_a, validator, year=2023)

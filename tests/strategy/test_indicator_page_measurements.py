@@ -47,7 +47,7 @@ def _table(body):
 
 @pytest.fixture
 def busy(make_indicator, org_a):
-    indicator = make_indicator(code="IND-BUSY", reporters=[org_a])
+    indicator = make_indicator(code="IND-BUSY", reporters=[org_a], frequency="monthly")
     ids = _measurements(indicator, org_a, 2 * PER_PAGE + 5)
     return indicator, ids
 

@@ -8,9 +8,9 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from strategy.choices import ActionStatus, ActorType, Aggregation, MeasurementStatus, PhaseCode, Sex
+from strategy.choices import ActionStatus, ActorType, Aggregation, Frequency, MeasurementStatus, PhaseCode, Sex
 from strategy.models import Action, Indicator, Measurement, Phase, Strategy, Target
 from tests.rules import assert_db_refuses, assert_refused, clean_errors
 
@@ -306,15 +306,18 @@ def by_region_indicator(make_indicator):
 
 
 class TestMeasurementPeriod:
-    def test_a_good_measurement_is_accepted(self, indicator, measure):
+    def test_a_good_measurement_is_accepted(self, make_indicator, indicator, measure):
         m = measure(indicator)
         m.full_clean()
         m.save()
-        # A one-day period is allowed (end on the start day).
-        measure(indicator, period_start=dt.date(2025, 3, 1), period_end=dt.date(2025, 3, 1)).full_clean()
+        # The shortest period is one month, on a monthly indicator.
+        monthly = make_indicator(frequency=Frequency.MONTHLY)
+        measure(monthly, period_start=dt.date(2025, 3, 1), period_end=dt.date(2025, 3, 31)).full_clean()
 
     def test_clean_refuses_end_before_start(self, indicator, measure):
         m = measure(indicator, period_start=dt.date(2024, 12, 31), period_end=dt.date(2024, 1, 1))
+        # The order of the dates first; the period rule, on period_end too, is not added
+        # to it (the same field holds one message).
         assert_refused(m, "period_end", "fin de période")
 
     def test_database_refuses_end_before_start(self, indicator, measure):
@@ -324,7 +327,7 @@ class TestMeasurementPeriod:
 
     @pytest.mark.parametrize(
         ("start", "end"),
-        [(dt.date(2020, 1, 1), dt.date(2020, 12, 31)), (dt.date(2030, 7, 1), dt.date(2031, 6, 30))],
+        [(dt.date(2020, 1, 1), dt.date(2020, 12, 31)), (dt.date(2031, 1, 1), dt.date(2031, 12, 31))],
     )
     def test_clean_refuses_a_period_outside_the_strategy(self, indicator, measure, start, end):
         m = measure(indicator, period_start=start, period_end=end)
@@ -332,7 +335,7 @@ class TestMeasurementPeriod:
 
     @pytest.mark.parametrize(
         ("start", "end"),
-        [(dt.date(2020, 1, 1), dt.date(2020, 12, 31)), (dt.date(2030, 7, 1), dt.date(2031, 6, 30))],
+        [(dt.date(2020, 1, 1), dt.date(2020, 12, 31)), (dt.date(2031, 1, 1), dt.date(2031, 12, 31))],
     )
     def test_database_refuses_a_period_outside_the_strategy(self, indicator, measure, start, end):
         m = measure(indicator, period_start=start, period_end=end)
@@ -342,7 +345,9 @@ class TestMeasurementPeriod:
     def test_database_refuses_moving_a_period_outside_the_strategy(self, indicator, measure):
         m = saved(measure(indicator))
         assert_db_refuses(
-            lambda: Measurement.objects.filter(pk=m.pk).update(period_start=dt.date(2020, 1, 1)),
+            lambda: Measurement.objects.filter(pk=m.pk).update(
+                period_start=dt.date(2020, 1, 1), period_end=dt.date(2020, 12, 31)
+            ),
             "measurement_period_inside_strategy",
         )
         m.refresh_from_db()
@@ -662,3 +667,208 @@ def test_every_rule_trigger_is_installed_after_migrate(db):
     assert {rule.name for rule in RULES} <= triggers.installed_rules(connection)
     triggers.install_all(connection)  # idempotent
     assert {rule.name for rule in RULES} <= triggers.installed_rules(connection)
+
+
+# ── Periods aligned to the indicator's frequency (issue 13) ────────────────────────
+
+
+def _month_end(year, month):
+    import calendar
+
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+class TestMeasurementFitsFrequency:
+    """A measurement covers exactly one period of its indicator's frequency: clean()
+    says so on period_end and proposes the right period; the trigger
+    measurement_period_fits_frequency refuses the same row whatever writes it."""
+
+    def test_clean_refuses_a_quarter_on_a_yearly_indicator_and_proposes_the_year(self, indicator, measure):
+        m = measure(indicator, period_start=dt.date(2024, 4, 1), period_end=dt.date(2024, 6, 30))
+        assert_refused(m, "period_end", "annuelle", "du 01/01/2024 au 31/12/2024", "(2024)")
+
+    def test_database_refuses_a_quarter_on_a_yearly_indicator(self, indicator, measure):
+        m = measure(indicator, period_start=dt.date(2024, 4, 1), period_end=dt.date(2024, 6, 30))
+        assert_db_refuses(m.save, "measurement_period_fits_frequency")
+        assert Measurement.objects.count() == 0
+
+    def test_a_quarterly_indicator_accepts_a_quarter_and_refuses_a_year(self, make_indicator, measure):
+        quarterly = make_indicator(frequency=Frequency.QUARTERLY)
+        quarter = measure(quarterly, period_start=dt.date(2024, 7, 1), period_end=dt.date(2024, 9, 30))
+        quarter.full_clean()
+        quarter.save()
+        year = measure(quarterly, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31))
+        assert_refused(year, "period_end", "trimestrielle", "du 01/01/2025 au 31/03/2025", "(T1 2025)")
+        assert_db_refuses(year.save, "measurement_period_fits_frequency")
+        assert list(Measurement.objects.values_list("period_start", "period_end")) == [
+            (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+        ]
+
+    def test_database_refuses_moving_a_row_off_its_period(self, indicator, measure):
+        m = saved(measure(indicator))
+        assert_db_refuses(
+            lambda: Measurement.objects.filter(pk=m.pk).update(period_end=dt.date(2024, 6, 30)),
+            "measurement_period_fits_frequency",
+        )
+        m.refresh_from_db()
+        assert (m.period_start, m.period_end) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+
+    @pytest.mark.parametrize("frequency", Frequency.values)
+    def test_the_database_agrees_with_is_period_on_every_frequency(self, make_indicator, measure, frequency):
+        """Every start on the first of a month of 2024 (a leap year) or a 2nd of January,
+        every end on the last day of a month of 2024, 28/02/2024 or 31/12/2025: the
+        trigger refuses exactly the periods periods.is_period refuses."""
+        from strategy import periods
+
+        ind = make_indicator(frequency=frequency)
+        row = saved(measure(ind, period_start=dt.date(2024, 1, 1), period_end=_month_end(2024, _months_of(frequency))))
+        starts = [dt.date(2024, month, 1) for month in range(1, 13)] + [dt.date(2024, 1, 2)]
+        ends = [_month_end(2024, month) for month in range(1, 13)] + [dt.date(2024, 2, 28), dt.date(2025, 12, 31)]
+        verdicts, expected = {}, {}
+        for start in starts:
+            for end in ends:
+                if end < start:
+                    continue
+                expected[(start, end)] = periods.is_period(frequency, start, end)
+                try:
+                    with transaction.atomic():
+                        Measurement.objects.filter(pk=row.pk).update(period_start=start, period_end=end)
+                    verdicts[(start, end)] = True
+                except IntegrityError as error:
+                    assert "measurement_period_fits_frequency" in str(error)
+                    verdicts[(start, end)] = False
+        assert verdicts == expected
+        # Worked out by hand: as many accepted periods as the frequency has in 2024.
+        assert sum(verdicts.values()) == {"monthly": 12, "quarterly": 4, "half_yearly": 2, "yearly": 1}[frequency]
+
+
+def _months_of(frequency):
+    from strategy.choices import FREQUENCY_MONTHS
+
+    return FREQUENCY_MONTHS[Frequency(frequency)]
+
+
+class TestIndicatorFrequencyChange:
+    def test_clean_names_the_rows_that_do_not_fit_the_new_frequency(self, indicator, measure):
+        rows = [
+            saved(measure(indicator, period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31)))
+            for year in range(2021, 2027)
+        ]
+        indicator.frequency = Frequency.QUARTERLY
+        text = assert_refused(indicator, "frequency", "6 mesures", "trimestrielle", "…")
+        named = [f"n° {m.pk} ({m.period_start:%d/%m/%Y}–{m.period_end:%d/%m/%Y})" for m in rows]
+        for name in named[:5]:  # the first five, oldest first
+            assert name in text
+        assert named[5] not in text
+
+    def test_clean_names_a_single_row_in_the_singular(self, indicator, measure):
+        m = saved(measure(indicator))
+        indicator.frequency = Frequency.HALF_YEARLY
+        assert_refused(indicator, "frequency", "1 mesure déjà saisie", f"n° {m.pk} (01/01/2024–31/12/2024)")
+
+    def test_database_refuses_changing_the_frequency_under_rows_that_do_not_fit(self, indicator, measure):
+        saved(measure(indicator))
+        assert_db_refuses(
+            lambda: Indicator.objects.filter(pk=indicator.pk).update(frequency=Frequency.MONTHLY),
+            "indicator_frequency_fits_its_measurements",
+        )
+        indicator.refresh_from_db()
+        assert indicator.frequency == Frequency.YEARLY
+
+    def test_an_indicator_without_rows_changes_its_frequency(self, indicator):
+        indicator.frequency = Frequency.QUARTERLY
+        indicator.full_clean()
+        indicator.save()
+        indicator.refresh_from_db()
+        assert indicator.frequency == Frequency.QUARTERLY
+
+
+@pytest.fixture
+def legacy_misfit(indicator, measure, partner_a):
+    """A half-year row on a yearly indicator, as data recorded before the period rule
+    (the 0007 migration keeps such rows): written with the rule's triggers removed."""
+    row = measure(indicator, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 6, 30), reported_by=partner_a)
+    rules_off(row.save)
+    return row
+
+
+class TestLegacyMisfitRows:
+    """Rows recorded before the rule: kept, never moved forward while they do not fit,
+    always sendable back to their reporter to be corrected."""
+
+    def test_submitting_or_validating_it_is_refused_with_the_right_period(self, legacy_misfit, partner_a, validator):
+        from strategy import services
+
+        with pytest.raises(ValidationError) as refused:
+            services.submit_measurement(legacy_misfit, by=partner_a)
+        assert "du 01/01/2024 au 31/12/2024" in " ".join(refused.value.message_dict["period_end"])
+        # The database agrees, whatever writes it:
+        assert_db_refuses(
+            lambda: Measurement.objects.filter(pk=legacy_misfit.pk).update(status=MeasurementStatus.SUBMITTED),
+            "measurement_period_fits_frequency",
+        )
+        assert_db_refuses(
+            lambda: Measurement.objects.filter(pk=legacy_misfit.pk).update(status=MeasurementStatus.VALIDATED),
+            "measurement_period_fits_frequency",
+        )
+        legacy_misfit.refresh_from_db()
+        assert legacy_misfit.status == MeasurementStatus.DRAFT
+
+    def test_a_submitted_one_cannot_be_validated_but_goes_back_to_be_corrected(
+        self, legacy_misfit, partner_a, validator
+    ):
+        from strategy import services
+
+        # Submitted before the rule existed.
+        rules_off(lambda: Measurement.objects.filter(pk=legacy_misfit.pk).update(status=MeasurementStatus.SUBMITTED))
+        legacy_misfit.refresh_from_db()
+        with pytest.raises(ValidationError) as refused:
+            services.validate_measurement(legacy_misfit, by=validator)
+        assert "du 01/01/2024 au 31/12/2024" in " ".join(refused.value.message_dict["period_end"])
+        legacy_misfit.refresh_from_db()
+        assert legacy_misfit.status == MeasurementStatus.SUBMITTED
+
+        services.return_measurement(legacy_misfit, by=validator, reason="Période d'un semestre : déclarer l'année.")
+        legacy_misfit.refresh_from_db()
+        assert legacy_misfit.status == MeasurementStatus.RETURNED
+        # Changing its value only is still refused: the period must be corrected first.
+        legacy_misfit.value = D("130")
+        with pytest.raises(ValidationError):
+            services.save_measurement(legacy_misfit, by=partner_a)
+        legacy_misfit.refresh_from_db()
+        legacy_misfit.period_end = dt.date(2024, 12, 31)
+        services.save_measurement(legacy_misfit, by=partner_a)
+        services.submit_measurement(legacy_misfit, by=partner_a)
+        services.validate_measurement(legacy_misfit, by=validator)
+        legacy_misfit.refresh_from_db()
+        assert (legacy_misfit.status, legacy_misfit.period_end) == (MeasurementStatus.VALIDATED, dt.date(2024, 12, 31))
+
+    def test_a_validated_one_can_be_reopened(self, legacy_misfit, validator):
+        from strategy import services
+
+        rules_off(lambda: Measurement.objects.filter(pk=legacy_misfit.pk).update(status=MeasurementStatus.VALIDATED))
+        legacy_misfit.refresh_from_db()
+        services.reopen_measurement(legacy_misfit, by=validator, reason="Période à corriger.")
+        legacy_misfit.refresh_from_db()
+        assert legacy_misfit.status == MeasurementStatus.RETURNED
+
+    def test_its_indicator_can_still_be_edited_but_not_change_frequency(self, legacy_misfit, indicator):
+        indicator.name = "Artisans formés (renommé)"
+        indicator.full_clean()
+        indicator.save()
+        indicator.frequency = Frequency.HALF_YEARLY  # the misfit fits, the 2024 year would not…
+        indicator.full_clean()  # …but it is the only row: it fits a half-year
+        indicator.frequency = Frequency.QUARTERLY
+        assert_refused(indicator, "frequency", "1 mesure", f"n° {legacy_misfit.pk} (01/01/2024–30/06/2024)")
+
+
+def rules_off(write):
+    """Run ``write`` as data written before the rules existed (their triggers removed)."""
+    from artisanat import triggers
+
+    rules = next(s for s in triggers.registered() if s.name == "strategy_rules")
+    rules.drop()
+    try:
+        write()
+    finally:
+        rules.install()

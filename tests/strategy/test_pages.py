@@ -133,6 +133,28 @@ def test_indicator_page_chart_tables_breakdown_and_reporters(
     assert "Brouillon" in body  # ministry sees the draft with its state
 
 
+def test_indicator_page_states_frequency_and_delay(client, viewer, make_indicator):
+    yearly = make_indicator(code="IND-AN")
+    quarterly = make_indicator(code="IND-TRI", frequency="quarterly", report_delay_days=1)
+    client.force_login(viewer)
+
+    def fact(ind):
+        body = client.get(reverse("strategy:indicator_detail", args=[ind.pk])).content.decode()
+        return html.unescape(body.split('data-fact="frequency">', 1)[1].split("</dd>", 1)[0])
+
+    assert fact(yearly) == "annuelle · rapport dû 90 jours après la fin de période"
+    assert fact(quarterly) == "trimestrielle · rapport dû 1 jour après la fin de période"
+
+
+def test_indicator_list_export_has_frequency_and_delay(client, viewer, make_indicator):
+    make_indicator(code="IND-SEM", frequency="half_yearly", report_delay_days=60)
+    client.force_login(viewer)
+    text = client.get(reverse("strategy:indicator_list"), {"code": "IND-SEM", "format": "csv"}).content
+    header, row = text.decode("utf-8-sig").strip().splitlines()
+    columns = dict(zip(header.replace('"', "").split(","), row.replace('"', "").split(","), strict=True))
+    assert (columns["frequency"], columns["report_delay_days"]) == ("half_yearly", "60")
+
+
 def test_partner_never_sees_another_organisation_draft(client, partner_a, partner_b, org_a, org_b, make_indicator):
     ind = make_indicator(code="IND-SHARED", reporters=[org_a, org_b])
     draft_b = measurement(ind, org_b, status=S.DRAFT, value="777")
@@ -218,6 +240,46 @@ def test_entry_errors_are_french_and_beside_the_field(client, editor, indicator,
         reverse("strategy:measurement_create"), entry(indicator, organisation=ministry.pk, period_end="2023-01-01")
     )
     assert "La fin de période doit être postérieure ou égale à son début." in response.content.decode()
+
+
+def _field_block(body, name):
+    """The HTML of the form field ``name`` (partials/field.html), its errors included."""
+    blocks = [b for b in body.split('<div class="field') if f'name="{name}"' in b]
+    assert len(blocks) == 1, name
+    return html.unescape(blocks[0])
+
+
+def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_end(client, editor, indicator, ministry):
+    client.force_login(editor)
+    response = client.post(
+        reverse("strategy:measurement_create"),
+        entry(indicator, organisation=ministry.pk, period_start="2024-04-01", period_end="2024-06-30"),
+    )
+    assert response.status_code == 200
+    block = _field_block(response.content.decode(), "period_end")
+    assert block.startswith(" has-error")
+    assert "périodicité annuelle" in block and "par exemple du 01/01/2024 au 31/12/2024 (2024)" in block
+    assert "errorlist" not in _field_block(response.content.decode(), "period_start")
+    assert Measurement.objects.count() == 0
+    # The same on the edit page of a draft.
+    m = services.save_measurement(
+        Measurement(
+            indicator=indicator,
+            period_start=dt.date(2024, 1, 1),
+            period_end=dt.date(2024, 12, 31),
+            value=D("100"),
+            organisation=ministry,
+        ),
+        by=editor,
+    )
+    response = client.post(
+        reverse("strategy:measurement_update", args=[m.pk]),
+        entry(indicator, organisation=ministry.pk, period_end="2024-03-31", version=m.version, action="save"),
+    )
+    assert response.status_code == 200
+    assert "par exemple du 01/01/2024 au 31/12/2024" in _field_block(response.content.decode(), "period_end")
+    m.refresh_from_db()
+    assert (m.period_end, m.version) == (dt.date(2024, 12, 31), 1)
 
 
 def test_stale_version_is_refused_and_nothing_is_overwritten(client, editor, validator, indicator, ministry):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from artisanat.dates import today
 from strategy import services, stored_figures
-from strategy.choices import ActorType, Aggregation, MeasurementStatus, Sex
+from strategy.choices import ActorType, Aggregation, Frequency, MeasurementStatus, Sex
 from strategy.models import Indicator, Measurement, PeriodTotal, Target
 from strategy.querysets import stored_breakdown, stored_breakdowns, stored_period_totals
 from tests.oracle import raw_breakdown, raw_figures, raw_period_totals
@@ -31,11 +31,11 @@ FIGURE_FIELDS = (
     "fig_end_next_target_date",
     "fig_end_next_target_value",
 )
-# Years, and half-years ending on the same day as a year (two periods, one end).
-PERIODS = [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in range(2021, 2025)] + [
-    (dt.date(2022, 7, 1), dt.date(2022, 12, 31)),
-    (dt.date(2023, 7, 1), dt.date(2023, 12, 31)),
-]
+# Years, and the half-years of a half-yearly indicator: each row covers exactly one
+# period of its indicator's frequency (strategy/periods.py).
+PERIODS = [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in range(2021, 2025)]
+HALF_YEARS = [(dt.date(y, m, 1), dt.date(y, m + 5, 30 if m == 1 else 31)) for y in (2022, 2023) for m in (1, 7)]
+PERIODS_OF = {Frequency.YEARLY: PERIODS, Frequency.HALF_YEARLY: HALF_YEARS}
 AS_OF = [dt.date(2020, 12, 31), dt.date(2022, 6, 30), dt.date(2022, 12, 31), dt.date(2023, 12, 31), dt.date(2030, 1, 1)]
 
 
@@ -99,7 +99,7 @@ def world(make_indicator, org_a, region, other_region, filiere):
     other_filiere = Filiere.objects.create(code="bois", name="Bois")
     indicators = [
         make_indicator(aggregation=Aggregation.SUM, by_region=True, by_filiere=True),
-        make_indicator(aggregation=Aggregation.LATEST, by_region=True, by_sex=True),
+        make_indicator(aggregation=Aggregation.LATEST, by_region=True, by_sex=True, frequency=Frequency.HALF_YEARLY),
         make_indicator(aggregation=Aggregation.RATIO, by_filiere=True),
         make_indicator(aggregation=Aggregation.AVERAGE),
         make_indicator(aggregation=Aggregation.SUM, by_actor_type=True),
@@ -134,7 +134,7 @@ def world(make_indicator, org_a, region, other_region, filiere):
 
 
 def new_measurement(rng, world, indicator, status=S.DRAFT):
-    start, end = rng.choice(world.get("periods", PERIODS))
+    start, end = rng.choice(world["periods"] if "periods" in world else PERIODS_OF[indicator.frequency])
     m = Measurement(indicator=indicator, period_start=start, period_end=end, organisation=world["org"], status=status)
     if indicator.by_region:
         m.region = rng.choice(world["regions"])

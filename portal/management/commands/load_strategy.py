@@ -141,6 +141,8 @@ def load(stats=None, user=None):
     for spec in ref.INDICATORS:
         values = {k: v for k, v in spec.items() if k not in {"code", "axis", "programme", "reporters"}}
         values.setdefault("weight", 1)
+        for name, value in ref.REPORTING.items():
+            values.setdefault(name, value)
         for dim in ("by_region", "by_filiere", "by_sex", "by_actor_type"):
             values.setdefault(dim, False)
         values["axis"] = axes[spec["axis"]]

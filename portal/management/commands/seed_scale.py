@@ -4,7 +4,7 @@ On top of ``load_strategy`` (the real strategy) and ``seed_demo`` (its accounts 
 figures), it adds — every row marked "donnée synthétique (banc d'essai)" and every code
 prefixed ``SYN-`` so that no page can pass them off as real figures:
 
-- synthetic indicators (``--indicators``, default 489: about 500 with the real ones) spread
+- synthetic monthly indicators (``--indicators``, default 489: about 500 with the real ones) spread
   over the five axes and their programmes, with every combination of breakdown (region,
   filière, sex, actor type) and aggregation, three targets each (end of each phase);
 - N monthly measurements over 2021–2030, spread evenly over the months of each breakdown
@@ -47,7 +47,7 @@ from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, Par
 from contracts.models import Commitment, ContratProgramme, Disbursement, Milestone, Party
 from portal import reference_data as ref
 from strategy import services as strategy_services
-from strategy.choices import ActorType, Aggregation, Direction, MeasurementStatus, Sex, Unit
+from strategy.choices import ActorType, Aggregation, Direction, Frequency, MeasurementStatus, Sex, Unit
 from strategy.models import Axis, Indicator, Measurement, PeriodTotal, Phase, Programme, Strategy, Target
 
 SYNTHETIC = "donnée synthétique (banc d'essai)"
@@ -168,7 +168,15 @@ def cells_of(indicator, regions, filieres):
 # that change from row to row (period, state, value), then those fixed for a breakdown
 # cell, so that a row is three ready tuples put end to end; every other column (version,
 # timestamps, evidence…) takes its model default.
-MEASUREMENT_PERIOD_STATE = ["period_start", "period_end", "status", "status_reason", "validated_by_id", "validated_at"]
+MEASUREMENT_PERIOD_STATE = [
+    "period_start",
+    "period_end",
+    "status",
+    "status_reason",
+    "validated_by_id",
+    "validated_at",
+    "submitted_at",
+]
 MEASUREMENT_VALUE = ["value", "numerator", "denominator"]
 MEASUREMENT_CELL = [
     "indicator_id",
@@ -319,6 +327,9 @@ class Seeder:
                     by_filiere=by_filiere,
                     by_sex=by_sex,
                     by_actor_type=by_actor,
+                    # Monthly: each row is one calendar month (month_period).
+                    frequency=Frequency.MONTHLY,
+                    report_delay_days=30,
                 )
             )
         for indicator in rows[:50]:  # the same rules as clean(), on a sample (all share one shape)
@@ -371,6 +382,11 @@ class Seeder:
         for month in range(len(MONTHS)):
             period_start, period_end = month_period(month)
             validated_at = dt.datetime.combine(period_end + dt.timedelta(days=20), dt.time(12), dt.UTC)
+            # First sent 5 to 18 days after the month's end (before its validation, within
+            # the 30 days a synthetic indicator allows); a draft was never sent.
+            submitted_at = ops.adapt_datetimefield_value(
+                dt.datetime.combine(period_end + dt.timedelta(days=5 + month % 14), dt.time(9), dt.UTC)
+            )
             dates = (ops.adapt_datefield_value(period_start), ops.adapt_datefield_value(period_end))
             period_states.append(
                 [
@@ -380,6 +396,7 @@ class Seeder:
                         RETURN_REASON if state == MeasurementStatus.RETURNED else "",
                         validator if state == MeasurementStatus.VALIDATED else None,
                         ops.adapt_datetimefield_value(validated_at) if state == MeasurementStatus.VALIDATED else None,
+                        None if state == MeasurementStatus.DRAFT else submitted_at,
                     )
                     for _bound, state in STATES
                 ]
