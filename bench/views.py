@@ -159,7 +159,10 @@ def data_floor(request):
                 "target_date": _date(row["fig_target_date"]),
                 "expected": _decimal(figures.expected, 4),
                 "progress": _decimal(figures.progress, 2),
+                "status_expected": _decimal(figures.status_expected, 4),
                 "status": str(figures.status),
+                "data_late": figures.data_late,
+                "data_late_since": _date(figures.data_late_since),
                 "forecast_date": _date(figures.forecast_date),
                 "latest_period_end": _date(row["fig_latest_end"]),
             }

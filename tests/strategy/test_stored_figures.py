@@ -134,7 +134,7 @@ def world(make_indicator, org_a, region, other_region, filiere):
 
 
 def new_measurement(rng, world, indicator, status=S.DRAFT):
-    start, end = rng.choice(world["periods"] if "periods" in world else PERIODS_OF[indicator.frequency])
+    start, end = rng.choice(world.get("periods_of", PERIODS_OF)[indicator.frequency])
     m = Measurement(indicator=indicator, period_start=start, period_end=end, organisation=world["org"], status=status)
     if indicator.by_region:
         m.region = rng.choice(world["regions"])
@@ -221,11 +221,11 @@ def test_random_service_operations_keep_stored_figures_equal_to_a_rebuild_and_to
 YEARS = [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in range(2021, 2026)]
 
 
-@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.parametrize("seed", [4, 6])
 def test_random_operations_by_sex_and_actor_type_keep_every_scope_equal_to_the_rows(seed, world, editor, validator):
-    """Whole years only (the period rule): the sex, actor type and region × sex scopes
+    """Whole periods only (the period rule; years 2021–2025): the sex, actor type and region × sex scopes
     stay equal to a rebuild and to the computation over the rows, breakdowns included."""
-    world["periods"] = YEARS
+    world["periods_of"] = {**PERIODS_OF, Frequency.YEARLY: YEARS}
     rng = random.Random(seed)
     done = run_operations(rng, world, editor, validator, steps=120)
     assert done.get("validate", 0) + done.get("bulk", 0) >= 5
