@@ -307,6 +307,11 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         payload = payload_serializer(data=self.request.data)
         payload.is_valid(raise_exception=True)
         raw = self.request.headers.get("If-Match")
+        if raw is not None and not raw.strip():
+            # Optional here, but an empty header is not "no header" (fuzzing found it accepted).
+            raise ValidationError(
+                {"If-Match": [_('En-tête If-Match illisible : renvoyez l\'ETag tel quel, par exemple "3".')]}
+            )
         expected = self.expected_version() if raw else None
         service(measurement, by=self.request.user, expected_version=expected, **arguments(payload.validated_data))
         return self.respond_with(measurement, status.HTTP_200_OK)

@@ -445,3 +445,13 @@ def test_an_if_match_that_is_not_a_list_of_entity_tags_is_still_400(as_partner_a
     response = as_partner_a.patch(detail(draft_a), {"value": "1"}, format="json", HTTP_IF_MATCH=header)
     assert response.status_code == 400, response.content
     assert "If-Match" in response.json()["details"]
+
+
+def test_an_empty_if_match_on_a_workflow_action_is_refused_not_ignored(as_validator, submitted_a):
+    """If-Match is optional on the workflow actions, but a header sent empty is not the
+    header left out (fuzzing found the validation accepted): 400 naming it, nothing moves."""
+    response = as_validator.post(f"{URL}{submitted_a.pk}/validate/", {}, format="json", HTTP_IF_MATCH="")
+    assert response.status_code == 400
+    assert "If-Match" in response.json()["details"]
+    submitted_a.refresh_from_db()
+    assert submitted_a.status == "submitted"
