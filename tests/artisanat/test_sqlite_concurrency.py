@@ -47,7 +47,7 @@ programme = Programme.objects.create(axis=axis, code="P1.1", title="Programme")
 indicator = Indicator.objects.create(
     code="IND-FORM", name="Artisans formés", axis=axis, programme=programme, unit=Unit.COUNT,
     direction=Direction.INCREASE, aggregation=Aggregation.SUM, baseline_value=Decimal(0),
-    baseline_date=dt.date(2020, 12, 31), baseline_source="test",
+    baseline_date=dt.date(2020, 12, 31), baseline_source="test", frequency="monthly",
 )
 indicator.reporting_organisations.set([fca])
 tokens = {}
@@ -83,6 +83,14 @@ def test_a_bad_busy_timeout_stops_start_up_naming_the_variable(value):
     done = start_django(DJANGO_DEBUG="1", ARTISANAT_SQLITE_BUSY_TIMEOUT=value)
     assert done.returncode != 0
     assert "ARTISANAT_SQLITE_BUSY_TIMEOUT" in done.stderr.strip().splitlines()[-1]
+
+
+def _month(n):
+    """The ``n``-th month from January 2021 (the indicator is monthly: a row covers
+    exactly one month), as ISO start and end dates."""
+    start = dt.date(2021 + n // 12, n % 12 + 1, 1)
+    end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1) - dt.timedelta(days=1)
+    return start.isoformat(), end.isoformat()
 
 
 def _call(base, token, method, path, body=None, headers=None):
@@ -155,22 +163,17 @@ def test_concurrent_writers_on_a_file_database_never_fail(tmp_path):
             try:
                 barrier.wait(timeout=60)
                 for r in range(ROUNDS):
-                    day = dt.date(2021, 1, 1) + dt.timedelta(days=(i * ROUNDS + r) * 10)
-                    one = {
-                        "indicator": setup["indicator"],
-                        "period_start": day.isoformat(),
-                        "period_end": day.isoformat(),
-                        "value": "1",
-                    }
+                    first = (i * ROUNDS + r) * (BULK_ROWS + 1)  # a month each, 120 in all
+                    start, end = _month(first)
+                    one = {"indicator": setup["indicator"], "period_start": start, "period_end": end, "value": "1"}
                     code, created = _call(base, setup["partner"], "POST", "/measurements/", one)
                     answers.append(("create", code))
                     rows = [
-                        {
-                            "indicator": "IND-FORM",
-                            "period_start": (day + dt.timedelta(days=d)).isoformat(),
-                            "period_end": (day + dt.timedelta(days=d)).isoformat(),
-                            "value": "2",
-                        }
+                        dict(
+                            zip(("period_start", "period_end"), _month(first + d), strict=True),
+                            indicator="IND-FORM",
+                            value="2",
+                        )
                         for d in range(1, BULK_ROWS + 1)
                     ]
                     code, _ = _call(
