@@ -304,6 +304,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             latest = copy.copy(self.request)
             latest.GET = self.request.GET.copy()
             latest.GET.pop(paginator.cursor_query_param, None)
+            latest.GET.pop(paginator.page_size_query_param, None)  # ?page_size=abc: the page's own size
             rows = paginator.paginate_queryset(queryset, Request(latest))
         for row in rows:
             row.author = author_label(row.reported_by, user, full_name=False)

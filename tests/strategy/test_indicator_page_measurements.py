@@ -125,3 +125,14 @@ def test_partner_pages_never_show_another_organisation_draft(client, partner_a, 
         seen += rows
     assert seen == sorted(ids, reverse=True)
     assert not set(hidden) & set(seen)
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-1"])
+def test_a_page_size_the_page_cannot_read_shows_the_latest_page_with_a_notice(client, validator, busy, size):
+    """?page_size= is the API's parameter; a bad one on the page was a 500."""
+    indicator, ids = busy
+    client.force_login(validator)
+    response = client.get(reverse("strategy:indicator_detail", args=[indicator.pk]), {"page_size": size})
+    assert response.status_code == 200
+    rows, _links = _table(response.content.decode())
+    assert rows == sorted(ids, reverse=True)[:PER_PAGE]

@@ -443,6 +443,15 @@ def test_api_lists_comments_by_indicator_and_year_for_every_reader(
     assert api(viewer).get(COMMENTS, {"year": "deux"}).status_code == 400
     exported = api(viewer).get(COMMENTS, {"year": 2024, "format": "csv"})
     assert exported.status_code == 200 and "IND-AUTRE 2024" in exported.content.decode("utf-8-sig")
+    # The XLSX too (its dates without a time zone: an aware datetime made it a 500).
+    workbook = load_workbook(io.BytesIO(api(viewer).get(COMMENTS, {"year": 2024, "format": "xlsx"}).content))
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    texts = sorted(row[header.index("text")] for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert texts == ["IND-AUTRE 2024", "IND-FORM 2024"]
+    assert all(
+        isinstance(row[header.index("updated_at")], dt.datetime) for row in sheet.iter_rows(min_row=2, values_only=True)
+    )
 
 
 @pytest.mark.parametrize("actor", ["viewer", "partner_a"])
