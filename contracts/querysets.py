@@ -110,7 +110,7 @@ class ContractQuerySet(models.QuerySet):
             fig_as_of=Value(as_of, output_field=models.DateField()),
             fig_milestones_counted=scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
             fig_milestones_met=scalar(milestones.met(as_of), Count("pk")),
-            fig_milestones_partial=scalar(milestones.filter(status=MilestoneStatus.PARTIALLY_MET), Count("pk")),
+            fig_milestones_partial=scalar(milestones.partially_met(as_of), Count("pk")),
             fig_milestones_late=scalar(milestones.late(as_of), Count("pk")),
             fig_milestones_met_late=scalar(milestones.filter(met_late_condition(as_of)), Count("pk")),
         )
@@ -215,6 +215,12 @@ class MilestoneQuerySet(_ThroughContractQuerySet):
     def met(self, as_of):
         """Met on or before ``as_of`` (a milestone met later was not met yet then)."""
         return self.filter(status=MilestoneStatus.MET, date_met__lte=as_of)
+
+    def partially_met(self, as_of):
+        """Partially met as of ``as_of``: "partially met" carries no date, so it is the
+        assessment at the milestone's due date — before that day it was not yet judged
+        (counted as nothing, like a milestone still scheduled)."""
+        return self.filter(status=MilestoneStatus.PARTIALLY_MET, due_date__lte=as_of)
 
     def late(self, as_of):
         """Due before ``as_of``, not cancelled, and not met by then."""

@@ -329,3 +329,20 @@ def test_a_milestone_met_on_time_is_neither_late_nor_met_late(contract, mileston
 )
 def test_share_of_the_contract_duration_elapsed(contract, day, share):
     assert ContratProgramme.objects.with_execution(day).get(pk=contract.pk).time_elapsed == share
+
+
+def test_a_partially_met_milestone_counts_half_from_its_due_date_only(contract, org_a):
+    """"Partially met" carries no date: it is the assessment at the due date. Before it
+    the milestone was not judged (0), not half done since the beginning of time (the
+    review found 25 % completion as of 2019 on a contract signed in 2022)."""
+    for title, due in (("Label qualité", dt.date(2022, 6, 30)), ("Étude", dt.date(2022, 12, 31))):
+        Milestone.objects.create(
+            contract=contract, title=title, responsible=org_a, due_date=due, status=MilestoneStatus.PARTIALLY_MET
+        )
+
+    def completion(day):
+        return ContratProgramme.objects.with_execution(day).get(pk=contract.pk).milestone_completion
+
+    assert completion(dt.date(2019, 6, 30)) == D("0.00")
+    assert completion(dt.date(2022, 6, 30)) == D("25.00")  # ½ of 1 ÷ 2
+    assert completion(dt.date(2023, 1, 1)) == D("50.00")  # (½ + ½) ÷ 2
