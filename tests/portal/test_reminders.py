@@ -280,6 +280,9 @@ def test_the_command_prints_what_it_sent_and_dry_run_sends_nothing(indicator, re
 def test_the_command_refuses_a_bad_date_and_a_missing_site_url(settings, db):
     with pytest.raises(CommandError, match="--as-of : Date invalide"):
         call_command("send_reminders", "--as-of", "31/03/2022")
+    for extreme in ("0001-01-01", "9999-12-31"):  # the review's OverflowError
+        with pytest.raises(CommandError, match="--as-of : date hors des années"):
+            call_command("send_reminders", "--as-of", extreme)
     settings.SITE_URL = ""
     with pytest.raises(CommandError, match="ARTISANAT_SITE_URL"):
         call_command("send_reminders", "--as-of", "2022-03-31")

@@ -24,6 +24,8 @@ class Command(BaseCommand):
             as_of = as_of_from(as_of)
         except ValidationError as error:
             raise CommandError(f"--as-of : {' '.join(error.messages)}") from None
+        if not 1900 <= as_of.year <= 2999:  # the reminder windows add and take days: no calendar overflow
+            raise CommandError("--as-of : date hors des années 1900 à 2999.")
         if not settings.SITE_URL:
             raise CommandError(
                 "ARTISANAT_SITE_URL n'est pas défini : les courriels ne pourraient pas donner l'adresse du portail."
