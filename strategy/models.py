@@ -476,7 +476,8 @@ class Indicator(models.Model):
             self.fig_as_of,
             self.frequency,
             self.report_delay_days,
-            self.fig_latest_end,
+            # The national latest period when the figures are scoped (querysets.with_status_figures).
+            getattr(self, "fig_reported_end", self.fig_latest_end),
             self.fig_strategy_start,
             self.baseline_date,
             self.fig_strategy_end,

@@ -170,6 +170,17 @@ class IndicatorQuerySet(ReadableQuerySet):
         latest_end = OuterRef("fig_latest_end")
         previous = targets.filter(due_date__lte=latest_end).order_by("-due_date")
         following = targets.filter(due_date__gt=latest_end).order_by("due_date")
+        reported = {}
+        if any(value not in (None, "") for value in (region, filiere, sex, actor_type)):
+            # "Data late" is the indicator's next report, whatever the scope shown: read from
+            # its national totals (a scope by a dimension it is not broken down by has no
+            # rows, and would call every such indicator late since its first period).
+            national = (
+                _model("PeriodTotal")
+                .objects.filter(indicator=OuterRef("pk"), period_end__lte=OuterRef("fig_as_of"), **period_total_keys())
+                .order_by("-period_end", "-period_start")
+            )
+            reported["fig_reported_end"] = Subquery(national.values("period_end")[:1])
         return self.annotate(
             fig_end_prev_target_date=Subquery(previous.values("due_date")[:1]),
             fig_end_prev_target_value=Subquery(previous.values("value")[:1]),
@@ -177,6 +188,7 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_end_next_target_value=Subquery(following.values("value")[:1]),
             fig_strategy_start=F("axis__strategy__start_date"),
             fig_strategy_end=F("axis__strategy__end_date"),
+            **reported,
         )
 
     def with_target_figures(self, as_of, target_date, region, filiere, *, sex=None, actor_type=None):

@@ -332,7 +332,7 @@ def test_share_of_the_contract_duration_elapsed(contract, day, share):
 
 
 def test_a_partially_met_milestone_counts_half_from_its_due_date_only(contract, org_a):
-    """"Partially met" carries no date: it is the assessment at the due date. Before it
+    """ "Partially met" carries no date: it is the assessment at the due date. Before it
     the milestone was not judged (0), not half done since the beginning of time (the
     review found 25 % completion as of 2019 on a contract signed in 2022)."""
     for title, due in (("Label qualité", dt.date(2022, 6, 30)), ("Étude", dt.date(2022, 12, 31))):

@@ -24,6 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.dashboard import build_dashboard
+from strategy import services
 from strategy.choices import ActorType, Aggregation, MeasurementStatus, Sex, TrajectoryStatus
 from strategy.models import Indicator, Measurement, PeriodTotal, Target
 from strategy.querysets import stored_breakdowns, stored_period_totals
@@ -363,3 +364,26 @@ def test_api_scope_that_cannot_be_read_is_a_400_naming_it(as_viewer, by_sex, end
 def test_api_scoped_figures_keep_their_access(api, by_sex, partner_a):
     assert api().get(f"{V}indicators/", {"sex": "F"}).status_code in (401, 403)
     assert api(partner_a).get(f"{V}indicators/{by_sex.pk}/", {"sex": "F"}).status_code == 200
+
+
+def test_data_late_is_the_indicators_next_report_whatever_the_scope(indicator, org_a, validator, editor):
+    """The review: under ?sex=F every indicator not broken down by sex read "data late
+    since its first period" (no rows in that scope). Late or not is the indicator's next
+    report: the same in every scope."""
+    for year in range(2021, 2025):
+        m = Measurement(
+            indicator=indicator,
+            organisation=org_a,
+            period_start=dt.date(year, 1, 1),
+            period_end=dt.date(year, 12, 31),
+            value=10,
+        )
+        services.save_measurement(m, by=editor)
+        services.submit_measurement(m, by=editor)
+        services.validate_measurement(m, by=validator)
+    as_of = dt.date(2025, 6, 30)  # the 2024 report was due 31/03/2025 and is in: not late
+    national = Indicator.objects.with_figures(as_of).get(pk=indicator.pk)
+    by_sex = Indicator.objects.with_figures(as_of, sex="F").get(pk=indicator.pk)
+    assert national.data_late is False and by_sex.data_late is False
+    later = dt.date(2026, 4, 1)  # the 2025 report, due 31/03/2026, is missing
+    assert Indicator.objects.with_figures(later, sex="F").get(pk=indicator.pk).data_late_since == dt.date(2026, 3, 31)
