@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 from artisanat.accounts.services import issue_token
 from artisanat.models import IdempotencyKey
 from contracts.models import ContratProgramme, Milestone
-from strategy.choices import MeasurementStatus
-from strategy.models import Measurement
+from strategy.choices import Frequency, MeasurementStatus
+from strategy.models import Indicator, Measurement
 
 pytestmark = [
     pytest.mark.slow,
@@ -118,18 +118,31 @@ def test_ten_patches_of_one_milestone_with_one_etag(milestone_a, partner_a):
     assert fresh.history.order_by("-history_id").first().note == f"Note {winner}"
 
 
-def day_rows(first_day, n):
-    start = dt.date(2021, 1, 1) + dt.timedelta(days=first_day)
+def _month(n):
+    start = dt.date(2021 + n // 12, n % 12 + 1, 1)
+    return start, dt.date(start.year + start.month // 12, start.month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def day_rows(first_month, n):
+    """``n`` rows of distinct months from the ``first_month``-th month of 2021 on (the
+    ``monthly`` fixture makes IND-FORM monthly: a row covers exactly one month)."""
     return [
         {
             "indicator": "IND-FORM",
-            "period_start": (start + dt.timedelta(days=d)).isoformat(),
-            "period_end": (start + dt.timedelta(days=d)).isoformat(),
-            "value": str(first_day + d + 1),
+            "period_start": _month(first_month + d)[0].isoformat(),
+            "period_end": _month(first_month + d)[1].isoformat(),
+            "value": str(first_month + d + 1),
             "source": "Registre",
         }
         for d in range(n)
     ]
+
+
+@pytest.fixture
+def monthly(indicator):
+    Indicator.objects.filter(pk=indicator.pk).update(frequency=Frequency.MONTHLY)
+    indicator.refresh_from_db()
+    return indicator
 
 
 def as_csv(rows):
@@ -138,7 +151,7 @@ def as_csv(rows):
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_ten_bulk_files_with_distinct_keys_create_every_row_once(indicator, partner_a):
+def test_ten_bulk_files_with_distinct_keys_create_every_row_once(indicator, monthly, partner_a):
     per_file = 5
 
     def send(client, i):
@@ -161,7 +174,7 @@ def test_ten_bulk_files_with_distinct_keys_create_every_row_once(indicator, part
     assert set(IdempotencyKey.objects.values_list("status_code", flat=True)) == {201}
 
 
-def test_ten_retries_under_one_key_create_once_and_replay(indicator, partner_a):
+def test_ten_retries_under_one_key_create_once_and_replay(indicator, monthly, partner_a):
     rows = day_rows(0, 4)
     results = race(partner_a, lambda c, i: c.post(BULK, rows, format="json", HTTP_IDEMPOTENCY_KEY="mars-2025"))
     assert [r.status_code for _, r in results] == [201] * THREADS, [r.content[:300] for _, r in results]
@@ -174,7 +187,7 @@ def test_ten_retries_under_one_key_create_once_and_replay(indicator, partner_a):
     assert (key.status_code, key.response["ids"]) == (201, fresh[0].json()["ids"])
 
 
-def test_one_key_reused_for_other_rows_by_ten_clients_creates_only_the_winners(indicator, partner_a):
+def test_one_key_reused_for_other_rows_by_ten_clients_creates_only_the_winners(indicator, monthly, partner_a):
     results = race(
         partner_a, lambda c, i: c.post(BULK, day_rows(i * 10, 3), format="json", HTTP_IDEMPOTENCY_KEY="avril-2025")
     )
