@@ -272,3 +272,20 @@ def test_organisation_pages_query_count(client, viewer, ministry):
     assert counts[0] == counts[1], counts
     detail = [count_queries(client, reverse("portal:organisation_detail", args=[ministry.pk]))]
     assert detail[0] <= 12
+
+
+def test_every_list_says_how_many_rows_it_holds(client, viewer, org_a, org_b, make_indicator, settings):
+    """Issue 14, item 8: the count line said "0 lignes" whatever the list held (the
+    template applied ``length`` to a number). It gives the total over every page."""
+    from artisanat.models import Organisation
+
+    client.force_login(viewer)
+    total = Organisation.objects.count()
+    body = client.get(reverse("portal:organisation_list")).content.decode()
+    assert f"{total} lignes" in body and "0 lignes" not in body
+    for n in range(3):
+        make_indicator(code=f"IND-COMPTE-{n}")
+    body = client.get(reverse("strategy:indicator_list"), {"page_size": 2}).content.decode()
+    from strategy.models import Indicator
+
+    assert f"{Indicator.objects.count()} lignes" in body
