@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -71,6 +72,10 @@ def cell(value):
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        # The portal's local time, without its zone: Excel has no time zones (an aware
+        # datetime made an XLSX export a 500), and the CSV reads the same.
+        return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, (Decimal, int, float, dt.date)):
         return value
     return neutralise(CONTROL_CHARACTERS.sub("", str(value)))

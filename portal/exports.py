@@ -1,13 +1,6 @@
 """The CSV / XLSX columns of the portal's own lists."""
 
-from django.utils import timezone
-
 from artisanat.exports import Column
-
-
-def _local(moment):
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
-
 
 REMINDER_COLUMNS = [
     Column("id", lambda r: r.pk),
@@ -21,8 +14,8 @@ REMINDER_COLUMNS = [
     Column("period_end", lambda r: r.period_end),
     Column("due_date", lambda r: r.due_date),
     Column("status", lambda r: r.status),
-    Column("claimed_at", lambda r: _local(r.claimed_at)),
-    Column("sent_at", lambda r: _local(r.sent_at)),
+    Column("claimed_at", lambda r: r.claimed_at),
+    Column("sent_at", lambda r: r.sent_at),
     Column("attempts", lambda r: r.attempts),
     Column("error", lambda r: r.error),
 ]

@@ -1,8 +1,6 @@
 """Export columns of the strategy's lists. The measurement columns are also the columns
 a partner's bulk submission uses (CSV or XLSX), so an export can be edited and sent back."""
 
-from django.utils import timezone
-
 from artisanat.exports import Column
 
 
@@ -150,6 +148,5 @@ INDICATOR_COMMENT_COLUMNS = [
     Column("text", lambda c: c.text),
     Column("text_ar", lambda c: c.text_ar),
     Column("version", lambda c: c.version),
-    # Local time without its zone: Excel has no time zones (an aware datetime made the XLSX a 500).
-    Column("updated_at", lambda c: timezone.localtime(c.updated_at).replace(tzinfo=None)),
+    Column("updated_at", lambda c: c.updated_at),
 ]

@@ -90,3 +90,15 @@ def test_api_export_of_a_source_with_a_semicolon_formula(as_partner_a, indicator
     assert '"Registre;\'=1+1;fin"' in text
     for piece in _pieces(text, separator):
         assert not FORMULA.match(piece), piece
+
+
+def test_an_aware_datetime_is_exported_in_local_time_without_its_zone():
+    """One rule for every export (Excel has no time zones: an aware datetime made the
+    comments' XLSX a 500): the portal's local time (Africa/Casablanca), naive."""
+    import datetime as dt
+
+    from artisanat.exports import cell
+
+    moment = dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)
+    assert cell(moment) == dt.datetime(2026, 4, 1, 0, 30)  # UTC+1 in Casablanca
+    assert cell(dt.datetime(2026, 3, 31, 8, 0)) == dt.datetime(2026, 3, 31, 8, 0)  # naive: unchanged
