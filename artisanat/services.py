@@ -7,9 +7,31 @@ The apps' ``services.py`` hold their own state changes (``save_measurement``,
 
 from django.core.exceptions import ValidationError
 from django.db.models import UniqueConstraint
+from django.utils.translation import gettext as _
 
 from artisanat.exceptions import StaleVersion
 from artisanat.history_author import history_author
+
+#: The fewest characters a reason may have: a reason says why ("Avenant n° 2 du
+#: 12/03/2025", "coquille sur la cible 2026"), which "ok" or "-" do not.
+MIN_REASON_LENGTH = 5
+
+
+def require_reason(reason, field="change_reason"):
+    """The reason, stripped; a ValidationError on ``field`` when it is missing or too
+    short to say why. Every change and every deletion of a tracked row needs one, on
+    every surface (pages, API, admin)."""
+    text = " ".join((reason or "").split())
+    if len(text) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {
+                field: _(
+                    "Indiquez le motif de ce changement (au moins %(n)d caractères) : il est gardé dans l'historique."
+                )
+                % {"n": MIN_REASON_LENGTH}
+            }
+        )
+    return text
 
 
 def validate(instance):

@@ -13,7 +13,7 @@ from artisanat.figures import rate
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from strategy.models import Axis, Indicator, Phase
+from strategy.models import Action, Axis, Indicator, Phase
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
 
@@ -125,6 +125,7 @@ class Party(models.Model):
     role = models.CharField(_("rôle"), max_length=20, choices=PartyRole.choices)
     signer_name = models.CharField(_("nom du signataire"), max_length=150, blank=True)
     signer_title = models.CharField(_("qualité du signataire"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     objects = querysets.PartyQuerySet.as_manager()
@@ -267,6 +268,7 @@ class Milestone(models.Model):
         ContratProgramme, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="milestones"
     )
     title = models.CharField(_("intitulé"), max_length=250)
+    title_ar = models.CharField(_("intitulé (arabe)"), max_length=250, blank=True)
     responsible = models.ForeignKey(
         Organisation, verbose_name=_("organisation responsable"), on_delete=models.PROTECT, related_name="milestones"
     )
@@ -276,6 +278,15 @@ class Milestone(models.Model):
         _("statut"), max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.SCHEDULED
     )
     note = models.TextField(_("note"), blank=True)
+    action = models.ForeignKey(
+        Action,
+        verbose_name=_("action"),
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        null=True,
+        blank=True,
+        help_text=_("L'action de la stratégie dont ce jalon montre l'avancement, le cas échéant."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     history = HistoricalRecords()
@@ -328,6 +339,7 @@ class Amendment(models.Model):
     changes_amounts = models.BooleanField(_("modifie les montants"), default=False)
     changes_dates = models.BooleanField(_("modifie les dates"), default=False)
     summary = models.TextField(_("ce qui change"))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     objects = querysets.AmendmentQuerySet.as_manager()

@@ -167,6 +167,8 @@ class Programme(models.Model):
     title = models.CharField(_("intitulé"), max_length=200)
     title_ar = models.CharField(_("intitulé (arabe)"), max_length=200, blank=True)
     objective = models.TextField(_("objectif"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords()
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -208,6 +210,7 @@ class Action(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     note = models.TextField(_("note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     objects = ReadableQuerySet.as_manager()
@@ -243,6 +246,7 @@ class Indicator(models.Model):
     name = models.CharField(_("nom"), max_length=250)
     name_ar = models.CharField(_("nom (arabe)"), max_length=250, blank=True)
     definition = models.TextField(_("définition"), blank=True)
+    definition_ar = models.TextField(_("définition (arabe)"), blank=True)
     axis = models.ForeignKey(Axis, verbose_name=_("axe"), on_delete=models.PROTECT, related_name="indicators")
     programme = models.ForeignKey(
         Programme,
@@ -251,6 +255,15 @@ class Indicator(models.Model):
         related_name="indicators",
         null=True,
         blank=True,
+    )
+    action = models.ForeignKey(
+        "Action",
+        verbose_name=_("action"),
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        null=True,
+        blank=True,
+        help_text=_("L'action dont cet indicateur mesure l'avancement, le cas échéant."),
     )
     unit = models.CharField(_("unité"), max_length=20, choices=Unit.choices)
     direction = models.CharField(_("sens"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
@@ -279,6 +292,7 @@ class Indicator(models.Model):
         validators=[MaxValueValidator(366)],
         help_text=_("Nombre de jours après la fin d'une période où son rapport est dû."),
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[reporting_organisations])
 
     objects = IndicatorQuerySet.as_manager()
@@ -307,6 +321,8 @@ class Indicator(models.Model):
         errors = {}
         if self.programme_id and self.axis_id and self.programme.axis_id != self.axis_id:
             errors["programme"] = _("Le programme choisi n'appartient pas à l'axe de l'indicateur.")
+        if self.action_id and self.action.programme_id != self.programme_id:
+            errors["action"] = _("L'action choisie n'appartient pas au programme de l'indicateur.")
         if self.weight is not None and self.weight <= 0:
             errors["weight"] = _("Le poids doit être strictement positif.")
         if self.pk:
