@@ -139,6 +139,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
         "waiting": scope_params(**rows, status="submitted"),
         "scope": scope_params(**base, phase=phase, **rows),
         "calendar": scope_params(**base, region=region),
+        "as_of": scope_params(**base),
     }
     return Dashboard(
         as_of=as_of,
