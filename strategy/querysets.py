@@ -4,7 +4,7 @@ call these methods (definitions and worked examples: docs/figures.md)."""
 from django.apps import apps
 from django.db import models
 from django.db.models import Case, CharField, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from artisanat import permissions
 from artisanat.models import Filiere, Region
@@ -235,7 +235,8 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_as_of=Value(as_of, output_field=models.DateField()),
             fig_scoped=Value(scoped, output_field=models.BooleanField()),
             fig_without_targets=Value(without_targets, output_field=models.BooleanField()),
-            fig_phase_end=Value(target_date, output_field=models.DateField()),
+            # Cast: a NULL (no phase) beside a phase's date in figures_by_scope's union.
+            fig_phase_end=Cast(Value(target_date), output_field=models.DateField()),
             fig_prev_target_date=Subquery(previous.values("due_date")[:1]),
             fig_prev_target_value=Subquery(previous.values("value")[:1]),
             fig_next_target_date=Subquery(following.values("due_date")[:1]),
