@@ -8,7 +8,7 @@ from contracts.models import Commitment, ContratProgramme
 from portal.calendar import calendar_reports, summary
 from strategy.choices import TrajectoryStatus
 from strategy.models import Axis, Indicator, Measurement, Phase
-from strategy.querysets import attach_phase_rollups, figures_by_date
+from strategy.querysets import attach_phase_rollups, figures_by_scope, phase_scope
 
 
 def scope_params(*, as_of=None, phase=None, region=None, filiere=None, sex=None, actor_type=None, **extra):
@@ -66,14 +66,12 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
     """Axes and phases rolled up, the contracts ``user`` may see with their execution,
     late milestones and measurements waiting for validation — a fixed number of queries.
 
-    ``phase`` measures progress against the targets due at the phase's end and keeps
+    ``phase`` scopes the indicators' figures to that phase (``phase_scope``) and keeps
     the contracts (and their milestones) of that phase; ``region`` / ``filiere`` restrict
     the indicators' rows and targets (and ``filiere`` the contracts) to that scope;
     ``sex`` / ``actor_type`` the indicators' rows (no target has them: values without
     progress) and the measurements waiting. Phases stay national (docs/figures.md)."""
-    scope = {}
-    if phase is not None:
-        scope["target_date"] = phase.end_date
+    scope = phase_scope(phase) if phase is not None else {}
     if region is not None:
         scope["region"] = region
     if filiere is not None:
@@ -85,19 +83,17 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
     if scope:
         axes = list(Axis.objects.visible_to(user).with_rollup(as_of, **scope).select_related("strategy"))
         phases = list(Phase.objects.visible_to(user).with_rollup(as_of))
-    else:  # the axes' indicators (as of ``as_of``) and the phases' (at each phase's date) in one query
+    else:  # the axes' indicators (as of ``as_of``) and each phase's (scoped to it) in one query
         axes = list(Axis.objects.visible_to(user).select_related("strategy"))
         phases = list(Phase.objects.visible_to(user))
         strategy_of = {axis.pk: axis.strategy_id for axis in axes}
-        days = {as_of} | {min(as_of, p.end_date) for p in phases}
+        scopes = {(as_of, None)} | {(as_of, p.end_date) for p in phases}
         indicators = Indicator.objects.filter(axis__in=list(strategy_of))
-        by_date = figures_by_date(indicators, days) if axes else {day: [] for day in days}
+        by_scope = figures_by_scope(indicators, scopes) if axes else {key: [] for key in scopes}
         for axis in axes:
-            axis.figure_indicators = [i for i in by_date[as_of] if i.axis_id == axis.pk]
+            axis.figure_indicators = [i for i in by_scope[(as_of, None)] if i.axis_id == axis.pk]
         if phases:
-            strategies = {p.strategy_id for p in phases}
-            by_date = {day: [i for i in rows if strategy_of[i.axis_id] in strategies] for day, rows in by_date.items()}
-            attach_phase_rollups(phases, as_of, indicators_by_date=by_date)
+            attach_phase_rollups(phases, as_of, indicators_by_scope=by_scope)
     status_counts = {s.value: 0 for s in TrajectoryStatus}
     data_late = 0
     for axis in axes:
@@ -143,6 +139,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
         "waiting": scope_params(**rows, status="submitted"),
         "scope": scope_params(**base, phase=phase, **rows),
         "calendar": scope_params(**base, region=region),
+        "as_of": scope_params(**base),
     }
     return Dashboard(
         as_of=as_of,

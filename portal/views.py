@@ -6,13 +6,16 @@ from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
 from artisanat.charts import grouped_bars
 from artisanat.data_version import cached
+from artisanat.dates import today
 from artisanat.exports import ORGANISATION_COLUMNS, export_response
 from artisanat.filtersets import OrganisationFilterSet
+from artisanat.forms import AsOfForm
 from artisanat.models import Organisation, Region
 from artisanat.permissions import is_ministry, organisation_id_of
 from artisanat.querysets import scalar
@@ -29,7 +32,8 @@ from portal.services import save_preference
 from strategy.calendar import overdue
 from strategy.choices import MeasurementStatus
 from strategy.forms import refuse_invalid
-from strategy.models import Indicator, Measurement
+from strategy.models import Action, Axis, Indicator, Measurement, Phase
+from strategy.querysets import attach_phase_rollups, phase_as_of
 from strategy.views import ScopedListView, ScopeMixin
 
 
@@ -232,3 +236,59 @@ class ReminderHistoryView(FilteredListView):
             .select_related(*REMINDER_RELATED)
             .order_by("-claimed_at", "-pk")
         )
+
+
+class PhaseDetailView(RoleRequiredMixin, TemplateView):
+    """A phase's page: its dates and time elapsed, its strategy's indicators scoped to it
+    (strategy.querysets.phase_scope: the targets due at its end, the values as of the
+    date or of its end once it is over), their roll-up, and the contracts and actions of
+    the phase. A closed phase shows the score it ended with, not a live status. In the
+    portal because it shows contracts."""
+
+    template_name = "portal/phase_detail.html"
+
+    @cached_property
+    def form(self):
+        return AsOfForm(self.request.GET or None)
+
+    def get(self, request, *args, **kwargs):
+        refuse_invalid(self.form)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        asked = self.form.cleaned_data.get("as_of") if self.form.is_bound else None
+        as_of = asked or today()
+        phase = get_object_or_404(Phase.objects.visible_to(user).select_related("strategy"), pk=kwargs["pk"])
+        siblings = list(Phase.objects.visible_to(user).filter(strategy=phase.strategy_id))
+        position = next(n for n, p in enumerate(siblings) if p.pk == phase.pk)
+        attach_phase_rollups([phase], as_of)
+        axes = {axis.pk: axis for axis in Axis.objects.visible_to(user).filter(strategy=phase.strategy_id)}
+        rows = sorted(
+            ((axes.get(i.axis_id), i) for i in phase.figure_indicators if i.axis_id in axes),
+            key=lambda row: (row[0].number, row[1].code),
+        )
+        context.update(
+            form=self.form,
+            as_of=as_of,
+            phase=phase,
+            figures_as_of=phase_as_of(as_of, phase.end_date),
+            state="closed" if phase.end_date < as_of else "open" if phase.start_date <= as_of else "future",
+            elapsed=phase.elapsed_share(as_of) * 100,
+            previous_phase=siblings[position - 1] if position > 0 else None,
+            next_phase=siblings[position + 1] if position + 1 < len(siblings) else None,
+            measured=[(axis, i) for axis, i in rows if not i.without_phase_target],
+            unmeasured=[(axis, i) for axis, i in rows if i.without_phase_target],
+            contracts=list(
+                _visible_contracts(user).filter(phase=phase).with_execution(as_of).select_related("filiere")
+            ),
+            actions=list(
+                Action.objects.visible_to(user)
+                .filter(phase=phase)
+                .select_related("programme", "lead_organisation")
+                .order_by("programme__code", "code")
+            ),
+            scope_query=scope_params(as_of=asked),
+        )
+        return context

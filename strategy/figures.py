@@ -168,13 +168,21 @@ class RollUp:
     def total(self):
         return self.with_data + self.without_data + self.without_target
 
+    @property
+    def only_without_target(self):
+        """Indicators there, none of them with a target to measure against (scoped to a
+        phase: none due at its end): "no target", not "no data"."""
+        return self.with_data == 0 and self.without_target > 0
+
 
 def rollup(rows):
     """``rows``: iterable of (progress %, weight, performance ratio[, has data[, data
-    late]]). Each progress is clamped to 0–100 % and each performance to 0–1 first, so
-    an over-achiever cannot hide a laggard; rows without data, and rows with data but no
-    target to measure against, are counted beside the mean, not in it. ``data_late``
-    counts the rows whose next report is overdue, whatever their status."""
+    late[, has target]]]). Each progress is clamped to 0–100 % and each performance to
+    0–1 first, so an over-achiever cannot hide a laggard; rows without data, and rows
+    with data but no target to measure against, are counted beside the mean, not in it;
+    a row without target (``has target`` false: scoped to a phase, none due at its end)
+    counts as without target whether it has data or not. ``data_late`` counts the rows
+    whose next report is overdue, whatever their status."""
     result = RollUp(status_counts={s.value: 0 for s in TrajectoryStatus})
     weighted_progress = weighted_perf = total_weight = Decimal(0)
     for row in rows:
@@ -184,7 +192,7 @@ def rollup(rows):
         if len(row) > 4 and row[4]:
             result.data_late += 1
         if row_progress is None or perf is None:
-            if has_data:
+            if has_data or (len(row) > 5 and not row[5]):
                 result.without_target += 1
             else:
                 result.without_data += 1

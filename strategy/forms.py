@@ -18,6 +18,7 @@ from artisanat.templatetags.portal import local
 from strategy import stored_figures
 from strategy.choices import ActorType, ReportKind, Sex
 from strategy.models import Indicator, IndicatorComment, Measurement, Phase
+from strategy.querysets import phase_scope
 from strategy.reports import ReportSpec, strategy_years
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -263,7 +264,7 @@ class ScopeForm(AsOfForm):
         values = self.values
         kwargs = {}
         if values["phase"] is not None:
-            kwargs["target_date"] = values["phase"].end_date
+            kwargs.update(phase_scope(values["phase"]))
         asked = [name for name in SCOPE_DIMENSIONS if values[name] not in (None, "")]
         if stored_figures.scope_name(asked) is None:
             raise InvalidParameter(

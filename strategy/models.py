@@ -437,6 +437,13 @@ class Indicator(models.Model):
         return None
 
     @property
+    def without_phase_target(self):
+        """Scoped to a phase (querysets.phase_scope) and without a target due at its end:
+        the indicator has neither progress nor status in that phase."""
+        self._need_figures()
+        return getattr(self, "fig_phase_end", None) is not None and self.fig_target_value is None
+
+    @property
     def progress(self):
         self._need_figures()
         return figures.progress(self.achieved, self.figure_baseline, self.fig_target_value, self.direction)
@@ -475,8 +482,11 @@ class Indicator(models.Model):
     @property
     def performance(self):
         """(achieved − baseline) ÷ (expected − baseline), the ratio behind the status,
-        with the value expected at the end of the latest validated period."""
+        with the value expected at the end of the latest validated period. Scoped to a
+        phase, against the same target as progress: none without a target due at its end."""
         self._need_figures()
+        if self.without_phase_target:
+            return None
         return figures.performance(self.achieved, self.figure_baseline, self.status_expected, self.direction)
 
     @property

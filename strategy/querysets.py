@@ -4,7 +4,7 @@ call these methods (definitions and worked examples: docs/figures.md)."""
 from django.apps import apps
 from django.db import models
 from django.db.models import Case, CharField, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from artisanat import permissions
 from artisanat.models import Filiere, Region
@@ -41,6 +41,25 @@ def period_total_keys(*, region=None, filiere=None, sex=None, actor_type=None):
         "sex_key": sex or "",
         "actor_key": actor_type or "",
     }
+
+
+def phase_as_of(as_of, phase_end):
+    """The date a phase's figures are read at: ``as_of``, or the phase's end once it is
+    over — a closed phase keeps the state it ended in. ``phase_end`` None (no phase):
+    ``as_of``."""
+    return as_of if phase_end is None else min(as_of, phase_end)
+
+
+def phase_scope(phase):
+    """Scoped to a phase — the one definition (docs/figures.md, "Scoped to a phase"),
+    as keyword arguments of ``Indicator.objects.with_figures`` / ``with_rollup``: the
+    indicators measured against the targets due at the phase's end, with their values as
+    of ``phase_as_of(as_of, phase.end_date)``, progress, expected value and status all
+    against that same target (the trajectory stops at the phase's end). An indicator
+    without a target due then has neither progress nor status in that phase. The pages
+    (ScopeForm's ``?phase=``), the API, the home dashboard, the phases' roll-ups and the
+    phase page all read it."""
+    return {"target_date": phase.end_date}
 
 
 class ReadableQuerySet(models.QuerySet):
@@ -107,8 +126,11 @@ class IndicatorQuerySet(ReadableQuerySet):
         resolves it, artisanat/dates.py).
 
         Only validated rows whose period ends on or before ``as_of`` count. ``target_date``
-        picks the target progress is measured against (default: the last target, the
-        strategy's end); ``region`` / ``filiere`` restrict rows and targets to one scope;
+        is the end of the phase the figures are scoped to (``phase_scope``; docs/figures.md,
+        "Scoped to a phase"): values as of ``min(as_of, target_date)``, and progress,
+        expected value and status all against the trajectory ending at the target due
+        then — none without such a target. Without it: the strategy's whole trajectory,
+        progress toward its last target. ``region`` / ``filiere`` restrict rows and targets to one scope;
         ``sex`` / ``actor_type`` (choice values) restrict the rows — targets are never set
         by sex or actor type, so those scopes show values without progress. The stored
         combinations of dimensions are those of ``stored_figures.SCOPES``.
@@ -120,6 +142,7 @@ class IndicatorQuerySet(ReadableQuerySet):
         on or before ``as_of``, whose running totals carry the sum and the number of
         periods — whatever the length of the history. Same names and values as the
         computation over the rows (the tests' oracle, tests/oracle.py)."""
+        as_of = phase_as_of(as_of, target_date)
         keys = period_total_keys(region=region, filiere=filiere, sex=sex, actor_type=actor_type)
         latest = (
             _model("PeriodTotal")
@@ -144,29 +167,33 @@ class IndicatorQuerySet(ReadableQuerySet):
                 fig_latest_numerator=column(when_rows("ratio_rows", "numerator")),
                 fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
             )
-            .with_status_figures(region, filiere, sex=sex, actor_type=actor_type)
+            .with_status_figures(region, filiere, sex=sex, actor_type=actor_type, target_date=target_date)
         )
 
     @staticmethod
-    def _scoped_targets(region, filiere, sex=None, actor_type=None):
+    def _scoped_targets(region, filiere, sex=None, actor_type=None, target_date=None):
         """The indicator's (OuterRef) targets set for exactly this scope (a national target
         has neither region nor filière). A target has a region and a filière, never a sex
-        or an actor type: a scope by sex or actor type has none."""
+        or an actor type: a scope by sex or actor type has none. Scoped to a phase
+        (``target_date``, its end): the trajectory stops at the phase's end."""
         targets = _model("Target").objects.filter(indicator=OuterRef("pk"))
+        if target_date is not None:
+            targets = targets.filter(due_date__lte=target_date)
         targets = targets.filter(region=region) if region is not None else targets.filter(region__isnull=True)
         targets = targets.filter(filiere=filiere) if filiere is not None else targets.filter(filiere__isnull=True)
         if sex or actor_type:
             targets = targets.filter(due_date__isnull=True)  # none: due_date is required
         return targets
 
-    def with_status_figures(self, region, filiere, *, sex=None, actor_type=None):
+    def with_status_figures(self, region, filiere, *, sex=None, actor_type=None, target_date=None):
         """What the status and the data-late flag read beside the figures as of the date
         (``with_figures`` and the tests' oracle share it; it needs ``fig_latest_end``
         annotated first): the targets around the end of the latest validated period — the
         status compares the achieved value with the trajectory *there*, not at ``as_of``
         — and the strategy's dates (the first report owed). Subqueries of the same
-        query: no query more."""
-        targets = self._scoped_targets(region, filiere, sex, actor_type)
+        query: no query more. ``target_date``: the end of the phase the figures are
+        scoped to (the trajectory stops there, ``with_figures``)."""
+        targets = self._scoped_targets(region, filiere, sex, actor_type, target_date)
         latest_end = OuterRef("fig_latest_end")
         previous = targets.filter(due_date__lte=latest_end).order_by("-due_date")
         following = targets.filter(due_date__gt=latest_end).order_by("due_date")
@@ -194,8 +221,11 @@ class IndicatorQuerySet(ReadableQuerySet):
     def with_target_figures(self, as_of, target_date, region, filiere, *, sex=None, actor_type=None):
         """The scope flags and the targets around ``as_of`` (``with_figures`` and the tests'
         oracle share them). A target has a region and a filière, never a sex or an actor
-        type: a scope by sex or actor type has no target (``fig_without_targets``)."""
-        targets = self._scoped_targets(region, filiere, sex, actor_type)
+        type: a scope by sex or actor type has no target (``fig_without_targets``).
+        ``target_date``: the end of the phase the figures are scoped to, whose target
+        progress is measured against (``fig_phase_end``); ``as_of`` is already capped
+        at it (``phase_as_of``)."""
+        targets = self._scoped_targets(region, filiere, sex, actor_type, target_date)
         without_targets = bool(sex or actor_type)
         previous = targets.filter(due_date__lte=as_of).order_by("-due_date")
         following = targets.filter(due_date__gt=as_of).order_by("due_date")
@@ -205,6 +235,8 @@ class IndicatorQuerySet(ReadableQuerySet):
             fig_as_of=Value(as_of, output_field=models.DateField()),
             fig_scoped=Value(scoped, output_field=models.BooleanField()),
             fig_without_targets=Value(without_targets, output_field=models.BooleanField()),
+            # Cast: a NULL (no phase) beside a phase's date in figures_by_scope's union.
+            fig_phase_end=Cast(Value(target_date), output_field=models.DateField()),
             fig_prev_target_date=Subquery(previous.values("due_date")[:1]),
             fig_prev_target_value=Subquery(previous.values("value")[:1]),
             fig_next_target_date=Subquery(following.values("due_date")[:1]),
@@ -215,8 +247,11 @@ class IndicatorQuerySet(ReadableQuerySet):
 
 
 def indicator_rollup(indicators):
-    """Roll-up of indicators carrying figures (see figures.rollup)."""
-    return figures.rollup((i.progress, i.weight, i.performance, i.has_data, i.data_late) for i in indicators)
+    """Roll-up of indicators carrying figures (see figures.rollup). Scoped to a phase, an
+    indicator without a target due at its end counts beside the mean, without target."""
+    return figures.rollup(
+        (i.progress, i.weight, i.performance, i.has_data, i.data_late, not i.without_phase_target) for i in indicators
+    )
 
 
 class _RollupQuerySet(ReadableQuerySet):
@@ -263,56 +298,45 @@ class PhaseQuerySet(ReadableQuerySet):
             attach_phase_rollups(self._result_cache, as_of)
 
 
-def figures_by_date(indicators, days):
-    """``{day: [indicator with_figures(day), by code]}`` for each of ``days``, in one
-    query (a union of one part per date) whatever the number of dates."""
-    days = sorted(set(days))
-    by_date = {day: [] for day in days}
-    if not days:
-        return by_date
+def figures_by_scope(indicators, scopes):
+    """``{(as_of, phase_end): [indicator with_figures(as_of, target_date=phase_end), by
+    code]}`` for each of ``scopes`` (``phase_end`` None: no phase), in one query (a union
+    of one part per scope) whatever the number of scopes."""
+    scopes = sorted(set(scopes), key=lambda k: (k[0], k[1] is not None, k[1]))
+    by_scope = {key: [] for key in scopes}
+    if not scopes:
+        return by_scope
     parts = [
-        indicators.with_figures(day).annotate(rollup_day=Value(n, output_field=IntegerField())).order_by()
-        for n, day in enumerate(days)
+        indicators.with_figures(day, target_date=end)
+        .annotate(rollup_day=Value(n, output_field=IntegerField()), rollup_strategy=F("axis__strategy_id"))
+        .order_by()
+        for n, (day, end) in enumerate(scopes)
     ]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     for ind in rows.order_by("rollup_day", "code"):
-        by_date[days[ind.rollup_day]].append(ind)
-    return by_date
+        by_scope[scopes[ind.rollup_day]].append(ind)
+    return by_scope
 
 
-def attach_phase_rollups(phases, as_of, *, indicators_by_date=None):
-    """A phase measures its indicators against the targets due at its end, with the
-    values as of ``as_of`` or of the phase's end if it is over (a closed phase keeps the
-    score it ended with). The indicators' figures at each distinct date (at most one per
-    phase, never per row) in one query, and one query for the targets.
+def attach_phase_rollups(phases, as_of, *, indicators_by_scope=None):
+    """Each phase's roll-up (``phase.rollup``): its strategy's indicators scoped to it
+    (``phase_scope``), those with a target due at its end; ``phase.rollup_without_target``
+    counts the others. The figures of all the phases in one query (``figures_by_scope``).
 
-    ``indicators_by_date``: ``{day: [every indicator of the phases' strategies read
-    with with_figures(day) and no scope]}`` already read (``figures_by_date``); those
-    dates are not read again."""
-    Indicator, Target = _model("Indicator"), _model("Target")
+    ``indicators_by_scope``: ``figures_by_scope`` already read (of every indicator of the
+    phases' strategies); the scopes it holds are not read again."""
+    Indicator = _model("Indicator")
     strategy_ids = {p.strategy_id for p in phases}
-    indicators_by_date = dict(indicators_by_date or {})
-    days = {min(as_of, p.end_date) for p in phases} - set(indicators_by_date)
-    if days:
-        indicators_by_date.update(figures_by_date(Indicator.objects.filter(axis__strategy__in=strategy_ids), days))
-    ends = {p.end_date for p in phases}
-    targets = {
-        (t["indicator_id"], t["due_date"]): t["value"]
-        for t in Target.objects.filter(
-            indicator__axis__strategy__in=strategy_ids, due_date__in=ends, region__isnull=True, filiere__isnull=True
-        ).values("indicator_id", "due_date", "value")
-    }
+    by_scope = dict(indicators_by_scope or {})
+    missing = {(as_of, p.end_date) for p in phases} - set(by_scope)
+    if missing:
+        by_scope.update(figures_by_scope(Indicator.objects.filter(axis__strategy__in=strategy_ids), missing))
     for phase in phases:
-        rows, without_target = [], 0
-        for ind in indicators_by_date[min(as_of, phase.end_date)]:
-            goal = targets.get((ind.pk, phase.end_date))
-            if goal is None:
-                without_target += 1
-                continue
-            progress = figures.progress(ind.achieved, ind.figure_baseline, goal, ind.direction)
-            rows.append((progress, ind.weight, ind.performance, ind.has_data, ind.data_late))
-        phase.rollup = figures.rollup(rows)
-        phase.rollup_without_target = without_target
+        indicators = [i for i in by_scope[(as_of, phase.end_date)] if i.rollup_strategy == phase.strategy_id]
+        measured = [i for i in indicators if not i.without_phase_target]
+        phase.rollup = indicator_rollup(measured)
+        phase.rollup_without_target = len(indicators) - len(measured)
+        phase.figure_indicators = indicators
 
 
 def measurement_history_visible_to(history, user):

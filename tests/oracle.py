@@ -11,12 +11,15 @@ from artisanat.querysets import scalar
 from strategy import figures
 from strategy.choices import ActorType, Aggregation, MeasurementStatus, Sex
 from strategy.models import Measurement
+from strategy.querysets import phase_as_of
 
 
 def raw_figures(indicators, as_of, *, target_date=None, region=None, filiere=None, sex=None, actor_type=None):
     """The reference computation of ``with_figures``, over every validated row of each
     indicator (grows with the history): kept for the consistency tests and the
-    before/after measurements, not used by the pages."""
+    before/after measurements, not used by the pages. Scoped to a phase (``target_date``,
+    its end), the values are read as of the phase's end once it is over (``phase_as_of``)."""
+    as_of = phase_as_of(as_of, target_date)
     rows = Measurement.objects.filter(
         indicator=OuterRef("pk"), status=MeasurementStatus.VALIDATED, period_end__lte=as_of
     )
@@ -44,7 +47,7 @@ def raw_figures(indicators, as_of, *, target_date=None, region=None, filiere=Non
             fig_latest_numerator=scalar(latest_rows, Sum("numerator")),
             fig_latest_denominator=scalar(latest_rows, Sum("denominator")),
         )
-        .with_status_figures(region, filiere, sex=sex, actor_type=actor_type)
+        .with_status_figures(region, filiere, sex=sex, actor_type=actor_type, target_date=target_date)
     )
 
 

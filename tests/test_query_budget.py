@@ -274,6 +274,49 @@ def test_home_page_scoped_by_sex(scale, client, validator):
     assert_flat_cached(scale, lambda: client.get("/?sex=F"), cold=16, warm=5)
 
 
+def test_home_page_scoped_to_a_phase(scale, client, validator):
+    client.force_login(validator)
+    # test_home_page's and the phase asked (the scope form checks it: warm 6); cold one
+    # more again, the axes' indicators scoped to the phase read apart from the phases'
+    # union (as with ?region=).
+    assert_flat_cached(scale, lambda: client.get(f"/?phase={scale.phases[0].pk}"), cold=17, warm=6)
+
+
+def _phase_actions(scale, n):
+    from strategy.models import Action
+
+    phase = scale.phases[0]
+    start = Action.objects.count()
+    Action.objects.bulk_create(
+        Action(
+            programme=scale.programme,
+            code=f"ACT-{start + i:03d}",
+            title=f"Action {start + i}",
+            lead_organisation=scale.org_a,
+            phase=phase,
+            start_date=phase.start_date,
+            end_date=phase.end_date,
+        )
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("as_of", ["2022-06-30", "2025-06-30"])
+def test_phase_page(scale, client, validator, as_of):
+    client.force_login(validator)
+    _phase_actions(scale, 1)
+    url = f"/phases/{scale.phases[0].pk}/?as_of={as_of}"
+    small, small_sql = _count(lambda: client.get(url))
+    scale.grow(7)
+    _phase_actions(scale, 6)
+    # 9: session, user (with membership), two-factor device, the phase (with its
+    # strategy), its strategy's phases, the indicators scoped to it (one query), the axes,
+    # the contracts with their execution, the actions.
+    big, big_sql = _count(lambda: client.get(url))
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    assert big <= 9, "\n".join(big_sql)
+
+
 def test_indicator_list_page_scoped(scale, client, validator, region):
     client.force_login(validator)
     assert_flat(scale, lambda: client.get(f"/strategie/indicateurs/?region={region.pk}&sex=F"))

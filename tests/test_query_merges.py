@@ -15,7 +15,7 @@ from contracts.models import Commitment, Disbursement, Milestone
 from portal.dashboard import build_dashboard
 from strategy.forms import ScopeForm, scope_options
 from strategy.models import Axis, Indicator, Phase, Strategy, Target
-from strategy.querysets import figures_by_date
+from strategy.querysets import figures_by_scope
 from tests.test_query_budget import Scale
 
 
@@ -116,19 +116,20 @@ def test_execution_by_year_matches_the_sums(world):
     assert [r["committed"] for r in signed] == [r["committed"] for r in rows]
 
 
-def test_figures_by_date_equals_one_query_per_date(axis, programme, phases, region, other_region, org_a, ministry):
+def test_figures_by_scope_equals_one_query_per_scope(axis, programme, phases, region, other_region, org_a, ministry):
     scale = Scale(axis, programme, phases, [region, other_region], org_a, ministry)
     scale.grow(2)
-    days = [dt.date(2021, 6, 30), dt.date(2022, 12, 31), dt.date(2023, 6, 30)]
+    scopes = [(dt.date(2021, 6, 30), None), (dt.date(2022, 12, 31), None), (dt.date(2023, 6, 30), None)]
+    scopes += [(dt.date(2023, 6, 30), phases[0].end_date), (dt.date(2023, 6, 30), phases[1].end_date)]
     with CaptureQueriesContext(connection) as queries:
-        by_date = figures_by_date(Indicator.objects.all(), days)
+        by_scope = figures_by_scope(Indicator.objects.all(), scopes)
     assert len(queries) == 1
-    for day in days:
-        reference = list(Indicator.objects.with_figures(day))
-        assert [(i.pk, i.achieved, i.progress, i.status) for i in by_date[day]] == [
+    for day, end in scopes:
+        reference = list(Indicator.objects.with_figures(day, target_date=end))
+        assert [(i.pk, i.achieved, i.progress, i.status) for i in by_scope[(day, end)]] == [
             (i.pk, i.achieved, i.progress, i.status) for i in reference
         ]
-    assert any(i.achieved for i in by_date[days[-1]])
+    assert any(i.achieved for i in by_scope[scopes[2]])
 
 
 def test_dashboard_figures_equal_the_separate_roll_ups(

@@ -258,6 +258,7 @@ for _name in (
     "_need_figures",
     "achieved",
     "has_data",
+    "without_phase_target",
     "target_value",
     "figure_baseline",
     "progress",
