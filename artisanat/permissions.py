@@ -147,17 +147,12 @@ def assignable_roles(user):
     return []
 
 
-def may_assign(user, *, organisation_id, role, is_focal_point, current_focal_point=False):
+def may_assign(user, *, organisation_id, role, is_focal_point):
     """Whether ``user`` may give someone this organisation, role and focal-point flag: an
-    administrator anything; a focal point only the reporter role in its own organisation,
-    and it neither grants nor removes the focal-point flag (the ministry appoints focal
-    points)."""
+    administrator anything; a focal point only the reporter role in its own organisation
+    (with or without the focal-point flag: no more than its own rights)."""
     if is_administrator(user):
         return role in Role.values
     if not is_partner_focal_point(user):
         return False
-    return (
-        role == Role.REPORTER
-        and organisation_id == organisation_id_of(user)
-        and bool(is_focal_point) == bool(current_focal_point)
-    )
+    return role == Role.REPORTER and organisation_id == organisation_id_of(user)

@@ -107,7 +107,6 @@ class MembershipForm(ReasonForm):
         organisations = Organisation.objects.order_by("acronym")
         if not permissions.is_administrator(by):
             organisations = organisations.filter(pk=permissions.organisation_id_of(by))
-            del self.fields["is_focal_point"]  # the ministry appoints focal points
         self.fields["organisation"].queryset = organisations
         self.fields["role"].choices = [(role.value, role.label) for role in permissions.assignable_roles(by)]
 

@@ -242,14 +242,7 @@ def change_membership(account, *, organisation, role, is_focal_point, by, reason
     membership = Membership.objects.filter(user=account).first()
     if membership is not None:
         membership = lock(Membership, membership.pk, related=("organisation",))
-    current_focal_point = membership.is_focal_point if membership else False
-    if not permissions.may_assign(
-        by,
-        organisation_id=organisation.pk,
-        role=role,
-        is_focal_point=is_focal_point,
-        current_focal_point=current_focal_point,
-    ):
+    if not permissions.may_assign(by, organisation_id=organisation.pk, role=role, is_focal_point=is_focal_point):
         raise PermissionDenied(_("Vous ne pouvez pas donner cette organisation ou ce rôle."))
     before = (
         {"organisation": membership.organisation_id, "role": membership.role, "focal_point": membership.is_focal_point}

@@ -251,7 +251,7 @@ class InviteView(RoleRequiredMixin, FormView):
                 last_name=data["last_name"],
                 organisation=data["organisation"],
                 role=data["role"],
-                is_focal_point=data.get("is_focal_point", False),
+                is_focal_point=data["is_focal_point"],
                 by=self.request.user,
                 reason=data["reason"],
                 request=self.request,
@@ -367,16 +367,12 @@ class PersonMembershipView(PersonActionView):
             self.account,
             organisation=data["organisation"],
             role=data["role"],
-            is_focal_point=data.get("is_focal_point", getattr(self.account_membership, "is_focal_point", False)),
+            is_focal_point=data["is_focal_point"],
             by=self.request.user,
             reason=data["reason"],
             request=self.request,
         )
         self.done = _("Organisation et rôle enregistrés.")
-
-    @property
-    def account_membership(self):
-        return getattr(self.account, "membership", None)
 
 
 class PersonResetTwoFactorView(PersonActionView):
