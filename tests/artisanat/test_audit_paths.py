@@ -1398,6 +1398,17 @@ def invite_post(actor, organisation):
     )
 
 
+# The admin's account form shows the date joined to the second (two inputs): the
+# account's date joined is made whole seconds first, and posted back as it is.
+JOINED = {"date_joined_0": "2026-01-15", "date_joined_1": "10:00:00"}
+
+
+def joined_in_whole_seconds(ctx):
+    user = ctx.get("partner_a")
+    user.date_joined = timezone.make_aware(dt.datetime(2026, 1, 15, 10, 0, 0))
+    user.save()
+
+
 def _people_paths():
     from django.contrib.auth import get_user_model
 
@@ -1526,6 +1537,59 @@ def _people_paths():
             changed=frozenset({"is_active"}),
             reason="Retour de mission",
             setup=lambda ctx: ctx.get("deactivated_b"),
+        ),
+        Path(
+            User,
+            "admin",
+            "deactivate",
+            "admin_user",
+            returning(
+                fx("partner_a"),
+                admin_save(
+                    "admin_user",
+                    lambda ctx: admin_url(User, "change", ctx.get("partner_a").pk),
+                    lambda ctx: {**JOINED, "is_active": "", "change_reason": "Départ du partenaire"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_active"}),
+            reason="Départ du partenaire",
+            setup=joined_in_whole_seconds,
+        ),
+        Path(
+            Membership,
+            "admin_inline",
+            "change",
+            "admin_user",
+            returning(
+                membership_of("partner_a"),
+                admin_save(
+                    "admin_user",
+                    lambda ctx: admin_url(User, "change", ctx.get("partner_a").pk),
+                    lambda ctx: {**JOINED, "membership-0-role": "viewer", "change_reason": "Consultation seule"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"role"}),
+            reason="Consultation seule",
+            setup=joined_in_whole_seconds,
+        ),
+        Path(
+            Membership,
+            "admin",
+            "change",
+            "admin_user",
+            returning(
+                membership_of("partner_a"),
+                admin_save(
+                    "admin_user",
+                    lambda ctx: admin_url(Membership, "change", ctx.get("partner_a").membership.pk),
+                    lambda ctx: {"is_focal_point": "on", "change_reason": "Point focal désigné"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_focal_point"}),
+            reason="Point focal désigné",
         ),
     ]
 
