@@ -631,3 +631,22 @@ def test_a_sign_in_writes_no_account_history_and_the_password_is_never_in_it(par
     assert Client().login(username="partner_a", password=PASSWORD)
     assert User.history.filter(id=partner_a.pk).count() == before
     assert "password" not in {f.name for f in User.history.model._meta.fields}
+
+
+def test_an_account_without_membership_gets_one_from_its_page(signed_in, admin_user, org_a):
+    loose = User.objects.create_user(username="sans_role", password=PASSWORD)
+    client = signed_in(admin_user)
+    assert client.get(person_url(loose)).status_code == 200
+    response = client.post(
+        person_url(loose, "appartenance/"), {"organisation": org_a.pk, "role": Role.REPORTER, "reason": REASON}
+    )
+    assert response.status_code == 302
+    [row] = history(Membership, user_id=loose.pk)
+    assert (row.history_type, row.history_user, row.history_change_reason) == ("+", admin_user, REASON)
+
+
+def test_the_system_account_is_nobody_s_to_manage(signed_in, admin_user):
+    from artisanat.system_account import system_account
+
+    account = system_account()
+    assert signed_in(admin_user).get(person_url(account)).status_code == 404
