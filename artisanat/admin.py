@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
@@ -26,6 +27,7 @@ from artisanat.db_rules import STAFF_MESSAGE
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
 from artisanat.history_author import history_author
 from artisanat.models import DataVersion, Filiere, IdempotencyKey, Membership, Organisation, Region
+from artisanat.security_log import security_event
 
 admin.site.site_header = _("Artisanat 2030 — administration")
 admin.site.site_title = _("Artisanat 2030 — administration")
@@ -305,7 +307,11 @@ class OrganisationAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Memberships: saved with the author and the reason in their history (no service
+    of their own: the people pages' rules are for the pages; the admin is the
+    administrators')."""
+
     list_display = ("user", "organisation", "role", "is_focal_point")
     search_fields = (
         "user__username",
@@ -390,9 +396,33 @@ def _membership(user):
         return None
 
 
+class ReasonFormMixin(forms.Form):
+    change_reason = ServiceForm.base_fields["change_reason"]
+
+
+class UserReasonChangeForm(ReasonFormMixin, UserChangeForm):
+    pass
+
+
+class UserReasonCreationForm(ReasonFormMixin, AdminUserCreationForm):
+    pass
+
+
+REASON_FIELDSET = (_("Motif"), {"fields": ("change_reason",)})
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Accounts with their membership. Every save writes the account's and the
+    membership's history with the author and the reason typed (or a generic one), and an
+    activation change is in the security log (the people pages, /compte/personnes/, do
+    the same with a required reason: docs/people.md)."""
+
     inlines = (MembershipInline,)
+    form = UserReasonChangeForm
+    add_form = UserReasonCreationForm
+    fieldsets = (*DjangoUserAdmin.fieldsets, REASON_FIELDSET)
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, REASON_FIELDSET)
     list_display = (
         "username",
         "email",
@@ -415,7 +445,26 @@ class UserAdmin(DjangoUserAdmin):
         obj._staff_after_membership = obj.is_staff and not obj.is_superuser
         if obj._staff_after_membership:
             obj.is_staff = False
+        reason = ServiceAdminMixin.history_reason(form, obj)
+        obj._history_user, obj._change_reason = request.user, reason
+        request._account_reason = reason
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            security_event(
+                "user_reactivated" if obj.is_active else "user_deactivated",
+                request=request,
+                target=obj.get_username(),
+                target_id=obj.pk,
+                reason=reason,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        """The membership row: its history with the same author and reason."""
+        reason = getattr(request, "_account_reason", "") or ServiceAdminMixin.history_reason(form, form.instance)
+        for row in formset.forms:
+            row.instance._history_user, row.instance._change_reason = request.user, reason
+        with history_author(request.user, reason):  # a deleted membership too
+            super().save_formset(request, form, formset, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

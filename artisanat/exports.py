@@ -156,3 +156,23 @@ FILIERE_COLUMNS = [
     Column("name_ar", lambda f: f.name_ar),
     Column("priority", lambda f: f.priority),
 ]
+
+
+def _membership(user):
+    return getattr(user, "membership", None)  # RelatedObjectDoesNotExist is an AttributeError
+
+
+PEOPLE_COLUMNS = [
+    Column("id", lambda u: u.pk),
+    Column("username", lambda u: u.username),
+    Column("first_name", lambda u: u.first_name),
+    Column("last_name", lambda u: u.last_name),
+    Column("email", lambda u: u.email),
+    Column("organisation", lambda u: _membership(u).organisation.acronym if _membership(u) else ""),
+    Column("role", lambda u: _membership(u).role if _membership(u) else ""),
+    Column("focal_point", lambda u: bool(_membership(u) and _membership(u).is_focal_point)),
+    Column("two_factor", lambda u: bool(getattr(u, "has_two_factor", False))),
+    Column("active", lambda u: u.is_active),
+    Column("invitation_pending", lambda u: not u.has_usable_password()),
+    Column("last_login", lambda u: u.last_login),
+]

@@ -7,12 +7,14 @@ import re
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
+from artisanat.choices import Role
 from artisanat.dates import AsOfField
 from artisanat.models import Filiere, Organisation, Region
 
@@ -130,3 +132,21 @@ class OrganisationFilterSet(BaseFilterSet):
     class Meta(BaseFilterSet.Meta):
         model = Organisation
         fields = ["kind", "region", "active", "acronym"]
+
+
+class PeopleFilterSet(BaseFilterSet):
+    """The people list (``/compte/personnes/``): accounts, through their membership."""
+
+    search_fields = ("username", "email", "first_name", "last_name", "membership__organisation__acronym")
+    organisation = SafeModelChoiceFilter(
+        field_name="membership__organisation",
+        queryset=Organisation.objects.order_by("acronym"),
+        label=_("Organisation"),
+    )
+    role = django_filters.ChoiceFilter(field_name="membership__role", choices=Role.choices, label=_("Rôle"))
+    is_focal_point = django_filters.BooleanFilter(field_name="membership__is_focal_point", label=_("Point focal"))
+    is_active = django_filters.BooleanFilter(field_name="is_active", label=_("Actif"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = User
+        fields = []

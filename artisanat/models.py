@@ -2,9 +2,12 @@
 who belongs to which organisation with which role."""
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
+from simple_history.models import HistoricalRecords
 
 from artisanat import permissions
 from artisanat.choices import MINISTRY_ROLES, OrganisationKind, Role
@@ -98,8 +101,16 @@ class Organisation(models.Model):
         return self.acronym
 
 
+class MembershipQuerySet(models.QuerySet):
+    def manageable_by(self, user):
+        """The memberships of the people ``user`` may manage (``permissions.manageable_people``)."""
+        condition = permissions.manageable_people(user, membership="", account="user__")
+        return self.none() if condition is None else self.filter(condition)
+
+
 class Membership(models.Model):
-    """A user's organisation and role; one per user. Roles decide access (artisanat.permissions)."""
+    """A user's organisation and role; one per user. Roles decide access (artisanat.permissions).
+    Every change is in its history, with who and why (artisanat/accounts/people.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="membership"
@@ -113,6 +124,9 @@ class Membership(models.Model):
         default=False,
         help_text=_("Reçoit les relances des rapports en retard de son organisation (et, au ministère, de toutes)."),
     )
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["user__username"]
@@ -185,3 +199,18 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"{self.version} ({self.stamp})"
+
+
+class AccountHistory(HistoricalRecords):
+    """The user accounts' history (who invited, deactivated, reactivated an account, and
+    why: artisanat/accounts/people.py): every save but a sign-in's ``last_login`` stamp,
+    and never the password hash."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields is not None and set(update_fields) <= {"last_login"}:
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+register(User, app="artisanat", records_class=AccountHistory, excluded_fields=["password", "last_login"])

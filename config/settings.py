@@ -400,6 +400,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Artisanat 2030 <ne-pas-repon
 REMINDER_DAYS_BEFORE = env_int("ARTISANAT_REMINDER_DAYS_BEFORE", 14, minimum=0)
 ESCALATION_DAYS_AFTER = env_int("ARTISANAT_ESCALATION_DAYS_AFTER", 15, minimum=1)
 REMINDER_CATCH_UP_DAYS = env_int("ARTISANAT_REMINDER_CATCH_UP_DAYS", 7, minimum=0)
+# Invitations (artisanat/accounts/people.py, docs/people.md): the emailed link to set a
+# first password stops working after this many days (and once used).
+INVITATION_DAYS = env_int("ARTISANAT_INVITATION_DAYS", 7, minimum=1)
 # The portal's address as its users reach it, for the links in emails (no trailing /).
 SITE_URL = env_str("ARTISANAT_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 if SITE_URL and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SITE_URL):

@@ -807,3 +807,96 @@ def test_api_indicator_comments(reporting, api, partner_a):
     client = api(partner_a)
     # 3: the token with its user, the membership, one page of comments with their authors.
     assert_flat(reporting, lambda: client.get("/api/v1/indicator-comments/?year=2022&page_size=50"), budget=3)
+
+
+# ---------------------------------------------------------------- people (issue 14, item 6)
+
+
+class People:
+    """``grow(n)``: ``n`` more people in the ministry and in organisation A, half of them
+    with an authenticator, every other one a focal point."""
+
+    def __init__(self, ministry, org_a):
+        self.organisations, self.count = (ministry, org_a), 0
+
+    def grow(self, n):
+        from django.contrib.auth import get_user_model
+
+        from artisanat.models import Membership
+        from tests.conftest import add_totp_device
+
+        for _ in range(n):
+            for organisation in self.organisations:
+                self.count += 1
+                user = get_user_model().objects.create_user(
+                    username=f"personne{self.count}", email=f"p{self.count}@example.ma", password="x" * 12
+                )
+                Membership.objects.create(
+                    user=user,
+                    organisation=organisation,
+                    role="reporter" if organisation.kind != OrganisationKind.MINISTRY else "viewer",
+                    is_focal_point=self.count % 2 == 0,
+                )
+                if self.count % 2:
+                    add_totp_device(user)
+
+
+def _people_flat(send, people, budget):
+    people.grow(2)
+    small, small_sql = _count(send)
+    people.grow(20)
+    big, big_sql = _count(send)
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    assert big <= budget, "\n".join(big_sql)
+    return big
+
+
+def test_people_list_page(client, admin_user, ministry, org_a):
+    client.force_login(admin_user)
+    # 6 (2026-12-02): session, user (with membership), two-factor device, the count, the
+    # page of people (membership, organisation and two-factor joined), the organisation
+    # filter's choices.
+    assert _people_flat(lambda: client.get("/compte/personnes/"), People(ministry, org_a), budget=6) == 6
+
+
+def test_people_list_export(client, admin_user, ministry, org_a):
+    client.force_login(admin_user)
+    # 4: session, user, two-factor device, the rows (joined).
+    assert _people_flat(lambda: client.get("/compte/personnes/?format=xlsx"), People(ministry, org_a), budget=4) == 4
+
+
+def test_people_list_of_a_focal_point(client, ministry, org_a):
+    from django.contrib.auth import get_user_model
+
+    from artisanat.models import Membership
+
+    focal = get_user_model().objects.create_user(username="focal", password="x" * 12)
+    Membership.objects.create(user=focal, organisation=org_a, role="reporter", is_focal_point=True)
+    client.force_login(focal)
+    # 5: the administrator's six but the two-factor device (a reporter without one).
+    assert _people_flat(lambda: client.get("/compte/personnes/"), People(ministry, org_a), budget=5) == 5
+
+
+def test_person_page(client, admin_user, org_a, partner_a):
+    from artisanat.accounts import people as people_services
+
+    client.force_login(admin_user)
+    url = f"/compte/personnes/{partner_a.pk}/"
+
+    def longer_history(n):
+        for _ in range(n):
+            role = "viewer" if partner_a.membership.role == "reporter" else "reporter"
+            people_services.change_membership(
+                partner_a, organisation=org_a, role=role, is_focal_point=False, by=admin_user, reason="Essai de charge"
+            )
+            partner_a.refresh_from_db()
+
+    longer_history(1)
+    small, small_sql = _count(lambda: client.get(url))
+    longer_history(12)
+    big, big_sql = _count(lambda: client.get(url))
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    # 7 (2026-12-02): session, user, two-factor device; the person (membership,
+    # organisation, two-factor joined); the account's and the membership's history
+    # (authors joined); the membership form's organisations.
+    assert big == 7, "\n".join(big_sql)

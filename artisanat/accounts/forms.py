@@ -62,3 +62,57 @@ class SetupForm(CodeForm):
             return self.pending
         security_event("otp_failed", request=self.request, user=self.user, device="totp_setup")
         return None
+
+
+# -- managing people (artisanat/accounts/people.py) ---------------------------------------
+
+
+class ReasonForm(forms.Form):
+    """An action on someone's account: its reason, required (security log and history)."""
+
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Obligatoire : il est inscrit au journal de sécurité et à l'historique du compte."),
+    )
+
+    def clean_reason(self):
+        from artisanat.accounts.people import clean_reason
+
+        try:
+            return clean_reason(self.cleaned_data["reason"])
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.message_dict["reason"]) from error
+
+
+class MembershipForm(ReasonForm):
+    """Organisation, role and focal point, limited to what ``by`` may give
+    (``permissions.assignable_roles``; a focal point: its own organisation, reporter)."""
+
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    role = forms.ChoiceField(label=_("Rôle"))
+    is_focal_point = forms.BooleanField(
+        label=_("Point focal"),
+        required=False,
+        help_text=_("Reçoit les relances des rapports en retard de son organisation."),
+    )
+    field_order = ("organisation", "role", "is_focal_point", "reason")
+
+    def __init__(self, *args, by, **kwargs):
+        from artisanat import permissions
+        from artisanat.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.order_by("acronym")
+        if not permissions.is_administrator(by):
+            organisations = organisations.filter(pk=permissions.organisation_id_of(by))
+        self.fields["organisation"].queryset = organisations
+        self.fields["role"].choices = [(role.value, role.label) for role in permissions.assignable_roles(by)]
+
+
+class InviteForm(MembershipForm):
+    email = forms.EmailField(label=_("Adresse électronique"), max_length=150)
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    field_order = ("email", "first_name", "last_name", "organisation", "role", "is_focal_point", "reason")

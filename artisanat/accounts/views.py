@@ -1,26 +1,38 @@
 """Pages of sign-in security: the account's security page, two-factor set-up,
-verification at sign-in, recovery codes, removal (optional users) and password change."""
+verification at sign-in, recovery codes, removal (optional users) and password change;
+and the people pages (``/compte/personnes/``): the list of the people the user may
+manage, a person's page with its actions, the invitation form, and the set-password
+page the invitation's link opens."""
 
 from base64 import b32encode
 
 import django_otp
 import segno
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from artisanat.accounts import services
-from artisanat.accounts.forms import CodeForm, SetupForm
+from artisanat import permissions
+from artisanat.accounts import people, services
+from artisanat.accounts.forms import CodeForm, InviteForm, MembershipForm, ReasonForm, SetupForm
 from artisanat.accounts.middleware import ENROLLED
+from artisanat.exports import PEOPLE_COLUMNS
+from artisanat.filtersets import PeopleFilterSet
+from artisanat.history import AUTHOR_RELATED, history_entries
+from artisanat.models import Membership
+from artisanat.security_log import security_event
+from artisanat.views import FilteredListView, RoleRequiredMixin
 
 
 def _next_url(request, default="home"):
@@ -199,3 +211,231 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Mot de passe modifié. Vos autres sessions et vos jetons d'API sont fermés."))
         return response
+
+
+# -- managing people (artisanat/accounts/people.py, docs/people.md) ----------------------
+
+
+class PeopleListView(FilteredListView):
+    """The people ``user`` may manage (``people.manageable_users``): everyone for an
+    administrator, its own organisation's reporters for a partner focal point."""
+
+    required = "can_manage_people"
+    template_name = "accounts/people_list.html"
+    filterset_class = PeopleFilterSet
+    filter_fields = ("q", "organisation", "role", "is_focal_point", "is_active")
+    export_columns = PEOPLE_COLUMNS
+    export_name = "personnes"
+
+    def get_base_queryset(self):
+        return people.manageable_users(self.request.user).order_by("last_name", "first_name", "username")
+
+
+class InviteView(RoleRequiredMixin, FormView):
+    required = "can_manage_people"
+    template_name = "accounts/people_invite.html"
+    form_class = InviteForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "by": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(invitation_days=settings.INVITATION_DAYS, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            account = people.invite_user(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organisation=data["organisation"],
+                role=data["role"],
+                is_focal_point=data["is_focal_point"],
+                by=self.request.user,
+                reason=data["reason"],
+                request=self.request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        except OSError:  # the mail server refused or did not answer: nothing was created
+            form.add_error(None, _("L'invitation n'a pas pu être envoyée par courriel ; réessayez plus tard."))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Invitation envoyée à %(email)s.") % {"email": account.email})
+        return redirect("accounts:person", pk=account.pk)
+
+
+def _add_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _account_history(account, viewer):
+    """The account's and its membership's history rows, newest first."""
+    User = get_user_model()
+    records = [
+        *User.history.filter(id=account.pk).select_related(AUTHOR_RELATED),
+        *Membership.history.filter(user_id=account.pk).select_related(AUTHOR_RELATED),
+    ]
+    return history_entries(
+        records,
+        {User: lambda r: r.username, Membership: lambda r: str(_("appartenance"))},
+        viewer=viewer,
+    )
+
+
+class PersonMixin(RoleRequiredMixin):
+    """The person of the URL among those the user may manage (anyone else: 404)."""
+
+    required = "can_manage_people"
+
+    @cached_property
+    def account(self):
+        return get_object_or_404(people.manageable_users(self.request.user), pk=self.kwargs["pk"])
+
+    def page(self, status=200, **bound):
+        request, account = self.request, self.account
+        membership = getattr(account, "membership", None)
+        initial = (
+            {
+                "organisation": membership.organisation_id,
+                "role": membership.role,
+                "is_focal_point": membership.is_focal_point,
+            }
+            if membership
+            else {}
+        )
+        context = {
+            "account": account,
+            "membership": membership,
+            "may_act": permissions.may_act_on(request.user, account),
+            "pending": not account.has_usable_password(),
+            "membership_form": bound.get("membership") or MembershipForm(by=request.user, initial=initial),
+            "reset_form": bound.get("reset") or ReasonForm(prefix="reset"),
+            "active_form": bound.get("active") or ReasonForm(prefix="active"),
+            "resend_form": bound.get("resend") or ReasonForm(prefix="resend"),
+            "entries": _account_history(account, request.user),
+        }
+        return render(request, "accounts/person_detail.html", context, status=status)
+
+
+class PersonView(PersonMixin, View):
+    def get(self, request, *args, **kwargs):
+        return self.page()
+
+
+class PersonActionView(PersonMixin, View):
+    """One action of the person's page: POST only, a reason, then the service. An invalid
+    form or a refusal by the service comes back on the page (400); a change beyond the
+    user's rights is a 403."""
+
+    form_key = "reset"
+    done = ""
+
+    def make_form(self, data):
+        return ReasonForm(data, prefix=self.form_key)
+
+    def act(self, form):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        form = self.make_form(request.POST)
+        if form.is_valid():
+            try:
+                self.act(form)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, self.done)
+                return redirect("accounts:person", pk=self.account.pk)
+        return self.page(status=400, **{self.form_key: form})
+
+
+class PersonMembershipView(PersonActionView):
+    form_key = "membership"
+
+    def make_form(self, data):
+        return MembershipForm(data, by=self.request.user)
+
+    def act(self, form):
+        data = form.cleaned_data
+        people.change_membership(
+            self.account,
+            organisation=data["organisation"],
+            role=data["role"],
+            is_focal_point=data["is_focal_point"],
+            by=self.request.user,
+            reason=data["reason"],
+            request=self.request,
+        )
+        self.done = _("Organisation et rôle enregistrés.")
+
+
+class PersonResetTwoFactorView(PersonActionView):
+    form_key = "reset"
+
+    def act(self, form):
+        people.reset_two_factor(
+            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
+        )
+        self.done = _("Double authentification réinitialisée : la personne la configurera à sa prochaine connexion.")
+
+
+class PersonDeactivateView(PersonActionView):
+    form_key = "active"
+
+    def act(self, form):
+        people.deactivate_user(
+            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
+        )
+        self.done = _("Compte désactivé ; ses sessions et ses jetons d'API sont fermés.")
+
+
+class PersonReactivateView(PersonActionView):
+    form_key = "active"
+
+    def act(self, form):
+        people.reactivate_user(
+            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
+        )
+        self.done = _("Compte réactivé.")
+
+
+class PersonResendInvitationView(PersonActionView):
+    form_key = "resend"
+
+    def act(self, form):
+        people.resend_invitation(
+            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
+        )
+        self.done = _("Invitation renvoyée.")
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The emailed link: choose a first password. An expired, spent or altered link,
+    or a deactivated account, gets the page saying so (never an error)."""
+
+    template_name = "accounts/invitation.html"
+    token_generator = people.invitation_tokens
+    reset_url_token = "definir"  # noqa: S105 — the token's stand-in in the URL, not a secret
+    success_url = reverse_lazy("login")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and response.status_code == 200:
+            security_event("invitation_link_refused", request=self.request, user=None)
+        return response
+
+    def form_valid(self, form):
+        people.accept_invitation(self.user, password=form.cleaned_data["new_password1"], request=self.request)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Mot de passe enregistré. Vous pouvez vous connecter."))
+        return HttpResponseRedirect(self.get_success_url())

@@ -22,11 +22,13 @@ from decimal import Decimal as D
 import pytest
 from django import forms
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from artisanat.models import Membership
 from artisanat.system_account import SYSTEM_USERNAME
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy import services as strategy_services
@@ -44,6 +46,7 @@ NOISE = {"version", "updated_at", "created_at"}  # bookkeeping columns every sav
 CONTRACT_MODELS = (ContratProgramme, Party, Commitment, Disbursement, Milestone, Amendment)
 # Edited in the admin only (the API reads them inside the amendment); seed_demo makes none.
 ADMIN_ONLY_MODELS = (AmendedCommitment,)
+PEOPLE_MODELS = (get_user_model(), Membership)
 
 
 # ---------------------------------------------------------------- context of a path
@@ -1351,8 +1354,251 @@ COMMENT_PATHS = [
     ),
 ]
 
+# -- people (artisanat/accounts: /compte/personnes/): invitation, membership, two-factor
+# reset, deactivation and reactivation, each with its required reason. The account's own
+# history (User.history) keeps neither the password hash nor the sign-in stamp.
+
+INVITED = "invite@example.ma"
+
+
+@pytest.fixture
+def focal_point_a(org_a):
+    from django.contrib.auth import get_user_model
+
+    from artisanat.models import Membership
+
+    user = get_user_model().objects.create_user(username="focal_point_a", password="x" * 16)
+    Membership.objects.create(user=user, organisation=org_a, role="reporter", is_focal_point=True)
+    return user
+
+
+@pytest.fixture
+def deactivated_b(partner_b, admin_user):
+    from artisanat.accounts import people
+
+    return people.deactivate_user(partner_b, by=admin_user, reason="Départ")
+
+
+def people_page(name, pk_of=None):
+    return lambda ctx: reverse(f"accounts:{name}", args=[pk_of(ctx)] if pk_of else [])
+
+
+def invite_post(actor, organisation):
+    return page_post(
+        actor,
+        people_page("people_invite"),
+        lambda ctx: {
+            "email": INVITED,
+            "first_name": "Nadia",
+            "last_name": "Alami",
+            "organisation": ctx.get(organisation).pk,
+            "role": "reporter",
+            "reason": "Nouvelle correspondante",
+        },
+    )
+
+
+# The admin's account form shows the date joined to the second (two inputs): the
+# account's date joined is made whole seconds first, and posted back as it is.
+JOINED = {"date_joined_0": "2026-01-15", "date_joined_1": "10:00:00"}
+
+
+def joined_in_whole_seconds(ctx):
+    user = ctx.get("partner_a")
+    user.date_joined = timezone.make_aware(dt.datetime(2026, 1, 15, 10, 0, 0))
+    user.save()
+
+
+def _people_paths():
+    from django.contrib.auth import get_user_model
+
+    from artisanat.models import Membership
+
+    User = get_user_model()
+    invited_user = by(User, email=INVITED)
+    invited_membership = by(Membership, user__email=INVITED)
+    membership_of = lambda name: lambda ctx: ctx.get(name).membership.pk  # noqa: E731
+    return [
+        Path(
+            User,
+            "page",
+            "invite",
+            "admin_user",
+            returning(invited_user, invite_post("admin_user", "org_a")),
+            ("+",),
+            reason="Nouvelle correspondante",
+        ),
+        Path(
+            Membership,
+            "page",
+            "invite",
+            "admin_user",
+            returning(invited_membership, invite_post("admin_user", "org_a")),
+            ("+",),
+            reason="Nouvelle correspondante",
+        ),
+        Path(
+            Membership,
+            "page",
+            "invite-by-focal-point",
+            "focal_point_a",
+            returning(invited_membership, invite_post("focal_point_a", "org_a")),
+            ("+",),
+            reason="Nouvelle correspondante",
+        ),
+        Path(
+            Membership,
+            "page",
+            "change",
+            "admin_user",
+            returning(
+                membership_of("partner_a"),
+                page_post(
+                    "admin_user",
+                    people_page("person_membership", fx("partner_a")),
+                    lambda ctx: {"organisation": ctx.get("org_a").pk, "role": "viewer", "reason": "Lecture seule"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"role"}),
+            reason="Lecture seule",
+        ),
+        Path(
+            Membership,
+            "page",
+            "change-by-focal-point",
+            "focal_point_a",
+            returning(
+                membership_of("partner_a"),
+                page_post(
+                    "focal_point_a",
+                    people_page("person_membership", fx("partner_a")),
+                    lambda ctx: {
+                        "organisation": ctx.get("org_a").pk,
+                        "role": "reporter",
+                        "is_focal_point": "on",
+                        "reason": "Suppléante",
+                    },
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_focal_point"}),
+            reason="Suppléante",
+            setup=lambda ctx: ctx.get("focal_point_a"),
+        ),
+        Path(
+            User,
+            "page",
+            "reset-two-factor",
+            "admin_user",
+            returning(
+                fx("validator"),
+                page_post(
+                    "admin_user",
+                    people_page("person_reset_two_factor", fx("validator")),
+                    lambda ctx: {"reset-reason": "Téléphone perdu"},
+                ),
+            ),
+            ("~",),
+            reason="Téléphone perdu",
+        ),
+        Path(
+            User,
+            "page",
+            "deactivate",
+            "focal_point_a",
+            returning(
+                fx("partner_a"),
+                page_post(
+                    "focal_point_a",
+                    people_page("person_deactivate", fx("partner_a")),
+                    lambda ctx: {"active-reason": "Fin de mission"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_active"}),
+            reason="Fin de mission",
+            setup=lambda ctx: ctx.get("focal_point_a"),
+        ),
+        Path(
+            User,
+            "page",
+            "reactivate",
+            "admin_user",
+            returning(
+                fx("partner_b"),
+                page_post(
+                    "admin_user",
+                    people_page("person_reactivate", fx("partner_b")),
+                    lambda ctx: {"active-reason": "Retour de mission"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_active"}),
+            reason="Retour de mission",
+            setup=lambda ctx: ctx.get("deactivated_b"),
+        ),
+        Path(
+            User,
+            "admin",
+            "deactivate",
+            "admin_user",
+            returning(
+                fx("partner_a"),
+                admin_save(
+                    "admin_user",
+                    lambda ctx: admin_url(User, "change", ctx.get("partner_a").pk),
+                    lambda ctx: {**JOINED, "is_active": "", "change_reason": "Départ du partenaire"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_active"}),
+            reason="Départ du partenaire",
+            setup=joined_in_whole_seconds,
+        ),
+        Path(
+            Membership,
+            "admin_inline",
+            "change",
+            "admin_user",
+            returning(
+                membership_of("partner_a"),
+                admin_save(
+                    "admin_user",
+                    lambda ctx: admin_url(User, "change", ctx.get("partner_a").pk),
+                    lambda ctx: {**JOINED, "membership-0-role": "viewer", "change_reason": "Consultation seule"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"role"}),
+            reason="Consultation seule",
+            setup=joined_in_whole_seconds,
+        ),
+        Path(
+            Membership,
+            "admin",
+            "change",
+            "admin_user",
+            returning(
+                membership_of("partner_a"),
+                admin_save(
+                    "admin_user",
+                    lambda ctx: admin_url(Membership, "change", ctx.get("partner_a").membership.pk),
+                    lambda ctx: {"is_focal_point": "on", "change_reason": "Point focal désigné"},
+                ),
+            ),
+            ("~",),
+            changed=frozenset({"is_focal_point"}),
+            reason="Point focal désigné",
+        ),
+    ]
+
+
+PEOPLE_PATHS = _people_paths()
+
 PATHS = [
     *PAGE_PATHS,
+    *PEOPLE_PATHS,
     *COMMENT_PATHS,
     *CASCADE_PATHS,
     *API_MEASUREMENT_PATHS,
@@ -1377,7 +1623,15 @@ def _last_history_id(model):
 
 def test_the_table_covers_the_nine_models_and_every_surface():
     models = {p.model for p in PATHS}
-    assert models == {Measurement, Target, Indicator, IndicatorComment, *CONTRACT_MODELS, *ADMIN_ONLY_MODELS}
+    assert models == {
+        Measurement,
+        Target,
+        Indicator,
+        IndicatorComment,
+        *CONTRACT_MODELS,
+        *ADMIN_ONLY_MODELS,
+        *PEOPLE_MODELS,
+    }
     assert {p.surface for p in PATHS} == {
         "page",
         "api",
@@ -1389,7 +1643,8 @@ def test_the_table_covers_the_nine_models_and_every_surface():
         "command",
     }
     for model in models:  # every model: created, changed and deleted somewhere (a comment is never deleted)
-        expected = {"+", "~"} if model is IndicatorComment else {"+", "~", "-"}
+        # A comment is rewritten, never deleted; an account is deactivated, never deleted.
+        expected = {"+", "~"} if model in (IndicatorComment, *PEOPLE_MODELS) else {"+", "~", "-"}
         assert expected <= {t for p in PATHS if p.model is model for t in p.types}, model
     assert len({p.id for p in PATHS}) == len(PATHS)
 
@@ -1430,8 +1685,13 @@ def test_every_path_leaves_its_history_row(path, request, db):
     if path.types[-1] == "-":
         assert current is None
     else:
-        # The last history row is the row as it is now.
+        # The last history row is the row as it is now (the columns the history keeps:
+        # an account's history leaves the password hash and the sign-in stamp out).
+        kept = {f.attname for f in path.model.history.model.tracked_fields}
         for f in path.model._meta.concrete_fields:
+            if path.model in PEOPLE_MODELS and f.attname in {"password", "last_login"}:
+                assert f.attname not in kept
+                continue
             assert getattr(last, f.attname) == getattr(current, f.attname), f.name
 
 

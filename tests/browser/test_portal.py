@@ -152,7 +152,9 @@ def test_french_calendar_screenshot_with_the_demo_data(browser_session, monkeypa
     session.page.screenshot(path=str(SCREENSHOTS / "calendar-fr.png"), full_page=True)
 
 
-def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, ministry, validator):
+def test_no_console_error_on_any_page(
+    browser_session, scene, org_a, phases, ministry, validator, admin_user, partner_a
+):
     from contracts.models import ContratProgramme, Party
 
     contract = ContratProgramme.objects.create(
@@ -211,6 +213,11 @@ def test_no_console_error_on_any_page(browser_session, scene, org_a, phases, min
         "/calendrier/",
         "/calendrier/?year=2023&detail=on",
     ):
+        session.goto(path)
+        assert session.page.locator("main h1").count() >= 1, path
+    # The people pages (issue 14, item 6), an administrator's.
+    session = browser_session("admin", PASSWORD)
+    for path in ("/compte/personnes/", "/compte/personnes/inviter/", f"/compte/personnes/{partner_a.pk}/"):
         session.goto(path)
         assert session.page.locator("main h1").count() >= 1, path
 
