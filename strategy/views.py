@@ -997,7 +997,8 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
         rows = [(None, None, _("National"))]
         rows += [(r.pk, None, region_names[r.pk]) for r in regions if indicator.by_region or (r.pk, None) in used]
         rows += [(None, f.pk, filiere_names[f.pk]) for f in filieres if indicator.by_filiere or (None, f.pk) in used]
-        rows += [(r, f, f"{region_names.get(r, r)} · {filiere_names.get(f, f)}") for r, f in sorted(used) if r and f]
+        both = sorted((r, f) for r, f in used if r and f)
+        rows += [(r, f, f"{region_names.get(r, r)} · {filiere_names.get(f, f)}") for r, f in both]
         return rows
 
     def cells(self, stored, columns, scopes):
