@@ -684,7 +684,7 @@ def save_target_grid(indicator, cells, *, by, reason):
     Returns [(what, target)], what being "create", "change" or "delete".
 
     Queries: the indicator locked, its targets locked (one query), the regions and
-    filières named (one query each, only when cells name some), then per changed cell:
+    filières of created cells (one query each, only when cells name some), then per changed cell:
     a creation or change, the uniqueness check, the write and its history row (3); a
     deletion, the delete and its history row (2)."""
     _check_may_edit_strategy(by)
@@ -692,10 +692,12 @@ def save_target_grid(indicator, cells, *, by, reason):
     cells = list(cells)
     # The indicator first, then its targets: two grids saved at once wait for each
     # other instead of both creating the same cell.
-    list(Indicator.objects.select_for_update(no_key=True).filter(pk=indicator.pk).values_list("pk", flat=True))
+    list(
+        Indicator.objects.select_for_update(no_key=True).filter(pk=indicator.pk).order_by().values_list("pk", flat=True)
+    )
     stored = {
         (t.due_date, t.region_id, t.filiere_id): t
-        for t in Target.objects.select_for_update(of=("self",)).filter(indicator_id=indicator.pk)
+        for t in Target.objects.select_for_update(of=("self",)).filter(indicator_id=indicator.pk).order_by("pk")
     }
     stale = {}
     for cell in cells:
