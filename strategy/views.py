@@ -1017,7 +1017,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
                 }
         return cells
 
-    def render_grid(self, form, stored, columns, scopes, cells, status=200, **extra):
+    def render_grid(self, form, columns, scopes, cells, status=200, **extra):
         rows = [{"label": label, "cells": [cells[(d, r, f)] for d, _p in columns]} for r, f, label in scopes]
         context = self.get_context_data(form=form, columns=columns, rows=rows, **extra)
         return self.render_to_response(context, status=status)
@@ -1026,7 +1026,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         stored = self.stored_targets()
         columns, scopes = self.columns(stored), self.scopes(stored)
-        return self.render_grid(TargetGridForm(), stored, columns, scopes, self.cells(stored, columns, scopes))
+        return self.render_grid(TargetGridForm(), columns, scopes, self.cells(stored, columns, scopes))
 
     def post(self, request, *args, **kwargs):
         form = TargetGridForm(request.POST)
@@ -1065,7 +1065,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
                     )
                 )
         if invalid or not form.is_valid():
-            return self.render_grid(form, stored, columns, scopes, cells, status=400)
+            return self.render_grid(form, columns, scopes, cells, status=400)
         if not changed:
             messages.info(request, _("Aucune cible n'a changé : rien à enregistrer."))
             return HttpResponseRedirect(reverse("strategy:target_grid", args=[self.indicator.pk]))
@@ -1078,7 +1078,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
         except services.TargetGridInvalid as error:
             for key, errors in error.cells.items():
                 cells[key]["error"] = " ".join(errors)
-            return self.render_grid(form, stored, columns, scopes, cells, status=400)
+            return self.render_grid(form, columns, scopes, cells, status=400)
         messages.success(
             request,
             ngettext("%(n)s cible enregistrée.", "%(n)s cibles enregistrées.", len(done)) % {"n": len(done)},
@@ -1112,7 +1112,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
                     }
                 )
         return self.render_grid(
-            form, stored, columns, scopes, cells, status=409, conflict=conflict, conflict_message=str(error)
+            form, columns, scopes, cells, status=409, conflict=conflict, conflict_message=str(error)
         )
 
     def get_context_data(self, **kwargs):
