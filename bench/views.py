@@ -80,10 +80,12 @@ INDICATOR_FIELDS = [
     "name",
     "name_ar",
     "definition",
+    "definition_ar",
     "axis",
     "axis__number",
     "programme",
     "programme__code",
+    "action",
     "unit",
     "direction",
     "aggregation",
@@ -97,6 +99,7 @@ INDICATOR_FIELDS = [
     "by_filiere",
     "by_sex",
     "by_actor_type",
+    "version",
 ]
 
 
@@ -137,10 +140,12 @@ def data_floor(request):
                 "name": row["name"],
                 "name_ar": row["name_ar"],
                 "definition": row["definition"],
+                "definition_ar": row["definition_ar"],
                 "axis": row["axis"],
                 "axis_number": row["axis__number"],
                 "programme": row["programme"],
                 "programme_code": row["programme__code"],
+                "action": row["action"],
                 "unit": row["unit"],
                 "direction": row["direction"],
                 "aggregation": row["aggregation"],
@@ -165,6 +170,7 @@ def data_floor(request):
                 "data_late_since": _date(figures.data_late_since),
                 "forecast_date": _date(figures.forecast_date),
                 "latest_period_end": _date(row["fig_latest_end"]),
+                "version": row["version"],
             }
         )
     body = {"count": count, "next": None, "previous": None, "results": results}

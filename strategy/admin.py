@@ -35,6 +35,7 @@ from strategy.models import (
 from strategy.services import (
     reopen_measurement,
     return_measurement,
+    save_indicator,
     save_indicator_comment,
     save_measurement,
     save_target,
@@ -104,6 +105,7 @@ class TargetInline(ServiceInlineMixin, admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    service = staticmethod(save_indicator)
     list_display = (
         "code",
         "name",

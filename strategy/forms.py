@@ -3,8 +3,11 @@
 The model's ``clean()`` (through ``full_clean``) gives the French errors shown beside
 the fields; saving goes through strategy.services, never ``form.save()``."""
 
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
-from django.db.models import CharField, F, IntegerField, Value
+from django.db.models import CharField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from artisanat import permissions
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter
-from artisanat.forms import AsOfForm
+from artisanat.forms import AsOfForm, ReasonedModelForm, ReasonMixin, reason_field
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.templatetags.portal import local
 from strategy import stored_figures
 from strategy.choices import ActorType, ReportKind, Sex
-from strategy.models import Indicator, IndicatorComment, Measurement, Phase
+from strategy.models import Action, Indicator, IndicatorComment, Measurement, Phase, Programme
 from strategy.querysets import phase_scope
 from strategy.reports import ReportSpec, strategy_years
 
@@ -302,3 +305,143 @@ def scope_options():
     for kind, pk, name, name_ar, _key, _order in rows.order_by("scope_kind", "scope_key", "scope_order", "pk"):
         options[kinds[kind]].append((pk, local({"name": name, "name_ar": name_ar})))
     return options
+
+
+# ---------------------------------------------------------------- indicators and their targets
+
+
+ARABIC = {"dir": "rtl", "lang": "ar"}
+
+
+class IndicatorForm(ReasonedModelForm):
+    """Create or change an indicator (strategy.services.save_indicator). The programme
+    must belong to the axis and the action to the programme (Indicator.clean says so
+    beside the field); the actions offered are the programme's once it is known. A
+    change its recorded measurements do not follow is refused, the rows named."""
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name",
+            "name_ar",
+            "definition",
+            "definition_ar",
+            "axis",
+            "programme",
+            "action",
+            "unit",
+            "direction",
+            "aggregation",
+            "baseline_value",
+            "baseline_date",
+            "baseline_source",
+            "by_region",
+            "by_filiere",
+            "by_sex",
+            "by_actor_type",
+            "frequency",
+            "report_delay_days",
+            "reporting_organisations",
+            "weight",
+        ]
+        widgets = {
+            "name_ar": forms.TextInput(attrs=ARABIC),
+            "definition": forms.Textarea(attrs={"rows": 3}),
+            "definition_ar": forms.Textarea(attrs={"rows": 3, **ARABIC}),
+            "baseline_date": forms.DateInput(**DATE_WIDGET),
+            "baseline_source": forms.Textarea(attrs={"rows": 2}),
+            "reporting_organisations": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baseline_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["axis"].label_from_instance = lambda a: f"{a.number}. {local(a, 'title')}"
+        self.fields["programme"].queryset = Programme.objects.select_related("axis").order_by("axis__number", "code")
+        self.fields["programme"].label_from_instance = lambda p: f"{p.code} — {local(p, 'title')}"
+        self.fields["programme"].help_text = _("Un programme de l'axe choisi.")
+        self.fields["action"].queryset = self._actions()
+        self.fields["action"].label_from_instance = lambda a: f"{a.code} — {a.title}"
+        organisations = Q(active=True)
+        if self.instance.pk:  # an inactive organisation it already has stays
+            organisations |= Q(pk__in=self.instance.reporting_organisations.values("pk"))
+        self.fields["reporting_organisations"].queryset = Organisation.objects.filter(organisations)
+        self.fields["reporting_organisations"].label_from_instance = lambda o: f"{o.acronym} — {o.name}"
+
+    def _actions(self):
+        """The programme's actions once the programme is known (typed, or the row's);
+        every action, with its programme's code, when none is chosen yet."""
+        actions = Action.objects.order_by("programme__code", "code")
+        if self.is_bound:
+            programme = self.data.get(self.add_prefix("programme"))
+            if not programme:
+                return actions.none()
+            return actions.filter(programme_id=programme) if str(programme).isdigit() else actions.none()
+        if self.instance.programme_id:
+            return actions.filter(programme_id=self.instance.programme_id)
+        return actions
+
+
+class TargetGridForm(ReasonMixin, forms.Form):
+    """The one reason of a whole target grid (the cells are read by the view)."""
+
+    change_reason = reason_field()
+
+
+#: "1 234 567,5" (spaces, no-break spaces or narrow no-break spaces between groups of
+#: three) or "1234567,5" / "1234567.5"; an optional minus sign.
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[,.][0-9]+)?")
+_PLAIN = re.compile(r"-?[0-9]+(?:[,.][0-9]+)?|-?[,.][0-9]+")
+#: "1,234" or "1.234": a thousands separator or a decimal one? Refused, never guessed.
+_AMBIGUOUS = re.compile(r"-?[1-9][0-9]{0,2}[,.][0-9]{3}")
+#: What a target holds (strategy.models.FIGURE, and the 15 digits SQLite keeps exactly).
+MAX_DECIMALS, MAX_DIGITS = 4, 15
+
+
+def french_decimal(text):
+    """The Decimal a person typed, the French way ("1 234,5") or with a point
+    ("1234.5"); None for an empty cell. A ValidationError with a message for what
+    cannot be read, has too many digits, or could be read two ways ("1,234", "1.234":
+    thousands or decimals?)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if _AMBIGUOUS.fullmatch(text):
+        raise forms.ValidationError(
+            _(
+                "Valeur ambiguë : « %(value)s » peut se lire comme des milliers ou comme des décimales. "
+                "Écrivez les milliers avec une espace (1 234) ou ajoutez une décimale (1,2340)."
+            )
+            % {"value": text}
+        )
+    if not (_GROUPED.fullmatch(text) or _PLAIN.fullmatch(text)):
+        raise forms.ValidationError(
+            _("Valeur illisible : « %(value)s ». Écrivez un nombre, par exemple 1 234,5.") % {"value": text}
+        )
+    try:
+        value = Decimal(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
+        raise forms.ValidationError(_("Valeur illisible : « %(value)s ».") % {"value": text}) from None
+    sign, digits, exponent = value.as_tuple()
+    if -exponent > MAX_DECIMALS:
+        raise forms.ValidationError(_("Au plus %(n)d chiffres après la virgule.") % {"n": MAX_DECIMALS})
+    if len(digits) > MAX_DIGITS:
+        raise forms.ValidationError(_("Au plus %(n)d chiffres en tout.") % {"n": MAX_DIGITS})
+    return value
+
+
+def decimal_text(value):
+    """A stored figure as the grid shows it in a cell: "1 234,5" (plain spaces, decimal
+    comma, no trailing zeros), which french_decimal reads back to the same value."""
+    if value is None:
+        return ""
+    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}".rstrip("0")
+    whole, _sep, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{' '.join(groups) or '0'}" + (f",{fraction}" if fraction else "")

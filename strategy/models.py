@@ -335,10 +335,14 @@ class Indicator(models.Model):
                 "aggregation": rows.filter(value__isnull=self.aggregation != Aggregation.RATIO),
             }
             for field, misfit in misfits.items():
-                if misfit.exists():
+                named = _named_rows(
+                    misfit.order_by("period_start", "pk").values_list("pk", "period_start", "period_end")[:6]
+                )
+                if named:
                     errors[field] = _(
-                        "Des mesures déjà saisies ne suivent pas ce choix : corrigez-les ou supprimez-les d'abord."
-                    )
+                        "Des mesures déjà saisies ne suivent pas ce choix (%(rows)s) : "
+                        "corrigez-les ou supprimez-les d'abord."
+                    ) % {"rows": named}
             frequency_misfits = self._frequency_misfits()
             if frequency_misfits:
                 errors["frequency"] = frequency_misfits
@@ -369,9 +373,7 @@ class Indicator(models.Model):
         ]
         if not misfits:
             return ""
-        named = ", ".join(f"n° {pk} ({start:%d/%m/%Y}–{end:%d/%m/%Y})" for pk, start, end in misfits[:5])
-        if len(misfits) > 5:
-            named += ", …"
+        named = _named_rows(misfits)
         return ngettext(
             "%(count)d mesure déjà saisie ne couvre pas exactement une période de la périodicité %(frequency)s : "
             "%(rows)s. Corrigez sa période d'abord.",
@@ -524,6 +526,14 @@ class Indicator(models.Model):
             self.baseline_date,
             goal_value,
         )
+
+
+def _named_rows(rows, shown=5):
+    """``n° 12 (01/01/2024–31/12/2024), …``: the first ``shown`` of (pk, start, end)
+    measurement rows, "…" when there are more; "" when there are none."""
+    rows = list(rows)
+    named = ", ".join(f"n° {pk} ({start:%d/%m/%Y}–{end:%d/%m/%Y})" for pk, start, end in rows[:shown])
+    return named + ", …" if len(rows) > shown else named
 
 
 def _target_scope_key(region_field="region", filiere_field="filiere"):

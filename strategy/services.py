@@ -5,6 +5,8 @@ these and nothing else."""
 import datetime as dt
 import hashlib
 from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +17,14 @@ from django.utils.translation import gettext as _
 from artisanat import data_version, permissions
 from artisanat.exceptions import TransitionNotAllowed
 from artisanat.models import Filiere, Organisation, Region
-from artisanat.services import check_version, delete_with_history, lock, save_with_history, validate
+from artisanat.services import (
+    check_version,
+    delete_with_history,
+    lock,
+    require_reason,
+    save_with_history,
+    validate,
+)
 from strategy import stored_figures
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
 from strategy.models import Indicator, IndicatorComment, Measurement, PeriodTotal, ReportPublication, Target
@@ -571,3 +580,162 @@ def publish_report(spec, *, by, reason):
     validate(publication)
     publication.save()
     return publication
+
+
+# ---------------------------------------------------------------- indicators and their targets (pages, API, admin)
+
+
+def _check_may_edit_strategy(by):
+    if not permissions.can_edit_strategy(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les indicateurs ni leurs cibles."))
+
+
+@transaction.atomic
+def save_indicator(indicator, *, by, reason, expected_version=None):
+    """Create an indicator, or change one (editors, validators, administrators), with
+    the history's reason. A change made from an outdated copy is refused
+    (StaleVersion); a change its recorded measurements do not follow (breakdown,
+    aggregation, frequency) is refused by Indicator.clean() naming the rows. The
+    caller sets the reporting organisations inside the same transaction."""
+    _check_may_edit_strategy(by)
+    reason = require_reason(reason)
+    if indicator.pk:
+        current = lock(Indicator, indicator.pk)
+        check_version(current, expected_version)
+        indicator.version = current.version
+    return save_with_history(indicator, by=by, reason=reason)
+
+
+@transaction.atomic
+def delete_indicator(indicator, *, by, reason, expected_version=None):
+    """Delete an indicator nothing depends on yet (no measurement, target, report
+    comment nor link from another record such as a contract): a ValidationError naming
+    what depends on it otherwise, so that nothing disappears with it by cascade."""
+    _check_may_edit_strategy(by)
+    reason = require_reason(reason)
+    current = lock(Indicator, indicator.pk)
+    check_version(current, expected_version)
+    dependents = []
+    for relation in Indicator._meta.related_objects:
+        if relation.related_model in (PeriodTotal, Indicator.history.model) or relation.name.startswith("historical"):
+            continue
+        accessor = relation.get_accessor_name()
+        if accessor and getattr(current, accessor).exists():
+            dependents.append(str(relation.related_model._meta.verbose_name_plural))
+    if dependents:
+        raise ValidationError(
+            _("Cet indicateur ne peut pas être supprimé : des enregistrements en dépendent (%(what)s).")
+            % {"what": ", ".join(sorted(dependents))}
+        )
+    delete_with_history(current, by=by, reason=reason)
+
+
+@dataclass
+class TargetCell:
+    """One cell of an indicator's target grid that the user changed: the scope (national
+    when ``region_id`` and ``filiere_id`` are both None), the due date, the value typed
+    (None: no target, the existing one is deleted) and the version of the target read
+    (None: there was no target when the page was read)."""
+
+    due_date: dt.date
+    region_id: int | None
+    filiere_id: int | None
+    value: Decimal | None
+    expected_version: int | None
+
+    @property
+    def key(self):
+        return (self.due_date, self.region_id, self.filiere_id)
+
+
+class TargetGridStale(Exception):
+    """Cells changed meanwhile by someone else: ``cells`` maps each stale cell's key to
+    the target stored now (None when there is none any more). Nothing was saved."""
+
+    def __init__(self, cells):
+        self.cells = cells
+        super().__init__(
+            _(
+                "Des cibles ont été modifiées par quelqu'un d'autre entre-temps : rien n'a été enregistré. "
+                "Les valeurs enregistrées sont affichées à côté de vos saisies."
+            )
+        )
+
+
+class TargetGridInvalid(ValidationError):
+    """Cells whose target breaks a rule: ``cells`` maps each cell's key to its messages.
+    Nothing was saved."""
+
+    def __init__(self, cells):
+        self.cells = cells
+        super().__init__([message for messages in cells.values() for message in messages])
+
+
+@transaction.atomic
+def save_target_grid(indicator, cells, *, by, reason):
+    """Save the changed cells of an indicator's target grid at once, with one reason:
+    a value where there was none creates a target, another value changes it, no value
+    deletes it; each created, changed or deleted target gets its own history row with
+    the reason. All or nothing: if any cell was changed by someone else since it was
+    read (its target's version, or a target created or deleted meanwhile), nothing is
+    saved and TargetGridStale names those cells; a cell that breaks a rule,
+    TargetGridInvalid. ``indicator`` should come with ``axis__strategy`` loaded.
+
+    Returns [(what, target)], what being "create", "change" or "delete".
+
+    Queries: the indicator locked, its targets locked (one query), the regions and
+    filières of created cells (one query each, only when cells name some), then per changed cell:
+    a creation or change, the uniqueness check, the write and its history row (3); a
+    deletion, the delete and its history row (2)."""
+    _check_may_edit_strategy(by)
+    reason = require_reason(reason)
+    cells = list(cells)
+    # The indicator first, then its targets: two grids saved at once wait for each
+    # other instead of both creating the same cell.
+    list(
+        Indicator.objects.select_for_update(no_key=True).filter(pk=indicator.pk).order_by().values_list("pk", flat=True)
+    )
+    stored = {
+        (t.due_date, t.region_id, t.filiere_id): t
+        for t in Target.objects.select_for_update(of=("self",)).filter(indicator_id=indicator.pk).order_by("pk")
+    }
+    stale = {}
+    for cell in cells:
+        current = stored.get(cell.key)
+        if (current.version if current is not None else None) != cell.expected_version:
+            stale[cell.key] = current
+    if stale:
+        raise TargetGridStale(stale)
+    regions = _in_bulk(Region, {c.region_id for c in cells})
+    filieres = _in_bulk(Filiere, {c.filiere_id for c in cells})
+    done, errors = [], {}
+    for cell in cells:
+        current = stored.get(cell.key)
+        if cell.value is None:
+            if current is not None:
+                delete_with_history(current, by=by, reason=reason)
+                done.append(("delete", current))
+            continue
+        if current is not None and current.value == cell.value:
+            continue
+        target = current or Target(
+            due_date=cell.due_date, region=regions.get(cell.region_id), filiere=filieres.get(cell.filiere_id)
+        )
+        target.indicator = indicator  # its rules read the strategy: no query per cell
+        target.value = cell.value
+        try:
+            # validate() refuses before anything is written: the transaction stays usable
+            # to check the other cells, and is rolled back below.
+            save_with_history(target, by=by, reason=reason)
+        except ValidationError as error:
+            errors[cell.key] = error.messages
+            continue
+        done.append(("change" if current is not None else "create", target))
+    if errors:
+        raise TargetGridInvalid(errors)
+    return done
+
+
+def _in_bulk(model, ids):
+    ids = {i for i in ids if i is not None}
+    return model.objects.in_bulk(ids) if ids else {}

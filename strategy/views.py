@@ -2,8 +2,11 @@
 the yearly performance report. Figures come from the querysets; state changes from
 strategy.services."""
 
+import contextlib
 import copy
+import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
@@ -31,22 +34,37 @@ from artisanat.exports import export_response
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
-from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin
+from artisanat.templatetags.portal import local
+from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin, ServiceEditView
 from strategy import figures, reports, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
 from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
 from strategy.forms import (
     IndicatorCommentForm,
+    IndicatorForm,
     MeasurementForm,
     PublishForm,
     ReasonForm,
     ReportForm,
     ScopeForm,
+    TargetGridForm,
     VersionForm,
+    decimal_text,
+    french_decimal,
     refuse_invalid,
 )
-from strategy.models import Action, Axis, Indicator, IndicatorComment, Measurement, Programme, ReportPublication, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    Phase,
+    Programme,
+    ReportPublication,
+    Target,
+)
 from strategy.querysets import measurement_history_visible_to, stored_breakdowns, stored_period_totals
 
 WORKFLOW_ERRORS = (StaleVersion, TransitionNotAllowed, PermissionDenied)
@@ -222,7 +240,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         user, as_of = self.request.user, self.as_of
         indicator = get_object_or_404(
             Indicator.objects.visible_to(user)
-            .select_related("axis", "programme")
+            .select_related("axis", "programme", "action")
             .with_figures(as_of, **self.scope_form.figure_kwargs()),
             pk=kwargs["pk"],
         )
@@ -277,6 +295,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             period_rows=period_rows,
             reporters=reporters,
             may_report=Indicator.objects.reportable_one(user, [o.pk for o in reporters]),
+            may_edit=permissions.can_edit_strategy(user),
             **measurements,
         )
         return context
@@ -853,3 +872,250 @@ class PublicationPdfView(RoleRequiredMixin, View):
         )
         spec = reports.ReportSpec(publication.kind, publication.year, publication.quarter)
         return documents.document_response(publication.pdf, f"{spec.export_name}-edition-{publication.edition}.pdf")
+
+
+# ---------------------------------------------------------------- indicators and their targets (editing)
+
+
+class IndicatorEditView(ServiceEditView):
+    """Create (no ``pk``) or change an indicator: editors, validators, administrators
+    (strategy.services.save_indicator, with a reason; the reporting organisations are
+    set in the same transaction)."""
+
+    form_class = IndicatorForm
+    template_name = "strategy/indicator_form.html"
+    required = "can_edit_strategy"
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        indicator = get_object_or_404(
+            Indicator.objects.visible_to(self.request.user).select_related("axis__strategy", "programme", "action"),
+            pk=self.kwargs["pk"],
+        )
+        self.heading = f"{indicator.code} — {indicator.name}"  # as stored, whatever is typed
+        return indicator
+
+    def save(self, obj, *, by, reason, expected_version):
+        return services.save_indicator(obj, by=by, reason=reason, expected_version=expected_version)
+
+    def get_success_url(self, obj):
+        return reverse("strategy:indicator_detail", args=[obj.pk])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            heading=getattr(self, "heading", None),
+            cancel_url=(
+                reverse("strategy:indicator_detail", args=[self.object.pk])
+                if self.object is not None
+                else reverse("strategy:indicator_list")
+            ),
+        )
+        return context
+
+
+def _cell_name(due_date, region_id, filiere_id):
+    return f"{region_id or 0}-{filiere_id or 0}-{due_date:%Y%m%d}"
+
+
+_CELL = re.compile(r"cell-([0-9]{1,18})-([0-9]{1,18})-([0-9]{8})")
+
+
+def _plain(value):
+    """A stored figure as the hidden "read" value of a cell: what the page showed."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _read_decimal(text):
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+def _read_version(text):
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text or "") else None
+
+
+class TargetGridView(RoleRequiredMixin, TemplateView):
+    """An indicator's targets as one grid: a row per scope (national; each region when
+    the indicator is broken down by region; each filière when by filière), a column per
+    due date (31 December of each strategy year, each phase's end, and the due date of
+    any target already set). Editors, validators and administrators change any cells
+    and save them at once with one reason (strategy.services.save_target_grid): an
+    emptied cell deletes its target. A cell someone else changed meanwhile is refused
+    and shown with its stored value beside the typed one, nothing saved; sending again
+    overwrites it deliberately.
+
+    Each cell carries the version of the target read and the value read, so only the
+    cells the user changed are compared and saved. Reads: the indicator, its targets,
+    the phases, the regions and the filières (each one query, whatever the grid's size)."""
+
+    required = "can_edit_strategy"
+    template_name = "strategy/target_grid.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and permissions.can_edit_strategy(request.user):
+            self.indicator = get_object_or_404(
+                Indicator.objects.visible_to(request.user).select_related("axis__strategy"), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    # -- the grid's shape
+    def stored_targets(self):
+        return {
+            (t.due_date, t.region_id, t.filiere_id): t
+            for t in Target.objects.filter(indicator_id=self.indicator.pk).order_by("due_date", "pk")
+        }
+
+    def columns(self, stored, extra=()):
+        """[(date, phase names ending then)]: years' ends and phases' ends after the
+        baseline inside the strategy, and any stored target's (or posted cell's) date."""
+        indicator, strategy = self.indicator, self.indicator.axis.strategy
+        phase_ends = {}
+        for phase in Phase.objects.filter(strategy_id=strategy.pk).order_by("order"):
+            phase_ends.setdefault(phase.end_date, []).append(phase.name)
+        dates = {dt.date(year, 12, 31) for year in range(strategy.start_date.year, strategy.end_date.year + 1)}
+        dates |= set(phase_ends)
+        dates = {d for d in dates if strategy.contains(d) and d > indicator.baseline_date}
+        dates |= {key[0] for key in stored}
+        dates |= {d for d in extra if strategy.contains(d)}
+        return [(d, phase_ends.get(d, [])) for d in sorted(dates)]
+
+    def scopes(self, stored):
+        """[(region_id, filiere_id, label)]: national, then regions, filières, and any
+        other scope a stored target has."""
+        indicator = self.indicator
+        used = {(r, f) for _d, r, f in stored}
+        want_regions = indicator.by_region or any(r for r, _f in used)
+        want_filieres = indicator.by_filiere or any(f for _r, f in used)
+        regions = list(Region.objects.order_by("code")) if want_regions else []
+        filieres = list(Filiere.objects.order_by("name")) if want_filieres else []
+        region_names = {r.pk: local(r) for r in regions}
+        filiere_names = {f.pk: local(f) for f in filieres}
+        rows = [(None, None, _("National"))]
+        rows += [(r.pk, None, region_names[r.pk]) for r in regions if indicator.by_region or (r.pk, None) in used]
+        rows += [(None, f.pk, filiere_names[f.pk]) for f in filieres if indicator.by_filiere or (None, f.pk) in used]
+        both = sorted((r, f) for r, f in used if r and f)
+        rows += [(r, f, f"{region_names.get(r, r)} · {filiere_names.get(f, f)}") for r, f in both]
+        return rows
+
+    def cells(self, stored, columns, scopes):
+        """{key: cell} with what the page shows, as stored now."""
+        cells = {}
+        for region_id, filiere_id, label in scopes:
+            for due_date, _phases in columns:
+                key = (due_date, region_id, filiere_id)
+                target = stored.get(key)
+                cells[key] = {
+                    "name": _cell_name(due_date, region_id, filiere_id),
+                    "label": f"{label} · {due_date:%d/%m/%Y}",
+                    "text": decimal_text(target.value) if target else "",
+                    "version": target.version if target else "",
+                    "was": _plain(target.value) if target else "",
+                }
+        return cells
+
+    def render_grid(self, form, columns, scopes, cells, status=200, **extra):
+        rows = [{"label": label, "cells": [cells[(d, r, f)] for d, _p in columns]} for r, f, label in scopes]
+        context = self.get_context_data(form=form, columns=columns, rows=rows, **extra)
+        return self.render_to_response(context, status=status)
+
+    # -- reading and saving
+    def get(self, request, *args, **kwargs):
+        stored = self.stored_targets()
+        columns, scopes = self.columns(stored), self.scopes(stored)
+        return self.render_grid(TargetGridForm(), columns, scopes, self.cells(stored, columns, scopes))
+
+    def post(self, request, *args, **kwargs):
+        form = TargetGridForm(request.POST)
+        stored = self.stored_targets()
+        posted_dates = set()
+        for name in request.POST:
+            match = _CELL.fullmatch(name)
+            if match:
+                with contextlib.suppress(ValueError):  # not a date: no such column
+                    posted_dates.add(dt.datetime.strptime(match[3], "%Y%m%d").date())
+        columns, scopes = self.columns(stored, posted_dates), self.scopes(stored)
+        cells = self.cells(stored, columns, scopes)
+        changed, invalid = [], False
+        for key, cell in cells.items():
+            name = cell["name"]
+            typed_text = request.POST.get(f"cell-{name}", "")
+            cell["typed"] = typed_text
+            cell["version"] = request.POST.get(f"version-{name}", "")
+            cell["was"] = request.POST.get(f"was-{name}", "")
+            cell["text"] = typed_text
+            try:
+                typed = french_decimal(typed_text)
+            except ValidationError as error:
+                cell["error"] = " ".join(error.messages)
+                invalid = True
+                continue
+            if typed != _read_decimal(cell["was"]):
+                cell["changed"] = True
+                changed.append(
+                    services.TargetCell(
+                        due_date=key[0],
+                        region_id=key[1],
+                        filiere_id=key[2],
+                        value=typed,
+                        expected_version=_read_version(cell["version"]),
+                    )
+                )
+        if invalid or not form.is_valid():
+            return self.render_grid(form, columns, scopes, cells, status=400)
+        if not changed:
+            messages.info(request, _("Aucune cible n'a changé : rien à enregistrer."))
+            return HttpResponseRedirect(reverse("strategy:target_grid", args=[self.indicator.pk]))
+        try:
+            done = services.save_target_grid(
+                self.indicator, changed, by=request.user, reason=form.cleaned_data["change_reason"]
+            )
+        except services.TargetGridStale as error:
+            return self.refused(form, cells, scopes, columns, error)
+        except services.TargetGridInvalid as error:
+            for key, errors in error.cells.items():
+                cells[key]["error"] = " ".join(errors)
+            return self.render_grid(form, columns, scopes, cells, status=400)
+        messages.success(
+            request,
+            ngettext("%(n)s cible enregistrée.", "%(n)s cibles enregistrées.", len(done)) % {"n": len(done)},
+        )
+        return HttpResponseRedirect(reverse("strategy:indicator_detail", args=[self.indicator.pk]))
+
+    def refused(self, form, cells, scopes, columns, error):
+        """409: nothing saved. Each stale cell keeps what was typed, with the stored value
+        beside it; every cell now carries the stored version and value (sending again is
+        a deliberate overwrite of the stale ones); a cell the user had not changed shows
+        the stored value."""
+        stored = self.stored_targets()
+        conflict = []
+        for key, cell in cells.items():
+            target = stored.get(key)
+            cell["version"] = target.version if target else ""
+            cell["was"] = _plain(target.value) if target else ""
+            stored_text = decimal_text(target.value) if target else ""
+            if not cell.get("changed"):
+                cell["text"] = stored_text
+            if key in error.cells:
+                cell["stale"] = True
+                cell["stored"] = stored_text or "—"
+                conflict.append(
+                    {
+                        "label": cell["label"],
+                        "name": cell["name"],
+                        "stored": stored_text or "—",
+                        "typed": cell["typed"] or "—",
+                        "differs": True,
+                    }
+                )
+        return self.render_grid(
+            form, columns, scopes, cells, status=409, conflict=conflict, conflict_message=str(error)
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["indicator"] = self.indicator
+        return context

@@ -900,3 +900,92 @@ def test_person_page(client, admin_user, org_a, partner_a):
     # organisation, two-factor joined); the account's and the membership's history
     # (authors joined); the membership form's organisations.
     assert big == 7, "\n".join(big_sql)
+
+
+# ---------------------------------------------------------------- editing indicators and their targets (issue 14)
+
+
+class Targeted:
+    """The measured indicator of Busy (by region and filière, monthly rows) with targets
+    that grow too: each growth adds a year's targets, national, per region and per
+    filière, so that the target grid's cells grow with the data set."""
+
+    def __init__(self, scale, filiere):
+        self.busy, self.filiere = Busy(scale, filiere), filiere
+        self.scale, self.indicator = scale, self.busy.indicator
+        self.years = iter(range(2021, 2030))
+        self._targets(1)
+
+    def _targets(self, n):
+        for _ in range(n):
+            due = dt.date(next(self.years), 12, 31)
+            scopes = [(None, None), *((r, None) for r in self.scale.regions), (None, self.filiere)]
+            Target.objects.bulk_create(
+                Target(indicator=self.indicator, due_date=due, value=D(due.year), region=r, filiere=f)
+                for r, f in scopes
+            )
+
+    def grow(self, n):
+        self.busy.grow(n)
+        self._targets(n)
+
+
+def test_indicator_create_page(scale, client, validator):
+    client.force_login(validator)
+    # 7: the session, the user with its membership, the two-factor device, then the
+    # choices of the form: axes, programmes (with their axis), actions, organisations.
+    assert_flat(scale, lambda: client.get("/strategie/indicateurs/nouveau/"), budget=7)
+
+
+def test_indicator_edit_page(scale, client, validator, filiere):
+    targeted = Targeted(scale, filiere)
+    client.force_login(validator)
+    # 9: the create page's 7, the indicator (with its axis, strategy, programme and
+    # action) and the organisations it has (the field's initial value).
+    url = f"/strategie/indicateurs/{targeted.indicator.pk}/modifier/"
+    assert_flat(targeted, lambda: client.get(url), budget=9)
+
+
+def test_target_grid_page(scale, client, validator, filiere):
+    targeted = Targeted(scale, filiere)
+    client.force_login(validator)
+    # 8: the session, the user with its membership, the two-factor device, the indicator
+    # (with its strategy), its targets, the phases, the regions, the filières.
+    assert_flat(targeted, lambda: client.get(f"/strategie/indicateurs/{targeted.indicator.pk}/cibles/"), budget=8)
+
+
+def test_target_grid_saved(scale, client, validator, filiere):
+    """Sending the grid reads as much whatever its size; the writes are per changed cell
+    (here one change and one creation each time)."""
+    targeted = Targeted(scale, filiere)
+    client.force_login(validator)
+    url = f"/strategie/indicateurs/{targeted.indicator.pk}/cibles/"
+    national = Target.objects.get(
+        indicator=targeted.indicator, due_date=dt.date(2021, 12, 31), region=None, filiere=None
+    )
+    sent = {"version": national.version, "value": national.value, "new": iter([2029, 2030])}
+
+    def send():
+        value = sent["value"] + 1
+        data = {
+            "change_reason": "Révision des cibles",
+            "cell-0-0-20211231": str(value),
+            "version-0-0-20211231": sent["version"],
+            "was-0-0-20211231": str(sent["value"]),
+            f"cell-0-{filiere.pk}-{next(sent['new'])}1231": "7",
+        }
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        sent.update(version=sent["version"] + 1, value=value)
+        return len(queries), [q["sql"] for q in queries.captured_queries]
+
+    small, small_sql = send()
+    targeted.grow(7)
+    big, big_sql = send()
+    assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
+    # 19: the page's 8 reads (the grid is rebuilt to read the cells), the indicator and
+    # its targets locked, the filière named; then 3 statements per changed or created
+    # cell (the uniqueness check, the write, its history row), 2 per deleted one; and
+    # the savepoint around it (the test's transaction).
+    assert big <= 19, "\n".join(big_sql)

@@ -168,10 +168,12 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "name",
             "name_ar",
             "definition",
+            "definition_ar",
             "axis",
             "axis_number",
             "programme",
             "programme_code",
+            "action",
             "unit",
             "direction",
             "aggregation",
@@ -196,11 +198,58 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "data_late_since",
             "forecast_date",
             "latest_period_end",
+            "version",
         ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_reporting_organisation_acronyms(self, obj):
         return [o.acronym for o in obj.reporting_organisations.all()]
+
+
+class IndicatorWriteSerializer(ServiceModelSerializer):
+    """Create or change an indicator (strategy.services.save_indicator, with a reason;
+    If-Match to change one). The axis, programme, action and reporting organisations
+    are ids, as everywhere in this API; the answer is the indicator with its figures
+    (IndicatorSerializer). A change its recorded measurements do not follow (breakdown,
+    aggregation, frequency) is refused, the rows named."""
+
+    service = staticmethod(services.save_indicator)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_ar",
+            "definition",
+            "definition_ar",
+            "axis",
+            "programme",
+            "action",
+            "unit",
+            "direction",
+            "aggregation",
+            "frequency",
+            "report_delay_days",
+            "baseline_value",
+            "baseline_date",
+            "baseline_source",
+            "weight",
+            "reporting_organisations",
+            "by_region",
+            "by_filiere",
+            "by_sex",
+            "by_actor_type",
+            "version",
+            "change_reason",
+        ]
+        read_only_fields = ["version"]
+        extra_kwargs = {
+            # With what Indicator.clean() reads (the axis's strategy, the programme's axis,
+            # the action's programme): no query per relation.
+            "axis": {"queryset": Axis.objects.select_related("strategy")},
+        }
 
 
 class BreakdownRowSerializer(serializers.Serializer):
@@ -320,10 +369,12 @@ class IndicatorListSerializer(serializers.BaseSerializer):
         "name": "name",
         "name_ar": "name_ar",
         "definition": "definition",
+        "definition_ar": "definition_ar",
         "axis": "axis",
         "axis_number": "axis__number",
         "programme": "programme",
         "programme_code": "programme__code",
+        "action": "action",
         "unit": "unit",
         "direction": "direction",
         "aggregation": "aggregation",
@@ -348,6 +399,7 @@ class IndicatorListSerializer(serializers.BaseSerializer):
         "data_late_since": None,
         "forecast_date": None,
         "latest_period_end": "fig_latest_end",
+        "version": "version",
     }
     ROW_FIELDS = [
         *(name for name in SOURCES.values() if name and not name.startswith("fig_")),

@@ -12,12 +12,13 @@ from rest_framework.response import Response
 
 from artisanat import permissions
 from artisanat.api.documents import DocumentActionMixin, document_schema
-from artisanat.api.filters import as_of_of
+from artisanat.api.filters import AS_OF_PARAMETER, as_of_of
 from artisanat.api.idempotency import idempotent
 from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.api.parsers import JSONParser
 from artisanat.api.renderers import EXPORT_FORMATS
 from artisanat.api.schema import (
+    IF_MATCH,
     IF_MATCH_OPTIONAL,
     BulkErrorSerializer,
     ErrorSerializer,
@@ -126,6 +127,15 @@ class ActionViewSet(ReadOnlyViewSet):
         return Action.objects.visible_to(self.request.user).select_related("programme", "phase", "lead_organisation")
 
 
+def _indicator_write_doc(fr, en, code, *, if_match=False):
+    return extend_schema(
+        description=text(fr, en),
+        parameters=[AS_OF_PARAMETER, *([IF_MATCH] if if_match else [])],
+        request=s.IndicatorWriteSerializer,
+        responses={code: s.IndicatorSerializer},
+    )
+
+
 @resource_schema(
     s.IndicatorSerializer,
     "indicateurs (avec leurs chiffres)",
@@ -133,12 +143,49 @@ class ActionViewSet(ReadOnlyViewSet):
     figures=True,
     scope_parameters=SCOPE_PARAMETERS,
     detail_serializer=s.IndicatorDetailSerializer,
+    writable=True,
+    versioned=True,
+    extra={
+        "create": _indicator_write_doc(
+            "Crée un indicateur (éditeurs, valideurs, administrateurs) ; motif obligatoire, historisé.",
+            "Create an indicator (editors, validators, administrators); reason required, kept in history.",
+            201,
+        ),
+        "update": _indicator_write_doc(
+            "Remplace un indicateur (If-Match) ; refusé si des mesures déjà saisies ne suivent pas le changement.",
+            "Replace an indicator (If-Match); refused when recorded measurements do not follow the change.",
+            200,
+            if_match=True,
+        ),
+        "partial_update": _indicator_write_doc(
+            "Modifie un indicateur (If-Match) ; refusé si des mesures déjà saisies ne suivent pas le changement.",
+            "Change an indicator (If-Match); refused when recorded measurements do not follow the change.",
+            200,
+            if_match=True,
+        ),
+        "destroy": extend_schema(
+            description=text(
+                "Supprime un indicateur dont rien ne dépend encore (ni mesure, ni cible, ni commentaire, ni "
+                "contrat) ; sinon 400 nommant ce qui en dépend.",
+                "Delete an indicator nothing depends on yet (no measurement, target, comment or contract); "
+                "otherwise 400 naming what depends on it.",
+            ),
+            parameters=[IF_MATCH],
+        ),
+    },
 )
-class IndicatorViewSet(ReadOnlyViewSet):
+class IndicatorViewSet(VersionedViewSet):
+    """Indicators with their figures; editors, validators and administrators create,
+    change (If-Match) and delete (If-Match, only while nothing depends on it) them
+    through strategy.services."""
+
     serializer_class = s.IndicatorSerializer
+    write_serializer_class = s.IndicatorWriteSerializer
     filterset_class = IndicatorFilterSet
     ordering_fields = ("code", "name", "axis__number", "programme__code")
     export_columns, export_name = exports.INDICATOR_COLUMNS, "indicators"
+    write_permission = staticmethod(permissions.can_edit_strategy)
+    delete_service = staticmethod(services.delete_indicator)
 
     # (as_of, scope) → the indicators with their figures, built once per process and
     # never evaluated: each request chains a clone of it (DRF's class-level ``queryset``
@@ -148,6 +195,8 @@ class IndicatorViewSet(ReadOnlyViewSet):
     _with_figures = {}
 
     def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return s.IndicatorWriteSerializer
         return s.IndicatorDetailSerializer if self.action == "retrieve" else s.IndicatorSerializer
 
     def base_queryset(self):

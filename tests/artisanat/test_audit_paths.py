@@ -1596,9 +1596,182 @@ def _people_paths():
 
 PEOPLE_PATHS = _people_paths()
 
+# -- indicators and the target grid (issue 14, items 1-2) --------------------------
+
+
+def indicator_page_data(ctx, indicator=None, **changes):
+    """The indicator form as the page sends it: ``indicator``'s values, or a new one."""
+    if indicator is None:
+        data = {
+            "code": "IND-PAGE",
+            "name": "Coopératives créées",
+            "axis": ctx.get("axis").pk,
+            "programme": ctx.get("programme").pk,
+            "unit": "count",
+            "direction": "increase",
+            "aggregation": "sum",
+            "baseline_value": "0",
+            "baseline_date": "2020-12-31",
+            "baseline_source": "ODCO",
+            "frequency": "yearly",
+            "report_delay_days": "90",
+            "weight": "1",
+        }
+    else:
+        indicator.refresh_from_db()
+        data = {
+            field: getattr(indicator, field)
+            for field in ("code", "name", "unit", "direction", "aggregation", "baseline_source", "frequency")
+        }
+        data.update(
+            axis=indicator.axis_id,
+            programme=indicator.programme_id or "",
+            baseline_value=str(indicator.baseline_value),
+            baseline_date=indicator.baseline_date.isoformat(),
+            report_delay_days=indicator.report_delay_days,
+            weight=str(indicator.weight),
+            reporting_organisations=[o.pk for o in indicator.reporting_organisations.all()],
+            expected_version=indicator.version,
+        )
+    return {**data, **changes}
+
+
+def grid_post(actor, cells):
+    """POST the target grid of the fixture indicator with ``cells(ctx)`` (name → value,
+    version, read value) and one reason."""
+
+    def run(ctx):
+        data = {"change_reason": "Révision des cibles"}
+        for name, (value, version, was) in cells(ctx).items():
+            data.update({f"cell-{name}": value, f"version-{name}": version, f"was-{name}": was})
+        url = reverse("strategy:target_grid", args=[ctx.get("indicator").pk])
+        ok(ctx.page(actor).post(url, data), 302)
+
+    return run
+
+
+def _target_cell(ctx, value):
+    target = ctx.get("target")
+    target.refresh_from_db()
+    return {"0-0-20301231": (value, target.version, "1000")}
+
+
+INDICATOR_PATHS = [
+    Path(
+        Indicator,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(Indicator, code="IND-PAGE"),
+            page_post(
+                "editor",
+                lambda ctx: reverse("strategy:indicator_create"),
+                lambda ctx: indicator_page_data(ctx, change_reason="Nouvel indicateur"),
+            ),
+        ),
+        ("+",),
+        reason="Nouvel indicateur",
+    ),
+    Path(
+        Indicator,
+        "page",
+        "update",
+        "editor",
+        returning(
+            fx("indicator"),
+            page_post(
+                "editor",
+                lambda ctx: reverse("strategy:indicator_update", args=[ctx.get("indicator").pk]),
+                lambda ctx: indicator_page_data(
+                    ctx, ctx.get("indicator"), name="Artisans formés et certifiés", change_reason="Nouvel intitulé"
+                ),
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"name"}),
+        reason="Nouvel intitulé",
+    ),
+    Path(
+        Indicator,
+        "api",
+        "create",
+        "editor",
+        api_create(
+            "editor",
+            "indicators",
+            lambda ctx: {
+                **indicator_page_data(ctx),
+                "code": "IND-API",
+                "by_region": True,
+                "change_reason": "Indicateur créé par l'API",
+            },
+            Indicator,
+        ),
+        ("+",),
+        reason="Indicateur créé par l'API",
+    ),
+    Path(
+        Indicator,
+        "api",
+        "update",
+        "editor",
+        api_patch(
+            "editor",
+            "indicators",
+            "indicator",
+            lambda ctx: {"report_delay_days": 60, "change_reason": "Délai raccourci"},
+        ),
+        ("~",),
+        changed=frozenset({"report_delay_days"}),
+        reason="Délai raccourci",
+    ),
+    Path(
+        Indicator,
+        "api",
+        "delete",
+        "editor",
+        api_delete("editor", "indicators", "lonely_indicator"),
+        ("-",),
+        reason="Suppression via l'API",
+    ),
+    Path(
+        Target,
+        "page",
+        "grid-create",
+        "editor",
+        returning(
+            by(Target, due_date=dt.date(2026, 12, 31)),
+            grid_post("editor", lambda ctx: {"0-0-20261231": ("1 250,5", "", "")}),
+        ),
+        ("+",),
+        reason="Révision des cibles",
+    ),
+    Path(
+        Target,
+        "page",
+        "grid-update",
+        "editor",
+        returning(fx("target"), grid_post("editor", lambda ctx: _target_cell(ctx, "1 200"))),
+        ("~",),
+        changed=frozenset({"value"}),
+        reason="Révision des cibles",
+    ),
+    Path(
+        Target,
+        "page",
+        "grid-delete",
+        "editor",
+        returning(fx("target"), grid_post("editor", lambda ctx: _target_cell(ctx, ""))),
+        ("-",),
+        reason="Révision des cibles",
+    ),
+]
+
 PATHS = [
     *PAGE_PATHS,
     *PEOPLE_PATHS,
+    *INDICATOR_PATHS,
     *COMMENT_PATHS,
     *CASCADE_PATHS,
     *API_MEASUREMENT_PATHS,

@@ -16,7 +16,6 @@ READ_ONLY = [
     "axes",
     "programmes",
     "actions",
-    "indicators",
     "regions",
     "filieres",
     "organisations",
