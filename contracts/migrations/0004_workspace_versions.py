@@ -4,6 +4,25 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+TABLES = (
+    "contracts_party",
+    "contracts_historicalparty",
+    "contracts_amendment",
+    "contracts_historicalamendment",
+    "contracts_milestone",
+    "contracts_historicalmilestone",
+)
+
+
+def free_tables(apps, schema_editor):
+    """SQLite rebuilds these tables to add (or, going back, drop) the columns, and refuses
+    while a trigger names them: the triggers go first (artisanat/triggers.py); the
+    post_migrate receiver reinstalls every registered set afterwards."""
+    from artisanat.triggers import free_sqlite_tables
+
+    free_sqlite_tables(schema_editor.connection, TABLES)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("contracts", "0003_amended_commitments"),
@@ -11,6 +30,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(free_tables, migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="amendment",
             name="version",
@@ -68,4 +88,5 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]

@@ -6,6 +6,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+TABLES = (
+    "strategy_indicator",
+    "strategy_historicalindicator",
+    "strategy_action",
+    "strategy_historicalaction",
+    "strategy_programme",
+)
+
+
+def free_tables(apps, schema_editor):
+    """SQLite rebuilds these tables to add (or, going back, drop) the columns, and refuses
+    while a trigger names them: the triggers go first (artisanat/triggers.py); the
+    post_migrate receiver reinstalls every registered set afterwards."""
+    from artisanat.triggers import free_sqlite_tables
+
+    free_sqlite_tables(schema_editor.connection, TABLES)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("strategy", "0009_period_totals_by_sex_actor"),
@@ -13,6 +31,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(free_tables, migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="action",
             name="version",
@@ -121,4 +140,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]
