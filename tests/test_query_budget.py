@@ -764,3 +764,85 @@ def test_api_indicator_comments(reporting, api, partner_a):
     client = api(partner_a)
     # 3: the token with its user, the membership, one page of comments with their authors.
     assert_flat(reporting, lambda: client.get("/api/v1/indicator-comments/?year=2022&page_size=50"), budget=3)
+
+
+# ---------------------------------------------------------------- programmes and actions
+
+
+class WithActions:
+    """The data set with actions: each ``grow(n)`` also adds ``n`` actions of the
+    programme, each measured by one of the new indicators and by the new milestones of
+    the growing contract, and a manual progress on one in two."""
+
+    def __init__(self, scale):
+        self.scale, self.actions = scale, 0
+        self._actions(1)
+
+    def _actions(self, n):
+        from strategy.models import Action
+
+        free_indicators = list(Indicator.objects.filter(action__isnull=True).order_by("-pk")[:n])
+        free_milestones = list(Milestone.objects.filter(action__isnull=True).order_by("-pk")[: 2 * n])
+        for i in range(n):
+            self.actions += 1
+            manual = self.actions % 2 == 0
+            action = Action.objects.create(
+                programme=self.scale.programme,
+                code=f"A-{self.actions:03d}",
+                title=f"Action {self.actions}",
+                lead_organisation=self.scale.org_a,
+                phase=self.scale.phases[0],
+                start_date=dt.date(2021, 1, 1),
+                end_date=dt.date(2026, 12, 31),
+                **(
+                    {"progress": D("30"), "progress_reason": "Comité", "progress_date": dt.date(2022, 1, 1)}
+                    if manual
+                    else {}
+                ),
+            )
+            Indicator.objects.filter(pk__in=[x.pk for x in free_indicators[i : i + 1]]).update(action=action)
+            Milestone.objects.filter(pk__in=[m.pk for m in free_milestones[2 * i : 2 * i + 2]]).update(action=action)
+        self.last = action
+
+    def grow(self, n):
+        self.scale.grow(n)
+        self._actions(n)
+
+
+@pytest.fixture
+def with_actions(scale):
+    return WithActions(scale)
+
+
+def test_action_list_page(with_actions, client, validator):
+    client.force_login(validator)
+    # 9: session, user (with membership), two-factor device, the count, the page of
+    # actions (with their milestone counts), their indicators with figures, and the
+    # filter form's programme, phase and organisation choices (3).
+    assert assert_flat(with_actions, lambda: client.get("/strategie/actions/")) == 9
+
+
+def test_action_list_export(with_actions, client, validator):
+    client.force_login(validator)
+    # 5: session, user, device, the actions (with their milestone counts), their indicators.
+    assert assert_flat(with_actions, lambda: client.get("/strategie/actions/?format=csv")) == 5
+
+
+def test_action_page(with_actions, client, validator):
+    client.force_login(validator)
+    first = with_actions.last
+    # 7: session, user, device, the action (with its milestone counts), its indicators
+    # with figures, its visible milestones, its history.
+    assert assert_flat(with_actions, lambda: client.get(f"/strategie/actions/{first.pk}/")) == 7
+
+
+def test_strategy_tree_page(with_actions, client, validator):
+    client.force_login(validator)
+    # 9: session, user, device, the scope form's choices, axes, their indicators with
+    # figures, programmes, theirs, their actions (with milestone counts): the actions'
+    # indicators are taken from their programme's, read once.
+    assert assert_flat(with_actions, lambda: client.get("/strategie/")) == 9
+
+
+def test_api_action_list(with_actions, api, validator):
+    assert_flat(with_actions, lambda: api(validator).get("/api/v1/actions/"))
