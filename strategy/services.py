@@ -660,11 +660,17 @@ def save_action(action, *, by, reason, expected_version=None, indicators=None):
         check_version(current, expected_version)
         action.version = current.version
     _manual_progress(action, current)
-    moved = current is not None and current.programme_id != action.programme_id
-    if moved and indicators is None and Indicator.objects.filter(action=action).exists():
-        raise ValidationError(
-            {"programme": _("Des indicateurs d'un autre programme mesurent cette action : détachez-les d'abord.")}
+    if current is not None and current.programme_id != action.programme_id:
+        # The indicators that will still measure it must follow it into its new programme.
+        kept = (
+            [i.pk for i in indicators]
+            if indicators is not None
+            else Indicator.objects.filter(action=action).values_list("pk", flat=True)
         )
+        if Indicator.objects.filter(pk__in=kept).exclude(programme_id=action.programme_id).exists():
+            raise ValidationError(
+                {"programme": _("Des indicateurs d'un autre programme mesurent cette action : détachez-les d'abord.")}
+            )
     save_with_history(action, by=by, reason=reason)
     if indicators is not None:
         _link_indicators(action, indicators, by=by, reason=reason)

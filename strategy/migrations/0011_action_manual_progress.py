@@ -15,6 +15,14 @@ def date_earlier_values(apps, schema_editor):
     )
 
 
+def free_tables(apps, schema_editor):
+    """SQLite rebuilds the tables to add or drop a column: the triggers that name them go
+    first (artisanat/triggers.py); post_migrate reinstalls them."""
+    from artisanat.triggers import free_sqlite_tables
+
+    free_sqlite_tables(schema_editor.connection, ("strategy_action", "strategy_historicalaction"))
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("artisanat", "0005_focal_point"),
@@ -22,6 +30,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(free_tables, migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="action",
             name="progress_date",
@@ -75,4 +84,5 @@ class Migration(migrations.Migration):
                 violation_error_message="Un avancement saisi à la main porte sa date et son motif.",
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]

@@ -431,3 +431,17 @@ def test_api_writes_for_editors_only(api, editor, viewer, partner_a, anonymous, 
     )
     assert response.status_code == 200 and response.json()["version"] == 2
     assert client.delete(purl, HTTP_IF_MATCH='"2"').status_code == 405
+
+
+def test_an_action_does_not_change_programme_with_indicators_of_the_old_one(axis, action, make_indicator, editor):
+    linked = make_indicator(code="IND-KEPT")
+    services.save_action(action, by=editor, reason="Rattachement", indicators=[linked])
+    action.programme = Programme.objects.create(axis=axis, code="P3.7", title="Autre programme")
+    with pytest.raises(ValidationError) as error:
+        services.save_action(action, by=editor, reason="Changement de programme")
+    assert "programme" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.save_action(action, by=editor, reason="Changement de programme", indicators=[linked])
+    services.save_action(action, by=editor, reason="Changement de programme", indicators=[])
+    assert Action.objects.get(pk=action.pk).programme.code == "P3.7"
+    assert Indicator.objects.get(pk=linked.pk).action_id is None
