@@ -13,6 +13,7 @@ from artisanat.figures import rate
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from strategy import figures
 from strategy.models import Action, Axis, Indicator, Phase
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
@@ -103,8 +104,9 @@ class ContratProgramme(models.Model):
 
     @property
     def milestone_completion(self):
-        done = (self.fig_milestones_met or 0) + Decimal(self.fig_milestones_partial or 0) / 2
-        return rate(done, self.fig_milestones_counted)
+        return figures.milestone_completion(
+            self.fig_milestones_met, self.fig_milestones_partial, self.fig_milestones_counted
+        )
 
     @property
     def time_elapsed(self):

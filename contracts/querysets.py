@@ -87,6 +87,25 @@ def execution_inputs(commitment_path, as_of):
     }
 
 
+def milestone_counts(milestones, as_of):
+    """The counts behind a milestone completion (strategy.figures.milestone_completion),
+    one spelling for a contract's milestones and an action's: ``fig_milestones_counted``
+    (not cancelled), ``fig_milestones_met`` (met on or before ``as_of``) and
+    ``fig_milestones_partial`` (partially met, judged at a due date on or before
+    ``as_of``), each a subquery over ``milestones`` (filtered on ``OuterRef``)."""
+    return {
+        "fig_milestones_counted": scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
+        "fig_milestones_met": scalar(milestones.met(as_of), Count("pk")),
+        "fig_milestones_partial": scalar(milestones.partially_met(as_of), Count("pk")),
+    }
+
+
+def action_milestone_counts(as_of):
+    """``milestone_counts`` of each action's milestones (registered with
+    strategy.querysets.register_milestone_counts: strategy cannot import contracts)."""
+    return milestone_counts(_model("Milestone").objects.filter(action=OuterRef("pk")), as_of)
+
+
 class ContractQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Ministry roles see every contract; a reporter those its organisation is party to."""
@@ -108,9 +127,7 @@ class ContractQuerySet(models.QuerySet):
         return self.annotate(
             **execution_inputs("party__contract", as_of),
             fig_as_of=Value(as_of, output_field=models.DateField()),
-            fig_milestones_counted=scalar(milestones.exclude(status=MilestoneStatus.CANCELLED), Count("pk")),
-            fig_milestones_met=scalar(milestones.met(as_of), Count("pk")),
-            fig_milestones_partial=scalar(milestones.partially_met(as_of), Count("pk")),
+            **milestone_counts(milestones, as_of),
             fig_milestones_late=scalar(milestones.late(as_of), Count("pk")),
             fig_milestones_met_late=scalar(milestones.filter(met_late_condition(as_of)), Count("pk")),
         )

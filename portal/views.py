@@ -286,6 +286,7 @@ class PhaseDetailView(RoleRequiredMixin, TemplateView):
             actions=list(
                 Action.objects.visible_to(user)
                 .filter(phase=phase)
+                .with_progress(as_of)
                 .select_related("programme", "lead_organisation")
                 .order_by("programme__code", "code")
             ),

@@ -35,9 +35,11 @@ from strategy.models import (
 from strategy.services import (
     reopen_measurement,
     return_measurement,
+    save_action,
     save_indicator,
     save_indicator_comment,
     save_measurement,
+    save_programme,
     save_target,
     submit_measurement,
     validate_measurements,
@@ -77,7 +79,8 @@ class AxisAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class ProgrammeAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    service = staticmethod(save_programme)
     list_display = ("code", "title", "axis")
     search_fields = ("code", "title", "title_ar", "objective")
     list_filter = ("axis",)
@@ -88,6 +91,7 @@ class ProgrammeAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 @admin.register(Action)
 class ActionAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    service = staticmethod(save_action)
     list_display = ("code", "title", "programme", "lead_organisation", "phase", "status", "progress", "budget")
     search_fields = ("code", "title", "note", "lead_organisation__acronym", "lead_organisation__name")
     list_filter = ("status", "phase", "programme__axis", "lead_organisation")

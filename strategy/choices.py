@@ -111,3 +111,13 @@ class ReportKind(models.TextChoices):
 
     YEARLY = "yearly", _("Rapport annuel de performance")
     QUARTERLY = "quarterly", _("Revue trimestrielle")
+
+
+class ProgressSource(models.TextChoices):
+    """Where an action's progress comes from (strategy.figures.action_progress)."""
+
+    INDICATORS = "indicators", _("indicateurs liés")
+    MILESTONES = "milestones", _("jalons liés")
+    BOTH = "both", _("indicateurs et jalons liés")
+    MANUAL = "manual", _("saisi à la main")
+    NONE = "none", _("aucune")

@@ -127,7 +127,12 @@ ACTION_COLUMNS = [
     Column("end_date", lambda a: a.end_date),
     Column("budget", lambda a: a.budget),
     Column("status", lambda a: a.status),
-    Column("progress", lambda a: a.progress),
+    # Computed (strategy.figures.action_progress: needs Action.objects.with_progress).
+    Column("progress", lambda a: a.advancement.value),
+    Column("progress_source", lambda a: a.advancement.source),
+    Column("manual_progress", lambda a: a.progress if a.progress_date else None),
+    Column("progress_reason", lambda a: a.progress_reason),
+    Column("progress_date", lambda a: a.progress_date),
 ]
 TARGET_COLUMNS = [
     Column("id", lambda t: t.pk),

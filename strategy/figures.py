@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from artisanat.figures import CENT, HUNDRED, quantize
+from artisanat.figures import CENT, HUNDRED, quantize, rate
 from strategy import periods
-from strategy.choices import Aggregation, Direction, TrajectoryStatus
+from strategy.choices import Aggregation, Direction, ProgressSource, TrajectoryStatus
 
 
 def achieved(aggregation, *, sum_all, periods, latest_total, latest_numerator, latest_denominator):
@@ -205,3 +205,53 @@ def rollup(rows):
         result.progress = quantize(weighted_progress / total_weight, CENT)
         result.status = trajectory_status(weighted_perf / total_weight)
     return result
+
+
+def milestone_completion(met, partially_met, counted):
+    """Milestone completion in %: (met + ½ partially met) ÷ milestones not cancelled;
+    None without a milestone to count. The one formula of a contract's completion
+    (contracts.models.ContratProgramme.milestone_completion) and of an action's
+    milestones part (``action_progress``); the counts as of a date are
+    contracts.querysets.milestone_counts."""
+    done = (met or 0) + Decimal(partially_met or 0) / 2
+    return rate(done, counted)
+
+
+@dataclass
+class ActionProgress:
+    """An action's progress and where it comes from (``source``: ProgressSource)."""
+
+    value: Decimal | None
+    source: str
+    indicators: Decimal | None = None  # roll-up of its linked indicators
+    milestones: Decimal | None = None  # completion of its linked milestones
+    manual: Decimal | None = None  # the value entered by hand, when it counts
+
+    @property
+    def is_manual(self):
+        return self.source == ProgressSource.MANUAL
+
+
+def action_progress(indicators_part, milestones_part, manual=None):
+    """An action's progress in %, from its parts (docs/figures.md, "Avancement d'une
+    action"):
+
+    - ``indicators_part``: the roll-up of its linked indicators (``rollup(...).progress``:
+      weighted mean of their progress clamped to 0–100 %), None when none has data and
+      a target;
+    - ``milestones_part``: ``milestone_completion`` of its linked milestones, None when
+      none counts;
+    - both: their plain mean (results and deliverables weigh the same, whatever the
+      number of rows behind each);
+    - neither: ``manual``, the value entered by hand with its reason (None when none was
+      entered by the date asked)."""
+    if indicators_part is not None and milestones_part is not None:
+        value = quantize((indicators_part + milestones_part) / 2, CENT)
+        return ActionProgress(value, ProgressSource.BOTH, indicators_part, milestones_part)
+    if indicators_part is not None:
+        return ActionProgress(indicators_part, ProgressSource.INDICATORS, indicators_part)
+    if milestones_part is not None:
+        return ActionProgress(milestones_part, ProgressSource.MILESTONES, None, milestones_part)
+    if manual is not None:
+        return ActionProgress(quantize(manual, CENT), ProgressSource.MANUAL, manual=manual)
+    return ActionProgress(None, ProgressSource.NONE)

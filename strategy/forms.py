@@ -445,3 +445,75 @@ def decimal_text(value):
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}{' '.join(groups) or '0'}" + (f",{fraction}" if fraction else "")
+
+
+# ---------------------------------------------------------------- programmes and actions
+
+
+class ProgrammeForm(ReasonedModelForm):
+    """Create or change a programme (strategy.services.save_programme)."""
+
+    class Meta:
+        model = Programme
+        fields = ["axis", "code", "title", "title_ar", "objective"]
+        widgets = {"title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"})}
+
+
+class ActionForm(ReasonedModelForm):
+    """Create or change an action (strategy.services.save_action), with the indicators
+    of its programme that measure its progress. The progress entered by hand counts
+    only when no linked indicator and no linked milestone gives one; it needs its reason."""
+
+    linked_indicators = forms.ModelMultipleChoiceField(
+        label=_("Indicateurs qui mesurent son avancement"),
+        queryset=Indicator.objects.none(),
+        required=False,
+        help_text=_("Indicateurs de son programme ; chaque rattachement est gardé dans l'historique de l'indicateur."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Action
+        fields = [
+            "programme",
+            "code",
+            "title",
+            "lead_organisation",
+            "phase",
+            "start_date",
+            "end_date",
+            "budget",
+            "status",
+            "linked_indicators",
+            "progress",
+            "progress_reason",
+            "progress_date",
+            "note",
+        ]
+        labels = {"progress": _("Avancement saisi à la main (%)")}
+        help_texts = {
+            "progress": _("Compte seulement quand aucun indicateur ni jalon lié ne donne d'avancement."),
+        }
+        widgets = {
+            "start_date": forms.DateInput(**DATE_WIDGET),
+            "end_date": forms.DateInput(**DATE_WIDGET),
+            "progress_date": forms.DateInput(**DATE_WIDGET),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.select_related("axis")
+        self.fields["lead_organisation"].queryset = Organisation.objects.filter(
+            active=True
+        ) | Organisation.objects.filter(pk=self.instance.lead_organisation_id or 0)
+        self.fields["phase"].queryset = Phase.objects.all()
+        # The indicators of the action's programme (of every programme on a new action:
+        # the service refuses one of another programme).
+        indicators = Indicator.objects.filter(programme__isnull=False).order_by("code")
+        if self.instance.programme_id:
+            indicators = indicators.filter(programme_id=self.instance.programme_id)
+        self.fields["linked_indicators"].queryset = indicators
+        if self.instance.pk:
+            self.fields["linked_indicators"].initial = list(
+                Indicator.objects.filter(action=self.instance).values_list("pk", flat=True)
+            )

@@ -29,6 +29,7 @@ from strategy.choices import (
     Unit,
 )
 from strategy.querysets import (
+    ActionQuerySet,
     AxisQuerySet,
     IndicatorQuerySet,
     MeasurementQuerySet,
@@ -209,11 +210,23 @@ class Action(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    progress_reason = models.CharField(
+        _("motif de l'avancement saisi"),
+        max_length=300,
+        blank=True,
+        help_text=_("Sur quoi repose la valeur saisie à la main (rapport, comité, visite…)."),
+    )
+    progress_date = models.DateField(
+        _("date de l'avancement saisi"),
+        null=True,
+        blank=True,
+        help_text=_("La valeur saisie compte à partir de cette date ; vide : aucune valeur saisie."),
+    )
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
-    objects = ReadableQuerySet.as_manager()
+    objects = ActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme__code", "code"]
@@ -224,6 +237,14 @@ class Action(models.Model):
             models.CheckConstraint(condition=Q(budget__gte=0), name="action_budget_not_negative"),
             models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=100), name="action_progress_0_100"),
             models.CheckConstraint(condition=Q(status__in=ActionStatus.values), name="action_status_valid"),
+            # A value entered by hand carries its date and its reason; without a date,
+            # nothing was entered (progress 0, no reason).
+            models.CheckConstraint(
+                condition=Q(progress_date__isnull=True, progress=0, progress_reason="")
+                | (Q(progress_date__isnull=False) & ~Q(progress_reason="")),
+                name="action_manual_progress_has_reason",
+                violation_error_message=_("Un avancement saisi à la main porte sa date et son motif."),
+            ),
         ]
 
     def __str__(self):
@@ -235,8 +256,40 @@ class Action(models.Model):
             errors["end_date"] = _("La date de fin doit être postérieure ou égale à la date de début.")
         if self.budget is not None and self.budget < 0:
             errors["budget"] = _("Le budget ne peut pas être négatif.")
+        entered = self.progress_date is not None or (self.progress or 0) != 0 or bool(self.progress_reason)
+        if entered and not (self.progress_reason or "").strip():
+            errors["progress_reason"] = _("Indiquez sur quoi repose l'avancement saisi à la main.")
+        elif entered and self.progress_date is None:
+            errors["progress_date"] = _("Indiquez la date de l'avancement saisi à la main.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def manual_progress(self):
+        """The value entered by hand, when one was entered (on or before the figures'
+        date when they have one), else None."""
+        if self.progress_date is None:
+            return None
+        as_of = getattr(self, "fig_as_of", None)
+        if as_of is not None and self.progress_date > as_of:
+            return None
+        return self.progress
+
+    @property
+    def advancement(self):
+        """The action's progress and its parts (strategy.figures.action_progress): needs
+        ``Action.objects.with_progress(as_of)`` (or ``with_milestone_counts`` and
+        ``figure_indicators`` set by the page)."""
+        if not hasattr(self, "fig_as_of") or not hasattr(self, "figure_indicators"):
+            raise AttributeError("Use Action.objects.with_progress() to read an action's progress.")
+        milestones = figures.milestone_completion(
+            getattr(self, "fig_milestones_met", None),
+            getattr(self, "fig_milestones_partial", None),
+            getattr(self, "fig_milestones_counted", None),
+        )
+        return figures.action_progress(
+            indicator_rollup(self.figure_indicators).progress, milestones, self.manual_progress
+        )
 
 
 class Indicator(models.Model):

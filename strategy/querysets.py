@@ -500,3 +500,46 @@ def stored_breakdowns(indicator, dimensions, as_of):
         dimension: sorted(found, key=lambda r, d=dimension: breakdown_order(d, r))
         for dimension, found in result.items()
     }
+
+
+# ---------------------------------------------------------------- actions and their progress
+
+#: Who annotates an action's milestone counts: contracts registers
+#: ``contracts.querysets.action_milestone_counts`` in its ``ready()`` (strategy may not
+#: import contracts: docs/architecture.md, registries). ``build(as_of)`` → annotations
+#: ``fig_milestones_counted``, ``fig_milestones_met``, ``fig_milestones_partial``.
+_MILESTONE_COUNTS = []
+
+
+def register_milestone_counts(build):
+    if build not in _MILESTONE_COUNTS:
+        _MILESTONE_COUNTS.append(build)
+
+
+def milestone_count_annotations(as_of):
+    return _MILESTONE_COUNTS[0](as_of) if _MILESTONE_COUNTS else {}
+
+
+class ActionQuerySet(ReadableQuerySet):
+    """Actions with the inputs of their progress (``Action.advancement``:
+    strategy.figures.action_progress)."""
+
+    def with_milestone_counts(self, as_of):
+        """Each action's milestone counts as of ``as_of`` (the contracts' definition) and
+        the date its progress is read at. Its indicators come apart: ``with_progress``,
+        or a page that already read them with their figures sets ``figure_indicators``."""
+        return self.annotate(
+            fig_as_of=Value(as_of, output_field=models.DateField()), **milestone_count_annotations(as_of)
+        )
+
+    def with_progress(self, as_of, **scope):
+        """``with_milestone_counts`` and its linked indicators with their figures
+        (``figure_indicators``, one query for all the rows)."""
+        Indicator = _model("Indicator")
+        return self.with_milestone_counts(as_of).prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.with_figures(as_of, **scope).order_by("code"),
+                to_attr="figure_indicators",
+            )
+        )

@@ -15,19 +15,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from artisanat import data_version, permissions
+from artisanat.dates import today
 from artisanat.exceptions import TransitionNotAllowed
 from artisanat.models import Filiere, Organisation, Region
-from artisanat.services import (
-    check_version,
-    delete_with_history,
-    lock,
-    require_reason,
-    save_with_history,
-    validate,
-)
+from artisanat.services import check_version, delete_with_history, lock, require_reason, save_with_history, validate
 from strategy import stored_figures
 from strategy.choices import EDITABLE_STATUSES, MEASUREMENT_TRANSITIONS, MeasurementStatus
-from strategy.models import Indicator, IndicatorComment, Measurement, PeriodTotal, ReportPublication, Target
+from strategy.models import (
+    Action,
+    Indicator,
+    IndicatorComment,
+    Measurement,
+    PeriodTotal,
+    Programme,
+    ReportPublication,
+    Target,
+)
 
 #: What a measurement's rules read, loaded with the locked row.
 MEASUREMENT_RULE_RELATIONS = ("indicator__axis__strategy", "region", "filiere", "organisation")
@@ -582,12 +585,15 @@ def publish_report(spec, *, by, reason):
     return publication
 
 
-# ---------------------------------------------------------------- indicators and their targets (pages, API, admin)
+# ---------------------------------------------------------------- the strategy's own rows (pages, API, admin)
 
 
 def _check_may_edit_strategy(by):
     if not permissions.can_edit_strategy(by):
-        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les indicateurs ni leurs cibles."))
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier la stratégie."))
+
+
+# ---------------------------------------------------------------- indicators and their targets (pages, API, admin)
 
 
 @transaction.atomic
@@ -739,3 +745,113 @@ def save_target_grid(indicator, cells, *, by, reason):
 def _in_bulk(model, ids):
     ids = {i for i in ids if i is not None}
     return model.objects.in_bulk(ids) if ids else {}
+
+
+# ---------------------------------------------------------------- programmes and actions
+
+
+@transaction.atomic
+def save_programme(programme, *, by, reason, expected_version=None):
+    """Create or change a programme (editors, validators, administrators), with the
+    history's reason; a change made from an outdated copy is refused (StaleVersion)."""
+    _check_may_edit_strategy(by)
+    reason = require_reason(reason)
+    if programme.pk:
+        current = lock(Programme, programme.pk)
+        check_version(current, expected_version)
+        programme.version = current.version
+    return save_with_history(programme, by=by, reason=reason)
+
+
+#: The fields of the progress entered by hand: a change of any of them needs its reason.
+MANUAL_PROGRESS_FIELDS = ("progress", "progress_reason", "progress_date")
+
+
+def _manual_progress(action, current):
+    """The manual progress as it will be stored: a value entered (or changed) carries its
+    reason (``progress_reason``, refused without one) and its date (today by default);
+    a value cleared (0, no reason) is no value (no date)."""
+    before = tuple(getattr(current, f) for f in MANUAL_PROGRESS_FIELDS) if current else (0, "", None)
+    after = tuple(getattr(action, f) for f in MANUAL_PROGRESS_FIELDS)
+    if after == before:
+        return
+    action.progress_reason = (action.progress_reason or "").strip()
+    if not action.progress and not action.progress_reason:
+        action.progress, action.progress_date = 0, None
+        return
+    action.progress_reason = require_reason(action.progress_reason, field="progress_reason")
+    changed_value = current is None or action.progress != current.progress
+    date_typed = action.progress_date is not None and (current is None or action.progress_date != current.progress_date)
+    if not date_typed and (action.progress_date is None or changed_value):
+        action.progress_date = today()
+
+
+def _link_indicators(action, indicators, *, by, reason):
+    """Make ``indicators`` the ones that measure ``action``: each indicator attached or
+    detached is saved with its history row (who, why), in the caller's transaction;
+    an indicator of another programme is refused (Indicator.clean)."""
+    wanted = {i.pk for i in indicators}
+    linked = set(Indicator.objects.filter(action=action).values_list("pk", flat=True))
+    errors = []
+    for pk in sorted(wanted ^ linked):
+        indicator = lock(Indicator, pk, related=("axis__strategy", "programme"))
+        indicator.action = action if pk in wanted else None
+        try:
+            save_with_history(indicator, by=by, reason=reason)
+        except ValidationError as error:
+            errors.extend(f"{indicator.code} : {m}" for m in error.messages)
+    if errors:
+        raise ValidationError({"linked_indicators": errors})
+
+
+@transaction.atomic
+def save_action(action, *, by, reason, expected_version=None, indicators=None):
+    """Create or change an action (editors, validators, administrators), with the
+    history's reason; a change made from an outdated copy is refused (StaleVersion).
+    Its manual progress needs its own reason (``progress_reason``) whenever it changes.
+    ``indicators`` (optional): the indicators of its programme that measure its
+    progress, linked and unlinked in the same transaction (strategy.figures.action_progress)."""
+    _check_may_edit_strategy(by)
+    reason = require_reason(reason)
+    current = None
+    if action.pk:
+        current = lock(Action, action.pk)
+        check_version(current, expected_version)
+        action.version = current.version
+    _manual_progress(action, current)
+    if current is not None and current.programme_id != action.programme_id:
+        # The indicators that will still measure it must follow it into its new programme.
+        kept = (
+            [i.pk for i in indicators]
+            if indicators is not None
+            else Indicator.objects.filter(action=action).values_list("pk", flat=True)
+        )
+        if Indicator.objects.filter(pk__in=kept).exclude(programme_id=action.programme_id).exists():
+            raise ValidationError(
+                {"programme": _("Des indicateurs d'un autre programme mesurent cette action : détachez-les d'abord.")}
+            )
+    save_with_history(action, by=by, reason=reason)
+    if indicators is not None:
+        _link_indicators(action, indicators, by=by, reason=reason)
+    return action
+
+
+@transaction.atomic
+def delete_action(action, *, by, reason, expected_version=None):
+    """Delete an action nothing links to any more (no indicator, no milestone): a clear
+    refusal otherwise, naming what still links to it."""
+    _check_may_edit_strategy(by)
+    reason = require_reason(reason)
+    current = lock(Action, action.pk)
+    check_version(current, expected_version)
+    indicators = Indicator.objects.filter(action=current).count()
+    milestones = current.milestones.count()  # contracts' milestones, by the reverse relation
+    if indicators or milestones:
+        raise ValidationError(
+            _(
+                "Cette action ne peut pas être supprimée : %(indicators)d indicateur(s) et %(milestones)d jalon(s) "
+                "y sont liés. Détachez-les d'abord."
+            )
+            % {"indicators": indicators, "milestones": milestones}
+        )
+    delete_with_history(current, by=by, reason=reason)

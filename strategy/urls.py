@@ -30,4 +30,11 @@ urlpatterns = [
     path("rapport/publications/", views.PublicationListView.as_view(), name="publication_list"),
     path("rapport/publications/<int:pk>/", views.PublicationDetailView.as_view(), name="publication_detail"),
     path("rapport/publications/<int:pk>/pdf/", views.PublicationPdfView.as_view(), name="publication_pdf"),
+    path("programmes/nouveau/", views.ProgrammeEditView.as_view(), name="programme_create"),
+    path("programmes/<int:pk>/modifier/", views.ProgrammeEditView.as_view(), name="programme_update"),
+    path("actions/", views.ActionListView.as_view(), name="action_list"),
+    path("actions/nouvelle/", views.ActionEditView.as_view(), name="action_create"),
+    path("actions/<int:pk>/", views.ActionDetailView.as_view(), name="action_detail"),
+    path("actions/<int:pk>/modifier/", views.ActionEditView.as_view(), name="action_update"),
+    path("actions/<int:pk>/supprimer/", views.ActionDeleteView.as_view(), name="action_delete"),
 ]

@@ -35,15 +35,17 @@ from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
 from artisanat.templatetags.portal import local
-from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin, ServiceEditView
+from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin, ServiceDeleteView, ServiceEditView
 from strategy import figures, reports, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
-from strategy.exports import INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
-from strategy.filtersets import IndicatorFilterSet, MeasurementFilterSet
+from strategy.exports import ACTION_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
+from strategy.filtersets import ActionFilterSet, IndicatorFilterSet, MeasurementFilterSet
 from strategy.forms import (
+    ActionForm,
     IndicatorCommentForm,
     IndicatorForm,
     MeasurementForm,
+    ProgrammeForm,
     PublishForm,
     ReasonForm,
     ReportForm,
@@ -119,7 +121,9 @@ class StrategyTreeView(RoleRequiredMixin, ScopeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         as_of, scope = self.as_of, self.scope_form.figure_kwargs()
-        actions = Action.objects.select_related("lead_organisation", "phase")
+        # Each action's progress reads its milestone counts (annotations) and its
+        # indicators, taken from its programme's, already read with their figures.
+        actions = Action.objects.with_milestone_counts(as_of).select_related("lead_organisation", "phase")
         programmes = Programme.objects.with_rollup(as_of, **scope).prefetch_related(
             Prefetch("actions", queryset=actions)
         )
@@ -133,7 +137,10 @@ class StrategyTreeView(RoleRequiredMixin, ScopeMixin, TemplateView):
             axis.loose_indicators = [i for i in axis.figure_indicators if i.programme_id is None]
             for programme in axis.programmes.all():
                 programme.figures = programme.rollup
-        context["axes"] = axes
+                programme.loose_indicators = [i for i in programme.figure_indicators if i.action_id is None]
+                for action in programme.actions.all():
+                    action.figure_indicators = [i for i in programme.figure_indicators if i.action_id == action.pk]
+        context.update(axes=axes, may_edit=permissions.can_edit_strategy(self.request.user))
         return context
 
 
@@ -1119,3 +1126,135 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["indicator"] = self.indicator
         return context
+
+
+# ---------------------------------------------------------------- programmes and actions
+
+
+class ProgrammeEditView(ServiceEditView):
+    """Create (``/strategie/programmes/nouveau/``) or change a programme."""
+
+    template_name = "strategy/programme_form.html"
+    form_class = ProgrammeForm
+    required = "can_edit_strategy"
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(Programme.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def save(self, obj, *, by, reason, expected_version):
+        return services.save_programme(obj, by=by, reason=reason, expected_version=expected_version)
+
+    def get_success_url(self, obj):
+        return f"{reverse('strategy:strategy_tree')}#programme-{obj.code}"
+
+
+class ActionListView(ScopedListView):
+    """Every action with its progress (strategy.figures.action_progress), filtered by
+    programme, phase, status and lead organisation; CSV / XLSX with the same filters."""
+
+    template_name = "strategy/action_list.html"
+    filterset_class = ActionFilterSet
+    filter_fields = ("q", "programme", "phase", "status", "lead_organisation")
+    export_columns = ACTION_COLUMNS
+    export_name = "actions"
+
+    def get_base_queryset(self):
+        return (
+            Action.objects.visible_to(self.request.user)
+            .select_related("programme", "phase", "lead_organisation")
+            .with_progress(self.as_of)
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_edit"] = permissions.can_edit_strategy(self.request.user)
+        return context
+
+
+class ActionDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
+    """One action: its facts, its progress with the parts it comes from, the indicators
+    and milestones that measure it, and its history."""
+
+    template_name = "strategy/action_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        action = get_object_or_404(
+            Action.objects.visible_to(user)
+            .select_related("programme__axis", "phase", "lead_organisation")
+            .with_progress(self.as_of),
+            pk=kwargs["pk"],
+        )
+        # The contracts' milestones, by the reverse relation (strategy does not import
+        # contracts): the reader's visible ones, each with its late flag as of the date.
+        milestones = list(
+            action.milestones.visible_to(user).with_late(self.as_of).select_related("contract", "responsible")
+        )
+        records = action.history.select_related(AUTHOR_RELATED).order_by("-history_date", "-history_id")[:200]
+        context.update(
+            action=action,
+            progress=action.advancement,
+            indicators=action.figure_indicators,
+            milestones=milestones,
+            entries=history_entries(list(records), viewer=user),
+            may_edit=permissions.can_edit_strategy(user),
+        )
+        return context
+
+
+class ActionEditView(ServiceEditView):
+    """Create (``/strategie/actions/nouvelle/``) or change an action, with the indicators
+    of its programme that measure it (strategy.services.save_action)."""
+
+    template_name = "strategy/action_form.html"
+    form_class = ActionForm
+    required = "can_edit_strategy"
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(Action.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def new_object(self):
+        action = Action()
+        programme = self.request.GET.get("programme", "")
+        if programme.isdigit():
+            action.programme = Programme.objects.filter(pk=programme).first()
+        return action
+
+    def make_form(self, data=None, files=None):
+        self.form = super().make_form(data, files)
+        return self.form
+
+    def save(self, obj, *, by, reason, expected_version):
+        return services.save_action(
+            obj,
+            by=by,
+            reason=reason,
+            expected_version=expected_version,
+            indicators=list(self.form.cleaned_data.get("linked_indicators") or []),
+        )
+
+    def get_success_url(self, obj):
+        return reverse("strategy:action_detail", args=[obj.pk])
+
+
+class ActionDeleteView(ServiceDeleteView):
+    """Delete an action nothing links to (strategy.services.delete_action)."""
+
+    required = "can_edit_strategy"
+
+    def get_object(self):
+        return get_object_or_404(Action.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def delete(self, obj, *, by, reason, expected_version):
+        services.delete_action(obj, by=by, reason=reason, expected_version=expected_version)
+
+    def get_success_url(self, obj):
+        return reverse("strategy:action_list")
+
+    def get_cancel_url(self, obj):
+        return reverse("strategy:action_detail", args=[obj.pk])

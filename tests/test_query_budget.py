@@ -309,12 +309,13 @@ def test_phase_page(scale, client, validator, as_of):
     small, small_sql = _count(lambda: client.get(url))
     scale.grow(7)
     _phase_actions(scale, 6)
-    # 9: session, user (with membership), two-factor device, the phase (with its
+    # Session, user (with membership), two-factor device, the phase (with its
     # strategy), its strategy's phases, the indicators scoped to it (one query), the axes,
-    # the contracts with their execution, the actions.
+    # the contracts with their execution, the actions (with their milestone counts) and
+    # their linked indicators' figures (one prefetch): 10.
     big, big_sql = _count(lambda: client.get(url))
     assert small == big, "\n".join(["small:", *small_sql, "", "big:", *big_sql])
-    assert big <= 9, "\n".join(big_sql)
+    assert big <= 10, "\n".join(big_sql)
 
 
 def test_indicator_list_page_scoped(scale, client, validator, region):
@@ -989,3 +990,85 @@ def test_target_grid_saved(scale, client, validator, filiere):
     # cell (the uniqueness check, the write, its history row), 2 per deleted one; and
     # the savepoint around it (the test's transaction).
     assert big <= 19, "\n".join(big_sql)
+
+
+# ---------------------------------------------------------------- programmes and actions
+
+
+class WithActions:
+    """The data set with actions: each ``grow(n)`` also adds ``n`` actions of the
+    programme, each measured by one of the new indicators and by the new milestones of
+    the growing contract, and a manual progress on one in two."""
+
+    def __init__(self, scale):
+        self.scale, self.actions = scale, 0
+        self._actions(1)
+
+    def _actions(self, n):
+        from strategy.models import Action
+
+        free_indicators = list(Indicator.objects.filter(action__isnull=True).order_by("-pk")[:n])
+        free_milestones = list(Milestone.objects.filter(action__isnull=True).order_by("-pk")[: 2 * n])
+        for i in range(n):
+            self.actions += 1
+            manual = self.actions % 2 == 0
+            action = Action.objects.create(
+                programme=self.scale.programme,
+                code=f"A-{self.actions:03d}",
+                title=f"Action {self.actions}",
+                lead_organisation=self.scale.org_a,
+                phase=self.scale.phases[0],
+                start_date=dt.date(2021, 1, 1),
+                end_date=dt.date(2026, 12, 31),
+                **(
+                    {"progress": D("30"), "progress_reason": "Comité", "progress_date": dt.date(2022, 1, 1)}
+                    if manual
+                    else {}
+                ),
+            )
+            Indicator.objects.filter(pk__in=[x.pk for x in free_indicators[i : i + 1]]).update(action=action)
+            Milestone.objects.filter(pk__in=[m.pk for m in free_milestones[2 * i : 2 * i + 2]]).update(action=action)
+        self.last = action
+
+    def grow(self, n):
+        self.scale.grow(n)
+        self._actions(n)
+
+
+@pytest.fixture
+def with_actions(scale):
+    return WithActions(scale)
+
+
+def test_action_list_page(with_actions, client, validator):
+    client.force_login(validator)
+    # 9: session, user (with membership), two-factor device, the count, the page of
+    # actions (with their milestone counts), their indicators with figures, and the
+    # filter form's programme, phase and organisation choices (3).
+    assert assert_flat(with_actions, lambda: client.get("/strategie/actions/")) == 9
+
+
+def test_action_list_export(with_actions, client, validator):
+    client.force_login(validator)
+    # 5: session, user, device, the actions (with their milestone counts), their indicators.
+    assert assert_flat(with_actions, lambda: client.get("/strategie/actions/?format=csv")) == 5
+
+
+def test_action_page(with_actions, client, validator):
+    client.force_login(validator)
+    first = with_actions.last
+    # 7: session, user, device, the action (with its milestone counts), its indicators
+    # with figures, its visible milestones, its history.
+    assert assert_flat(with_actions, lambda: client.get(f"/strategie/actions/{first.pk}/")) == 7
+
+
+def test_strategy_tree_page(with_actions, client, validator):
+    client.force_login(validator)
+    # 9: session, user, device, the scope form's choices, axes, their indicators with
+    # figures, programmes, theirs, their actions (with milestone counts): the actions'
+    # indicators are taken from their programme's, read once.
+    assert assert_flat(with_actions, lambda: client.get("/strategie/")) == 9
+
+
+def test_api_action_list(with_actions, api, validator):
+    assert_flat(with_actions, lambda: api(validator).get("/api/v1/actions/"))

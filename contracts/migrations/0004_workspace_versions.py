@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 TABLES = (
     "contracts_party",
     "contracts_historicalparty",

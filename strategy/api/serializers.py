@@ -14,7 +14,7 @@ from artisanat.api.serializers import ServiceModelSerializer
 from artisanat.history import author_label
 from artisanat.models import Organisation
 from strategy import services
-from strategy.choices import TrajectoryStatus
+from strategy.choices import ProgressSource, TrajectoryStatus
 from strategy.models import (
     Action,
     Axis,
@@ -101,19 +101,69 @@ class AxisSerializer(serializers.ModelSerializer):
         fields = ["id", "strategy", "number", "title", "title_ar", "description", "rollup"]
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(ServiceModelSerializer):
+    """A programme with its roll-up; created and changed through
+    strategy.services.save_programme (a reason, ``change_reason``, is required)."""
+
+    service = staticmethod(services.save_programme)
     axis_number = serializers.IntegerField(source="axis.number", read_only=True)
     rollup = RollupSerializer(read_only=True)
 
     class Meta:
         model = Programme
-        fields = ["id", "axis", "axis_number", "code", "title", "title_ar", "objective", "rollup"]
+        fields = [
+            "id",
+            "axis",
+            "axis_number",
+            "code",
+            "title",
+            "title_ar",
+            "objective",
+            "rollup",
+            "version",
+            "change_reason",
+        ]
+        read_only_fields = ["version"]
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(ServiceModelSerializer):
+    """An action with its progress (strategy.figures.action_progress: from its linked
+    indicators and milestones, or the value entered by hand when it has neither).
+    Written through strategy.services.save_action: ``change_reason`` is required, and a
+    manual progress that changes needs its own ``progress_reason``."""
+
+    service = staticmethod(services.save_action)
     programme_code = serializers.CharField(source="programme.code", read_only=True)
     phase_code = serializers.CharField(source="phase.code", read_only=True)
     lead_organisation_acronym = serializers.CharField(source="lead_organisation.acronym", read_only=True)
+    progress = figure(
+        2,
+        source="advancement.value",
+        help_text=_("Avancement calculé, en % (voir progress_source) ; null = aucun avancement connu."),
+    )
+    progress_source = serializers.ChoiceField(
+        source="advancement.source",
+        choices=ProgressSource.choices,
+        read_only=True,
+        help_text=_("D'où vient l'avancement : indicators, milestones, both, manual (saisi à la main) ou none."),
+    )
+    indicators_progress = figure(2, source="advancement.indicators", help_text=_("Part des indicateurs liés, en %."))
+    milestones_progress = figure(2, source="advancement.milestones", help_text=_("Part des jalons liés, en %."))
+    manual_progress = serializers.DecimalField(
+        source="progress",
+        max_digits=5,
+        decimal_places=2,
+        min_value=decimal.Decimal(0),
+        max_value=decimal.Decimal(100),
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Avancement saisi à la main, en % ; null = aucun. Ne compte qu'en l'absence d'indicateur et de jalon."
+        ),
+    )
+    indicators = serializers.SerializerMethodField(
+        help_text=_("Identifiants des indicateurs liés (rattachés depuis la page de l'action).")
+    )
 
     class Meta:
         model = Action
@@ -132,8 +182,33 @@ class ActionSerializer(serializers.ModelSerializer):
             "budget",
             "status",
             "progress",
+            "progress_source",
+            "indicators_progress",
+            "milestones_progress",
+            "manual_progress",
+            "progress_reason",
+            "progress_date",
+            "indicators",
             "note",
+            "version",
+            "change_reason",
         ]
+        read_only_fields = ["version"]
+
+    @extend_schema_field({"type": "array", "items": {"type": "integer"}})
+    def get_indicators(self, action):
+        return [indicator.pk for indicator in action.figure_indicators]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.progress_date is None:
+            data["manual_progress"] = None  # nothing entered by hand (the column holds 0)
+        return data
+
+    def validate(self, attrs):
+        if "progress" in attrs and attrs["progress"] is None:
+            attrs["progress"] = decimal.Decimal(0)
+        return attrs
 
 
 class IndicatorSerializer(serializers.ModelSerializer):

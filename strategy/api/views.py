@@ -101,12 +101,17 @@ class AxisViewSet(ReadOnlyViewSet):
     "programmes (with roll-up)",
     figures=True,
     scope_parameters=SCOPE_PARAMETERS,
+    writable=True,
+    versioned=True,
 )
-class ProgrammeViewSet(ReadOnlyViewSet):
+class ProgrammeViewSet(VersionedViewSet):
     serializer_class = s.ProgrammeSerializer
     filterset_class = ProgrammeFilterSet
     ordering_fields = ("code", "title", "axis__number")
     export_columns, export_name = exports.PROGRAMME_COLUMNS, "programmes"
+    write_permission = staticmethod(permissions.can_edit_strategy)
+    # A programme is not deleted from the API (its actions and indicators hang from it).
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def base_queryset(self):
         return (
@@ -116,15 +121,28 @@ class ProgrammeViewSet(ReadOnlyViewSet):
         )
 
 
-@resource_schema(s.ActionSerializer, "actions", "actions")
-class ActionViewSet(ReadOnlyViewSet):
+@resource_schema(
+    s.ActionSerializer,
+    "actions (avec leur avancement)",
+    "actions (with progress)",
+    figures=True,
+    writable=True,
+    versioned=True,
+)
+class ActionViewSet(VersionedViewSet):
     serializer_class = s.ActionSerializer
     filterset_class = ActionFilterSet
-    ordering_fields = ("code", "title", "start_date", "end_date", "status", "progress", "budget")
+    ordering_fields = ("code", "title", "start_date", "end_date", "status", "budget")
     export_columns, export_name = exports.ACTION_COLUMNS, "actions"
+    write_permission = staticmethod(permissions.can_edit_strategy)
+    delete_service = staticmethod(services.delete_action)
 
     def base_queryset(self):
-        return Action.objects.visible_to(self.request.user).select_related("programme", "phase", "lead_organisation")
+        return (
+            Action.objects.visible_to(self.request.user)
+            .select_related("programme", "phase", "lead_organisation")
+            .with_progress(as_of_of(self.request))
+        )
 
 
 def _indicator_write_doc(fr, en, code, *, if_match=False):

@@ -5,7 +5,6 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-
 TABLES = (
     "strategy_indicator",
     "strategy_historicalindicator",

@@ -243,6 +243,7 @@ def test_bad_parameters_answer_400_naming_them(name, params, named, as_admin):
         "phases",
         "axes",
         "programmes",
+        "actions",
         "indicators",
         "contracts",
         "parties",

@@ -33,7 +33,7 @@ from artisanat.system_account import SYSTEM_USERNAME
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy import services as strategy_services
 from strategy.choices import ReportKind
-from strategy.models import Indicator, IndicatorComment, Measurement, ReportPublication, Target
+from strategy.models import Action, Indicator, IndicatorComment, Measurement, Programme, ReportPublication, Target
 from strategy.reports import ReportSpec
 from tests.conftest import VerifiedClient
 from tests.documents import PDF
@@ -1768,6 +1768,331 @@ INDICATOR_PATHS = [
     ),
 ]
 
+
+# -- programmes and actions: pages, API, admin (issue 14, item 3) -----------------------
+
+
+def programme_body(ctx, **extra):
+    return {
+        "axis": ctx.get("axis").pk,
+        "code": "P3.9",
+        "title": "Programme ajouté",
+        "title_ar": "",
+        "objective": "",
+        **extra,
+    }
+
+
+def action_body(ctx, **extra):
+    return {
+        "programme": ctx.get("programme").pk,
+        "code": "A3.1.9",
+        "title": "Action ajoutée",
+        "lead_organisation": ctx.get("org_a").pk,
+        "phase": ctx.get("phases")[0].pk,
+        "start_date": "2021-01-01",
+        "end_date": "2022-12-31",
+        "budget": "1000000",
+        "status": "planned",
+        **extra,
+    }
+
+
+def action_page_body(ctx, **extra):
+    action = ctx.get("action")
+    return {
+        **action_body(ctx),
+        "code": action.code,
+        "title": action.title,
+        "progress": "0",
+        "progress_reason": "",
+        "progress_date": "",
+        "note": "",
+        "expected_version": action.version,
+        "linked_indicators": [],
+        **extra,
+    }
+
+
+def spage(name, *pk_of):
+    return lambda ctx: reverse(f"strategy:{name}", args=[pk(ctx) for pk in pk_of])
+
+
+PROGRAMME_ACTION_PATHS = [
+    Path(
+        Programme,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(Programme, code="P3.9"),
+            page_post(
+                "editor",
+                spage("programme_create"),
+                lambda ctx: {**programme_body(ctx), "change_reason": "Programme du plan 2024"},
+            ),
+        ),
+        ("+",),
+        reason="Programme du plan 2024",
+    ),
+    Path(
+        Programme,
+        "page",
+        "update",
+        "editor",
+        returning(
+            fx("programme"),
+            page_post(
+                "editor",
+                spage("programme_update", fx("programme")),
+                lambda ctx: {
+                    **programme_body(ctx),
+                    "code": "P3.1",
+                    "title": "Formation et qualification",
+                    "change_reason": "Intitulé officiel",
+                    "expected_version": ctx.get("programme").version,
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"title"}),
+        reason="Intitulé officiel",
+    ),
+    Path(
+        Programme,
+        "api",
+        "create",
+        "editor",
+        api_create(
+            "editor",
+            "programmes",
+            lambda ctx: {**programme_body(ctx), "change_reason": "Programme par l'API"},
+            Programme,
+        ),
+        ("+",),
+        reason="Programme par l'API",
+    ),
+    Path(
+        Programme,
+        "api",
+        "update",
+        "editor",
+        api_patch(
+            "editor", "programmes", "programme", lambda ctx: {"objective": "Former", "change_reason": "Objectif"}
+        ),
+        ("~",),
+        changed=frozenset({"objective"}),
+        reason="Objectif",
+    ),
+    Path(
+        Action,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(Action, code="A3.1.9"),
+            page_post(
+                "editor",
+                spage("action_create"),
+                lambda ctx: {**action_page_body(ctx), "code": "A3.1.9", "change_reason": "Action du plan"},
+            ),
+        ),
+        ("+",),
+        reason="Action du plan",
+    ),
+    Path(
+        Action,
+        "page",
+        "update",
+        "editor",
+        returning(
+            fx("action"),
+            page_post(
+                "editor",
+                spage("action_update", fx("action")),
+                lambda ctx: {**action_page_body(ctx), "status": "completed", "change_reason": "Action achevée"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "budget"}),
+        reason="Action achevée",
+    ),
+    Path(
+        Action,
+        "page",
+        "manual-progress",
+        "editor",
+        returning(
+            fx("action"),
+            page_post(
+                "editor",
+                spage("action_update", fx("action")),
+                lambda ctx: {
+                    **action_page_body(ctx),
+                    "budget": "0",
+                    "status": "ongoing",
+                    "progress": "35",
+                    "progress_reason": "Comité de pilotage",
+                    "progress_date": "2024-06-30",
+                    "change_reason": "Avancement du semestre",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"progress", "progress_reason", "progress_date"}),
+        reason="Avancement du semestre",
+    ),
+    Path(
+        Indicator,
+        "page",
+        "link-to-action",
+        "editor",
+        returning(
+            fx("indicator"),
+            page_post(
+                "editor",
+                spage("action_update", fx("action")),
+                lambda ctx: {
+                    **action_page_body(ctx),
+                    "budget": "0",
+                    "status": "ongoing",
+                    "linked_indicators": [ctx.get("indicator").pk],
+                    "change_reason": "Indicateur rattaché",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"action"}),
+        reason="Indicateur rattaché",
+    ),
+    Path(
+        Action,
+        "page",
+        "delete",
+        "editor",
+        returning(
+            fx("action"),
+            page_post(
+                "editor",
+                spage("action_delete", fx("action")),
+                lambda ctx: {"change_reason": "Action abandonnée", "expected_version": ctx.get("action").version},
+            ),
+        ),
+        ("-",),
+        reason="Action abandonnée",
+    ),
+    Path(
+        Action,
+        "api",
+        "create",
+        "editor",
+        api_create("editor", "actions", lambda ctx: {**action_body(ctx), "change_reason": "Action par l'API"}, Action),
+        ("+",),
+        reason="Action par l'API",
+    ),
+    Path(
+        Action,
+        "api",
+        "update",
+        "editor",
+        api_patch(
+            "editor",
+            "actions",
+            "action",
+            lambda ctx: {"manual_progress": "20", "progress_reason": "Rapport", "change_reason": "Avancement"},
+        ),
+        ("~",),
+        changed=frozenset({"progress", "progress_reason", "progress_date"}),
+        reason="Avancement",
+    ),
+    Path(Action, "api", "delete", "editor", api_delete("editor", "actions", "action"), ("-",), reason=ANY),
+    Path(
+        Action,
+        "admin",
+        "add",
+        "admin_user",
+        returning(
+            _new_row(Action),
+            admin_save(
+                "admin_user",
+                lambda ctx: admin_url(Action, "add"),
+                lambda ctx: {**action_body(ctx), "change_reason": ADMIN_REASON},
+            ),
+        ),
+        ("+",),
+        reason=ADMIN_REASON,
+    ),
+    Path(
+        Action,
+        "admin",
+        "change",
+        "admin_user",
+        returning(
+            fx("action"),
+            admin_save(
+                "admin_user",
+                lambda ctx: admin_url(Action, "change", ctx.get("action").pk),
+                lambda ctx: {"title": "Former (admin)", "change_reason": "Correction (test)"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"title"}),
+        reason="Correction (test)",
+    ),
+    Path(
+        Action,
+        "admin",
+        "delete",
+        "admin_user",
+        admin_delete("admin_user", Action, fx("action")),
+        ("-",),
+        reason="Suppression depuis l'administration",
+    ),
+    Path(
+        Programme,
+        "admin",
+        "add",
+        "admin_user",
+        returning(
+            _new_row(Programme),
+            admin_save(
+                "admin_user",
+                lambda ctx: admin_url(Programme, "add"),
+                lambda ctx: {**programme_body(ctx), "change_reason": ADMIN_REASON},
+            ),
+        ),
+        ("+",),
+        reason=ADMIN_REASON,
+    ),
+    Path(
+        Programme,
+        "admin",
+        "change",
+        "admin_user",
+        returning(
+            fx("programme"),
+            admin_save(
+                "admin_user",
+                lambda ctx: admin_url(Programme, "change", ctx.get("programme").pk),
+                lambda ctx: {"objective": "Former 10 000 artisans", "change_reason": "Correction (test)"},
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"objective"}),
+        reason="Correction (test)",
+    ),
+    Path(
+        Programme,
+        "admin",
+        "delete",
+        "admin_user",
+        admin_delete("admin_user", Programme, fx("lonely_programme")),
+        ("-",),
+        reason="Suppression depuis l'administration",
+        setup=lambda ctx: ctx.get("lonely_programme"),
+    ),
+]
+
 PATHS = [
     *PAGE_PATHS,
     *PEOPLE_PATHS,
@@ -1780,6 +2105,7 @@ PATHS = [
     *_admin_paths(),
     *ADMIN_ACTION_PATHS,
     *COMMAND_PATHS,
+    *PROGRAMME_ACTION_PATHS,
 ]
 
 
@@ -1804,6 +2130,10 @@ def test_the_table_covers_the_nine_models_and_every_surface():
         *CONTRACT_MODELS,
         *ADMIN_ONLY_MODELS,
         *PEOPLE_MODELS,
+        Programme,
+        Action,
+        *CONTRACT_MODELS,
+        *ADMIN_ONLY_MODELS,
     }
     assert {p.surface for p in PATHS} == {
         "page",
@@ -1902,6 +2232,11 @@ def lonely_party(contract_a, org_b):
 @pytest.fixture
 def lonely_commitment(party_a):
     return Commitment.objects.create(party=party_a, year=2025, amount=D("1000.00"))
+
+
+@pytest.fixture
+def lonely_programme(axis):
+    return Programme.objects.create(axis=axis, code="P3.8", title="Programme abandonné")
 
 
 @pytest.fixture

@@ -179,6 +179,7 @@ def test_no_console_error_on_any_page(
     from strategy.reports import ReportSpec
 
     publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Envoi")
+    action = _action(scene, phases, org_a, validator)
     session = browser_session("validator", PASSWORD)
     for path in (
         "/",
@@ -202,6 +203,13 @@ def test_no_console_error_on_any_page(
         f"/strategie/rapport/commentaires/{scene.pk}/2024/",
         "/strategie/rapport/publications/",
         f"/strategie/rapport/publications/{publication.pk}/",
+        "/strategie/actions/",
+        f"/strategie/actions/{action.pk}/",
+        "/strategie/actions/nouvelle/",
+        f"/strategie/actions/{action.pk}/modifier/",
+        f"/strategie/actions/{action.pk}/supprimer/",
+        "/strategie/programmes/nouveau/",
+        f"/strategie/programmes/{scene.programme_id}/modifier/",
         "/contrats/",
         f"/contrats/{contract.pk}/",
         f"/contrats/{contract.pk}/historique/",
@@ -278,3 +286,36 @@ def test_a_publication_reopened_after_a_later_validation_marks_the_changed_figur
     assert cell.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
     SCREENSHOTS.mkdir(exist_ok=True)
     session.page.screenshot(path=str(SCREENSHOTS / "publication-fr.png"), full_page=True)
+
+
+def _action(indicator, phases, organisation, by):
+    """An action of the indicator's programme, measured by the indicator."""
+    from strategy import services
+    from strategy.models import Action
+
+    action = Action(
+        programme=indicator.programme,
+        code="A3.1.1",
+        title="Former les artisans",
+        lead_organisation=organisation,
+        phase=phases[0],
+        start_date=dt.date(2021, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    return services.save_action(action, by=by, reason="Action de test", indicators=[indicator])
+
+
+def test_the_strategy_tree_expands_and_collapses_everything(browser_session, scene, phases, org_a, editor):
+    _action(scene, phases, org_a, editor)
+    session = browser_session("editor", PASSWORD)
+    session.goto("/strategie/")
+    page = session.page
+    states = "() => Array.from(document.querySelectorAll('[data-tree] details')).map((d) => d.open)"
+    assert page.evaluate(states) == [True, False, False]  # the axis open, its programme and action closed
+    assert not page.locator('[data-action="A3.1.1"] [data-indicator="IND-FORM"]').is_visible()
+    page.click("[data-tree-toggle=open]")
+    assert page.evaluate(states) == [True, True, True]
+    assert page.locator('[data-action="A3.1.1"] [data-indicator="IND-FORM"]').is_visible()
+    page.click("[data-tree-toggle=close]")
+    assert page.evaluate(states) == [False, False, False]
+    assert not page.locator('[data-action="A3.1.1"]').is_visible()

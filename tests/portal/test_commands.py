@@ -28,7 +28,7 @@ from contracts.models import Amendment, Commitment, ContratProgramme, Disburseme
 from portal.management.commands import seed_demo
 from strategy import services as strategy_services
 from strategy.choices import MeasurementStatus
-from strategy.models import Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
 
 DEMO_PASSWORD = "mot-de-passe-demo-2030-assez-long"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -283,6 +283,9 @@ def test_seed_demo_marks_invented_data_indicative(seeded, db):
     assert all(indicative(m.note) for m in Milestone.objects.all())
     assert all(indicative(a.reason) and indicative(a.summary) for a in Amendment.objects.all())
     assert all(indicative(c.source) for c in ContratProgramme.objects.all())
+    assert Action.objects.count() == len(seed_demo.DEMO_ACTIONS)
+    assert all(indicative(a.note) for a in Action.objects.all())
+    assert all(indicative(a.progress_reason) for a in Action.objects.exclude(progress_date=None))
     assert Amendment.objects.filter(contract__reference="CP-2021-01").count() == 1
 
 
@@ -337,3 +340,12 @@ def test_seed_demo_accounts(seeded, db):
     assert not get_user_model().objects.filter(is_superuser=True).exclude(username="admin").exists()
     for username, (_role, acronym) in expected.items():
         assert re.search(rf"^{username}\s+\S.*{acronym}$", seeded, re.MULTILINE), username
+
+
+def test_seed_demo_actions_show_every_source_of_progress(seeded, db):
+    as_of = dt.date(2025, 1, 15)
+    sources = {a.code: a.advancement.source for a in Action.objects.with_progress(as_of)}
+    assert sources == {"A1.1.1": "both", "A3.1.1": "indicators", "A2.1.1": "milestones", "A4.1.1": "manual"}
+    milestone = Milestone.objects.get(title="Diagnostic de 1 000 unités de production")
+    assert milestone.action.code == "A1.1.1"
+    assert milestone.history.latest().history_change_reason == "Jalon rattaché à l'action A1.1.1"

@@ -45,6 +45,8 @@ def world(make_indicator, org_a, phases, contract, programme):
             budget=D("1000.00"),
             status=ActionStatus.ONGOING,
             progress=D("40"),
+            progress_reason="Rapport d'étape du pilote",
+            progress_date=phase.start_date,
         )
     return {"a": a, "phases": phases, "contract": contract}
 

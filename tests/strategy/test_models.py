@@ -163,8 +163,29 @@ class TestAction:
 
     def test_progress_stays_between_0_and_100(self, action_fields):
         assert_refused(Action(**{**action_fields, "progress": D("100.01")}), "progress", "100")
+        entered = {"progress_reason": "Comité de pilotage", "progress_date": dt.date(2024, 6, 30)}
         assert_db_refuses(
-            lambda: Action.objects.create(**{**action_fields, "progress": D("101")}), "action_progress_0_100"
+            lambda: Action.objects.create(**{**action_fields, **entered, "progress": D("101")}),
+            "action_progress_0_100",
+        )
+        assert Action.objects.count() == 0
+
+    def test_a_manual_progress_carries_its_reason_and_date(self, action_fields):
+        assert_refused(Action(**{**action_fields, "progress": D("40")}), "progress_reason", "avancement")
+        assert_refused(
+            Action(**{**action_fields, "progress": D("40"), "progress_reason": "Comité de pilotage"}),
+            "progress_date",
+            "date",
+        )
+        Action(
+            **{**action_fields, "progress": D("40"), "progress_reason": "Comité", "progress_date": dt.date(2024, 1, 1)}
+        ).full_clean()
+        assert_db_refuses(
+            lambda: Action.objects.create(**{**action_fields, "progress": D("40")}), "action_manual_progress_has_reason"
+        )
+        assert_db_refuses(
+            lambda: Action.objects.create(**{**action_fields, "progress_reason": "x", "progress": D("40")}),
+            "action_manual_progress_has_reason",
         )
         assert Action.objects.count() == 0
 

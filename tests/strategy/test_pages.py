@@ -53,6 +53,8 @@ def data(indicator, org_a, org_b, phases, ministry):
         start_date=dt.date(2021, 1, 1),
         end_date=dt.date(2022, 12, 31),
         progress=D("30"),
+        progress_reason="Comité de pilotage",
+        progress_date=dt.date(2024, 6, 30),
     )
     return indicator
 

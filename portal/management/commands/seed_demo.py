@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: plausible demo data on top of ``load_strategy``.
 
 Targets, measurements in every workflow state, commitments, disbursements, milestones,
-an amendment, a few later instruments and one demo account per role. Every invented
+an amendment, a few later instruments, a few actions (measured by their indicators, their
+milestones, both, or by hand) and one demo account per role. Every invented
 figure says "donnée indicative" in its source or note.
 
 Deterministic and idempotent: the whole plan is drawn from ``random.Random(2030)``
@@ -32,7 +33,7 @@ from portal import reference_data as ref
 from portal.management.commands.load_strategy import upsert
 from strategy import services as strategy_services
 from strategy.choices import Aggregation, MeasurementStatus
-from strategy.models import Axis, Indicator, Measurement, Phase, Strategy, Target
+from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
 
 SEED = 2030
 INDICATIVE = ref.INDICATIVE
@@ -254,6 +255,74 @@ AMENDMENT = {
     "summary": "Engagement 2022 du ministère relevé de 10 % au profit de la formation ; cible 2022 des artisans "
     "formés portée à 15 000 (" + INDICATIVE + ").",
 }
+
+# A few actions of the plan (codes, titles, budgets and dates: INDICATIVE), each measured
+# differently so the pages show every source of progress: linked indicators, linked
+# milestones, both, and a value entered by hand with its reason.
+DEMO_ACTIONS = [
+    {
+        "code": "A1.1.1",
+        "programme": "P1.1",
+        "title": "Accompagnement différencié de 1 000 unités de production",
+        "lead": ref.FCA,
+        "phase": "relance",
+        "start_date": D(2021, 7, 26),
+        "end_date": D(2022, 12, 31),
+        "budget": Decimal("45000000"),
+        "status": "completed",
+        "indicators": ["ACC-ACTEURS"],
+        "milestones": [
+            ("CP-2021-01", "Lancement de l'appel à candidatures des acteurs à accompagner"),
+            ("CP-2021-01", "Diagnostic de 1 000 unités de production"),
+        ],
+    },
+    {
+        "code": "A3.1.1",
+        "programme": "P3.1",
+        "title": "Formation qualifiante des artisans et des femmes artisanes",
+        "lead": ref.MINISTRY,
+        "phase": "transformation",
+        "start_date": D(2023, 1, 1),
+        "end_date": D(2025, 12, 31),
+        "budget": Decimal("30000000"),
+        "status": "ongoing",
+        "indicators": ["FORM-ARTISANS", "FORM-FEMMES"],
+        "milestones": [],
+    },
+    {
+        "code": "A2.1.1",
+        "programme": "P2.1",
+        "title": "Relance de la filière tapis rural",
+        "lead": ref.MINISTRY,
+        "phase": "relance",
+        "start_date": D(2021, 7, 26),
+        "end_date": D(2022, 12, 31),
+        "budget": Decimal("12000000"),
+        "status": "ongoing",
+        "indicators": [],
+        "milestones": [
+            ("CP-2021-03", "Recensement des tisserandes de tapis rural"),
+            ("CP-2021-03", "Label d'origine pour le tapis rural"),
+            ("CP-2021-03", "Sessions de formation aux teintures naturelles"),
+        ],
+    },
+    {
+        "code": "A4.1.1",
+        "programme": "P4.1",
+        "title": "Numérisation du Registre National de l'Artisanat",
+        "lead": ref.MDA,
+        "phase": "transformation",
+        "start_date": D(2023, 1, 1),
+        "end_date": D(2025, 12, 31),
+        "budget": Decimal("8000000"),
+        "status": "ongoing",
+        "indicators": [],
+        "milestones": [],
+        "progress": Decimal("60"),
+        "progress_reason": "Point d'étape du comité de pilotage (" + INDICATIVE + ")",
+        "progress_date": D(2024, 6, 30),
+    },
+]
 
 
 def _q(value, places="1"):
@@ -616,6 +685,49 @@ class Seeder:
             contract_services.save_contract_object(amendment, by=editor, reason="Avenant n° 1")
             self.count("avenants")
 
+    # Actions ------------------------------------------------------------------------
+    def actions(self, orgs, phases):
+        editor = self.users["editor"]
+        programmes = {p.code: p for p in Programme.objects.all()}
+        existing = set(Action.objects.values_list("code", flat=True))
+        for spec in DEMO_ACTIONS:
+            if spec["code"] in existing:
+                continue
+            action = Action(
+                programme=programmes[spec["programme"]],
+                code=spec["code"],
+                title=spec["title"],
+                lead_organisation=orgs[spec["lead"]],
+                phase=phases[spec["phase"]],
+                start_date=spec["start_date"],
+                end_date=spec["end_date"],
+                budget=spec["budget"],
+                status=spec["status"],
+                progress=spec.get("progress", Decimal(0)),
+                progress_reason=spec.get("progress_reason", ""),
+                progress_date=spec.get("progress_date"),
+                note=f"Action de démonstration — {INDICATIVE}",
+            )
+            strategy_services.save_action(
+                action,
+                by=editor,
+                reason="Action de démonstration",
+                indicators=list(Indicator.objects.filter(code__in=spec["indicators"])),
+            )
+            self.count("actions")
+        actions = {a.code: a for a in Action.objects.filter(code__in=[spec["code"] for spec in DEMO_ACTIONS])}
+        for spec in DEMO_ACTIONS:
+            action = actions[spec["code"]]
+            for reference, title in spec["milestones"]:
+                milestone = Milestone.objects.get(contract__reference=reference, title=title)
+                if milestone.action_id == action.pk:
+                    continue
+                milestone.action = action
+                contract_services.update_milestone(
+                    milestone, by=editor, reason=f"Jalon rattaché à l'action {action.code}"
+                )
+                self.count("jalons rattachés")
+
     def run(self, reset_passwords=False):
         strategy = Strategy.objects.get(name=ref.STRATEGY["name"])
         needed = {a for a, *_ in ref.ORGANISATIONS}
@@ -633,6 +745,7 @@ class Seeder:
         self.targets(indicators, regions)
         self.measurements(indicators, regions, filieres)
         self.contracts(orgs, axes, indicators, phases)
+        self.actions(orgs, phases)
 
 
 class Command(BaseCommand):
