@@ -12,6 +12,7 @@ publication makes today's 2024 figure 300,00 while the publication keeps 250,00.
 import csv
 import datetime as dt
 import hashlib
+import html
 import io
 from decimal import Decimal as D
 
@@ -110,6 +111,25 @@ def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, 
     assert comment.text == "Second texte"
     page = client.get(comment_url(case)).content.decode()
     assert "Chiffres revus" in page and "Premier texte" in page  # the history
+
+
+def test_a_stale_comment_shows_the_stored_text_beside_the_typed_one(client, editor, validator, case):
+    comment = services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Premier texte"), by=editor, reason="Premier jet"
+    )
+    comment.text = "Texte du valideur"
+    services.save_indicator_comment(comment, by=validator, reason="Relecture", expected_version=1)
+    client.force_login(editor)
+    response = client.post(comment_url(case), {"text": "Mon texte", "version": "1", "reason": "Ma reprise"})
+    assert response.status_code == 409
+    body = html.unescape(response.content.decode())
+    stored = body.split('<tr data-field="text"')[1].split("</tr>")[0]
+    assert "Texte du valideur" in stored and "Mon texte" in stored
+    form = response.context["form"]
+    assert form["text"].value() == "Mon texte" and str(form["version"].value()) == "2"
+    assert response.context["comment"].text == "Texte du valideur"  # the page shows what is stored
+    comment.refresh_from_db()
+    assert (comment.text, comment.version) == ("Texte du valideur", 2)
 
 
 @pytest.mark.parametrize("actor", ["viewer", "partner_a"])
