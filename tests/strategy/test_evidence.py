@@ -233,13 +233,14 @@ def test_api_upload_then_download(as_partner_a, draft_a):
 def test_api_remove(as_partner_a, draft_a):
     with_evidence(draft_a)
     draft_a.refresh_from_db()
-    response = as_partner_a.delete(f"{API}/{draft_a.pk}/evidence/", HTTP_IF_MATCH=f'"{draft_a.version}"')
+    url = f"{API}/{draft_a.pk}/evidence/?change_reason=Mauvais%20fichier"
+    response = as_partner_a.delete(url, HTTP_IF_MATCH=f'"{draft_a.version}"')
     assert response.status_code == 200
     assert response.json()["evidence"] is None and response.json()["evidence_name"] == ""
     assert as_partner_a.get(f"{API}/{draft_a.pk}/evidence/").status_code == 404
     draft_a.refresh_from_db()
-    assert last_history(draft_a).history_change_reason == "Document retiré"
-    response = as_partner_a.delete(f"{API}/{draft_a.pk}/evidence/", HTTP_IF_MATCH=f'"{draft_a.version}"')
+    assert last_history(draft_a).history_change_reason == "Mauvais fichier"
+    response = as_partner_a.delete(url, HTTP_IF_MATCH=f'"{draft_a.version}"')
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 

@@ -185,6 +185,7 @@ def test_indicator_history_shows_who_when_what_and_why(client, viewer, indicator
             organisation=org_a,
         ),
         by=partner_a,
+        reason="Saisie (test)",
     )
     services.submit_measurement(m, by=partner_a)
     services.return_measurement(m, by=validator, reason="Source manquante")
@@ -271,6 +272,7 @@ def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_end(clien
             organisation=ministry,
         ),
         by=editor,
+        reason="Saisie (test)",
     )
     response = client.post(
         reverse("strategy:measurement_update", args=[m.pk]),
@@ -292,10 +294,11 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(client, editor, val
             organisation=ministry,
         ),
         by=editor,
+        reason="Saisie (test)",
     )
     read_version = m.version
     m.value = D("110")
-    services.save_measurement(m, by=validator)  # someone else saves meanwhile
+    services.save_measurement(m, by=validator, reason="Saisie (test)")  # someone else saves meanwhile
     client.force_login(editor)
     response = client.post(
         reverse("strategy:measurement_update", args=[m.pk]),
@@ -329,6 +332,7 @@ def _draft(indicator, ministry, editor, value="100"):
             source="Registre",
         ),
         by=editor,
+        reason="Saisie (test)",
     )
 
 

@@ -93,7 +93,7 @@ def test_editor_writes_the_comment_from_the_report_row_and_the_report_shows_it(c
 
 def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, validator, case):
     comment = services.save_indicator_comment(
-        IndicatorComment(indicator=case, year=2024, text="Premier texte"), by=editor
+        IndicatorComment(indicator=case, year=2024, text="Premier texte"), by=editor, reason="Saisie (test)"
     )
     client.force_login(validator)
     response = client.post(comment_url(case), {"text": "Second texte", "version": "1", "reason": ""})
@@ -134,7 +134,9 @@ def test_a_stale_comment_shows_the_stored_text_beside_the_typed_one(client, edit
 
 @pytest.mark.parametrize("actor", ["viewer", "partner_a"])
 def test_readers_read_a_comment_but_do_not_write_it(client, request, actor, editor, case):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor, reason="Saisie (test)"
+    )
     client.force_login(request.getfixturevalue(actor))
     page = client.get(comment_url(case))
     assert page.status_code == 200 and "Texte" in page.content.decode() and "<textarea" not in page.content.decode()
@@ -161,7 +163,9 @@ def test_a_comment_outside_the_strategy_years_is_not_found(client, editor, case)
 
 
 def test_report_exports_the_same_rows_as_csv_and_xlsx(client, viewer, editor, case):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Écart expliqué"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Écart expliqué"), by=editor, reason="Saisie (test)"
+    )
     client.force_login(viewer)
     response = client.get(REPORT, {"year": "2024", "format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -224,7 +228,9 @@ def test_quarterly_review_is_the_report_as_of_the_quarters_end(client, viewer, c
 def test_published_report_keeps_its_figures_beside_today_with_the_difference_marked(
     client, validator, editor, partner_a, case, org_a
 ):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Avant publication"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Avant publication"), by=editor, reason="Saisie (test)"
+    )
     published_status = Indicator.objects.with_figures(dt.date(2024, 12, 31)).get(pk=case.pk).status
     client.force_login(validator)
     response = client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "Envoi au ministre"})
@@ -397,7 +403,9 @@ def test_admin_saves_a_comment_through_the_service(client, admin_user, case):
 
 
 def test_a_comment_is_unique_per_indicator_and_year_in_the_database(case, editor):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Un"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Un"), by=editor, reason="Saisie (test)"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         IndicatorComment.objects.create(indicator=case, year=2024, text="Deux")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -425,7 +433,9 @@ def test_api_editor_creates_then_changes_a_comment_with_if_match(as_editor, edit
     )
     url = f"{COMMENTS}{body['id']}/"
     assert as_editor.patch(url, {"text": "Autre"}, format="json").status_code == 428
-    assert as_editor.patch(url, {"text": "Autre"}, format="json", HTTP_IF_MATCH='"7"').status_code == 412
+    stale = {"text": "Autre", "change_reason": "Point"}
+    assert as_editor.patch(url, stale, format="json", HTTP_IF_MATCH='"7"').status_code == 412
+    assert as_editor.patch(url, {"text": "Autre"}, format="json", HTTP_IF_MATCH='"1"').status_code == 400  # no reason
     response = as_editor.patch(
         url, {"text": "Sessions reprogrammées", "change_reason": "Point"}, format="json", HTTP_IF_MATCH='"1"'
     )
@@ -435,10 +445,19 @@ def test_api_editor_creates_then_changes_a_comment_with_if_match(as_editor, edit
     assert (comment.text, comment.version) == ("Sessions reprogrammées", 2)
     assert last_history(comment).history_change_reason == "Point"
     # The indicator and the year never change; a second comment for the same year is refused.
-    assert as_editor.patch(url, {"year": 2025}, format="json", HTTP_IF_MATCH='"2"').status_code == 400
-    again = as_editor.post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "Doublon"}, format="json")
+    assert (
+        as_editor.patch(url, {"year": 2025, "change_reason": "Année"}, format="json", HTTP_IF_MATCH='"2"').status_code
+        == 400
+    )
+    again = as_editor.post(
+        COMMENTS, {"indicator": case.pk, "year": 2024, "text": "Doublon", "change_reason": "Doublon"}, format="json"
+    )
     assert again.status_code == 400
-    outside = as_editor.post(COMMENTS, {"indicator": case.pk, "year": 2035, "text": "Hors stratégie"}, format="json")
+    outside = as_editor.post(
+        COMMENTS,
+        {"indicator": case.pk, "year": 2035, "text": "Hors stratégie", "change_reason": "Rapport"},
+        format="json",
+    )
     assert outside.status_code == 400 and "year" in outside.json()["details"]
     assert as_editor.delete(url, HTTP_IF_MATCH='"2"').status_code == 405
     assert IndicatorComment.objects.count() == 1
@@ -450,7 +469,9 @@ def test_api_lists_comments_by_indicator_and_year_for_every_reader(
     other = make_indicator(code="IND-AUTRE")
     for indicator, year in ((case, 2023), (case, 2024), (other, 2024)):
         services.save_indicator_comment(
-            IndicatorComment(indicator=indicator, year=year, text=f"{indicator.code} {year}"), by=editor
+            IndicatorComment(indicator=indicator, year=year, text=f"{indicator.code} {year}"),
+            by=editor,
+            reason="Saisie (test)",
         )
     for reader in (viewer, partner_a):
         client = api(reader)
@@ -478,7 +499,9 @@ def test_api_lists_comments_by_indicator_and_year_for_every_reader(
 def test_api_readers_may_not_write_a_comment(api, request, actor, editor, case):
     client = api(request.getfixturevalue(actor))
     assert client.post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "x"}, format="json").status_code == 403
-    comment = services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor)
+    comment = services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor, reason="Saisie (test)"
+    )
     response = client.patch(f"{COMMENTS}{comment.pk}/", {"text": "y"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 403
     comment.refresh_from_db()
