@@ -399,9 +399,6 @@ class MeasurementFormMixin(RoleRequiredMixin):
         kwargs["user"] = self.request.user
         return kwargs
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
     def form_valid(self, form):
         user, measurement = self.request.user, form.instance
         created = measurement.pk is None

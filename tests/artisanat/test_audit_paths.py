@@ -1599,7 +1599,7 @@ NO_REASON = [
         "draft_a",
         "partner_a",
         lambda ctx, o: _measurement_page_change(ctx, o),
-        400,
+        200,  # the form again, with the error (as for any invalid entry)
         "page-change-no-reason",
         "change_reason",
     ),
@@ -1608,7 +1608,7 @@ NO_REASON = [
         "draft_a",
         "partner_a",
         lambda ctx, o: _measurement_page_change(ctx, o, change_reason="ok"),
-        400,
+        200,  # the form again, with the error (as for any invalid entry)
         "page-change-short-reason",
         "change_reason",
     ),

@@ -141,7 +141,13 @@ def test_a_file_beyond_the_limit_is_refused_with_the_limit(client, partner_a, in
 def test_evidence_is_removed_with_the_clear_box(client, partner_a, draft_a):
     with_evidence(draft_a)
     client.force_login(partner_a)
-    data = entry(draft_a.indicator, period_start="2023-01-01", period_end="2023-12-31", version=draft_a.version)
+    data = entry(
+        draft_a.indicator,
+        period_start="2023-01-01",
+        period_end="2023-12-31",
+        version=draft_a.version,
+        change_reason="Pièce erronée",
+    )
     data["evidence-clear"] = "on"
     assert client.post(reverse("strategy:measurement_update", args=[draft_a.pk]), data).status_code == 302
     draft_a.refresh_from_db()
@@ -331,7 +337,7 @@ def admin_entry(indicator, organisation, **extra):
         "source": "Rapport",
         "sex": "",
         "actor_type": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": "",
         **extra,
     }
