@@ -132,7 +132,7 @@ def test_contract_rules_answer_400_with_the_field(as_editor, phases, filiere):
 def test_disbursement_beyond_the_commitment_is_refused(as_editor, commitment_a, disbursement_a):
     response = as_editor.post(
         f"{V}disbursements/",
-        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "800000.00"},
+        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "800000.00", "change_reason": "Paiement"},
         format="json",
     )
     assert response.status_code == 400
@@ -140,7 +140,7 @@ def test_disbursement_beyond_the_commitment_is_refused(as_editor, commitment_a, 
     assert Disbursement.objects.count() == 1
     response = as_editor.post(
         f"{V}disbursements/",
-        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "100000.00"},
+        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "100000.00", "change_reason": "Paiement"},
         format="json",
     )
     assert response.status_code == 201
