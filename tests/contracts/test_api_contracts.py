@@ -212,6 +212,7 @@ def test_partner_updates_the_milestones_it_is_responsible_for(as_partner_a, part
 
 def test_partner_cannot_change_a_milestones_title_or_responsible(as_partner_a, milestone_a, org_b):
     for change in ({"title": "Autre"}, {"responsible": org_b.pk}, {"due_date": "2030-01-01"}):
+        change["change_reason"] = "Mise à jour"
         assert as_partner_a.patch(f"{V}milestones/{milestone_a.pk}/", change, HTTP_IF_MATCH='"1"').status_code == 403
     milestone_a.refresh_from_db()
     assert (milestone_a.title, milestone_a.version) == ("Plateforme de formation", 1)
@@ -222,7 +223,8 @@ def test_partner_cannot_update_a_visible_milestone_of_another_organisation(as_pa
         contract=contract_a, title="Étude", responsible=org_b, due_date=dt.date(2024, 1, 1)
     )
     assert as_partner_a.get(f"{V}milestones/{other.pk}/").status_code == 200
-    assert as_partner_a.patch(f"{V}milestones/{other.pk}/", {"note": "x"}, HTTP_IF_MATCH='"1"').status_code == 403
+    change = {"note": "x", "change_reason": "Mise à jour"}
+    assert as_partner_a.patch(f"{V}milestones/{other.pk}/", change, HTTP_IF_MATCH='"1"').status_code == 403
 
 
 def test_partner_cannot_create_or_delete_milestones(as_partner_a, contract_a, org_a, milestone_a):

@@ -79,7 +79,9 @@ def test_editor_writes_the_comment_from_the_report_row_and_the_report_shows_it(c
     client.force_login(editor)
     row = row_of(client.get(REPORT, {"year": "2024"}).content.decode())
     assert "Rédiger le commentaire" in row and comment_url(case) in row
-    response = client.post(comment_url(case), {"text": "Retard des sessions de Fès.", "text_ar": "", "reason": ""})
+    response = client.post(
+        comment_url(case), {"text": "Retard des sessions de Fès.", "text_ar": "", "reason": "Rapport 2024"}
+    )
     assert response.status_code == 302
     comment = IndicatorComment.objects.get(indicator=case, year=2024)
     assert (comment.text, comment.version, comment.updated_by) == ("Retard des sessions de Fès.", 1, editor)
@@ -105,7 +107,7 @@ def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, 
     assert [h.updated_by for h in comment.history.order_by("history_id")] == [editor, validator]
     assert last_history(comment).history_change_reason == "Chiffres revus"
     # A copy read at version 1 is now stale: refused, the newer text kept.
-    response = client.post(comment_url(case), {"text": "Écrasé", "version": "1", "reason": "x"})
+    response = client.post(comment_url(case), {"text": "Écrasé", "version": "1", "reason": "Ma version"})
     assert response.status_code == 409
     comment.refresh_from_db()
     assert comment.text == "Second texte"
