@@ -139,6 +139,7 @@ class DocumentActionMixin:
             setattr(obj, field, upload)
             change_reason = payload.validated_data["change_reason"]
         else:
+            request.data  # noqa: B018 -- a body it cannot read is still refused (400 parse_error)
             change_reason = query_reason(request)
             if not getattr(obj, field):
                 raise Http404(_("Aucun document."))

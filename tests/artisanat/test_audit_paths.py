@@ -1817,10 +1817,9 @@ def _named_field(response, field):
     if response.get("Content-Type", "").startswith("application/json"):
         return field in response.json()["details"]
     context = response.context
-    form = context.get("reason_form") or context.get("form")
-    if "adminform" in context:
-        form = context["adminform"].form
-    return field in form.errors and REASON_MESSAGE in " ".join(form.errors[field])
+    forms = [context["adminform"].form] if "adminform" in context else []
+    forms += [context[name] for name in ("form", "reason_form") if context.get(name) is not None]
+    return any(field in form.errors and REASON_MESSAGE in " ".join(form.errors[field]) for form in forms)
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=lambda c: c.id)

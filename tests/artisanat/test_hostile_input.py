@@ -272,7 +272,9 @@ def test_amount_beyond_its_digits_is_a_400(as_admin, party_a):
         assert response.status_code == 400, response.content
         assert response.json()["details"]["amount"]
     # The largest amount the API takes comes back exactly, figures of its contract included.
-    response = as_admin.post(f"{API}/commitments/", {"party": party_a.pk, "year": 2023, "amount": "9" * 13 + ".99"})
+    response = as_admin.post(
+        f"{API}/commitments/", {"party": party_a.pk, "year": 2023, "amount": "9" * 13 + ".99", "change_reason": REASON}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["amount"] == "9" * 13 + ".99"
     assert Commitment.objects.get(pk=response.json()["id"]).amount == D("9" * 13 + ".99")

@@ -396,7 +396,13 @@ def test_admin_saves_a_comment_through_the_service(client, admin_user, case):
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:strategy_indicatorcomment_add"),
-        {"indicator": case.pk, "year": "2024", "text": "Depuis l'administration", "text_ar": "", "change_reason": ""},
+        {
+            "indicator": case.pk,
+            "year": "2024",
+            "text": "Depuis l'administration",
+            "text_ar": "",
+            "change_reason": "Rapport 2024",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     comment = IndicatorComment.objects.get()
