@@ -7,17 +7,23 @@ membership), and the machinery every app's admin shares:
   ValidationError) never becomes a 500: the whole save is rolled back and the form
   comes back with the user's input, the error on it and an error message;
 - the version the user read travels in a hidden field, so a concurrent change is
-  refused instead of silently overwritten.
+  refused instead of silently overwritten;
+- every save and every deletion carries the reason the user typed (required, like on
+  the pages and the API: artisanat.services.require_reason): the change form's
+  ``change_reason``, the deletion confirmations' (one row or the selected rows), and
+  for inline rows deleted or changed with their parent, the parent form's reason.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +31,11 @@ from artisanat import permissions
 from artisanat.choices import MINISTRY_ROLES
 from artisanat.db_rules import STAFF_MESSAGE
 from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.forms import DeleteForm, ReasonMixin, reason_field
 from artisanat.history_author import history_author
 from artisanat.models import DataVersion, Filiere, IdempotencyKey, Membership, Organisation, Region
 from artisanat.security_log import security_event
+from artisanat.services import check_version, delete_with_history, lock, require_reason
 
 admin.site.site_header = _("Artisanat 2030 — administration")
 admin.site.site_title = _("Artisanat 2030 — administration")
@@ -74,15 +82,11 @@ def _refused_form(form_class, refusal):
     return RefusedForm
 
 
-class ServiceForm(forms.ModelForm):
-    """Admin form of a tracked model: the reason recorded in its history and the version read."""
+class ServiceForm(ReasonMixin, forms.ModelForm):
+    """Admin form of a tracked model: the reason recorded in its history (required, to
+    create as to change) and the version read."""
 
-    change_reason = forms.CharField(
-        label=_("Motif de la modification"),
-        required=False,
-        max_length=100,
-        help_text=_("Enregistré dans l'historique ; laissé vide, un motif générique est noté."),
-    )
+    change_reason = reason_field(_("Motif de la modification"))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -139,20 +143,16 @@ class ServiceAdminMixin(SelectRelatedMixin):
     service = None
     form = ServiceForm
     _FORM_TAIL = ("change_reason", "expected_version")
+    delete_confirmation_template = "admin/service_delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/service_delete_selected_confirmation.html"
 
     # -- the reason written in the history ------------------------------------------
     @staticmethod
-    def history_reason(form, obj, *, deleting=False):
-        typed = ""
+    def history_reason(form, obj=None, *, deleting=False):
+        """The reason the user typed on ``form`` (the change form's, required there)."""
         if form is not None and hasattr(form, "cleaned_data"):
-            typed = (form.cleaned_data.get("change_reason") or "").strip()
-        if typed:
-            return typed
-        if deleting:
-            return gettext("Suppression depuis l'administration")
-        if obj.pk is None:
-            return gettext("Création depuis l'administration")
-        return gettext("Modification depuis l'administration")
+            return (form.cleaned_data.get("change_reason") or "").strip()
+        return ""
 
     def _expected_version(self, request, form):
         if form is None or not hasattr(form, "cleaned_data"):
@@ -161,12 +161,14 @@ class ServiceAdminMixin(SelectRelatedMixin):
 
     def save_through_service(self, request, obj, *, reason, expected_version=None):
         """Save ``obj`` the way its own admin saves it; raises ServiceRefused."""
-        if self.service is None:
-            obj._history_user = request.user
-            obj._change_reason = reason
-            obj.save()
-            return obj
         try:
+            if self.service is None:
+                if obj.pk is not None:
+                    reason = require_reason(reason)
+                obj._history_user = request.user
+                obj._change_reason = reason
+                obj.save()
+                return obj
             return self.service(obj, by=request.user, reason=reason, expected_version=expected_version)
         except SERVICE_ERRORS as exc:
             raise ServiceRefused(exc) from exc
@@ -191,10 +193,80 @@ class ServiceAdminMixin(SelectRelatedMixin):
         )
 
     def delete_model(self, request, obj):
-        obj._history_user = request.user
-        obj._change_reason = self.history_reason(None, obj, deleting=True)
-        with history_author(request.user, obj._change_reason):  # and the rows deleted with it
-            obj.delete()
+        """Delete with the reason typed on the confirmation (``request._deletion``, set by
+        ``delete_view`` or the "delete selected" action), after checking the version read
+        (one row's confirmation carries it); raises ServiceRefused."""
+        deletion = getattr(request, "_deletion", {})
+        try:
+            if hasattr(obj, "version"):
+                obj = lock(type(obj), obj.pk)
+                check_version(obj, deletion.get("expected_version"))
+            delete_with_history(obj, by=request.user, reason=deletion.get("change_reason"))
+        except SERVICE_ERRORS as exc:
+            raise ServiceRefused(exc) from exc
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The confirmation asks for the reason (and carries the version read): without
+        one, the page comes back with the error (400) and nothing is deleted."""
+        confirming = request.method == "POST"
+        if confirming:
+            form = DeleteForm(request.POST)
+        else:
+            obj = self.get_object(request, unquote(object_id))
+            form = DeleteForm(initial={"expected_version": getattr(obj, "version", None)})
+        status = None
+        if confirming and form.is_valid():
+            request._deletion = form.cleaned_data
+            try:
+                return super().delete_view(request, object_id, {**(extra_context or {}), "reason_form": form})
+            except ServiceRefused as refused:
+                data = request.POST.copy()
+                current = self.model._default_manager.filter(pk=unquote(object_id)).first()
+                data["expected_version"] = getattr(current, "version", "")
+                form = DeleteForm(data)
+                form.is_valid()
+                form.add_error(None, str(refused))
+                status = 409
+        elif confirming:
+            status = 400
+        if confirming:
+            request.POST = QueryDict()  # shows the confirmation again, deletes nothing
+        response = super().delete_view(request, object_id, {**(extra_context or {}), "reason_form": form})
+        if status is not None and response.status_code == 200:
+            response.status_code = status
+        return response
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self)._delete_selected_with_reason, name, description)
+        return actions
+
+    @staticmethod
+    def _delete_selected_with_reason(modeladmin, request, queryset):
+        """Django's "delete selected", whose confirmation asks for the reason: without
+        one, the confirmation comes back with the error (400) and nothing is deleted."""
+        confirming = bool(request.POST.get("post"))
+        form = DeleteForm(request.POST if confirming else None)
+        if confirming and form.is_valid():
+            request._deletion = {"change_reason": form.cleaned_data["change_reason"]}
+            try:
+                with transaction.atomic():
+                    return delete_selected(modeladmin, request, queryset)
+            except ServiceRefused as refused:
+                modeladmin.message_user(request, str(refused), messages.ERROR)
+                return None
+        if confirming:
+            data = request.POST.copy()
+            del data["post"]
+            request.POST = data
+        response = delete_selected(modeladmin, request, queryset)
+        if response is not None and hasattr(response, "context_data"):
+            response.context_data["reason_form"] = form
+            if confirming:
+                response.status_code = 400
+        return response
 
     def save_formset(self, request, form, formset, change):
         """Each new or changed inline row goes through its model's own admin (hence its
@@ -204,10 +276,11 @@ class ServiceAdminMixin(SelectRelatedMixin):
             return super().save_formset(request, form, formset, change)
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            obj._history_user = request.user
-            obj._change_reason = self.history_reason(form, obj, deleting=True)
-            with history_author(request.user, obj._change_reason):
-                obj.delete()
+            try:
+                delete_with_history(obj, by=request.user, reason=self.history_reason(form, obj, deleting=True))
+            except SERVICE_ERRORS as exc:
+                label = f"{obj._meta.verbose_name.capitalize()} « {obj} »"
+                raise ServiceRefused(exc, on_form=False, label=label) from exc
         row_forms = {id(row_form.instance): row_form for row_form in formset.forms}
         for obj in instances:
             row_form = row_forms.get(id(obj))

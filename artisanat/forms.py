@@ -1,10 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from artisanat.dates import AsOfField
-from artisanat.services import MIN_REASON_LENGTH, require_reason
+from artisanat.services import MIN_REASON_LENGTH, reason_message, require_reason
 
 
 class AsOfForm(forms.Form):
@@ -40,6 +41,8 @@ def reason_field(label=None):
             "n",
         )
         % {"n": MIN_REASON_LENGTH},
+        # Empty or too short, the same sentence (artisanat.services.require_reason).
+        error_messages={"required": lazy(reason_message, str)()},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

@@ -23,15 +23,15 @@ def require_reason(reason, field="change_reason"):
     every surface (pages, API, admin)."""
     text = " ".join((reason or "").split())
     if len(text) < MIN_REASON_LENGTH:
-        raise ValidationError(
-            {
-                field: _(
-                    "Indiquez le motif de ce changement (au moins %(n)d caractères) : il est gardé dans l'historique."
-                )
-                % {"n": MIN_REASON_LENGTH}
-            }
-        )
+        raise ValidationError({field: reason_message()})
     return text
+
+
+def reason_message():
+    """What a change without a reason is answered, on every surface."""
+    return _("Indiquez le motif de ce changement (au moins %(n)d caractères) : il est gardé dans l'historique.") % {
+        "n": MIN_REASON_LENGTH
+    }
 
 
 def validate(instance):
@@ -62,11 +62,18 @@ def _loaded_relations(instance):
     return loaded
 
 
-def save_with_history(instance, *, by, reason="", bump=True):
+def save_with_history(instance, *, by, reason="", bump=True, reason_required=True):
     """Validate, bump the version (a change, not a creation), and save with the
-    history's user and reason."""
+    history's user and reason. Changing an existing row needs a reason
+    (``require_reason``: a ValidationError on ``change_reason`` without one), whatever
+    the surface; a creation keeps the reason it is given. ``reason_required=False``
+    is for the measurement workflow's moves only (submit, validate, return, reopen):
+    they change the status, not what was reported, and keep their own rules."""
+    changing = instance.pk is not None and not instance._state.adding
+    if changing and reason_required:
+        reason = require_reason(reason)
     validate(instance)
-    if bump and instance.pk:
+    if bump and changing:
         instance.version += 1
     instance._history_user = by
     instance._change_reason = reason or ""
@@ -92,8 +99,8 @@ def lock(model, pk, *, related=()):
 
 def delete_with_history(instance, *, by, reason):
     """Delete with the history's user and reason (the history keeps a "-" row), and the
-    rows deleted with it by cascade too."""
+    rows deleted with it by cascade too. The reason is required (``require_reason``)."""
     instance._history_user = by
-    instance._change_reason = reason or ""
+    instance._change_reason = require_reason(reason)
     with history_author(by, instance._change_reason):
         instance.delete()

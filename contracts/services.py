@@ -85,4 +85,4 @@ def delete_contract_object(instance, *, by, reason="", expected_version=None):
         current = lock(type(instance), instance.pk)
         check_version(current, expected_version)
         instance = current
-    delete_with_history(instance, by=by, reason=reason or _("Suppression"))
+    delete_with_history(instance, by=by, reason=reason)

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
@@ -17,6 +18,7 @@ from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter
 from artisanat.forms import AsOfForm, ReasonedModelForm, ReasonMixin, reason_field
 from artisanat.models import Filiere, Organisation, Region
+from artisanat.services import require_reason
 from artisanat.templatetags.portal import local
 from strategy import stored_figures
 from strategy.choices import ActorType, ReportKind, Sex
@@ -27,14 +29,16 @@ from strategy.reports import ReportSpec, strategy_years
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
-class MeasurementForm(forms.ModelForm):
+class MeasurementForm(ReasonMixin, forms.ModelForm):
     """A measurement for one period and one row of the indicator's breakdown.
 
     Indicator choices are those ``user`` may report on; a partner reports for its own
     organisation, ministry staff choose the reporting organisation. ``version`` carries
-    the version read, so that a concurrent change is refused instead of overwritten."""
+    the version read, so that a concurrent change is refused instead of overwritten;
+    ``change_reason`` is required to change a row (a new draft may come without one)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = reason_field()
 
     class Meta:
         model = Measurement
@@ -80,6 +84,13 @@ class MeasurementForm(forms.ModelForm):
                 self.fields["organisation"].initial = permissions.organisation_id_of(user)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        else:
+            self.fields["change_reason"].required = False
+
+    def clean_change_reason(self):
+        if self.instance.pk is None and not (self.cleaned_data.get("change_reason") or "").strip():
+            return ""
+        return super().clean_change_reason()
 
 
 class ReasonForm(forms.Form):
@@ -171,15 +182,10 @@ class ReportForm(forms.Form):
 class IndicatorCommentForm(forms.ModelForm):
     """The comment of one indicator for one year; ``version`` carries the version read
     (a concurrent change is refused, not overwritten), ``reason`` goes to the history
-    (required to change a written comment)."""
+    (required, to write a comment as to change it: artisanat.services.require_reason)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    reason = forms.CharField(
-        label=_("Motif de la modification"),
-        required=False,
-        max_length=100,
-        help_text=_("Gardé dans l'historique ; obligatoire pour modifier un commentaire déjà rédigé."),
-    )
+    reason = reason_field(_("Motif"))
 
     class Meta:
         model = IndicatorComment
@@ -196,10 +202,10 @@ class IndicatorCommentForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
     def clean_reason(self):
-        reason = self.cleaned_data.get("reason", "").strip()
-        if self.instance.pk and not reason:
-            raise forms.ValidationError(_("Indiquez le motif de la modification."))
-        return reason
+        try:
+            return require_reason(self.cleaned_data.get("reason"))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["change_reason"]) from None
 
 
 class PublishForm(forms.Form):

@@ -71,9 +71,8 @@ def save_measurement(measurement, *, by, reason="", expected_version=None):
         if measurement.reported_by_id is None:
             measurement.reported_by = by
     _check_may_record(measurement, by)
-    return save_with_history(
-        measurement, by=by, reason=reason or (_("Modification") if measurement.pk else _("Création"))
-    )
+    # A change needs its reason (save_with_history); a new draft may come without one.
+    return save_with_history(measurement, by=by, reason=reason if measurement.pk else reason or _("Création"))
 
 
 class MeasurementRowsInvalid(ValidationError):
@@ -311,7 +310,7 @@ def _transition(measurement, action, *, by, reason="", expected_version=None, ch
     else:
         current.validated_by = None
         current.validated_at = None
-    save_with_history(current, by=by, reason=reason or action)
+    save_with_history(current, by=by, reason=reason or action, reason_required=False)
     measurement.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current
 
@@ -471,7 +470,7 @@ def delete_measurement(measurement, *, by, reason="", expected_version=None):
     _check_may_record(current, by)
     if current.status not in EDITABLE_STATUSES:
         raise TransitionNotAllowed("supprimer", current.status)
-    delete_with_history(current, by=by, reason=reason or _("Suppression"))
+    delete_with_history(current, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -481,7 +480,7 @@ def delete_target(target, *, by, reason="", expected_version=None):
         raise PermissionDenied(_("Votre rôle ne permet pas de modifier les cibles."))
     current = _locked(Target, target.pk)
     check_version(current, expected_version)
-    delete_with_history(current, by=by, reason=reason or _("Suppression"))
+    delete_with_history(current, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -536,7 +535,7 @@ def save_indicator_comment(comment, *, by, reason="", expected_version=None):
             raise ValidationError({"year": _("L'indicateur et l'année d'un commentaire ne changent pas.")})
         comment.version = current.version
     comment.updated_by = by
-    return save_with_history(comment, by=by, reason=reason or (_("Modification") if comment.pk else _("Rédaction")))
+    return save_with_history(comment, by=by, reason=reason if comment.pk else reason or _("Rédaction"))
 
 
 @transaction.atomic

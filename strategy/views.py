@@ -35,7 +35,14 @@ from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
 from artisanat.templatetags.portal import local
-from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin, ServiceDeleteView, ServiceEditView
+from artisanat.views import (
+    EXPORT_FORMATS,
+    FilteredListView,
+    RoleRequiredMixin,
+    ServiceDeleteView,
+    ServiceEditView,
+    compare,
+)
 from strategy import figures, reports, services
 from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
 from strategy.exports import ACTION_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
@@ -431,7 +438,12 @@ class MeasurementFormMixin(RoleRequiredMixin):
         submit = self.request.POST.get("action") == "submit"
         try:
             with transaction.atomic():
-                services.save_measurement(measurement, by=user, expected_version=form.cleaned_data.get("version"))
+                services.save_measurement(
+                    measurement,
+                    by=user,
+                    reason=form.cleaned_data.get("change_reason", ""),
+                    expected_version=form.cleaned_data.get("version"),
+                )
                 if submit:
                     services.submit_measurement(measurement, by=user)
         except ValidationError as error:
@@ -444,8 +456,9 @@ class MeasurementFormMixin(RoleRequiredMixin):
                 form.add_error(None, error)
             return self.form_invalid(form)
         except WORKFLOW_ERRORS as error:
-            if created:
-                measurement.pk = None
+            if not created:
+                return self.refused(form, error)
+            measurement.pk = None
             form.add_error(None, _message_of(error))
             return self.render_to_response(self.get_context_data(form=form), status=409)
         if submit:
@@ -453,6 +466,23 @@ class MeasurementFormMixin(RoleRequiredMixin):
         else:
             messages.success(self.request, _("Mesure enregistrée comme brouillon."))
         return HttpResponseRedirect(reverse("strategy:measurement_update", args=[measurement.pk]))
+
+    def refused(self, form, error):
+        """409 on a change made meanwhile by someone else (stale version) or on a row that
+        can no longer change (validated, submitted): the row as stored now beside what
+        was typed; the page shows the stored row, the form keeps the typed values and
+        carries the current version (sending it again is a deliberate overwrite)."""
+        rows = Measurement.objects.select_related("indicator", "organisation")
+        self.measurement = rows.get(pk=form.instance.pk)
+        data = self.request.POST.copy()
+        data["version"] = self.measurement.version
+        again = self.form_class(
+            data, self.request.FILES, instance=rows.get(pk=form.instance.pk), user=self.request.user
+        )
+        context = self.get_context_data(
+            form=again, conflict=compare(form, self.measurement), conflict_message=_message_of(error)
+        )
+        return self.render_to_response(context, status=409)
 
 
 class MeasurementCreateView(MeasurementFormMixin, FormView):
@@ -477,7 +507,7 @@ class MeasurementUpdateView(MeasurementFormMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.measurement
+        kwargs["instance"] = copy.copy(self.measurement)  # the page shows the stored row, not what was typed
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -726,7 +756,10 @@ class IndicatorCommentView(RoleRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
     def make_form(self, data=None):
-        instance = self.comment or IndicatorComment(indicator=self.indicator, year=self.year)
+        # A copy: the page shows the stored comment, never what a refused form typed.
+        instance = (
+            copy.copy(self.comment) if self.comment else IndicatorComment(indicator=self.indicator, year=self.year)
+        )
         return IndicatorCommentForm(data, instance=instance)
 
     def post(self, request, indicator, year):
@@ -755,10 +788,25 @@ class IndicatorCommentView(RoleRequiredMixin, TemplateView):
                 form.add_error(None, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         except WORKFLOW_ERRORS as error:
-            form.add_error(None, _message_of(error))
-            return self.render_to_response(self.get_context_data(form=form), status=409)
+            if created:
+                comment.pk = None
+                form.add_error(None, _message_of(error))
+                return self.render_to_response(self.get_context_data(form=form), status=409)
+            return self.refused(form, error)
         messages.success(request, _("Commentaire enregistré."))
         return HttpResponseRedirect(f"{reverse('strategy:report')}?year={self.year}#ind-{self.indicator.code}")
+
+    def refused(self, form, error):
+        """409 (a change made meanwhile, a role refused): the comment as stored now beside
+        what was typed; the form keeps the typed text and carries the current version."""
+        self.comment = IndicatorComment.objects.get(pk=form.instance.pk)
+        data = self.request.POST.copy()
+        data["version"] = self.comment.version
+        again = IndicatorCommentForm(data, instance=IndicatorComment.objects.get(pk=self.comment.pk))
+        context = self.get_context_data(
+            form=again, conflict=compare(form, self.comment), conflict_message=_message_of(error)
+        )
+        return self.render_to_response(context, status=409)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

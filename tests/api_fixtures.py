@@ -128,7 +128,7 @@ def make_measurement(db):
             value=D(value),
             organisation=organisation,
         )
-        services.save_measurement(m, by=by)
+        services.save_measurement(m, by=by, reason="Saisie (test)")
         if status != MeasurementStatus.DRAFT:
             services.submit_measurement(m, by=by)
         if status in (MeasurementStatus.VALIDATED, MeasurementStatus.RETURNED):
@@ -166,7 +166,11 @@ def validated_b(make_measurement, indicator_b, org_b, partner_b, validator):
 
 @pytest.fixture
 def target(indicator, editor):
-    return services.save_target(Target(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("1000")), by=editor)
+    return services.save_target(
+        Target(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("1000")),
+        by=editor,
+        reason="Saisie (test)",
+    )
 
 
 @pytest.fixture

@@ -742,7 +742,11 @@ class Reporting:
         from strategy.models import IndicatorComment
         from strategy.services import save_indicator_comment
 
-        save_indicator_comment(IndicatorComment(indicator=indicator, year=2022, text="Écart expliqué"), by=self.editor)
+        save_indicator_comment(
+            IndicatorComment(indicator=indicator, year=2022, text="Écart expliqué"),
+            by=self.editor,
+            reason="Saisie (test)",
+        )
 
     def _publish(self):
         from strategy.choices import ReportKind

@@ -1,6 +1,6 @@
 """A row's document on the API (artisanat/documents.py): ``GET`` downloads it, ``PUT``
-(multipart, field ``file``, ``If-Match``) replaces it, ``DELETE`` (``If-Match``) removes
-it — ``/api/v1/measurements/{id}/evidence/``, ``/api/v1/contracts/{id}/document/``.
+(multipart, fields ``file`` and ``change_reason``, ``If-Match``) replaces it, ``DELETE``
+(``If-Match``, ``?change_reason=``) removes it — ``/api/v1/measurements/{id}/evidence/``, ``/api/v1/contracts/{id}/document/``.
 
 The row is found through the viewset's ``get_object()`` (its ``visible_to(user)``, and
 for a change the role and the reporter's organisation); the change goes through the
@@ -8,6 +8,7 @@ app's service (version, workflow state, permission, history), like any other wri
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,7 +17,9 @@ from rest_framework.exceptions import ValidationError
 
 from artisanat import documents
 from artisanat.api.exceptions import PayloadTooLarge
-from artisanat.api.schema import IF_MATCH, text
+from artisanat.api.schema import CHANGE_REASON_PARAMETER, IF_MATCH, text
+from artisanat.api.viewsets import query_reason
+from artisanat.services import reason_message, require_reason
 
 
 class DocumentUploadSerializer(serializers.Serializer):
@@ -29,15 +32,19 @@ class DocumentUploadSerializer(serializers.Serializer):
         )
     )
     change_reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
         max_length=100,
-        help_text=text("Motif, gardé dans l'historique.", "Reason, kept in history."),
+        error_messages={"required": lazy(reason_message, str)(), "blank": lazy(reason_message, str)()},
+        help_text=text(
+            "Motif, gardé dans l'historique (obligatoire, au moins 5 caractères).",
+            "Reason, kept in history (required, at least 5 characters).",
+        ),
     )
 
-
-class DocumentRemoveSerializer(serializers.Serializer):
-    change_reason = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    def validate_change_reason(self, value):
+        try:
+            return require_reason(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["change_reason"]) from None
 
 
 @extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})
@@ -85,8 +92,10 @@ def document_schema(serializer, fr_what, en_what):
         ),
         extend_schema(
             methods=["DELETE"],
-            description=text(f"Retire {fr_what}.", f"Remove {en_what}."),
-            parameters=[IF_MATCH],
+            description=text(
+                f"Retire {fr_what} ; motif dans ?change_reason=.", f"Remove {en_what}; reason in ?change_reason=."
+            ),
+            parameters=[IF_MATCH, CHANGE_REASON_PARAMETER],
             request=None,
             responses={(200, "application/json"): serializer},
         ),
@@ -101,7 +110,7 @@ def document_schema(serializer, fr_what, en_what):
 
 
 class DocumentActionMixin:
-    """For a VersionedViewSet: ``document_endpoint(request, field=…, reason=…)`` serves the
+    """For a VersionedViewSet: ``document_endpoint(request, field=…)`` serves the
     three methods of a document action. ``document_actions`` names the actions, whose
     downloads ignore ``Accept`` (a document is the type it is; errors are JSON)."""
 
@@ -112,7 +121,7 @@ class DocumentActionMixin:
             request, force=force or getattr(self, "action", None) in self.document_actions
         )
 
-    def document_endpoint(self, request, *, field, reason):
+    def document_endpoint(self, request, *, field):
         obj = self.get_object()
         name_field = obj._meta.get_field(field).name_field
         if request.method == "GET":
@@ -128,14 +137,13 @@ class DocumentActionMixin:
                     raise PayloadTooLarge(error.messages[0]) from None
                 raise ValidationError({"file": error.messages}) from None
             setattr(obj, field, upload)
-            change_reason = payload.validated_data.get("change_reason") or reason
+            change_reason = payload.validated_data["change_reason"]
         else:
-            payload = DocumentRemoveSerializer(data=request.data)
-            payload.is_valid(raise_exception=True)
+            request.data  # noqa: B018 -- a body it cannot read is still refused (400 parse_error)
+            change_reason = query_reason(request)
             if not getattr(obj, field):
                 raise Http404(_("Aucun document."))
             setattr(obj, field, "")
-            change_reason = payload.validated_data["change_reason"] or _("Document retiré")
         type(self).document_service(
             obj, by=request.user, reason=change_reason, expected_version=getattr(self, "_expected_version", None)
         )

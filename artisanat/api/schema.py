@@ -100,6 +100,16 @@ IF_MATCH_OPTIONAL = OpenApiParameter(
     required=False,
     description=text("ETag attendu (facultatif) ; 412 s'il est périmé.", "expected ETag (optional); 412 when stale."),
 )
+CHANGE_REASON_PARAMETER = OpenApiParameter(
+    "change_reason",
+    {"type": "string", "minLength": 5, "maxLength": 100},
+    OpenApiParameter.QUERY,
+    required=True,
+    description=text(
+        "motif de la suppression, gardé dans l'historique (au moins 5 caractères) ; 400 sans.",
+        "reason for the deletion, kept in history (at least 5 characters); 400 without it.",
+    ),
+)
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
@@ -165,8 +175,11 @@ def resource_schema(
                 parameters=[*as_of, *if_match],
             ),
             destroy=extend_schema(
-                description=text(f"Supprime un élément ({fr_plural}).", f"Delete one of the {en_plural}."),
-                parameters=if_match,
+                description=text(
+                    f"Supprime un élément ({fr_plural}) ; motif dans ?change_reason=.",
+                    f"Delete one of the {en_plural}; reason in ?change_reason=.",
+                ),
+                parameters=[*if_match, CHANGE_REASON_PARAMETER],
             ),
         )
     views.update(extra or {})

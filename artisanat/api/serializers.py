@@ -4,11 +4,14 @@ to a service function (full_clean + save + history)."""
 
 import contextlib
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from artisanat.models import Filiere, Organisation, Region
+from artisanat.services import reason_message, require_reason
 
 # Decimals the API accepts hold at most 15 significant digits (amounts up to
 # 9,999,999,999,999.99, figures up to 99,999,999,999.9999): SQLite keeps a decimal
@@ -18,7 +21,13 @@ PORTABLE_DIGITS = 15
 
 
 class ServiceModelSerializer(serializers.ModelSerializer):
-    """``service(instance, *, by, reason, expected_version)`` performs the write."""
+    """``service(instance, *, by, reason, expected_version)`` performs the write.
+
+    ``change_reason`` is required (artisanat.services.require_reason) to create, change
+    or replace a row; ``reason_optional_on_create`` lets a resource's creations come
+    without one (measurements: the partners' monthly routine records "Création")."""
+
+    reason_optional_on_create = False
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -34,8 +43,30 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         # The history's column (simple_history's history_change_reason) holds 100
         # characters: a longer reason is refused here rather than cut there.
         max_length=100,
-        help_text=_("Motif de la modification, gardé dans l'historique. / Reason for the change, kept in history."),
+        error_messages={"required": lazy(reason_message, str)()},
+        help_text=_(
+            "Motif du changement, gardé dans l'historique (obligatoire, au moins 5 caractères). "
+            "/ Reason for the change, kept in history (required, at least 5 characters)."
+        ),
     )
+
+    def reason_required(self):
+        return self.instance is not None or not self.reason_optional_on_create
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if "change_reason" in fields and self.reason_required():
+            fields["change_reason"].required = True
+        return fields
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if self.reason_required():
+            try:
+                value["change_reason"] = require_reason(value.get("change_reason"))
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.message_dict) from None
+        return value
 
     def create(self, validated_data):
         return self._apply(self.Meta.model(), validated_data)

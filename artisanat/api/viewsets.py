@@ -4,13 +4,16 @@ columns, and for writable resources the service functions that perform the chang
 
 - Lists answer ``?format=csv`` and ``?format=xlsx`` with the same filters and access.
 - Versioned resources carry an ``ETag`` (their ``version``) and require ``If-Match``
-  on PUT, PATCH and DELETE (428 without, 412 when stale).
+  on PUT, PATCH and DELETE (428 without, 412 when stale); every writable resource is.
+- Every write carries its reason (artisanat.services.require_reason): ``change_reason``
+  in the body of POST, PUT and PATCH, ``?change_reason=`` on DELETE (400 without).
 - Writes go through services (full_clean + save + history); serializers only build
   the unsaved instance.
 """
 
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
@@ -24,6 +27,10 @@ from artisanat.api.pagination import check_page_parameters
 from artisanat.api.renderers import EXPORT_FORMATS, CSVRenderer, XLSXRenderer
 from artisanat.exceptions import StaleVersion
 from artisanat.exports import export_response
+from artisanat.services import require_reason
+
+#: The history's column (simple_history's history_change_reason) holds 100 characters.
+REASON_MAX_LENGTH = 100
 
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; If-Match is "*" or a list.
 ENTITY_TAG = re.compile(r'\s*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
@@ -198,9 +205,23 @@ class WritableViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.D
         type(self).delete_service(
             instance,
             by=self.request.user,
-            reason=_("Suppression via l'API"),
+            reason=query_reason(self.request),
             expected_version=getattr(self, "_expected_version", None),
         )
+
+
+def query_reason(request):
+    """A DELETE's reason, ``?change_reason=``: a 400 naming it when it is missing, too
+    short to say why or too long for the history."""
+    raw = request.query_params.get("change_reason", "")
+    if len(raw) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"change_reason": [_("Motif trop long : %(n)d caractères au plus.") % {"n": REASON_MAX_LENGTH}]}
+        )
+    try:
+        return require_reason(raw)
+    except DjangoValidationError as error:
+        raise ValidationError(error.message_dict) from None
 
 
 class VersionedViewSet(VersionedMixin, WritableViewSet):

@@ -96,8 +96,10 @@ class PartySerializer(ServiceModelSerializer):
             "committed",
             "disbursed",
             "execution_rate",
+            "version",
             "change_reason",
         ]
+        read_only_fields = ["version"]
 
 
 class CommitmentSerializer(ServiceModelSerializer):
@@ -257,5 +259,7 @@ class AmendmentSerializer(ServiceModelSerializer):
             "summary",
             "in_force",
             "amended_commitments",
+            "version",
             "change_reason",
         ]
+        read_only_fields = ["version"]

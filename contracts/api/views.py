@@ -2,7 +2,6 @@
 milestones and amendments, each visible exactly when its contract is."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.decorators import action
 
@@ -11,7 +10,7 @@ from artisanat.api.documents import DocumentActionMixin, document_schema
 from artisanat.api.filters import as_of_of
 from artisanat.api.parsers import JSONParser
 from artisanat.api.schema import resource_schema
-from artisanat.api.viewsets import VersionedViewSet, WritableViewSet
+from artisanat.api.viewsets import VersionedViewSet
 from contracts import exports, services
 from contracts.api import serializers as s
 from contracts.filtersets import (
@@ -65,11 +64,13 @@ class ContractViewSet(DocumentActionMixin, VersionedViewSet):
     @action(detail=True, methods=["get", "put", "delete"], parser_classes=[parsers.MultiPartParser, JSONParser])
     def document(self, request, pk=None):
         """The signed contract: whoever sees the contract downloads it; editors replace or remove it."""
-        return self.document_endpoint(request, field="document", reason=_("Document signé"))
+        return self.document_endpoint(request, field="document")
 
 
-@resource_schema(s.PartySerializer, "parties aux contrats", "contract parties", figures=True, writable=True)
-class PartyViewSet(WritableViewSet):
+@resource_schema(
+    s.PartySerializer, "parties aux contrats", "contract parties", figures=True, writable=True, versioned=True
+)
+class PartyViewSet(VersionedViewSet):
     serializer_class = s.PartySerializer
     filterset_class = PartyFilterSet
     ordering_fields = ("contract__reference", "organisation__acronym", "role")
@@ -141,8 +142,8 @@ class MilestoneViewSet(VersionedViewSet):
         )
 
 
-@resource_schema(s.AmendmentSerializer, "avenants", "amendments", writable=True)
-class AmendmentViewSet(WritableViewSet):
+@resource_schema(s.AmendmentSerializer, "avenants", "amendments", writable=True, versioned=True)
+class AmendmentViewSet(VersionedViewSet):
     serializer_class = s.AmendmentSerializer
     filterset_class = AmendmentFilterSet
     ordering_fields = ("date", "number")

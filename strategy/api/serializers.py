@@ -587,6 +587,7 @@ class MeasurementSerializer(ServiceModelSerializer):
     ``organisation`` is its own (set from its membership)."""
 
     service = staticmethod(services.save_measurement)
+    reason_optional_on_create = True  # a new draft may come without one: "Création"
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     region_code = code_of("region.code")
     filiere_code = code_of("filiere.code")

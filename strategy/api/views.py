@@ -426,7 +426,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
     def evidence(self, request, pk=None):
         """The measurement's evidence: whoever sees the measurement downloads it; whoever
         may change the measurement (draft or returned) replaces or removes it."""
-        return self.document_endpoint(request, field="evidence", reason=_("Pièce justificative"))
+        return self.document_endpoint(request, field="evidence")
 
     @extend_schema(
         description=text(

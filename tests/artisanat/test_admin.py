@@ -457,7 +457,7 @@ def measurement_form(indicator, organisation, **overrides):
         "sex": "",
         "actor_type": "",
         "source": "Rapport annuel FCA",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": "",
     }
     data.update(overrides)
@@ -473,7 +473,7 @@ def test_adding_a_measurement_records_the_history_user(staff_client, admin_user,
     assert measurement.reported_by == admin_user
     creation = measurement.history.get()
     assert creation.history_user == admin_user
-    assert creation.history_change_reason == "Création depuis l'administration"
+    assert creation.history_change_reason == "Saisie depuis l'administration"
 
 
 def test_measurement_status_cannot_be_set_through_the_form(staff_client, indicator, org_a):
@@ -522,7 +522,7 @@ def test_disbursement_above_the_commitment_is_refused_with_the_french_error(staf
         "amount": "1000000.01",
         "reference": "OV-1",
         "note": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": "",
     }
 
@@ -539,7 +539,7 @@ def test_inline_disbursements_that_together_exceed_the_commitment_save_nothing(s
         "year": "2022",
         "amount": "1000000",
         "note": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": str(commitment.version),
         **management("disbursements", 2),
     }
@@ -676,7 +676,7 @@ def test_service_refusal_is_an_error_message_not_a_500(client, viewer, indicator
         "region": "",
         "filiere": "",
         "source": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": "",
     }
 
@@ -700,7 +700,7 @@ def test_stale_version_is_reported_and_the_newer_value_kept(staff_client, admin_
         "region": "",
         "filiere": "",
         "source": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": str(read_version),
     }
 
@@ -761,7 +761,7 @@ def test_milestone_met_without_date_is_refused_by_the_form(staff_client, contrac
         "date_met": "",
         "status": MilestoneStatus.MET,
         "note": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": "",
     }
 

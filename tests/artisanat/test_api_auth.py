@@ -199,7 +199,7 @@ def test_trigger_rule_via_the_api_is_400_not_500(as_editor, commitment_a, monkey
     monkeypatch.setattr(Disbursement, "clean", lambda self: None)
     response = as_editor.post(
         "/api/v1/disbursements/",
-        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "2000000.00"},
+        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "2000000.00", "change_reason": "Paiement"},
         format="json",
     )
     assert response.status_code == 400, response.content

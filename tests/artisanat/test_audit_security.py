@@ -76,7 +76,9 @@ def test_api_403_is_logged_with_user_organisation_client_and_path(
 
 
 def test_api_allowed_request_logs_no_refusal(security_lines, as_editor, target):
-    response = as_editor.patch(f"{V}targets/{target.pk}/", {"value": "900"}, HTTP_IF_MATCH=f'"{target.version}"')
+    response = as_editor.patch(
+        f"{V}targets/{target.pk}/", {"value": "900", "change_reason": "Révision"}, HTTP_IF_MATCH=f'"{target.version}"'
+    )
     assert response.status_code == 200
     assert security_lines() == []
 
@@ -84,7 +86,9 @@ def test_api_allowed_request_logs_no_refusal(security_lines, as_editor, target):
 def test_api_service_refusal_403_is_logged(security_lines, as_partner_a, milestone_a, org_b):
     """A refusal decided object by object in a service (not by the view) is a 403 too."""
     response = as_partner_a.patch(
-        f"{V}milestones/{milestone_a.pk}/", {"title": "Autre"}, HTTP_IF_MATCH=f'"{milestone_a.version}"'
+        f"{V}milestones/{milestone_a.pk}/",
+        {"title": "Autre", "change_reason": "Renommé"},
+        HTTP_IF_MATCH=f'"{milestone_a.version}"',
     )
     assert response.status_code == 403
     [entry] = security_lines()
@@ -258,7 +262,11 @@ def test_the_maintenance_window_lets_an_administrator_purge(target, editor):
 @pytest.mark.django_db(transaction=True)
 def test_flush_empties_history_and_reinstalls_the_guards(make_indicator, org_a, editor):
     indicator = make_indicator(code="IND-FLUSH", name="x", reporters=[org_a])
-    services.save_target(Target(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("10")), by=editor)
+    services.save_target(
+        Target(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("10")),
+        by=editor,
+        reason="Saisie (test)",
+    )
     assert Target.history.exists()
 
     call_command("flush", interactive=False, stdout=io.StringIO())

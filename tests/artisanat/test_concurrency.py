@@ -78,7 +78,10 @@ def test_ten_patches_of_one_measurement_with_one_etag(draft_a, partner_a):
     results = race(
         partner_a,
         lambda c, i: c.patch(
-            f"/api/v1/measurements/{draft_a.pk}/", {"value": str(100 + i)}, format="json", HTTP_IF_MATCH='"1"'
+            f"/api/v1/measurements/{draft_a.pk}/",
+            {"value": str(100 + i), "change_reason": "Course"},
+            format="json",
+            HTTP_IF_MATCH='"1"',
         ),
     )
     winner = one_winner(results)
@@ -93,7 +96,10 @@ def test_ten_patches_of_one_contract_with_one_etag(contract_a, editor):
     results = race(
         editor,
         lambda c, i: c.patch(
-            f"/api/v1/contracts/{contract_a.pk}/", {"title": f"Titre {i}"}, format="json", HTTP_IF_MATCH='"1"'
+            f"/api/v1/contracts/{contract_a.pk}/",
+            {"title": f"Titre {i}", "change_reason": "Course"},
+            format="json",
+            HTTP_IF_MATCH='"1"',
         ),
     )
     winner = one_winner(results)
@@ -108,7 +114,10 @@ def test_ten_patches_of_one_milestone_with_one_etag(milestone_a, partner_a):
     results = race(
         partner_a,
         lambda c, i: c.patch(
-            f"/api/v1/milestones/{milestone_a.pk}/", {"note": f"Note {i}"}, format="json", HTTP_IF_MATCH='"1"'
+            f"/api/v1/milestones/{milestone_a.pk}/",
+            {"note": f"Note {i}", "change_reason": "Course"},
+            format="json",
+            HTTP_IF_MATCH='"1"',
         ),
     )
     winner = one_winner(results)

@@ -54,7 +54,10 @@ def test_every_table_of_the_sector_carries_the_bump(db):
     [
         pytest.param(lambda ind, org, by: Measurement.objects.create(**_row(ind, org)), id="orm-create"),
         pytest.param(
-            lambda ind, org, by: services.save_measurement(Measurement(**_row(ind, org)), by=by), id="service"
+            lambda ind, org, by: services.save_measurement(
+                Measurement(**_row(ind, org)), by=by, reason="Saisie (test)"
+            ),
+            id="service",
         ),
         pytest.param(lambda ind, org, by: Measurement.objects.bulk_create([Measurement(**_row(ind, org))]), id="bulk"),
         pytest.param(lambda ind, org, by: Target.objects.filter(indicator=ind).update(value=D("1")), id="raw-update"),
@@ -122,7 +125,7 @@ def test_the_home_page_shows_a_write_at_the_next_request(client, validator, indi
     with CaptureQueriesContext(connection) as warm:
         assert waiting_on_home(client) == 0
     m = Measurement(**_row(indicator, org_a))
-    services.save_measurement(m, by=partner_a)
+    services.save_measurement(m, by=partner_a, reason="Saisie (test)")
     services.submit_measurement(m, by=partner_a)
     with CaptureQueriesContext(connection) as cold:
         assert waiting_on_home(client) == 1
@@ -135,7 +138,7 @@ def test_a_reader_never_gets_another_readers_figures(client, validator, partner_
     """The validator sees organisation B's submitted value waiting; partner A, who may not
     see B's unvalidated values, must not get the validator's cached count."""
     m = Measurement(**_row(indicator_b, org_b))
-    services.save_measurement(m, by=partner_b)
+    services.save_measurement(m, by=partner_b, reason="Saisie (test)")
     services.submit_measurement(m, by=partner_b)
     client.force_login(validator)
     assert waiting_on_home(client) == 1
@@ -158,7 +161,7 @@ def test_the_scope_is_part_of_the_key(client, validator, indicator, org_a, partn
     """The same reader at two dates: a value validated in 2024 counts as of 2025, not as
     of 2023, whichever was read first."""
     m = Measurement(**_row(indicator, org_a))
-    services.save_measurement(m, by=partner_a)
+    services.save_measurement(m, by=partner_a, reason="Saisie (test)")
     services.submit_measurement(m, by=partner_a)
     services.validate_measurement(m, by=validator)
     client.force_login(validator)
@@ -198,7 +201,7 @@ def test_without_a_version_row_nothing_is_cached(client, validator, indicator, o
     assert waiting_on_home(client) == 0
     # The next write creates the row again.
     m = Measurement(**_row(indicator, org_a))
-    services.save_measurement(m, by=partner_a)
+    services.save_measurement(m, by=partner_a, reason="Saisie (test)")
     services.submit_measurement(m, by=partner_a)
     assert data_version.current() is not None
     assert waiting_on_home(client) == 1

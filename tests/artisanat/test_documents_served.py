@@ -44,6 +44,7 @@ def multipart(name, content):
     boundary = uuid.uuid4().hex
     body = (
         (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="change_reason"\r\n\r\nReleve signe\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n"
         ).encode()
@@ -81,7 +82,7 @@ def setup_data():
         indicator=indicator, organisation=org, value=Decimal("999999"),
         period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
     )  # fmt: skip
-    services.save_measurement(measurement, by=user)
+    services.save_measurement(measurement, by=user, reason="Saisie (test)")
     print(issue_token(user)[1], measurement.pk)
 
 

@@ -32,6 +32,7 @@ ARABIC = "غرفة الصناعة التقليدية لجهة مراكش-آسف�
 COMBINING = "Fe\u0300s-Me\u0301knes e\u0301\u0301\u0301 Z\u0337\u0351a\u0336\u0301"  # decomposed accents, stacked marks
 RTL_MIXED = "\u202etxet desrever\u202c و 12,5 %"  # RTL override mark inside text, kept as data
 MB50 = 50 * 1024 * 1024
+REASON = "Saisie (test)"  # every creation but a measurement's carries its reason
 
 
 # ---------------------------------------------------------------- writable text fields
@@ -51,7 +52,7 @@ def _target(ctx):
     return (
         "targets",
         ctx["as_admin"],
-        {"indicator": ctx["indicator"].pk, "due_date": "2027-12-31", "value": "500"},
+        {"indicator": ctx["indicator"].pk, "due_date": "2027-12-31", "value": "500", "change_reason": REASON},
         Target,
         ["source"],
     )
@@ -70,6 +71,7 @@ def _contract(ctx):
             "end_date": "2025-12-31",
             "signing_date": "2021-07-26",
             "status": "in_execution",
+            "change_reason": REASON,
         },
         ContratProgramme,
         ["reference", "title", "title_ar", "source"],
@@ -80,7 +82,7 @@ def _party(ctx):
     return (
         "parties",
         ctx["as_admin"],
-        {"contract": ctx["contract_a"].pk, "organisation": ctx["org_b"].pk, "role": "funder"},
+        {"contract": ctx["contract_a"].pk, "organisation": ctx["org_b"].pk, "role": "funder", "change_reason": REASON},
         Party,
         ["signer_name", "signer_title"],
     )
@@ -90,7 +92,7 @@ def _commitment(ctx):
     return (
         "commitments",
         ctx["as_admin"],
-        {"party": ctx["party_a"].pk, "year": 2023, "amount": "1000.00"},
+        {"party": ctx["party_a"].pk, "year": 2023, "amount": "1000.00", "change_reason": REASON},
         Commitment,
         ["note"],
     )
@@ -100,7 +102,13 @@ def _milestone(ctx):
     return (
         "milestones",
         ctx["as_admin"],
-        {"contract": ctx["contract_a"].pk, "title": "Jalon", "responsible": ctx["org_a"].pk, "due_date": "2024-06-30"},
+        {
+            "contract": ctx["contract_a"].pk,
+            "title": "Jalon",
+            "responsible": ctx["org_a"].pk,
+            "due_date": "2024-06-30",
+            "change_reason": REASON,
+        },
         Milestone,
         ["title", "note"],
     )
@@ -117,6 +125,7 @@ def _amendment(ctx):
             "reason": "Report",
             "summary": "Dates",
             "changes_dates": True,
+            "change_reason": REASON,
         },
         Amendment,
         ["reason", "summary"],
@@ -263,7 +272,9 @@ def test_amount_beyond_its_digits_is_a_400(as_admin, party_a):
         assert response.status_code == 400, response.content
         assert response.json()["details"]["amount"]
     # The largest amount the API takes comes back exactly, figures of its contract included.
-    response = as_admin.post(f"{API}/commitments/", {"party": party_a.pk, "year": 2023, "amount": "9" * 13 + ".99"})
+    response = as_admin.post(
+        f"{API}/commitments/", {"party": party_a.pk, "year": 2023, "amount": "9" * 13 + ".99", "change_reason": REASON}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["amount"] == "9" * 13 + ".99"
     assert Commitment.objects.get(pk=response.json()["id"]).amount == D("9" * 13 + ".99")

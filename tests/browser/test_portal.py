@@ -67,6 +67,7 @@ def test_measurement_workflow_moves_the_dashboard(browser_session, scene):
     editor.goto(f"/strategie/mesures/{m.pk}/")
     assert editor.page.inner_text("[data-reason]") == "Joindre la liste d'émargement"
     editor.page.fill("#id_value", "250")
+    editor.page.fill("#id_change_reason", "Liste d'émargement jointe")
     editor.page.click("button[name=action][value=submit]")
     editor.page.wait_for_selector("[data-status=submitted]")
     assert axis_progress(editor) == "sans données"  # submitted values do not count

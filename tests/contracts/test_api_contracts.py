@@ -16,11 +16,11 @@ V = "/api/v1/"
 # resource → (fixture of A's row, fixture of B's row, model, versioned, a valid change)
 RESOURCES = {
     "contracts": ("contract_a", "contract_b", ContratProgramme, True, {"title": "Nouveau titre"}),
-    "parties": ("party_a", "party_b", Party, False, {"signer_name": "M. Alaoui"}),
+    "parties": ("party_a", "party_b", Party, True, {"signer_name": "M. Alaoui"}),
     "commitments": ("commitment_a", "commitment_b", Commitment, True, {"note": "Révisé"}),
     "disbursements": ("disbursement_a", "disbursement_b", Disbursement, True, {"reference": "OV-42"}),
     "milestones": ("milestone_a", "milestone_b", Milestone, True, {"note": "En cours"}),
-    "amendments": ("amendment_a", "amendment_b", Amendment, False, {"summary": "Dates et montants"}),
+    "amendments": ("amendment_a", "amendment_b", Amendment, True, {"summary": "Dates et montants"}),
 }
 
 
@@ -73,7 +73,11 @@ def test_editor_changes_with_history(name, request, world, as_editor, editor):
     a = request.getfixturevalue(mine)
     if versioned:
         assert as_editor.patch(f"{V}{name}/{a.pk}/", change).status_code == 428
-        assert as_editor.patch(f"{V}{name}/{a.pk}/", change, HTTP_IF_MATCH='"99"').status_code == 412
+        stale = {**change, "change_reason": "Avenant n° 2"}
+        assert as_editor.patch(f"{V}{name}/{a.pk}/", stale, format="json", HTTP_IF_MATCH='"99"').status_code == 412
+        # With the version read but without a reason: 400 naming it.
+        refused = as_editor.patch(f"{V}{name}/{a.pk}/", change, format="json", **headers(a, versioned))
+        assert refused.status_code == 400 and "change_reason" in refused.json()["details"]
     response = as_editor.patch(
         f"{V}{name}/{a.pk}/", {**change, "change_reason": "Avenant n° 2"}, format="json", **headers(a, versioned)
     )
@@ -99,6 +103,7 @@ def test_editor_creates_a_contract_with_axes(as_editor, phases, axis, indicator)
         "start_date": "2023-01-01",
         "end_date": "2025-12-31",
         "status": "draft",
+        "change_reason": "Contrat signé le 12/01/2023",
     }
     response = as_editor.post(f"{V}contracts/", payload, format="json")
     assert response.status_code == 201, response.content
@@ -116,6 +121,7 @@ def test_contract_rules_answer_400_with_the_field(as_editor, phases, filiere):
         "start_date": "2023-01-01",
         "end_date": "2022-12-31",
         "status": "draft",
+        "change_reason": "Nouveau contrat",
     }
     response = as_editor.post(f"{V}contracts/", payload, format="json")
     assert response.status_code == 400
@@ -126,7 +132,7 @@ def test_contract_rules_answer_400_with_the_field(as_editor, phases, filiere):
 def test_disbursement_beyond_the_commitment_is_refused(as_editor, commitment_a, disbursement_a):
     response = as_editor.post(
         f"{V}disbursements/",
-        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "800000.00"},
+        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "800000.00", "change_reason": "Paiement"},
         format="json",
     )
     assert response.status_code == 400
@@ -134,7 +140,7 @@ def test_disbursement_beyond_the_commitment_is_refused(as_editor, commitment_a, 
     assert Disbursement.objects.count() == 1
     response = as_editor.post(
         f"{V}disbursements/",
-        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "100000.00"},
+        {"commitment": commitment_a.pk, "date": "2022-06-01", "amount": "100000.00", "change_reason": "Paiement"},
         format="json",
     )
     assert response.status_code == 201
@@ -147,7 +153,7 @@ def test_disbursement_beyond_the_commitment_is_refused(as_editor, commitment_a, 
 
 
 def test_deleting_a_commitment_with_disbursements_is_409(as_editor, commitment_a, disbursement_a):
-    response = as_editor.delete(f"{V}commitments/{commitment_a.pk}/", HTTP_IF_MATCH='"1"')
+    response = as_editor.delete(f"{V}commitments/{commitment_a.pk}/?change_reason=Doublon", HTTP_IF_MATCH='"1"')
     assert response.status_code == 409
     assert response.json()["code"] == "protected"
     assert Commitment.objects.filter(pk=commitment_a.pk).exists()
@@ -155,20 +161,34 @@ def test_deleting_a_commitment_with_disbursements_is_409(as_editor, commitment_a
 
 def test_editor_deletes_a_disbursement_with_if_match(as_editor, editor, disbursement_a):
     assert as_editor.delete(f"{V}disbursements/{disbursement_a.pk}/").status_code == 428
-    assert as_editor.delete(f"{V}disbursements/{disbursement_a.pk}/", HTTP_IF_MATCH='"1"').status_code == 204
+    url = f"{V}disbursements/{disbursement_a.pk}/"
+    assert as_editor.delete(url, HTTP_IF_MATCH='"1"').status_code == 400  # no reason
+    assert as_editor.delete(f"{url}?change_reason=Doublon", HTTP_IF_MATCH='"1"').status_code == 204
     assert not Disbursement.objects.exists()
     assert Disbursement.history.filter(id=disbursement_a.pk, history_type="-").get().history_user == editor
 
 
 def test_duplicate_party_role_is_refused(as_editor, party_a):
-    payload = {"contract": party_a.contract_id, "organisation": party_a.organisation_id, "role": party_a.role}
+    payload = {
+        "contract": party_a.contract_id,
+        "organisation": party_a.organisation_id,
+        "role": party_a.role,
+        "change_reason": "Nouvelle partie",
+    }
     response = as_editor.post(f"{V}parties/", payload, format="json")
     assert response.status_code == 400
     assert Party.objects.filter(contract=party_a.contract).count() == 2
 
 
 def test_amendment_must_change_something(as_editor, contract_a):
-    payload = {"contract": contract_a.pk, "number": 5, "date": "2023-03-01", "reason": "r", "summary": "s"}
+    payload = {
+        "contract": contract_a.pk,
+        "number": 5,
+        "date": "2023-03-01",
+        "reason": "r",
+        "summary": "s",
+        "change_reason": "Avenant n° 5",
+    }
     response = as_editor.post(f"{V}amendments/", payload, format="json")
     assert response.status_code == 400
     assert "non_field_errors" in response.json()["details"]
@@ -192,6 +212,7 @@ def test_partner_updates_the_milestones_it_is_responsible_for(as_partner_a, part
 
 def test_partner_cannot_change_a_milestones_title_or_responsible(as_partner_a, milestone_a, org_b):
     for change in ({"title": "Autre"}, {"responsible": org_b.pk}, {"due_date": "2030-01-01"}):
+        change["change_reason"] = "Mise à jour"
         assert as_partner_a.patch(f"{V}milestones/{milestone_a.pk}/", change, HTTP_IF_MATCH='"1"').status_code == 403
     milestone_a.refresh_from_db()
     assert (milestone_a.title, milestone_a.version) == ("Plateforme de formation", 1)
@@ -202,7 +223,8 @@ def test_partner_cannot_update_a_visible_milestone_of_another_organisation(as_pa
         contract=contract_a, title="Étude", responsible=org_b, due_date=dt.date(2024, 1, 1)
     )
     assert as_partner_a.get(f"{V}milestones/{other.pk}/").status_code == 200
-    assert as_partner_a.patch(f"{V}milestones/{other.pk}/", {"note": "x"}, HTTP_IF_MATCH='"1"').status_code == 403
+    change = {"note": "x", "change_reason": "Mise à jour"}
+    assert as_partner_a.patch(f"{V}milestones/{other.pk}/", change, HTTP_IF_MATCH='"1"').status_code == 403
 
 
 def test_partner_cannot_create_or_delete_milestones(as_partner_a, contract_a, org_a, milestone_a):
@@ -293,8 +315,13 @@ def test_amendment_lists_its_changed_commitments_read_only(as_viewer, as_editor,
     # Read-only here (structured changes are written in the admin): a PATCH leaves them.
     response = as_editor.patch(
         f"{V}amendments/{amended_a.pk}/",
-        {"summary": "Montants", "amended_commitments": [{"commitment": commitment_a.pk, "new_amount": "5"}]},
+        {
+            "summary": "Montants",
+            "amended_commitments": [{"commitment": commitment_a.pk, "new_amount": "5"}],
+            "change_reason": "Résumé revu",
+        },
         format="json",
+        HTTP_IF_MATCH=f'"{amended_a.version}"',
     )
     assert response.status_code == 200, response.json()
     assert list(AmendedCommitment.objects.values_list("new_amount", flat=True)) == [D("1200000")]

@@ -29,7 +29,7 @@ def put_document(client, contract, name="contrat.pdf", content=samples.PDF):
     contract.refresh_from_db()
     return client.put(
         f"{API}/{contract.pk}/document/",
-        {"file": samples.upload(name, content)},
+        {"file": samples.upload(name, content), "change_reason": "Contrat signé reçu"},
         format="multipart",
         HTTP_IF_MATCH=f'"{contract.version}"',
     )
@@ -75,14 +75,16 @@ def test_api_upload_download_and_remove(as_editor, contract_a):
     contract_a.refresh_from_db()
     assert re.fullmatch(r"contracts/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", contract_a.document.name)
     assert Path(contract_a.document.path).resolve().is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
-    assert last_history(contract_a).history_change_reason == "Document signé"
+    assert last_history(contract_a).history_change_reason == "Contrat signé reçu"
 
     download = as_editor.get(f"{API}/{contract_a.pk}/document/")
     assert download.status_code == 200
     assert download["Content-Security-Policy"] == SANDBOX and download["X-Content-Type-Options"] == "nosniff"
     assert b"".join(download.streaming_content) == samples.PDF
 
-    removed = as_editor.delete(f"{API}/{contract_a.pk}/document/", HTTP_IF_MATCH=etag(response))
+    removed = as_editor.delete(
+        f"{API}/{contract_a.pk}/document/?change_reason=Version%20non%20sign%C3%A9e", HTTP_IF_MATCH=etag(response)
+    )
     assert removed.status_code == 200 and removed.json()["document"] is None
     assert as_editor.get(f"{API}/{contract_a.pk}/document/").status_code == 404
 

@@ -128,11 +128,12 @@ def test_reporter_updates_only_the_progress_of_its_own_milestones(contract, org_
     assert m.history.first().history_user == partner_a
 
     with pytest.raises(PermissionDenied):  # another organisation's milestone
-        update_milestone(Milestone.objects.get(pk=m.pk), by=partner_b)
+        update_milestone(Milestone.objects.get(pk=m.pk), by=partner_b, reason="Saisie (test)")
     with pytest.raises(PermissionDenied):  # a reporter creates none
         update_milestone(
             Milestone(contract=contract, title="Nouveau", responsible=org_a, due_date=dt.date(2022, 6, 30)),
             by=partner_a,
+            reason="Saisie (test)",
         )
     assert Milestone.objects.count() == 1
 
@@ -187,7 +188,7 @@ def test_a_reporter_cannot_cancel_a_milestone(contract, org_a, partner_a):
     m = Milestone.objects.create(contract=contract, title="Formation", responsible=org_a, due_date=dt.date(2022, 6, 30))
     m.status = MilestoneStatus.CANCELLED
     with pytest.raises(PermissionDenied):
-        update_milestone(m, by=partner_a)
+        update_milestone(m, by=partner_a, reason="Saisie (test)")
     assert Milestone.objects.get().status == MilestoneStatus.SCHEDULED
 
 

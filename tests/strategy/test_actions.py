@@ -423,7 +423,7 @@ def test_api_writes_for_editors_only(api, editor, viewer, partner_a, anonymous, 
     stale = client.patch(url, {"title": "Encore", "change_reason": "Intitulé"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
     assert client.patch(url, {"title": "Encore"}, format="json", HTTP_IF_MATCH='"2"').status_code == 400
-    assert client.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
+    assert client.delete(f"{url}?change_reason=Doublon", HTTP_IF_MATCH='"2"').status_code == 204
     purl = f"/api/v1/programmes/{programme.pk}/"
     petag = client.get(purl)["ETag"]
     response = client.patch(

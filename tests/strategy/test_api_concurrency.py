@@ -30,7 +30,9 @@ def test_two_concurrent_patches_with_one_etag_one_wins(draft_a, partner_a, edito
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         barrier.wait()
         try:
-            response = client.patch(url, {"value": value}, format="json", HTTP_IF_MATCH='"1"')
+            response = client.patch(
+                url, {"value": value, "change_reason": "Course"}, format="json", HTTP_IF_MATCH='"1"'
+            )
             codes.append((response.status_code, value))
         finally:
             connections.close_all()

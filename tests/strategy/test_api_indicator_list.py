@@ -34,7 +34,7 @@ def _validated(indicator, organisation, by, validator, year, **values):
         organisation=organisation,
         **values,
     )
-    services.save_measurement(m, by=by)
+    services.save_measurement(m, by=by, reason="Saisie (test)")
     services.submit_measurement(m, by=by)
     services.validate_measurement(m, by=validator)
     assert Measurement.objects.get(pk=m.pk).status == MeasurementStatus.VALIDATED
@@ -52,8 +52,12 @@ def varied(make_indicator, indicator, indicator_b, org_a, org_b, partner_a, vali
     average = make_indicator(code="IND-AVG", aggregation=Aggregation.AVERAGE, reporters=[org_a, early])
     for year, value in ((2021, "1"), (2022, "2"), (2023, "2")):
         _validated(average, org_a, partner_a, validator, year, value=D(value))
-    services.save_target(Target(indicator=average, due_date=dt.date(2030, 12, 31), value=D("7")), by=editor)
-    services.save_target(Target(indicator=average, due_date=dt.date(2024, 12, 31), value=D("3")), by=editor)
+    services.save_target(
+        Target(indicator=average, due_date=dt.date(2030, 12, 31), value=D("7")), by=editor, reason="Saisie (test)"
+    )
+    services.save_target(
+        Target(indicator=average, due_date=dt.date(2024, 12, 31), value=D("3")), by=editor, reason="Saisie (test)"
+    )
     latest = make_indicator(
         code="IND-LVL",
         name="Taux d'abandon",
@@ -68,10 +72,16 @@ def varied(make_indicator, indicator, indicator_b, org_a, org_b, partner_a, vali
         reporters=[org_a],
     )
     _validated(latest, org_a, partner_a, validator, 2022, value=D("90.3333"))
-    services.save_target(Target(indicator=latest, due_date=dt.date(2030, 12, 31), value=D("33.3333")), by=editor)
+    services.save_target(
+        Target(indicator=latest, due_date=dt.date(2030, 12, 31), value=D("33.3333")),
+        by=editor,
+        reason="Saisie (test)",
+    )
     ratio = make_indicator(code="IND-RAT", aggregation=Aggregation.RATIO, unit=Unit.PERCENT, reporters=[org_a])
     _validated(ratio, org_a, partner_a, validator, 2023, numerator=D("1"), denominator=D("3"))
-    services.save_target(Target(indicator=ratio, due_date=dt.date(2030, 12, 31), value=D("0.9")), by=editor)
+    services.save_target(
+        Target(indicator=ratio, due_date=dt.date(2030, 12, 31), value=D("0.9")), by=editor, reason="Saisie (test)"
+    )
     make_indicator(code="IND-DIM", by_region=True, by_sex=True, by_actor_type=True, reporters=[org_b, org_a, early])
 
 

@@ -140,13 +140,13 @@ def test_a_change_the_measurements_do_not_follow_is_refused_naming_them(as_edito
 
 def test_delete_only_an_indicator_nothing_depends_on(as_editor, indicator, make_indicator, editor):
     Target.objects.create(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("5"))
-    refused = as_editor.delete(f"{V}indicators/{indicator.pk}/", HTTP_IF_MATCH='"1"')
+    refused = as_editor.delete(f"{V}indicators/{indicator.pk}/?change_reason=Doublon", HTTP_IF_MATCH='"1"')
     assert refused.status_code == 400
     assert "cibles" in refused.json()["message"] + str(refused.json().get("details", ""))
     assert Indicator.objects.filter(pk=indicator.pk).exists() and Target.objects.filter(indicator=indicator).exists()
     lonely = make_indicator(code="IND-SEUL")
     assert as_editor.delete(f"{V}indicators/{lonely.pk}/").status_code == 428
-    assert as_editor.delete(f"{V}indicators/{lonely.pk}/", HTTP_IF_MATCH='"1"').status_code == 204
+    assert as_editor.delete(f"{V}indicators/{lonely.pk}/?change_reason=Doublon", HTTP_IF_MATCH='"1"').status_code == 204
     assert not Indicator.objects.filter(pk=lonely.pk).exists()
     row = Indicator.history.filter(id=lonely.pk).order_by("-history_id").first()
-    assert (row.history_type, row.history_user, row.history_change_reason) == ("-", editor, "Suppression via l'API")
+    assert (row.history_type, row.history_user, row.history_change_reason) == ("-", editor, "Doublon")

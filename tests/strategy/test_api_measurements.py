@@ -111,7 +111,12 @@ def test_partner_sees_its_own_values_and_validated_ones_only(world, as_partner_a
 
 def test_partner_cannot_read_change_or_delete_another_organisations_draft(world, as_partner_a, draft_b):
     assert as_partner_a.get(detail(draft_b)).status_code == 404
-    assert as_partner_a.patch(detail(draft_b), {"value": "1"}, HTTP_IF_MATCH='"1"').status_code == 404
+    assert (
+        as_partner_a.patch(
+            detail(draft_b), {"value": "1", "change_reason": "Coquille"}, HTTP_IF_MATCH='"1"'
+        ).status_code
+        == 404
+    )
     assert as_partner_a.delete(detail(draft_b), HTTP_IF_MATCH='"1"').status_code == 404
     assert as_partner_a.post(detail(draft_b, "submit")).status_code == 404
     draft_b.refresh_from_db()
@@ -169,7 +174,9 @@ def test_partner_fixes_its_draft_with_if_match(as_partner_a, draft_a, partner_a)
 
 def test_patch_refuses_a_period_that_is_not_one_year(as_partner_a, draft_a):
     response = as_partner_a.patch(
-        detail(draft_a), {"period_start": "2023-07-01", "period_end": "2023-12-31"}, HTTP_IF_MATCH='"1"'
+        detail(draft_a),
+        {"period_start": "2023-07-01", "period_end": "2023-12-31", "change_reason": "Coquille"},
+        HTTP_IF_MATCH='"1"',
     )
     assert response.status_code == 400
     assert list(response.json()["details"]) == ["period_end"]
@@ -183,13 +190,13 @@ def test_patch_refuses_a_period_that_is_not_one_year(as_partner_a, draft_a):
 
 
 def test_change_without_if_match_is_428_and_stale_is_412(as_partner_a, draft_a):
-    response = as_partner_a.patch(detail(draft_a), {"value": "1"})
+    response = as_partner_a.patch(detail(draft_a), {"value": "1", "change_reason": "Coquille"})
     assert response.status_code == 428
     assert response.json()["code"] == "precondition_required"
-    response = as_partner_a.patch(detail(draft_a), {"value": "1"}, HTTP_IF_MATCH='"7"')
+    response = as_partner_a.patch(detail(draft_a), {"value": "1", "change_reason": "Coquille"}, HTTP_IF_MATCH='"7"')
     assert response.status_code == 412
     assert response.json()["current_version"] == 1
-    response = as_partner_a.put(detail(draft_a), {"value": "1"}, HTTP_IF_MATCH="garbage")
+    response = as_partner_a.put(detail(draft_a), {"value": "1", "change_reason": "Coquille"}, HTTP_IF_MATCH="garbage")
     assert response.status_code == 400
     assert "If-Match" in response.json()["details"]
     draft_a.refresh_from_db()
@@ -197,28 +204,39 @@ def test_change_without_if_match_is_428_and_stale_is_412(as_partner_a, draft_a):
 
 
 def test_partner_cannot_change_the_status_nor_the_organisation(as_partner_a, draft_a, org_b):
-    response = as_partner_a.patch(detail(draft_a), {"status": "validated"}, HTTP_IF_MATCH='"1"')
+    response = as_partner_a.patch(
+        detail(draft_a), {"status": "validated", "change_reason": "Coquille"}, HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200
     assert Measurement.objects.get(pk=draft_a.pk).status == S.DRAFT
-    response = as_partner_a.patch(detail(draft_a), {"organisation": org_b.pk}, HTTP_IF_MATCH='"2"')
+    response = as_partner_a.patch(
+        detail(draft_a), {"organisation": org_b.pk, "change_reason": "Coquille"}, HTTP_IF_MATCH='"2"'
+    )
     assert response.status_code == 403
     assert Measurement.objects.get(pk=draft_a.pk).organisation.acronym == "FCA"
 
 
 def test_partner_cannot_change_another_organisations_validated_value(world, as_partner_a, validated_b):
-    response = as_partner_a.patch(detail(validated_b), {"value": "1"}, HTTP_IF_MATCH=f'"{validated_b.version}"')
+    response = as_partner_a.patch(
+        detail(validated_b), {"value": "1", "change_reason": "Coquille"}, HTTP_IF_MATCH=f'"{validated_b.version}"'
+    )
     assert response.status_code == 403
     assert Measurement.objects.get(pk=validated_b.pk).value == D("50")
 
 
 def test_a_submitted_value_is_locked_409(as_partner_a, submitted_a):
-    response = as_partner_a.patch(detail(submitted_a), {"value": "1"}, HTTP_IF_MATCH=f'"{submitted_a.version}"')
+    response = as_partner_a.patch(
+        detail(submitted_a), {"value": "1", "change_reason": "Coquille"}, HTTP_IF_MATCH=f'"{submitted_a.version}"'
+    )
     assert response.status_code == 409
     assert response.json()["current_status"] == "submitted"
 
 
 def test_viewer_cannot_change(as_viewer, draft_a):
-    assert as_viewer.patch(detail(draft_a), {"value": "1"}, HTTP_IF_MATCH='"1"').status_code == 403
+    assert (
+        as_viewer.patch(detail(draft_a), {"value": "1", "change_reason": "Coquille"}, HTTP_IF_MATCH='"1"').status_code
+        == 403
+    )
 
 
 def test_editor_changes_a_partners_draft(as_editor, editor, draft_a):
@@ -229,6 +247,7 @@ def test_editor_changes_a_partners_draft(as_editor, editor, draft_a):
             "period_start": "2023-01-01",
             "period_end": "2023-12-31",
             "organisation": draft_a.organisation_id,
+            "change_reason": "Reprise du ministère",
         },
         HTTP_IF_MATCH='"1"',
     )
@@ -241,16 +260,19 @@ def test_editor_changes_a_partners_draft(as_editor, editor, draft_a):
 
 def test_partner_deletes_its_draft(as_partner_a, draft_a, partner_a):
     assert as_partner_a.delete(detail(draft_a)).status_code == 428
-    assert as_partner_a.delete(detail(draft_a), HTTP_IF_MATCH='"9"').status_code == 412
-    assert as_partner_a.delete(detail(draft_a), HTTP_IF_MATCH='"1"').status_code == 204
+    assert as_partner_a.delete(detail(draft_a), HTTP_IF_MATCH='"1"').status_code == 400  # no reason
+    url = f"{detail(draft_a)}?change_reason=Saisie%20en%20double"
+    assert as_partner_a.delete(url, HTTP_IF_MATCH='"9"').status_code == 412
+    assert as_partner_a.delete(url, HTTP_IF_MATCH='"1"').status_code == 204
     assert not Measurement.objects.filter(pk=draft_a.pk).exists()
     h = Measurement.history.filter(id=draft_a.pk).order_by("-history_id").first()
-    assert (h.history_type, h.history_user) == ("-", partner_a)
+    assert (h.history_type, h.history_user, h.history_change_reason) == ("-", partner_a, "Saisie en double")
 
 
 def test_submitted_values_cannot_be_deleted(as_partner_a, as_editor, submitted_a):
     for client in (as_partner_a, as_editor):
-        response = client.delete(detail(submitted_a), HTTP_IF_MATCH=f'"{submitted_a.version}"')
+        url = f"{detail(submitted_a)}?change_reason=Doublon"
+        response = client.delete(url, HTTP_IF_MATCH=f'"{submitted_a.version}"')
         assert response.status_code == 409
     assert Measurement.objects.filter(pk=submitted_a.pk).exists()
 
@@ -376,7 +398,7 @@ def test_only_validated_values_count_in_the_indicator(as_partner_a, as_validator
     assert as_validator.post(detail(m, "reopen"), {"reason": "Double compte"}).status_code == 200
     assert achieved() is None  # returned: no longer counts
     m.refresh_from_db()
-    as_partner_a.patch(detail(m), {"value": "100"}, HTTP_IF_MATCH=f'"{m.version}"')
+    as_partner_a.patch(detail(m), {"value": "100", "change_reason": "Coquille"}, HTTP_IF_MATCH=f'"{m.version}"')
     as_partner_a.post(detail(m, "submit"))
     assert achieved() is None  # submitted: not yet
     as_validator.post(detail(m, "validate"))
@@ -423,11 +445,11 @@ def test_dates_in_the_future_filters(as_partner_a, draft_a):
 def test_a_well_formed_if_match_that_matches_nothing_is_412(as_partner_a, draft_a, header):
     """RFC 9110 §13.1.1: an If-Match whose tags do not match is 412, whatever they are."""
     url = detail(draft_a)
-    response = as_partner_a.patch(url, {"value": "1"}, format="json", HTTP_IF_MATCH=header)
+    response = as_partner_a.patch(url, {"value": "1", "change_reason": "Coquille"}, format="json", HTTP_IF_MATCH=header)
     assert response.status_code == 412, response.content
     assert (response.json()["code"], response.json()["current_version"]) == ("stale_version", 1)
     assert response["ETag"] == '"1"'
-    response = as_partner_a.delete(url, HTTP_IF_MATCH=header)
+    response = as_partner_a.delete(f"{url}?change_reason=Doublon", HTTP_IF_MATCH=header)
     assert response.status_code == 412
     draft_a.refresh_from_db()
     assert draft_a.version == 1
@@ -435,14 +457,18 @@ def test_a_well_formed_if_match_that_matches_nothing_is_412(as_partner_a, draft_
 
 def test_an_if_match_list_naming_the_current_version_is_accepted(as_partner_a, draft_a):
     url = detail(draft_a)
-    response = as_partner_a.patch(url, {"value": "1"}, format="json", HTTP_IF_MATCH='"stale-etag", "7", "1"')
+    response = as_partner_a.patch(
+        url, {"value": "1", "change_reason": "Coquille"}, format="json", HTTP_IF_MATCH='"stale-etag", "7", "1"'
+    )
     assert response.status_code == 200, response.content
     assert response["ETag"] == '"2"'
 
 
 @pytest.mark.parametrize("header", ["garbage", '"1', "1", '"a"b"', '"1",,'])
 def test_an_if_match_that_is_not_a_list_of_entity_tags_is_still_400(as_partner_a, draft_a, header):
-    response = as_partner_a.patch(detail(draft_a), {"value": "1"}, format="json", HTTP_IF_MATCH=header)
+    response = as_partner_a.patch(
+        detail(draft_a), {"value": "1", "change_reason": "Coquille"}, format="json", HTTP_IF_MATCH=header
+    )
     assert response.status_code == 400, response.content
     assert "If-Match" in response.json()["details"]
 

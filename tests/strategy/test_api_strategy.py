@@ -85,7 +85,13 @@ def test_dashboard(world, as_partner_a, as_viewer):
 
 
 def payload(indicator, **extra):
-    return {"indicator": indicator.pk, "due_date": "2025-12-31", "value": "400", **extra}
+    return {
+        "indicator": indicator.pk,
+        "due_date": "2025-12-31",
+        "value": "400",
+        "change_reason": "Cible du contrat",
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("client", ["as_editor", "as_validator", "as_admin"])
@@ -95,12 +101,16 @@ def test_ministry_editors_write_targets(client, request, indicator):
     assert response.status_code == 201, response.content
     target = Target.objects.get(pk=response.json()["id"])
     assert last_history(target).history_change_reason == "Contrat programme"
-    response = api_client.patch(f"{V}targets/{target.pk}/", {"value": "450"}, HTTP_IF_MATCH='"1"')
+    response = api_client.patch(
+        f"{V}targets/{target.pk}/", {"value": "450", "change_reason": "Révision"}, HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200
     target.refresh_from_db()
     assert (target.value, target.version) == (D("450"), 2)
-    assert api_client.delete(f"{V}targets/{target.pk}/", HTTP_IF_MATCH='"1"').status_code == 412
-    assert api_client.delete(f"{V}targets/{target.pk}/", HTTP_IF_MATCH='"2"').status_code == 204
+    url = f"{V}targets/{target.pk}/?change_reason=Cible%20abandonn%C3%A9e"
+    assert api_client.delete(url, HTTP_IF_MATCH='"1"').status_code == 412
+    assert api_client.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
+    assert last_history(target).history_change_reason == "Cible abandonnée"
     assert not Target.objects.filter(pk=target.pk).exists()
 
 
@@ -126,8 +136,10 @@ def test_target_rules(as_editor, indicator, target):
 def test_target_etag_and_stale_write(as_editor, target):
     response = as_editor.get(f"{V}targets/{target.pk}/")
     assert response["ETag"] == '"1"'
-    as_editor.patch(f"{V}targets/{target.pk}/", {"value": "900"}, HTTP_IF_MATCH='"1"')
-    stale = as_editor.patch(f"{V}targets/{target.pk}/", {"value": "800"}, HTTP_IF_MATCH='"1"')
+    as_editor.patch(f"{V}targets/{target.pk}/", {"value": "900", "change_reason": "Révision"}, HTTP_IF_MATCH='"1"')
+    stale = as_editor.patch(
+        f"{V}targets/{target.pk}/", {"value": "800", "change_reason": "Révision"}, HTTP_IF_MATCH='"1"'
+    )
     assert stale.status_code == 412
     assert stale["ETag"] == '"2"'
     assert Target.objects.get(pk=target.pk).value == D("900")

@@ -30,7 +30,7 @@ def validated_a(indicator, org_a, org_b, partner_a, validator, named):
         value=D("120"),
         organisation=org_a,
     )
-    services.save_measurement(m, by=partner_a)
+    services.save_measurement(m, by=partner_a, reason="Saisie (test)")
     services.submit_measurement(m, by=partner_a)
     services.validate_measurement(m, by=validator)
     return m

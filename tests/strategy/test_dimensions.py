@@ -378,7 +378,7 @@ def test_data_late_is_the_indicators_next_report_whatever_the_scope(indicator, o
             period_end=dt.date(year, 12, 31),
             value=10,
         )
-        services.save_measurement(m, by=editor)
+        services.save_measurement(m, by=editor, reason="Saisie (test)")
         services.submit_measurement(m, by=editor)
         services.validate_measurement(m, by=validator)
     as_of = dt.date(2025, 6, 30)  # the 2024 report was due 31/03/2025 and is in: not late

@@ -141,7 +141,13 @@ def test_a_file_beyond_the_limit_is_refused_with_the_limit(client, partner_a, in
 def test_evidence_is_removed_with_the_clear_box(client, partner_a, draft_a):
     with_evidence(draft_a)
     client.force_login(partner_a)
-    data = entry(draft_a.indicator, period_start="2023-01-01", period_end="2023-12-31", version=draft_a.version)
+    data = entry(
+        draft_a.indicator,
+        period_start="2023-01-01",
+        period_end="2023-12-31",
+        version=draft_a.version,
+        change_reason="Pièce erronée",
+    )
     data["evidence-clear"] = "on"
     assert client.post(reverse("strategy:measurement_update", args=[draft_a.pk]), data).status_code == 302
     draft_a.refresh_from_db()
@@ -233,13 +239,14 @@ def test_api_upload_then_download(as_partner_a, draft_a):
 def test_api_remove(as_partner_a, draft_a):
     with_evidence(draft_a)
     draft_a.refresh_from_db()
-    response = as_partner_a.delete(f"{API}/{draft_a.pk}/evidence/", HTTP_IF_MATCH=f'"{draft_a.version}"')
+    url = f"{API}/{draft_a.pk}/evidence/?change_reason=Mauvais%20fichier"
+    response = as_partner_a.delete(url, HTTP_IF_MATCH=f'"{draft_a.version}"')
     assert response.status_code == 200
     assert response.json()["evidence"] is None and response.json()["evidence_name"] == ""
     assert as_partner_a.get(f"{API}/{draft_a.pk}/evidence/").status_code == 404
     draft_a.refresh_from_db()
-    assert last_history(draft_a).history_change_reason == "Document retiré"
-    response = as_partner_a.delete(f"{API}/{draft_a.pk}/evidence/", HTTP_IF_MATCH=f'"{draft_a.version}"')
+    assert last_history(draft_a).history_change_reason == "Mauvais fichier"
+    response = as_partner_a.delete(url, HTTP_IF_MATCH=f'"{draft_a.version}"')
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
@@ -330,7 +337,7 @@ def admin_entry(indicator, organisation, **extra):
         "source": "Rapport",
         "sex": "",
         "actor_type": "",
-        "change_reason": "",
+        "change_reason": "Saisie depuis l'administration",
         "expected_version": "",
         **extra,
     }

@@ -32,7 +32,7 @@ def new(indicator, organisation, by, *, year=2024, value="120", submit=True):
         value=D(value),
         organisation=organisation,
     )
-    services.save_measurement(m, by=by)
+    services.save_measurement(m, by=by, reason="Saisie (test)")
     if submit:
         services.submit_measurement(m, by=by)
     m.refresh_from_db()
@@ -198,10 +198,10 @@ def test_a_value_the_validator_typed_stays_theirs_after_someone_else_changes_ano
     services.return_measurement(draft_a, by=validator, reason="À revoir")
     row = Measurement.objects.get(pk=draft_a.pk)
     row.value = D("999")
-    services.save_measurement(row, by=validator, expected_version=row.version)
+    services.save_measurement(row, by=validator, expected_version=row.version, reason="Saisie (test)")
     row = Measurement.objects.get(pk=draft_a.pk)
     row.source = "Registre corrigé"
-    services.save_measurement(row, by=partner_a, expected_version=row.version)
+    services.save_measurement(row, by=partner_a, expected_version=row.version, reason="Saisie (test)")
     services.submit_measurement(Measurement.objects.get(pk=draft_a.pk), by=partner_a)
     with pytest.raises(PermissionDenied):
         services.validate_measurement(Measurement.objects.get(pk=draft_a.pk), by=validator)

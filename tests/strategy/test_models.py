@@ -855,10 +855,10 @@ class TestLegacyMisfitRows:
         # Changing its value only is still refused: the period must be corrected first.
         legacy_misfit.value = D("130")
         with pytest.raises(ValidationError):
-            services.save_measurement(legacy_misfit, by=partner_a)
+            services.save_measurement(legacy_misfit, by=partner_a, reason="Saisie (test)")
         legacy_misfit.refresh_from_db()
         legacy_misfit.period_end = dt.date(2024, 12, 31)
-        services.save_measurement(legacy_misfit, by=partner_a)
+        services.save_measurement(legacy_misfit, by=partner_a, reason="Saisie (test)")
         services.submit_measurement(legacy_misfit, by=partner_a)
         services.validate_measurement(legacy_misfit, by=validator)
         legacy_misfit.refresh_from_db()

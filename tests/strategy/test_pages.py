@@ -187,6 +187,7 @@ def test_indicator_history_shows_who_when_what_and_why(client, viewer, indicator
             organisation=org_a,
         ),
         by=partner_a,
+        reason="Saisie (test)",
     )
     services.submit_measurement(m, by=partner_a)
     services.return_measurement(m, by=validator, reason="Source manquante")
@@ -273,10 +274,18 @@ def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_end(clien
             organisation=ministry,
         ),
         by=editor,
+        reason="Saisie (test)",
     )
     response = client.post(
         reverse("strategy:measurement_update", args=[m.pk]),
-        entry(indicator, organisation=ministry.pk, period_end="2024-03-31", version=m.version, action="save"),
+        entry(
+            indicator,
+            organisation=ministry.pk,
+            period_end="2024-03-31",
+            version=m.version,
+            action="save",
+            change_reason="Période corrigée",
+        ),
     )
     assert response.status_code == 200
     assert "par exemple du 01/01/2024 au 31/12/2024" in _field_block(response.content.decode(), "period_end")
@@ -294,19 +303,125 @@ def test_stale_version_is_refused_and_nothing_is_overwritten(client, editor, val
             organisation=ministry,
         ),
         by=editor,
+        reason="Saisie (test)",
     )
     read_version = m.version
     m.value = D("110")
-    services.save_measurement(m, by=validator)  # someone else saves meanwhile
+    services.save_measurement(m, by=validator, reason="Saisie (test)")  # someone else saves meanwhile
     client.force_login(editor)
     response = client.post(
         reverse("strategy:measurement_update", args=[m.pk]),
-        entry(indicator, organisation=ministry.pk, value="999", version=read_version, action="save"),
+        entry(
+            indicator,
+            organisation=ministry.pk,
+            value="999",
+            version=read_version,
+            action="save",
+            change_reason="Valeur corrigée",
+        ),
     )
     assert response.status_code == 409
     assert "modifié par quelqu'un d'autre" in html.unescape(response.content.decode())
     m.refresh_from_db()
     assert m.value == D("110")
+
+
+def _conflict_rows(body):
+    """{field: (stored, typed)} of the conflict panel (templates/partials/conflict.html)."""
+    rows = {}
+    for chunk in body.split('<tr data-field="')[1:]:
+        name = chunk.split('"')[0]
+        stored = chunk.split("<td data-stored><bdi>")[1].split("</bdi>")[0]
+        typed = chunk.split("<td data-typed><bdi>")[1].split("</bdi>")[0]
+        rows[name] = (html.unescape(stored), html.unescape(typed))
+    return rows
+
+
+def _draft(indicator, ministry, editor, value="100"):
+    return services.save_measurement(
+        Measurement(
+            indicator=indicator,
+            period_start=dt.date(2024, 1, 1),
+            period_end=dt.date(2024, 12, 31),
+            value=D(value),
+            organisation=ministry,
+            source="Registre",
+        ),
+        by=editor,
+        reason="Saisie (test)",
+    )
+
+
+def test_a_change_needs_its_reason_and_records_it(client, editor, indicator, ministry):
+    m = _draft(indicator, ministry, editor)
+    client.force_login(editor)
+    url = reverse("strategy:measurement_update", args=[m.pk])
+    response = client.post(url, entry(indicator, organisation=ministry.pk, value="130", version=m.version))
+    assert response.status_code == 200  # the form again, with the error
+    assert "Indiquez le motif de ce changement" in html.unescape(response.content.decode())
+    m.refresh_from_db()
+    assert (m.value, m.version) == (D("100"), 1)
+    response = client.post(
+        url,
+        entry(indicator, organisation=ministry.pk, value="130", version=m.version, change_reason="Rapport corrigé"),
+    )
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert (m.value, m.version) == (D("130"), 2)
+    assert m.history.order_by("-history_id").first().history_change_reason == "Rapport corrigé"
+
+
+def test_a_stale_change_shows_the_stored_values_beside_the_typed_ones(client, editor, validator, indicator, ministry):
+    m = _draft(indicator, ministry, editor)
+    read_version = m.version
+    m.value = D("110")
+    services.save_measurement(m, by=validator, reason="Valeur du registre")  # someone else, meanwhile
+    client.force_login(editor)
+    response = client.post(
+        reverse("strategy:measurement_update", args=[m.pk]),
+        entry(
+            indicator,
+            organisation=ministry.pk,
+            value="999",
+            source="Ma source",
+            version=read_version,
+            change_reason="Ma correction",
+        ),
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    rows = _conflict_rows(body)
+    assert rows["value"] == ("110", "999") and rows["source"] == ("Registre", "Ma source")
+    form = response.context["form"]
+    # The form keeps what was typed and now carries the current version; the page shows the stored row.
+    assert form["value"].value() == "999" and str(form["version"].value()) == "2"
+    assert form["change_reason"].value() == "Ma correction"
+    assert response.context["measurement"].value == D("110") and "version 2" in body
+    m.refresh_from_db()
+    assert (m.value, m.version) == (D("110"), 2)  # nothing saved
+    # Sending the form again (the current version) is a deliberate overwrite.
+    again = entry(indicator, organisation=ministry.pk, value="999", version=2, change_reason="Ma correction")
+    assert client.post(reverse("strategy:measurement_update", args=[m.pk]), again).status_code == 302
+    m.refresh_from_db()
+    assert (m.value, m.version) == (D("999"), 3)
+
+
+def test_a_change_of_a_locked_row_shows_the_stored_values_beside_the_typed_ones(
+    client, editor, validator, indicator, ministry
+):
+    m = _draft(indicator, ministry, editor)
+    services.submit_measurement(m, by=editor)
+    services.validate_measurement(m, by=validator)  # the period is validated meanwhile
+    client.force_login(editor)
+    response = client.post(
+        reverse("strategy:measurement_update", args=[m.pk]),
+        entry(indicator, organisation=ministry.pk, value="999", version=m.version, change_reason="Ma correction"),
+    )
+    assert response.status_code == 409
+    assert _conflict_rows(response.content.decode())["value"] == ("100", "999")
+    assert response.context["measurement"].status == S.VALIDATED
+    m.refresh_from_db()
+    assert (m.value, m.status) == (D("100"), S.VALIDATED)
 
 
 def test_partner_form_offers_only_its_indicators(client, partner_a, indicator, make_indicator, org_b):
@@ -344,7 +459,7 @@ def test_validator_returns_with_reason_then_validates(client, partner_a, validat
     assert "Chiffre à vérifier" in body
     response = client.post(
         reverse("strategy:measurement_update", args=[m.pk]),
-        entry(indicator, value="260", version=m.version, action="submit"),
+        entry(indicator, value="260", version=m.version, action="submit", change_reason="Chiffre vérifié"),
     )
     assert response.status_code == 302
     m.refresh_from_db()

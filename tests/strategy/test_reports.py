@@ -12,6 +12,7 @@ publication makes today's 2024 figure 300,00 while the publication keeps 250,00.
 import csv
 import datetime as dt
 import hashlib
+import html
 import io
 from decimal import Decimal as D
 
@@ -78,7 +79,9 @@ def test_editor_writes_the_comment_from_the_report_row_and_the_report_shows_it(c
     client.force_login(editor)
     row = row_of(client.get(REPORT, {"year": "2024"}).content.decode())
     assert "Rédiger le commentaire" in row and comment_url(case) in row
-    response = client.post(comment_url(case), {"text": "Retard des sessions de Fès.", "text_ar": "", "reason": ""})
+    response = client.post(
+        comment_url(case), {"text": "Retard des sessions de Fès.", "text_ar": "", "reason": "Rapport 2024"}
+    )
     assert response.status_code == 302
     comment = IndicatorComment.objects.get(indicator=case, year=2024)
     assert (comment.text, comment.version, comment.updated_by) == ("Retard des sessions de Fès.", 1, editor)
@@ -92,7 +95,7 @@ def test_editor_writes_the_comment_from_the_report_row_and_the_report_shows_it(c
 
 def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, validator, case):
     comment = services.save_indicator_comment(
-        IndicatorComment(indicator=case, year=2024, text="Premier texte"), by=editor
+        IndicatorComment(indicator=case, year=2024, text="Premier texte"), by=editor, reason="Saisie (test)"
     )
     client.force_login(validator)
     response = client.post(comment_url(case), {"text": "Second texte", "version": "1", "reason": ""})
@@ -104,7 +107,7 @@ def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, 
     assert [h.updated_by for h in comment.history.order_by("history_id")] == [editor, validator]
     assert last_history(comment).history_change_reason == "Chiffres revus"
     # A copy read at version 1 is now stale: refused, the newer text kept.
-    response = client.post(comment_url(case), {"text": "Écrasé", "version": "1", "reason": "x"})
+    response = client.post(comment_url(case), {"text": "Écrasé", "version": "1", "reason": "Ma version"})
     assert response.status_code == 409
     comment.refresh_from_db()
     assert comment.text == "Second texte"
@@ -112,9 +115,30 @@ def test_changing_a_comment_needs_a_reason_and_the_version_read(client, editor, 
     assert "Chiffres revus" in page and "Premier texte" in page  # the history
 
 
+def test_a_stale_comment_shows_the_stored_text_beside_the_typed_one(client, editor, validator, case):
+    comment = services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Premier texte"), by=editor, reason="Premier jet"
+    )
+    comment.text = "Texte du valideur"
+    services.save_indicator_comment(comment, by=validator, reason="Relecture", expected_version=1)
+    client.force_login(editor)
+    response = client.post(comment_url(case), {"text": "Mon texte", "version": "1", "reason": "Ma reprise"})
+    assert response.status_code == 409
+    body = html.unescape(response.content.decode())
+    stored = body.split('<tr data-field="text"')[1].split("</tr>")[0]
+    assert "Texte du valideur" in stored and "Mon texte" in stored
+    form = response.context["form"]
+    assert form["text"].value() == "Mon texte" and str(form["version"].value()) == "2"
+    assert response.context["comment"].text == "Texte du valideur"  # the page shows what is stored
+    comment.refresh_from_db()
+    assert (comment.text, comment.version) == ("Texte du valideur", 2)
+
+
 @pytest.mark.parametrize("actor", ["viewer", "partner_a"])
 def test_readers_read_a_comment_but_do_not_write_it(client, request, actor, editor, case):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor, reason="Saisie (test)"
+    )
     client.force_login(request.getfixturevalue(actor))
     page = client.get(comment_url(case))
     assert page.status_code == 200 and "Texte" in page.content.decode() and "<textarea" not in page.content.decode()
@@ -141,7 +165,9 @@ def test_a_comment_outside_the_strategy_years_is_not_found(client, editor, case)
 
 
 def test_report_exports_the_same_rows_as_csv_and_xlsx(client, viewer, editor, case):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Écart expliqué"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Écart expliqué"), by=editor, reason="Saisie (test)"
+    )
     client.force_login(viewer)
     response = client.get(REPORT, {"year": "2024", "format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -204,7 +230,9 @@ def test_quarterly_review_is_the_report_as_of_the_quarters_end(client, viewer, c
 def test_published_report_keeps_its_figures_beside_today_with_the_difference_marked(
     client, validator, editor, partner_a, case, org_a
 ):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Avant publication"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Avant publication"), by=editor, reason="Saisie (test)"
+    )
     published_status = Indicator.objects.with_figures(dt.date(2024, 12, 31)).get(pk=case.pk).status
     client.force_login(validator)
     response = client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "Envoi au ministre"})
@@ -368,7 +396,13 @@ def test_admin_saves_a_comment_through_the_service(client, admin_user, case):
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:strategy_indicatorcomment_add"),
-        {"indicator": case.pk, "year": "2024", "text": "Depuis l'administration", "text_ar": "", "change_reason": ""},
+        {
+            "indicator": case.pk,
+            "year": "2024",
+            "text": "Depuis l'administration",
+            "text_ar": "",
+            "change_reason": "Rapport 2024",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     comment = IndicatorComment.objects.get()
@@ -377,7 +411,9 @@ def test_admin_saves_a_comment_through_the_service(client, admin_user, case):
 
 
 def test_a_comment_is_unique_per_indicator_and_year_in_the_database(case, editor):
-    services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Un"), by=editor)
+    services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Un"), by=editor, reason="Saisie (test)"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         IndicatorComment.objects.create(indicator=case, year=2024, text="Deux")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -405,7 +441,9 @@ def test_api_editor_creates_then_changes_a_comment_with_if_match(as_editor, edit
     )
     url = f"{COMMENTS}{body['id']}/"
     assert as_editor.patch(url, {"text": "Autre"}, format="json").status_code == 428
-    assert as_editor.patch(url, {"text": "Autre"}, format="json", HTTP_IF_MATCH='"7"').status_code == 412
+    stale = {"text": "Autre", "change_reason": "Point"}
+    assert as_editor.patch(url, stale, format="json", HTTP_IF_MATCH='"7"').status_code == 412
+    assert as_editor.patch(url, {"text": "Autre"}, format="json", HTTP_IF_MATCH='"1"').status_code == 400  # no reason
     response = as_editor.patch(
         url, {"text": "Sessions reprogrammées", "change_reason": "Point"}, format="json", HTTP_IF_MATCH='"1"'
     )
@@ -415,10 +453,19 @@ def test_api_editor_creates_then_changes_a_comment_with_if_match(as_editor, edit
     assert (comment.text, comment.version) == ("Sessions reprogrammées", 2)
     assert last_history(comment).history_change_reason == "Point"
     # The indicator and the year never change; a second comment for the same year is refused.
-    assert as_editor.patch(url, {"year": 2025}, format="json", HTTP_IF_MATCH='"2"').status_code == 400
-    again = as_editor.post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "Doublon"}, format="json")
+    assert (
+        as_editor.patch(url, {"year": 2025, "change_reason": "Année"}, format="json", HTTP_IF_MATCH='"2"').status_code
+        == 400
+    )
+    again = as_editor.post(
+        COMMENTS, {"indicator": case.pk, "year": 2024, "text": "Doublon", "change_reason": "Doublon"}, format="json"
+    )
     assert again.status_code == 400
-    outside = as_editor.post(COMMENTS, {"indicator": case.pk, "year": 2035, "text": "Hors stratégie"}, format="json")
+    outside = as_editor.post(
+        COMMENTS,
+        {"indicator": case.pk, "year": 2035, "text": "Hors stratégie", "change_reason": "Rapport"},
+        format="json",
+    )
     assert outside.status_code == 400 and "year" in outside.json()["details"]
     assert as_editor.delete(url, HTTP_IF_MATCH='"2"').status_code == 405
     assert IndicatorComment.objects.count() == 1
@@ -430,7 +477,9 @@ def test_api_lists_comments_by_indicator_and_year_for_every_reader(
     other = make_indicator(code="IND-AUTRE")
     for indicator, year in ((case, 2023), (case, 2024), (other, 2024)):
         services.save_indicator_comment(
-            IndicatorComment(indicator=indicator, year=year, text=f"{indicator.code} {year}"), by=editor
+            IndicatorComment(indicator=indicator, year=year, text=f"{indicator.code} {year}"),
+            by=editor,
+            reason="Saisie (test)",
         )
     for reader in (viewer, partner_a):
         client = api(reader)
@@ -458,7 +507,9 @@ def test_api_lists_comments_by_indicator_and_year_for_every_reader(
 def test_api_readers_may_not_write_a_comment(api, request, actor, editor, case):
     client = api(request.getfixturevalue(actor))
     assert client.post(COMMENTS, {"indicator": case.pk, "year": 2024, "text": "x"}, format="json").status_code == 403
-    comment = services.save_indicator_comment(IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor)
+    comment = services.save_indicator_comment(
+        IndicatorComment(indicator=case, year=2024, text="Texte"), by=editor, reason="Saisie (test)"
+    )
     response = client.patch(f"{COMMENTS}{comment.pk}/", {"text": "y"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 403
     comment.refresh_from_db()

@@ -21,7 +21,7 @@ def draft(indicator, org_a, partner_a):
         value=D("120"),
         organisation=org_a,
     )
-    return services.save_measurement(m, by=partner_a)
+    return services.save_measurement(m, by=partner_a, reason="Saisie (test)")
 
 
 def last_history(measurement):
@@ -113,7 +113,7 @@ def test_validated_value_is_locked(draft, partner_a, validator):
     services.validate_measurement(draft, by=validator)
     draft.value = D("1")
     with pytest.raises(TransitionNotAllowed):
-        services.save_measurement(draft, by=validator)
+        services.save_measurement(draft, by=validator, reason="Saisie (test)")
     assert Measurement.objects.get(pk=draft.pk).value == D("120")
 
 
@@ -136,18 +136,18 @@ def test_partner_cannot_record_for_another_organisation(indicator, org_a, org_b,
         organisation=org_a,
     )
     with pytest.raises(PermissionDenied):
-        services.save_measurement(m, by=partner_b)
+        services.save_measurement(m, by=partner_b, reason="Saisie (test)")
     # Nor for its own organisation on an indicator it does not report.
     m.organisation = org_b
     with pytest.raises(PermissionDenied):
-        services.save_measurement(m, by=partner_b)
+        services.save_measurement(m, by=partner_b, reason="Saisie (test)")
     assert Measurement.objects.count() == 0
 
 
 def test_partner_cannot_change_the_reporting_organisation(draft, partner_a, org_b):
     draft.organisation = org_b
     with pytest.raises(PermissionDenied):
-        services.save_measurement(draft, by=partner_a)
+        services.save_measurement(draft, by=partner_a, reason="Saisie (test)")
     assert Measurement.objects.get(pk=draft.pk).organisation.acronym == "FCA"
 
 
@@ -166,17 +166,17 @@ def test_viewer_cannot_record(indicator, org_a, viewer):
         organisation=org_a,
     )
     with pytest.raises(PermissionDenied):
-        services.save_measurement(m, by=viewer)
+        services.save_measurement(m, by=viewer, reason="Saisie (test)")
 
 
 def test_stale_version_is_refused(draft, partner_a, editor):
     version = draft.version
     draft.value = D("130")
-    services.save_measurement(draft, by=editor, expected_version=version)
+    services.save_measurement(draft, by=editor, expected_version=version, reason="Saisie (test)")
     stale = Measurement.objects.get(pk=draft.pk)
     stale.value = D("999")
     with pytest.raises(StaleVersion):
-        services.save_measurement(stale, by=partner_a, expected_version=version)
+        services.save_measurement(stale, by=partner_a, expected_version=version, reason="Saisie (test)")
     assert Measurement.objects.get(pk=draft.pk).value == D("130")
 
 
@@ -190,7 +190,7 @@ def test_bulk_validate_is_all_or_nothing(indicator, org_a, partner_a, validator)
             value=D(y),
             organisation=org_a,
         )
-        services.save_measurement(m, by=partner_a)
+        services.save_measurement(m, by=partner_a, reason="Saisie (test)")
         rows.append(m)
     services.submit_measurement(rows[0], by=partner_a)  # the second stays draft
     with pytest.raises(TransitionNotAllowed):
@@ -201,7 +201,7 @@ def test_bulk_validate_is_all_or_nothing(indicator, org_a, partner_a, validator)
 def test_save_target_records_who_and_why(indicator, editor, partner_a):
     t = Target(indicator=indicator, due_date=dt.date(2030, 12, 31), value=D("1000"))
     with pytest.raises(PermissionDenied):
-        services.save_target(t, by=partner_a)
+        services.save_target(t, by=partner_a, reason="Saisie (test)")
     services.save_target(t, by=editor, reason="Cible du contrat programme")
     h = Target.objects.get().history.get()
     assert (h.history_user, h.history_change_reason) == (editor, "Cible du contrat programme")

@@ -171,7 +171,7 @@ def run_operations(rng, world, editor, validator, steps):
         if op == "create":
             m = new_measurement(rng, world, rng.choice(world["indicators"]))
             if m is not None:
-                services.save_measurement(m, by=editor)
+                services.save_measurement(m, by=editor, reason="Saisie (test)")
         elif op == "submit" and editable:
             services.submit_measurement(rng.choice(editable), by=editor)
         elif op == "validate" and rows[S.SUBMITTED]:
@@ -192,9 +192,9 @@ def run_operations(rng, world, editor, validator, steps):
             if fresh is not None:  # move it to another free period
                 m.period_start, m.period_end = fresh.period_start, fresh.period_end
                 m.region, m.filiere, m.sex, m.actor_type = fresh.region, fresh.filiere, fresh.sex, fresh.actor_type
-            services.save_measurement(m, by=editor)
+            services.save_measurement(m, by=editor, reason="Saisie (test)")
         elif op == "delete" and editable:
-            services.delete_measurement(rng.choice(editable), by=editor)
+            services.delete_measurement(rng.choice(editable), by=editor, reason="Saisie (test)")
         else:
             continue
         done[op] = done.get(op, 0) + 1
@@ -272,7 +272,7 @@ def test_stored_totals_of_a_period_worked_by_hand(world, editor, validator):
             value=D(value),
             organisation=world["org"],
         )
-        services.save_measurement(m, by=editor)
+        services.save_measurement(m, by=editor, reason="Saisie (test)")
         services.submit_measurement(m, by=editor)
         services.validate_measurement(m, by=validator)
     national = PeriodTotal.objects.filter(indicator=ind, region_key=0, filiere_key=0).order_by("period_end")
@@ -303,7 +303,7 @@ def test_drafts_and_submissions_leave_the_stored_figures_alone(world, editor):
         value=D("5"),
         organisation=world["org"],
     )
-    services.save_measurement(m, by=editor)
+    services.save_measurement(m, by=editor, reason="Saisie (test)")
     services.submit_measurement(m, by=editor)
     assert not PeriodTotal.objects.filter(indicator=ind).exists()
     assert Indicator.objects.with_figures(dt.date(2030, 1, 1)).get(pk=ind.pk).achieved is None

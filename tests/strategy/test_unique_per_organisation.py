@@ -93,7 +93,7 @@ def test_figures_add_up_two_organisations_values_for_the_same_period(
             organisation=org,
             **fields,
         )
-        services.save_measurement(m, by=by)
+        services.save_measurement(m, by=by, reason="Saisie (test)")
         services.submit_measurement(m, by=by)
         services.validate_measurement(m, by=validator)
     stored = PeriodTotal.objects.get(indicator=indicator, region_key=0, filiere_key=0)
