@@ -31,7 +31,9 @@ STORED = re.compile(r"^evidence/\d{4}/\d{2}/[0-9a-f]{32}\.[a-z]+$")
 # ---------------------------------------------------------------- what is accepted
 
 
-@pytest.mark.parametrize(("name", "content", "code", "extension"), samples.ACCEPTED, ids=lambda v: str(v)[:20])
+@pytest.mark.parametrize(
+    ("name", "content", "code", "extension"), samples.ACCEPTED, ids=[s[0] for s in samples.ACCEPTED]
+)
 def test_every_accepted_type_is_recognised_from_its_content(name, content, code, extension):
     kind = documents.sniff(io.BytesIO(content), name)
     assert (kind.code, kind.extension) == (code, extension)

@@ -96,7 +96,9 @@ def test_an_entry_without_evidence_has_no_link(client, validator, submitted_a):
     assert client.get(reverse("strategy:measurement_evidence", args=[submitted_a.pk])).status_code == 404
 
 
-@pytest.mark.parametrize(("name", "content"), samples.HOSTILE + samples.MACROS, ids=lambda v: str(v)[:12])
+@pytest.mark.parametrize(
+    ("name", "content"), samples.HOSTILE + samples.MACROS, ids=[s[0] for s in samples.HOSTILE + samples.MACROS]
+)
 def test_hostile_evidence_is_refused_beside_the_field(client, partner_a, indicator, name, content):
     client.force_login(partner_a)
     before = stored_files()
@@ -111,7 +113,9 @@ def test_hostile_evidence_is_refused_beside_the_field(client, partner_a, indicat
     assert stored_files() == before
 
 
-@pytest.mark.parametrize(("name", "content", "code", "extension"), samples.ACCEPTED, ids=lambda v: str(v)[:16])
+@pytest.mark.parametrize(
+    ("name", "content", "code", "extension"), samples.ACCEPTED, ids=[s[0] for s in samples.ACCEPTED]
+)
 def test_every_accepted_type_is_stored_and_read_back(client, partner_a, indicator, name, content, code, extension):
     client.force_login(partner_a)
     response = client.post(
@@ -250,7 +254,9 @@ def test_api_remove(as_partner_a, draft_a):
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize(("name", "content"), samples.HOSTILE + samples.MACROS, ids=lambda v: str(v)[:12])
+@pytest.mark.parametrize(
+    ("name", "content"), samples.HOSTILE + samples.MACROS, ids=[s[0] for s in samples.HOSTILE + samples.MACROS]
+)
 def test_api_refuses_hostile_evidence(as_partner_a, draft_a, name, content):
     before = stored_files()
     response = put_evidence(as_partner_a, draft_a, name, content)
