@@ -11,7 +11,7 @@ from artisanat.api.documents import DocumentActionMixin, document_schema
 from artisanat.api.filters import as_of_of
 from artisanat.api.parsers import JSONParser
 from artisanat.api.schema import resource_schema
-from artisanat.api.viewsets import VersionedViewSet, WritableViewSet
+from artisanat.api.viewsets import VersionedViewSet
 from contracts import exports, services
 from contracts.api import serializers as s
 from contracts.filtersets import (
@@ -22,7 +22,16 @@ from contracts.filtersets import (
     MilestoneFilterSet,
     PartyFilterSet,
 )
-from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import (
+    AmendedCommitment,
+    Amendment,
+    AmendmentChange,
+    Commitment,
+    ContratProgramme,
+    Disbursement,
+    Milestone,
+    Party,
+)
 
 
 def _may_update_milestone(user):
@@ -68,8 +77,10 @@ class ContractViewSet(DocumentActionMixin, VersionedViewSet):
         return self.document_endpoint(request, field="document", reason=_("Document signé"))
 
 
-@resource_schema(s.PartySerializer, "parties aux contrats", "contract parties", figures=True, writable=True)
-class PartyViewSet(WritableViewSet):
+@resource_schema(
+    s.PartySerializer, "parties aux contrats", "contract parties", figures=True, writable=True, versioned=True
+)
+class PartyViewSet(VersionedViewSet):
     serializer_class = s.PartySerializer
     filterset_class = PartyFilterSet
     ordering_fields = ("contract__reference", "organisation__acronym", "role")
@@ -141,14 +152,14 @@ class MilestoneViewSet(VersionedViewSet):
         )
 
 
-@resource_schema(s.AmendmentSerializer, "avenants", "amendments", writable=True)
-class AmendmentViewSet(WritableViewSet):
+@resource_schema(s.AmendmentSerializer, "avenants", "amendments", writable=True, versioned=True)
+class AmendmentViewSet(VersionedViewSet):
     serializer_class = s.AmendmentSerializer
     filterset_class = AmendmentFilterSet
     ordering_fields = ("date", "number")
     export_columns, export_name = exports.AMENDMENT_COLUMNS, "amendments"
     write_permission = staticmethod(permissions.can_edit_contracts)
-    delete_service = staticmethod(services.delete_contract_object)
+    delete_service = staticmethod(services.delete_contract_object)  # refuses an applied amendment
 
     def base_queryset(self):
         return (
@@ -159,6 +170,9 @@ class AmendmentViewSet(WritableViewSet):
                 Prefetch(
                     "amended_commitments",
                     AmendedCommitment.objects.select_related("commitment__party__organisation").order_by("pk"),
-                )
+                ),
+                Prefetch(
+                    "changes", AmendmentChange.objects.select_related("milestone", "target").order_by("kind", "pk")
+                ),
             )
         )

@@ -16,11 +16,11 @@ V = "/api/v1/"
 # resource → (fixture of A's row, fixture of B's row, model, versioned, a valid change)
 RESOURCES = {
     "contracts": ("contract_a", "contract_b", ContratProgramme, True, {"title": "Nouveau titre"}),
-    "parties": ("party_a", "party_b", Party, False, {"signer_name": "M. Alaoui"}),
+    "parties": ("party_a", "party_b", Party, True, {"signer_name": "M. Alaoui"}),
     "commitments": ("commitment_a", "commitment_b", Commitment, True, {"note": "Révisé"}),
     "disbursements": ("disbursement_a", "disbursement_b", Disbursement, True, {"reference": "OV-42"}),
     "milestones": ("milestone_a", "milestone_b", Milestone, True, {"note": "En cours"}),
-    "amendments": ("amendment_a", "amendment_b", Amendment, False, {"summary": "Dates et montants"}),
+    "amendments": ("amendment_a", "amendment_b", Amendment, True, {"summary": "Dates et montants"}),
 }
 
 
@@ -168,7 +168,14 @@ def test_duplicate_party_role_is_refused(as_editor, party_a):
 
 
 def test_amendment_must_change_something(as_editor, contract_a):
-    payload = {"contract": contract_a.pk, "number": 5, "date": "2023-03-01", "reason": "r", "summary": "s"}
+    payload = {
+        "contract": contract_a.pk,
+        "number": 5,
+        "date": "2023-03-01",
+        "reason": "r",
+        "summary": "s",
+        "change_reason": "Avenant n° 5",
+    }
     response = as_editor.post(f"{V}amendments/", payload, format="json")
     assert response.status_code == 400
     assert "non_field_errors" in response.json()["details"]
@@ -281,6 +288,7 @@ def test_amendment_lists_its_changed_commitments_read_only(as_viewer, as_editor,
             "organisation_acronym": "FCA",
             "year": 2022,
             "amount": "1000000.00",
+            "old_amount": None,  # recorded before the old amounts were kept
             "new_amount": "1200000.00",
         }
     ]
@@ -290,11 +298,16 @@ def test_amendment_lists_its_changed_commitments_read_only(as_viewer, as_editor,
         for day in ("2023-01-31", "2023-02-01")
     ]
     assert committed == ["1000000.00", "1200000.00"]
-    # Read-only here (structured changes are written in the admin): a PATCH leaves them.
+    # Read-only here (an applied amendment keeps its changes): a PATCH leaves them.
     response = as_editor.patch(
         f"{V}amendments/{amended_a.pk}/",
-        {"summary": "Montants", "amended_commitments": [{"commitment": commitment_a.pk, "new_amount": "5"}]},
+        {
+            "summary": "Montants",
+            "amended_commitments": [{"commitment": commitment_a.pk, "new_amount": "5"}],
+            "change_reason": "Résumé corrigé",
+        },
         format="json",
+        HTTP_IF_MATCH=f'"{amended_a.version}"',
     )
     assert response.status_code == 200, response.json()
     assert list(AmendedCommitment.objects.values_list("new_amount", flat=True)) == [D("1200000")]
