@@ -22,15 +22,23 @@ def _in_force(commitment, day):
 
 
 def _overpaid(commitment):
-    """SQL: some day the commitment's payments to that day exceed its amount in force
-    that day (``Commitment.ceiling_breach``). ROUND(…, 2) on both sides: SQLite keeps
+    """SQL: on some payment or amendment day, the commitment's payments to that day
+    exceed its amount in force that day (``Commitment.ceiling_breach``). ROUND(…, 2) on both sides: SQLite keeps
     decimals as binary floats, and a sum like 0.1 + 0.2 must still equal 0.3."""
+
+    def paid_by(day):
+        return (
+            "(SELECT ROUND(COALESCE(SUM(d.amount), 0), 2) FROM contracts_disbursement d"
+            f" WHERE d.commitment_id = {commitment} AND d.date <= {day})"
+        )
+
     return (
         "EXISTS (SELECT 1 FROM contracts_disbursement p"
         f" WHERE p.commitment_id = {commitment}"
-        " AND (SELECT ROUND(SUM(d.amount), 2) FROM contracts_disbursement d"
-        f" WHERE d.commitment_id = {commitment} AND d.date <= p.date)"
-        f" > ROUND({_in_force(commitment, 'p.date')}, 2))"
+        f" AND {paid_by('p.date')} > ROUND({_in_force(commitment, 'p.date')}, 2))"
+        " OR EXISTS (SELECT 1 FROM contracts_amendedcommitment s JOIN contracts_amendment sa"
+        f" ON sa.id = s.amendment_id WHERE s.commitment_id = {commitment}"
+        f" AND {paid_by('sa.date')} > ROUND({_in_force(commitment, 'sa.date')}, 2))"
     )
 
 
@@ -39,7 +47,7 @@ RULES = [
         "disbursement_within_commitment",
         "contracts_disbursement",
         _overpaid("NEW.commitment_id"),
-        _("Le total décaissé ne peut pas dépasser le montant engagé à la date du décaissement."),
+        _("Le total décaissé ne peut pas dépasser le montant engagé."),
     ),
     Rule(
         "commitment_covers_disbursements",

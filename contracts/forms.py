@@ -236,10 +236,17 @@ class AmendmentForm(ReasonedModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not self.changes():
+        if self.errors:
+            return cleaned
+        kinds = {kind for kind, _id, _value in self.changes()}
+        if not kinds:
             raise forms.ValidationError(
                 _("Un avenant change quelque chose : indiquez au moins un nouveau montant, une date ou une cible.")
             )
+        # What the amendment changes follows from its changes (the model's rule reads these).
+        self.instance.changes_amounts = "commitment_amount" in kinds
+        self.instance.changes_targets = "target_value" in kinds
+        self.instance.changes_dates = bool(kinds & {"contract_start", "contract_end", "milestone_due"})
         return cleaned
 
 

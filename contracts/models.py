@@ -218,8 +218,8 @@ class Commitment(models.Model):
         return self.amount if amended is None else amended
 
     def ceiling_breach(self, extra=None, exclude_pk=None, step=None):
-        """The first disbursement date at which the total paid to that day would exceed
-        the amount in force that day (``amount_at``), with ``extra`` (an unsaved or
+        """The first disbursement or amendment date at which the total paid to that day
+        would exceed the amount in force that day (``amount_at``), with ``extra`` (an unsaved or
         changed disbursement) counted and ``exclude_pk`` left out: (date, paid, in
         force), or None when every payment stays within the commitment. ``step``
         (date, number, new amount): an amendment not saved yet, counted too."""
@@ -238,12 +238,10 @@ class Commitment(models.Model):
                     amount = new_amount
             return amount
 
-        paid = Decimal(0)
-        payments.sort(key=lambda p: p[0])
-        for i, (day, amount) in enumerate(payments):
-            paid += amount
-            if i + 1 < len(payments) and payments[i + 1][0] == day:
-                continue  # same day: compare once the day's payments are all counted
+        # The days to check: each payment's, and each amendment's (what was paid by then
+        # must fit the amount it sets).
+        for day in sorted({p[0] for p in payments} | {date for date, _amount in steps}):
+            paid = sum((amount for date, amount in payments if date <= day), Decimal(0))
             if paid > in_force(day):
                 return day, paid, in_force(day)
         return None
