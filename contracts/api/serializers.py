@@ -272,7 +272,10 @@ class AmendmentChangeSerializer(serializers.Serializer):
     def validate(self, attrs):
         kind, raw = attrs["kind"], attrs["new_value"].strip()
         if kind in DATE_KINDS:
-            value = parse_date(raw) if DATE_SHAPE.fullmatch(raw) else None
+            try:
+                value = parse_date(raw) if DATE_SHAPE.fullmatch(raw) else None
+            except ValueError:  # well formed, not a day (2023-02-30)
+                value = None
             if value is None:
                 raise serializers.ValidationError({"new_value": [_("Date attendue au format AAAA-MM-JJ.")]})
         else:

@@ -336,10 +336,16 @@ def test_the_api_refuses_an_unreadable_change(as_editor, contract_a, commitment_
         "reason": "Rallonge",
         "summary": "s",
         "change_reason": "Avenant signé",
-        "changes": [{"kind": "contract_end", "new_value": "31/12/2026"}],
     }
-    response = as_editor.post(f"{V}amendments/", body, format="json")
-    assert response.status_code == 400
+    for change in (
+        {"kind": "contract_end", "new_value": "31/12/2026"},
+        {"kind": "contract_end", "new_value": "2023-02-30"},
+        {"kind": "commitment_amount", "object_id": commitment_a.pk, "new_value": "beaucoup"},
+        {"kind": "commitment_amount", "new_value": "5"},
+        {"kind": "milestone_due", "object_id": 2**31 - 1, "new_value": "2024-01-01"},
+    ):
+        response = as_editor.post(f"{V}amendments/", {**body, "changes": [change]}, format="json")
+        assert response.status_code == 400, (change, response.json())
     assert not Amendment.objects.filter(number=2).exists()
 
 
