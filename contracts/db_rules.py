@@ -42,24 +42,32 @@ def _overpaid(commitment):
     )
 
 
+# The ceiling reads the amended amounts: installed from contracts 0005 on (the column
+# it names, old_amount, came then), so that a database migrated back, on which
+# contracts 0003 drops the amended amounts' table, has no trigger reading it.
+AMENDED = (("contracts_amendedcommitment", "old_amount"),)
+
 RULES = [
     Rule(
         "disbursement_within_commitment",
         "contracts_disbursement",
         _overpaid("NEW.commitment_id"),
         _("Le total décaissé ne peut pas dépasser le montant engagé."),
+        needs=AMENDED,
     ),
     Rule(
         "commitment_covers_disbursements",
         "contracts_commitment",
         _overpaid("NEW.id"),
         _("Le montant engagé ne peut pas descendre sous ce qui a déjà été décaissé."),
+        needs=AMENDED,
     ),
     Rule(
         "amended_commitment_covers_disbursements",
         "contracts_amendedcommitment",
         _overpaid("NEW.commitment_id"),
         _("Le montant fixé par l'avenant ne peut pas descendre sous ce qui a déjà été décaissé à cette date."),
+        needs=AMENDED,
     ),
     Rule(
         "amended_commitment_same_contract",

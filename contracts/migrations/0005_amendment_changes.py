@@ -5,6 +5,37 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+#: The tables the contracts' rules read from now on (the disbursement ceiling reads the
+#: amended amounts and their amendments' dates).
+TABLES = (
+    "contracts_amendedcommitment",
+    "contracts_historicalamendedcommitment",
+    "contracts_amendment",
+    "contracts_amendmentchange",
+    "contracts_commitment",
+    "contracts_disbursement",
+)
+
+
+def free_tables(apps, schema_editor):
+    """SQLite rebuilds contracts_amendedcommitment to add old_amount, and a migration back
+    drops or rebuilds the tables the disbursement ceiling's triggers read: those
+    triggers go first, both ways (artisanat/triggers.py); post_migrate reinstalls them."""
+    from artisanat.triggers import free_sqlite_tables
+
+    free_sqlite_tables(schema_editor.connection, TABLES)
+
+
+def free_every_table(apps, schema_editor):
+    """Migrating back from here: the migrations undone next (this one, contracts 0004,
+    strategy 0010…) drop columns and tables that triggers name (the rules, the history
+    guard's column lists); every trigger goes first, post_migrate reinstalls those
+    whose tables and columns are there."""
+    from artisanat.triggers import free_sqlite_tables
+
+    connection = schema_editor.connection
+    free_sqlite_tables(connection, connection.introspection.table_names())
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -14,6 +45,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(free_tables, free_tables, elidable=False),
         migrations.CreateModel(
             name="AmendmentChange",
             fields=[
@@ -281,4 +313,5 @@ class Migration(migrations.Migration):
                 violation_error_message="Cet avenant modifie déjà cette cible.",
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, free_every_table, elidable=False),
     ]

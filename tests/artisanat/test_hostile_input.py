@@ -117,6 +117,7 @@ def _amendment(ctx):
             "reason": "Report",
             "summary": "Dates",
             "changes_dates": True,
+            "change_reason": "Avenant de report",  # an amendment is recorded with its reason
         },
         Amendment,
         ["reason", "summary"],
