@@ -9,7 +9,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from artisanat.admin import ServiceAdminMixin, ServiceInlineMixin
 from artisanat.dates import today
-from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import (
+    AmendedCommitment,
+    Amendment,
+    AmendmentChange,
+    Commitment,
+    ContratProgramme,
+    Disbursement,
+    Milestone,
+    Party,
+)
 from contracts.services import record_disbursement, save_contract_object, update_milestone
 
 SMALL_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 36})}}
@@ -201,3 +210,25 @@ class AmendedCommitmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("amendment__contract", "commitment__party__contract", "commitment__party__organisation")
     autocomplete_fields = ("amendment", "commitment")
     ordering = ("amendment__contract__reference", "amendment__date", "amendment__number", "pk")
+
+
+@admin.register(AmendmentChange)
+class AmendmentChangeAdmin(SimpleHistoryAdmin):
+    """What an amendment changed besides amounts, old → new: read only. It is recorded
+    and applied with its amendment (contracts.services.save_amendment, the amendment's
+    page or the API); an applied amendment keeps it."""
+
+    list_display = ("amendment", "kind", "milestone", "target", "old_date", "new_date", "old_value", "new_value")
+    list_filter = ("kind", "amendment__date")
+    search_fields = ("amendment__contract__reference", "milestone__title", "target__indicator__code")
+    list_select_related = ("amendment__contract", "milestone__contract", "target__indicator")
+    ordering = ("amendment__contract__reference", "amendment__date", "amendment__number", "pk")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

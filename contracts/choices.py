@@ -28,3 +28,17 @@ class MilestoneStatus(models.TextChoices):
     PARTIALLY_MET = "partially_met", _("Partiellement atteint")
     NOT_MET = "not_met", _("Non atteint")
     CANCELLED = "cancelled", _("Annulé")
+
+
+class ChangeKind(models.TextChoices):
+    """What an amendment may change, one row each (old → new)."""
+
+    COMMITMENT_AMOUNT = "commitment_amount", _("Montant d'un engagement")
+    CONTRACT_START = "contract_start", _("Début du contrat")
+    CONTRACT_END = "contract_end", _("Fin du contrat")
+    MILESTONE_DUE = "milestone_due", _("Échéance d'un jalon")
+    TARGET_VALUE = "target_value", _("Valeur d'une cible")
+
+
+#: The kinds recorded as AmendmentChange rows (a commitment's amount is an AmendedCommitment).
+DATE_KINDS = (ChangeKind.CONTRACT_START, ChangeKind.CONTRACT_END, ChangeKind.MILESTONE_DUE)

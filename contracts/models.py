@@ -12,9 +12,9 @@ from artisanat.documents import DocumentField
 from artisanat.figures import rate
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
-from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
+from contracts.choices import DATE_KINDS, ChangeKind, ContractKind, ContractStatus, MilestoneStatus, PartyRole
 from strategy import figures
-from strategy.models import Action, Axis, Indicator, Phase
+from strategy.models import FIGURE, Action, Axis, Indicator, Phase, Target
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
 
@@ -199,6 +199,55 @@ class Commitment(models.Model):
         total = Sum("amount", output_field=models.DecimalField(max_digits=30, decimal_places=2))
         return qs.aggregate(total=total)["total"] or Decimal(0)
 
+    def disbursed_before_amendments(self):
+        """What was paid before the first amendment that changed this commitment (all
+        that was paid when no amendment did)."""
+        first = self.amendments.order_by("amendment__date").values_list("amendment__date", flat=True).first()
+        qs = self.disbursements.all() if first is None else self.disbursements.filter(date__lt=first)
+        total = Sum("amount", output_field=models.DecimalField(max_digits=30, decimal_places=2))
+        return qs.aggregate(total=total)["total"] or Decimal(0)
+
+    def amount_at(self, day):
+        """The amount in force on ``day``: set by the latest amendment dated on or before
+        it (by date, then number), else the amount first committed (the signing date
+        aside: ``querysets.commitment_amount_at`` is the figures' definition)."""
+        amended = (
+            self.amendments.filter(amendment__date__lte=day)
+            .order_by("-amendment__date", "-amendment__number", "-pk")
+            .values_list("new_amount", flat=True)
+            .first()
+        )
+        return self.amount if amended is None else amended
+
+    def ceiling_breach(self, extra=None, exclude_pk=None, step=None):
+        """The first disbursement or amendment date at which the total paid to that day
+        would exceed the amount in force that day (``amount_at``), with ``extra`` (an unsaved or
+        changed disbursement) counted and ``exclude_pk`` left out: (date, paid, in
+        force), or None when every payment stays within the commitment. ``step``
+        (date, number, new amount): an amendment not saved yet, counted too."""
+        payments = [(d.date, d.amount) for d in self.disbursements.all() if exclude_pk is None or d.pk != exclude_pk]
+        if extra is not None:
+            payments.append(extra)
+        steps = list(self.amendments.values_list("amendment__date", "amendment__number", "new_amount"))
+        if step is not None:
+            steps.append(step)
+        steps = [(date, new_amount) for date, _number, new_amount in sorted(steps, key=lambda s: s[:2])]
+
+        def in_force(day):
+            amount = self.amount
+            for date, new_amount in steps:
+                if date <= day:
+                    amount = new_amount
+            return amount
+
+        # The days to check: each payment's, and each amendment's (what was paid by then
+        # must fit the amount it sets).
+        for day in sorted({p[0] for p in payments} | {date for date, _amount in steps}):
+            paid = sum((amount for date, amount in payments if date <= day), Decimal(0))
+            if paid > in_force(day):
+                return day, paid, in_force(day)
+        return None
+
     def clean(self):
         errors = {}
         if self.amount is not None and self.amount < 0:
@@ -210,10 +259,14 @@ class Commitment(models.Model):
                     "start": contract.start_date.year,
                     "end": contract.end_date.year,
                 }
-        if self.pk and self.amount is not None and self.amount < self.disbursed_total():
-            errors["amount"] = _(
-                "Le montant engagé ne peut pas descendre sous ce qui a déjà été décaissé (%(total)s DH)."
-            ) % {"total": self.disbursed_total()}
+        if self.pk and self.amount is not None:
+            # The amount first committed covers what was paid before the first amendment
+            # that changed it; after that, the amended amounts do (ceiling_breach).
+            paid = self.disbursed_before_amendments()
+            if self.amount < paid:
+                errors["amount"] = _(
+                    "Le montant engagé ne peut pas descendre sous ce qui a déjà été décaissé (%(total)s DH)."
+                ) % {"total": paid}
         if errors:
             raise ValidationError(errors)
 
@@ -253,12 +306,16 @@ class Disbursement(models.Model):
         errors = {}
         if self.amount is not None and self.amount <= 0:
             errors["amount"] = _("Le montant décaissé doit être strictement positif.")
-        if self.commitment_id and self.amount is not None:
-            already = self.commitment.disbursed_total(exclude_pk=self.pk)
-            if already + self.amount > self.commitment.amount:
+        if self.commitment_id and self.amount is not None and self.date:
+            # The ceiling is the amount in force at each payment's date: an amendment that
+            # raises the commitment allows paying up to the new amount from its date.
+            breach = self.commitment.ceiling_breach(extra=(self.date, self.amount), exclude_pk=self.pk)
+            if breach:
+                day, paid, committed = breach
                 errors["amount"] = _(
-                    "Ce décaissement porterait le total décaissé à %(total)s DH, au-delà des %(committed)s DH engagés."
-                ) % {"total": already + self.amount, "committed": self.commitment.amount}
+                    "Ce décaissement porterait le total décaissé au %(day)s à %(total)s DH, au-delà des "
+                    "%(committed)s DH engagés à cette date."
+                ) % {"day": f"{day:%d/%m/%Y}", "total": paid, "committed": committed}
         if errors:
             raise ValidationError(errors)
 
@@ -371,6 +428,45 @@ class Amendment(models.Model):
         if not (self.changes_targets or self.changes_amounts or self.changes_dates):
             raise ValidationError(_("Un avenant modifie au moins les cibles, les montants ou les dates."))
 
+    def change_list(self):
+        """What the amendment changed, old → new, as ``Change`` rows: its commitments'
+        amounts (AmendedCommitment) then its dates and targets (AmendmentChange), from
+        what was read with it (prefetch ``amended_commitments`` and ``changes``)."""
+        rows = [
+            Change(
+                ChangeKind.COMMITMENT_AMOUNT,
+                ac.commitment_id,
+                ac.commitment,
+                ac.old_amount if ac.old_amount is not None else ac.commitment.amount,
+                ac.new_amount,
+            )
+            for ac in self.amended_commitments.all()
+        ]
+        for change in self.changes.all():
+            obj = {
+                ChangeKind.MILESTONE_DUE: change.milestone,
+                ChangeKind.TARGET_VALUE: change.target,
+            }.get(change.kind, self.contract)
+            rows.append(Change(change.kind, obj.pk, obj, change.old, change.new))
+        return rows
+
+
+class Change:
+    """One change of an amendment, whichever table holds it: ``kind`` (ChangeKind),
+    ``object_id`` and ``object`` (the commitment, contract, milestone or target),
+    ``old_value`` → ``new_value`` (an amount, a date or a target value)."""
+
+    def __init__(self, kind, object_id, obj, old_value, new_value):
+        self.kind, self.object_id, self.object = kind, object_id, obj
+        self.old_value, self.new_value = old_value, new_value
+
+    def get_kind_display(self):
+        return ChangeKind(self.kind).label
+
+    @property
+    def is_date(self):
+        return self.kind in DATE_KINDS
+
 
 class AmendedCommitment(models.Model):
     """What an amendment does to one commitment: from the amendment's date, the
@@ -384,6 +480,9 @@ class AmendedCommitment(models.Model):
         Commitment, verbose_name=_("engagement"), on_delete=models.CASCADE, related_name="amendments"
     )
     new_amount = models.DecimalField(_("nouveau montant (DH)"), **AMOUNT)
+    # The amount in force just before the amendment (set by the service; empty on rows
+    # recorded before it was kept: the amount first committed then).
+    old_amount = models.DecimalField(_("ancien montant (DH)"), **AMOUNT, null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     objects = querysets.AmendedCommitmentQuerySet.as_manager()
@@ -403,6 +502,11 @@ class AmendedCommitment(models.Model):
                 name="amended_commitment_unique_per_amendment",
                 violation_error_message=_("Cet avenant modifie déjà cet engagement."),
             ),
+            models.CheckConstraint(
+                condition=Q(old_amount__isnull=True) | Q(old_amount__gte=0),
+                name="amended_commitment_old_amount_not_negative",
+                violation_error_message=_("L'ancien montant engagé ne peut pas être négatif."),
+            ),
         ]
 
     def __str__(self):
@@ -418,5 +522,138 @@ class AmendedCommitment(models.Model):
         )
         if not same_contract:
             errors["commitment"] = _("L'engagement modifié doit appartenir au contrat de l'avenant.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AmendmentChange(models.Model):
+    """What an amendment changes besides the commitments' amounts: the contract's start
+    or end date, a milestone's due date, the value of a target of one of the contract's
+    linked indicators — old → new. The service (``contracts.services.save_amendment``)
+    changes the row itself in the same transaction, with a history row naming the
+    amendment; this row keeps what it was and what it became."""
+
+    amendment = models.ForeignKey(
+        Amendment, verbose_name=_("avenant"), on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=ChangeKind.choices)
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("jalon"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendment_changes",
+    )
+    target = models.ForeignKey(
+        Target,
+        verbose_name=_("cible"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendment_changes",
+    )
+    old_date = models.DateField(_("ancienne date"), null=True, blank=True)
+    new_date = models.DateField(_("nouvelle date"), null=True, blank=True)
+    old_value = models.DecimalField(_("ancienne valeur"), **FIGURE, null=True, blank=True)
+    new_value = models.DecimalField(_("nouvelle valeur"), **FIGURE, null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = querysets.AmendmentChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["amendment", "kind", "pk"]
+        verbose_name = _("changement apporté par avenant")
+        verbose_name_plural = _("changements apportés par avenant")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[ChangeKind.CONTRACT_START, ChangeKind.CONTRACT_END],
+                    milestone__isnull=True,
+                    target__isnull=True,
+                )
+                | Q(kind=ChangeKind.MILESTONE_DUE, milestone__isnull=False, target__isnull=True)
+                | Q(kind=ChangeKind.TARGET_VALUE, milestone__isnull=True, target__isnull=False),
+                name="amendment_change_object_matches_kind",
+                violation_error_message=_(
+                    "Un changement de date du contrat ne désigne rien d'autre ; celui d'un jalon désigne le jalon, "
+                    "celui d'une cible la cible."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=DATE_KINDS,
+                    old_date__isnull=False,
+                    new_date__isnull=False,
+                    old_value__isnull=True,
+                    new_value__isnull=True,
+                )
+                | Q(
+                    kind=ChangeKind.TARGET_VALUE,
+                    old_date__isnull=True,
+                    new_date__isnull=True,
+                    old_value__isnull=False,
+                    new_value__isnull=False,
+                ),
+                name="amendment_change_values_match_kind",
+                violation_error_message=_(
+                    "Un changement de date porte l'ancienne et la nouvelle date ; celui d'une cible, l'ancienne "
+                    "et la nouvelle valeur."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "kind"],
+                condition=Q(kind__in=[ChangeKind.CONTRACT_START, ChangeKind.CONTRACT_END]),
+                name="amendment_change_contract_date_once",
+                violation_error_message=_("Cet avenant modifie déjà cette date du contrat."),
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "milestone"],
+                condition=Q(milestone__isnull=False),
+                name="amendment_change_milestone_once",
+                violation_error_message=_("Cet avenant modifie déjà ce jalon."),
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "target"],
+                condition=Q(target__isnull=False),
+                name="amendment_change_target_once",
+                violation_error_message=_("Cet avenant modifie déjà cette cible."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amendment} · {self.get_kind_display()}"
+
+    @property
+    def old(self):
+        return self.old_date if self.kind in DATE_KINDS else self.old_value
+
+    @property
+    def new(self):
+        return self.new_date if self.kind in DATE_KINDS else self.new_value
+
+    def clean(self):
+        errors = {}
+        dated = self.kind in DATE_KINDS
+        if self.kind == ChangeKind.MILESTONE_DUE and not self.milestone_id:
+            errors["milestone"] = _("Indiquez le jalon dont l'avenant change l'échéance.")
+        if self.kind == ChangeKind.TARGET_VALUE and not self.target_id:
+            errors["target"] = _("Indiquez la cible dont l'avenant change la valeur.")
+        if self.kind != ChangeKind.MILESTONE_DUE and self.milestone_id:
+            errors["milestone"] = _("Seul un changement d'échéance désigne un jalon.")
+        if self.kind != ChangeKind.TARGET_VALUE and self.target_id:
+            errors["target"] = _("Seul un changement de cible désigne une cible.")
+        if dated and (self.old_date is None or self.new_date is None):
+            errors["new_date"] = _("Un changement de date porte l'ancienne et la nouvelle date.")
+        if not dated and (self.old_value is None or self.new_value is None):
+            errors["new_value"] = _("Un changement de cible porte l'ancienne et la nouvelle valeur.")
+        if self.amendment_id and self.milestone_id and self.milestone.contract_id != self.amendment.contract_id:
+            errors["milestone"] = _("Le jalon modifié doit appartenir au contrat de l'avenant.")
+        if (
+            self.amendment_id
+            and self.target_id
+            and not self.amendment.contract.indicators.filter(pk=self.target.indicator_id).exists()
+        ):
+            errors["target"] = _("La cible modifiée doit être celle d'un indicateur lié au contrat de l'avenant.")
         if errors:
             raise ValidationError(errors)

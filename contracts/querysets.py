@@ -179,6 +179,24 @@ class CommitmentQuerySet(_ThroughContractQuerySet):
                 )
         return rows
 
+    def with_amount_now(self, as_of=None):
+        """Each commitment with ``amount_now``: the amount set by its latest amendment
+        (by date, then number; dated on or before ``as_of`` when given), else the amount
+        first committed — the signing date aside (``commitment_amount_at`` is the
+        figures' definition); ``amended``: an amendment in force changed it; and
+        ``disbursed_to_date``: its disbursements (dated on or before ``as_of``)."""
+        changes = _model("AmendedCommitment").objects.filter(commitment=OuterRef("pk"))
+        disbursements = _model("Disbursement").objects.filter(commitment=OuterRef("pk"))
+        if as_of is not None:
+            changes = changes.filter(amendment__date__lte=as_of)
+            disbursements = disbursements.filter(date__lte=as_of)
+        latest = changes.order_by("-amendment__date", "-amendment__number", "-pk").values("new_amount")[:1]
+        return self.annotate(
+            amount_now=Coalesce(Subquery(latest), F("amount"), output_field=AMOUNT_TOTAL),
+            amended=Exists(changes),
+            disbursed_to_date=scalar(disbursements, _total()),
+        )
+
 
 class DisbursementQuerySet(_ThroughContractQuerySet):
     contract_path = "commitment__party__contract"
@@ -225,6 +243,10 @@ class AmendmentQuerySet(_ThroughContractQuerySet):
 
 
 class AmendedCommitmentQuerySet(_ThroughContractQuerySet):
+    contract_path = "amendment__contract"
+
+
+class AmendmentChangeQuerySet(_ThroughContractQuerySet):
     contract_path = "amendment__contract"
 
 

@@ -2,19 +2,29 @@
 milestones list. A partner sees only the contracts its organisation is party to (404
 for the others): every queryset goes through ``visible_to``."""
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from artisanat import documents
+from artisanat import documents, permissions
 from artisanat.charts import grouped_bars
 from artisanat.history import AUTHOR_RELATED, history_entries
 from artisanat.models import Organisation
 from artisanat.views import RoleRequiredMixin
 from contracts.exports import CONTRACT_COLUMNS, CONTRACT_RELATED, MILESTONE_COLUMNS, MILESTONE_RELATED
 from contracts.filtersets import ContractFilterSet, MilestoneFilterSet
-from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import (
+    AmendedCommitment,
+    Amendment,
+    AmendmentChange,
+    Commitment,
+    ContratProgramme,
+    Disbursement,
+    Milestone,
+    Party,
+)
 from strategy.views import ScopedListView, ScopeMixin
 
 
@@ -60,6 +70,31 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         parties = list(Party.objects.filter(contract=contract).with_execution(as_of).select_related("organisation"))
         by_year = Commitment.objects.filter(party__contract=contract).execution_by_year(as_of)
         milestones = list(contract.milestones.with_late(as_of).select_related("responsible").order_by("due_date", "pk"))
+        amendments = contract.amendments.timeline(as_of)
+        prefetch_related_objects(
+            amendments,
+            Prefetch(
+                "amended_commitments",
+                AmendedCommitment.objects.select_related("commitment__party__organisation").order_by("pk"),
+            ),
+            Prefetch(
+                "changes",
+                AmendmentChange.objects.select_related("milestone", "target__indicator").order_by("kind", "pk"),
+            ),
+        )
+        for amendment in amendments:
+            amendment.contract = contract  # change_list names the contract for its dates
+        commitments = list(
+            Commitment.objects.filter(party__contract=contract)
+            .with_amount_now(as_of)
+            .select_related("party__organisation")
+            .order_by("party__organisation__acronym", "party__role", "year")
+        )
+        disbursements = list(
+            Disbursement.objects.filter(commitment__party__contract=contract, date__lte=as_of)
+            .select_related("commitment__party__organisation")
+            .order_by("date", "pk")
+        )
         context.update(
             contract=contract,
             parties=parties,
@@ -75,11 +110,31 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             milestones=milestones,
             # Every amendment, those dated after the page's date marked "later than the
             # date chosen" (their changes do not count in the figures above).
-            amendments=contract.amendments.timeline(as_of),
+            amendments=amendments,
+            commitments=commitments,
+            timeline=_timeline(contract, amendments, milestones, disbursements),
+            can_edit=permissions.can_edit_contracts(user),
             axes=list(contract.axes.all()),
             indicators=list(contract.indicators.select_related("axis").with_figures(as_of)),
         )
         return context
+
+
+def _timeline(contract, amendments, milestones, disbursements):
+    """The contract's events in date order: its signing, its amendments (with what each
+    changed, old → new), its milestones (due, met) and its disbursements."""
+    events = []
+    if contract.signing_date:
+        events.append({"date": contract.signing_date, "kind": "signing", "order": 0})
+    for a in amendments:
+        events.append({"date": a.date, "kind": "amendment", "amendment": a, "changes": a.change_list(), "order": 1})
+    for m in milestones:
+        events.append({"date": m.due_date, "kind": "milestone_due", "milestone": m, "order": 2})
+        if m.date_met:
+            events.append({"date": m.date_met, "kind": "milestone_met", "milestone": m, "order": 3})
+    for d in disbursements:
+        events.append({"date": d.date, "kind": "disbursement", "disbursement": d, "order": 4})
+    return sorted(events, key=lambda e: (e["date"], e["order"]))
 
 
 class ContractDocumentView(RoleRequiredMixin, View):

@@ -413,9 +413,11 @@ def test_indicator_page_older_measurements(scale, client, validator, filiere):
 
 def test_contract_page(scale, client, validator):
     client.force_login(validator)
-    # 10 (H8, 2026-11-29; was 16): session, user (with membership), two-factor device,
-    # the contract, parties, execution by year, milestones, amendments, axes, indicators.
-    assert_flat(scale, lambda: client.get(f"/contrats/{scale.contract.pk}/"), budget=10)
+    # 14 (issue 14 item 4; was 10, H8 2026-11-29; was 16): session, user (with membership),
+    # two-factor device, the contract, parties, execution by year, milestones, amendments,
+    # their changed commitments and other changes, the commitments with their amounts in
+    # force, the timeline's disbursements, axes, indicators.
+    assert_flat(scale, lambda: client.get(f"/contrats/{scale.contract.pk}/"), budget=14)
 
 
 def test_validation_queue_page(scale, client, validator):
@@ -1076,3 +1078,64 @@ def test_strategy_tree_page(with_actions, client, validator):
 
 def test_api_action_list(with_actions, api, validator):
     assert_flat(with_actions, lambda: api(validator).get("/api/v1/actions/"))
+
+
+# ---------------------------------------------------------------- contract editing pages (issue 14, item 4)
+
+
+def _amended_everywhere(scale):
+    """The measured contract also has an amendment that moved a milestone, its end date
+    and a target, so the pages read AmendmentChange rows too."""
+    from contracts import services
+    from contracts.choices import ChangeKind
+    from contracts.services import ChangeRequest
+
+    contract, user = scale.contract, scale.editor
+    milestone = contract.milestones.order_by("pk").first()
+    target = Target.objects.filter(indicator__contracts=contract).order_by("pk").first()
+    number = contract.amendments.count() + 1
+    services.save_amendment(
+        Amendment(contract=contract, number=number, date=dt.date(2024, 1, 1), reason="Report", summary="Report"),
+        by=user,
+        reason="Avenant de report",
+        changes=[
+            ChangeRequest(ChangeKind.MILESTONE_DUE, milestone.pk, dt.date(2024, 6, 30)),
+            ChangeRequest(ChangeKind.CONTRACT_END, contract.pk, dt.date(2026, 6, 30)),
+            ChangeRequest(ChangeKind.TARGET_VALUE, target.pk, D("6000")),
+        ],
+    )
+
+
+@pytest.fixture
+def edited(scale, editor):
+    scale.editor = editor
+    _amended_everywhere(scale)
+    return scale
+
+
+def test_contract_page_with_its_timeline(edited, client, validator):
+    client.force_login(validator)
+    # 14: test_contract_page's 10, plus the amendments' changed commitments and other
+    # changes (two prefetches), the commitments with their amounts in force, the
+    # disbursements of the timeline.
+    assert_flat(edited, lambda: client.get(f"/contrats/{edited.contract.pk}/"), budget=14)
+
+
+def test_contract_edit_page(edited, client, editor):
+    client.force_login(editor)
+    # session, user, the contract, the choices (filières, phases, axes, indicators) and the
+    # contract's axes and indicators selected.
+    assert_flat(edited, lambda: client.get(f"/contrats/{edited.contract.pk}/modifier/"), budget=10)
+
+
+def test_commitment_grid_page(edited, client, editor):
+    client.force_login(editor)
+    # session, user, the contract, its parties, its commitments, the paid ones.
+    assert_flat(edited, lambda: client.get(f"/contrats/{edited.contract.pk}/engagements/"), budget=7)
+
+
+def test_amendment_form_page(edited, client, editor):
+    client.force_login(editor)
+    # session, user, the contract, the next number, commitments (amount in force),
+    # milestones, targets of the linked indicators.
+    assert_flat(edited, lambda: client.get(f"/contrats/{edited.contract.pk}/avenants/nouveau/"), budget=8)

@@ -1,13 +1,17 @@
 """Serializers of contracts and what they commit; writes go through contracts.services."""
 
+import re
+
 from django.core.exceptions import PermissionDenied
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from artisanat import permissions
 from artisanat.api.documents import DocumentLinkField
-from artisanat.api.serializers import ServiceModelSerializer
+from artisanat.api.serializers import PORTABLE_DIGITS, ServiceModelSerializer
 from contracts import services
+from contracts.choices import DATE_KINDS, ChangeKind
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
 from strategy.api.serializers import code_of, figure
 
@@ -225,12 +229,80 @@ class AmendedCommitmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AmendedCommitment
-        fields = ["id", "commitment", "organisation_acronym", "year", "amount", "new_amount"]
+        fields = ["id", "commitment", "organisation_acronym", "year", "amount", "old_amount", "new_amount"]
         read_only_fields = fields
 
 
+class AmendmentChangeSerializer(serializers.Serializer):
+    """One change an amendment makes, old → new. Written with the amendment (its
+    creation only); ``old_value`` is what the object held when it was applied."""
+
+    kind = serializers.ChoiceField(
+        choices=ChangeKind.choices,
+        help_text="FR : ce qui change : montant d'un engagement, début ou fin du contrat, échéance d'un jalon, "
+        "valeur d'une cible. / EN: what changes: a commitment's amount, the contract's start or end, a "
+        "milestone's due date, a target's value.",
+    )
+    object_id = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        help_text="FR : l'engagement, le jalon ou la cible (d'un indicateur lié au contrat) modifié ; le contrat "
+        "pour ses dates (facultatif). / EN: the commitment, milestone or target (of an indicator linked to the "
+        "contract) changed; the contract for its dates (optional).",
+    )
+    new_value = serializers.CharField(
+        max_length=40,
+        help_text="FR : la nouvelle valeur : un montant ou une valeur décimale (« 1500000.00 »), une date "
+        '(AAAA-MM-JJ). / EN: the new value: an amount or a decimal ("1500000.00"), a date (YYYY-MM-DD).',
+    )
+    old_value = serializers.CharField(
+        read_only=True, help_text="FR : la valeur avant l'avenant. / EN: the value before the amendment."
+    )
+
+    def to_representation(self, change):
+        return {
+            "kind": str(change.kind),
+            "object_id": change.object_id,
+            "new_value": _text(change.new_value),
+            "old_value": _text(change.old_value),
+        }
+
+    def validate(self, attrs):
+        kind, raw = attrs["kind"], attrs["new_value"].strip()
+        if kind in DATE_KINDS:
+            try:
+                value = parse_date(raw) if DATE_SHAPE.fullmatch(raw) else None
+            except ValueError:  # well formed, not a day (2023-02-30)
+                value = None
+            if value is None:
+                raise serializers.ValidationError({"new_value": [_("Date attendue au format AAAA-MM-JJ.")]})
+        else:
+            field = serializers.DecimalField(
+                max_digits=PORTABLE_DIGITS, decimal_places=2 if kind == ChangeKind.COMMITMENT_AMOUNT else 4, min_value=0
+            )
+            value = field.run_validation(raw)
+        if kind in (ChangeKind.COMMITMENT_AMOUNT, ChangeKind.MILESTONE_DUE, ChangeKind.TARGET_VALUE) and not attrs.get(
+            "object_id"
+        ):
+            raise serializers.ValidationError({"object_id": [_("Indiquez l'objet modifié.")]})
+        return {"kind": kind, "object_id": attrs.get("object_id"), "new_value": value}
+
+
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _text(value):
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 class AmendmentSerializer(ServiceModelSerializer):
-    service = staticmethod(services.save_contract_object)
+    """An amendment and the changes it makes (``changes``), applied when it is created
+    (contracts.services.save_amendment). An applied amendment keeps its changes: only
+    its summary can still be corrected; it cannot be deleted."""
+
+    service = staticmethod(services.save_amendment)
     contract_reference = serializers.CharField(source="contract.reference", read_only=True)
     in_force = serializers.BooleanField(
         read_only=True,
@@ -242,6 +314,14 @@ class AmendmentSerializer(ServiceModelSerializer):
         read_only=True,
         help_text="FR : les engagements dont l'avenant fixe le nouveau montant, à partir de sa date. "
         "/ EN: the commitments whose new amount the amendment sets, from its date.",
+    )
+    changes = AmendmentChangeSerializer(
+        many=True,
+        required=False,
+        source="change_list",
+        help_text="FR : ce que l'avenant change (ancien → nouveau), appliqué à sa création ; les indicateurs "
+        "changes_* en découlent. / EN: what the amendment changes (old → new), applied when it is created; the "
+        "changes_* flags follow from them.",
     )
 
     class Meta:
@@ -259,7 +339,24 @@ class AmendmentSerializer(ServiceModelSerializer):
             "summary",
             "in_force",
             "amended_commitments",
+            "changes",
             "version",
             "change_reason",
         ]
         read_only_fields = ["version"]
+
+    def _apply(self, instance, data):
+        requests = [
+            services.ChangeRequest(c["kind"], c["object_id"], c["new_value"])
+            for c in data.pop("change_list", None) or ()
+        ]
+        if requests and instance.pk:
+            raise serializers.ValidationError({"changes": [services.APPLIED_MESSAGE]})
+        by = self.context["request"].user
+        reason = data.pop("change_reason", "")
+        expected_version = data.pop("expected_version", None)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.save_amendment(
+            instance, by=by, reason=reason, expected_version=expected_version, changes=requests
+        )

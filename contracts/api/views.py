@@ -21,7 +21,16 @@ from contracts.filtersets import (
     MilestoneFilterSet,
     PartyFilterSet,
 )
-from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import (
+    AmendedCommitment,
+    Amendment,
+    AmendmentChange,
+    Commitment,
+    ContratProgramme,
+    Disbursement,
+    Milestone,
+    Party,
+)
 
 
 def _may_update_milestone(user):
@@ -149,7 +158,7 @@ class AmendmentViewSet(VersionedViewSet):
     ordering_fields = ("date", "number")
     export_columns, export_name = exports.AMENDMENT_COLUMNS, "amendments"
     write_permission = staticmethod(permissions.can_edit_contracts)
-    delete_service = staticmethod(services.delete_contract_object)
+    delete_service = staticmethod(services.delete_contract_object)  # refuses an applied amendment
 
     def base_queryset(self):
         return (
@@ -160,6 +169,9 @@ class AmendmentViewSet(VersionedViewSet):
                 Prefetch(
                     "amended_commitments",
                     AmendedCommitment.objects.select_related("commitment__party__organisation").order_by("pk"),
-                )
+                ),
+                Prefetch(
+                    "changes", AmendmentChange.objects.select_related("milestone", "target").order_by("kind", "pk")
+                ),
             )
         )

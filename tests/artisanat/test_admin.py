@@ -21,7 +21,16 @@ from django.utils import timezone
 from artisanat.admin import MembershipInline
 from artisanat.models import DataVersion, IdempotencyKey
 from contracts.choices import ContractKind, ContractStatus, MilestoneStatus, PartyRole
-from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
+from contracts.models import (
+    AmendedCommitment,
+    Amendment,
+    AmendmentChange,
+    Commitment,
+    ContratProgramme,
+    Disbursement,
+    Milestone,
+    Party,
+)
 from strategy.choices import MeasurementStatus
 from strategy.models import (
     Action,
@@ -143,6 +152,12 @@ def world(admin_user, org_a, region, filiere, phases, programme, indicator, cont
     amended = AmendedCommitment.objects.create(
         amendment=amendment, commitment=commitment, new_amount=Decimal("1200000")
     )
+    change = AmendmentChange.objects.create(
+        amendment=amendment,
+        kind="contract_end",
+        old_date=contract.end_date,
+        new_date=contract.end_date + dt.timedelta(days=90),
+    )
     contract.axes.add(programme.axis)
     contract.indicators.add(indicator)
     objects = [
@@ -167,6 +182,7 @@ def world(admin_user, org_a, region, filiere, phases, programme, indicator, cont
         milestone,
         amendment,
         amended,
+        change,
         IndicatorComment.objects.create(indicator=indicator, year=2022, text="Écart dû au retard des sessions."),
         ReportPublication.objects.create(
             kind="yearly",

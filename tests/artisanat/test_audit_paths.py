@@ -2150,6 +2150,492 @@ PATHS = [
 ]
 
 
+# -- contract editing pages and amendments that change things (contracts/urls.py, issue 14 item 4)
+
+
+def cpage(name, pk_of):
+    return lambda ctx: reverse(f"contracts:{name}", args=[pk_of(ctx)])
+
+
+def _link_indicator(ctx):
+    ctx.get("contract_a").indicators.add(ctx.get("indicator"))
+
+
+AMENDMENT_REASON = "Avenant n° 2 du 01/03/2023"
+
+
+def amendment_page(ctx):
+    return {
+        "number": 2,
+        "date": "2023-03-01",
+        "reason": "Rallonge et report",
+        "summary": "Montant, échéance, fin et cible",
+        "change_reason": "Avenant signé",
+        f"commitment-{ctx.get('commitment_a').pk}": "1 500 000",
+        f"milestone-{ctx.get('milestone_a').pk}": "2023-12-31",
+        "contract-end": "2026-06-30",
+        f"target-{ctx.get('target').pk}": "1 250",
+    }
+
+
+def _amend_by_page(ctx):
+    ok(
+        ctx.page("editor").post(
+            reverse("contracts:amendment_create", args=[ctx.get("contract_a").pk]), amendment_page(ctx)
+        ),
+        302,
+    )
+
+
+def _amend_by_api(ctx):
+    body = {
+        "contract": ctx.get("contract_a").pk,
+        "number": 2,
+        "date": "2023-03-01",
+        "reason": "Report",
+        "summary": "Échéance",
+        "change_reason": "Avenant signé",
+        "changes": [{"kind": "milestone_due", "object_id": ctx.get("milestone_a").pk, "new_value": "2023-12-31"}],
+    }
+    ok(ctx.api("editor").post(f"{V}amendments/", body, format="json"), 201)
+
+
+def _contract_page_data(ctx, **extra):
+    c = ctx.get("contract_a")
+    return {
+        "reference": c.reference,
+        "title": c.title,
+        "kind": c.kind,
+        "phase": c.phase_id,
+        "signing_date": "2021-07-26",
+        "start_date": "2021-07-26",
+        "end_date": "2025-12-31",
+        "status": c.status,
+        "expected_version": c.version,
+        "change_reason": "Titre corrigé",
+        **extra,
+    }
+
+
+def _grid(ctx, amount, year=2022):
+    party = ctx.get("party_a")
+    commitment = Commitment.objects.filter(party=party, year=year).first()
+    return {
+        f"c-{party.pk}-{year}": amount,
+        f"v-{party.pk}-{year}": commitment.version if commitment else "",
+        "change_reason": "Convention de financement",
+    }
+
+
+def _party_page(ctx, **extra):
+    return {"organisation": ctx.get("org_b").pk, "role": "funder", "signer_name": "M. Alaoui", **extra}
+
+
+def _milestone_page(ctx, **extra):
+    return {
+        "title": "Salon régional",
+        "title_ar": "المعرض الجهوي",
+        "responsible": ctx.get("org_a").pk,
+        "due_date": "2024-06-30",
+        "status": "scheduled",
+        **extra,
+    }
+
+
+CONTRACT_PAGE_PATHS = [
+    Path(
+        ContratProgramme,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(ContratProgramme, reference="CP-PAGE"),
+            page_post(
+                "editor",
+                lambda ctx: reverse("contracts:contract_create"),
+                lambda ctx: {
+                    "reference": "CP-PAGE",
+                    "title": "Contrat saisi",
+                    "kind": "transversal",
+                    "phase": ctx.get("phases")[1].pk,
+                    "start_date": "2023-01-01",
+                    "end_date": "2025-12-31",
+                    "status": "draft",
+                    "change_reason": "Contrat reçu",
+                },
+            ),
+        ),
+        ("+",),
+        reason="Contrat reçu",
+    ),
+    Path(
+        ContratProgramme,
+        "page",
+        "update",
+        "validator",
+        returning(
+            fx("contract_a"),
+            page_post(
+                "validator",
+                cpage("contract_update", fx("contract_a")),
+                lambda ctx: _contract_page_data(ctx, title="Titre corrigé"),
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"title"}),
+        reason="Titre corrigé",
+    ),
+    Path(
+        ContratProgramme,
+        "page",
+        "document",
+        "editor",
+        returning(
+            fx("contract_a"),
+            page_post(
+                "editor",
+                cpage("contract_update", fx("contract_a")),
+                lambda ctx: _contract_page_data(
+                    ctx, document=evidence_file("signe.pdf"), change_reason="Pièce déposée"
+                ),
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"document"}),
+        reason="Pièce déposée",
+    ),
+    Path(
+        Party,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(
+                Party,
+                organisation=lambda ctx: ctx.get("org_b").pk,
+                contract=lambda ctx: ctx.get("contract_a").pk,
+                role="funder",
+            ),
+            page_post(
+                "editor",
+                cpage("party_create", fx("contract_a")),
+                lambda ctx: _party_page(ctx, change_reason="Nouveau bailleur"),
+            ),
+        ),
+        ("+",),
+        reason="Nouveau bailleur",
+    ),
+    Path(
+        Party,
+        "page",
+        "update",
+        "editor",
+        returning(
+            fx("party_a"),
+            page_post(
+                "editor",
+                cpage("party_update", fx("party_a")),
+                lambda ctx: {
+                    "organisation": ctx.get("org_a").pk,
+                    "role": "implementer",
+                    "signer_name": "Mme Bennani",
+                    "expected_version": ctx.get("party_a").version,
+                    "change_reason": "Signataire",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"signer_name"}),
+        reason="Signataire",
+    ),
+    Path(
+        Party,
+        "page",
+        "delete",
+        "editor",
+        returning(
+            fx("lonely_party"),
+            page_post(
+                "editor",
+                cpage("party_delete", fx("lonely_party")),
+                lambda ctx: {"expected_version": 1, "change_reason": "Partie retirée"},
+            ),
+        ),
+        ("-",),
+        reason="Partie retirée",
+    ),
+    Path(
+        Commitment,
+        "page",
+        "grid-create",
+        "editor",
+        returning(
+            by(Commitment, party=lambda ctx: ctx.get("party_a").pk, year=2024),
+            page_post("editor", cpage("commitment_grid", fx("contract_a")), lambda ctx: _grid(ctx, "75 000", 2024)),
+        ),
+        ("+",),
+        reason="Convention de financement",
+    ),
+    Path(
+        Commitment,
+        "page",
+        "grid-update",
+        "editor",
+        returning(
+            fx("commitment_a"),
+            page_post("editor", cpage("commitment_grid", fx("contract_a")), lambda ctx: _grid(ctx, "1 100 000,50")),
+        ),
+        ("~",),
+        changed=frozenset({"amount"}),
+        reason="Convention de financement",
+    ),
+    Path(
+        Commitment,
+        "page",
+        "grid-delete",
+        "editor",
+        returning(
+            fx("lonely_commitment"),
+            page_post("editor", cpage("commitment_grid", fx("contract_a")), lambda ctx: _grid(ctx, "", 2025)),
+        ),
+        ("-",),
+        reason="Convention de financement",
+    ),
+    Path(
+        Disbursement,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(Disbursement, reference="OV-PAGE"),
+            page_post(
+                "editor",
+                cpage("disbursement_create", fx("contract_a")),
+                lambda ctx: {
+                    "commitment": ctx.get("commitment_a").pk,
+                    "date": "2022-06-01",
+                    "amount": "1 000,00",
+                    "reference": "OV-PAGE",
+                    "change_reason": "Ordre de virement",
+                },
+            ),
+        ),
+        ("+",),
+        reason="Ordre de virement",
+    ),
+    Path(
+        Disbursement,
+        "page",
+        "update",
+        "editor",
+        returning(
+            fx("disbursement_a"),
+            page_post(
+                "editor",
+                cpage("disbursement_update", fx("disbursement_a")),
+                lambda ctx: {
+                    "commitment": ctx.get("commitment_a").pk,
+                    "date": "2022-03-01",
+                    "amount": "250000",
+                    "reference": "OV-42",
+                    "expected_version": ctx.get("disbursement_a").version,
+                    "change_reason": "Référence du virement",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"reference"}),
+        reason="Référence du virement",
+    ),
+    Path(
+        Disbursement,
+        "page",
+        "delete",
+        "editor",
+        returning(
+            fx("disbursement_a"),
+            page_post(
+                "editor",
+                cpage("disbursement_delete", fx("disbursement_a")),
+                lambda ctx: {"expected_version": ctx.get("disbursement_a").version, "change_reason": "Doublon"},
+            ),
+        ),
+        ("-",),
+        reason="Doublon",
+    ),
+    Path(
+        Milestone,
+        "page",
+        "create",
+        "editor",
+        returning(
+            by(Milestone, title="Salon régional"),
+            page_post(
+                "editor",
+                cpage("milestone_create", fx("contract_a")),
+                lambda ctx: _milestone_page(ctx, change_reason="Jalon ajouté"),
+            ),
+        ),
+        ("+",),
+        reason="Jalon ajouté",
+    ),
+    Path(
+        Milestone,
+        "page",
+        "update",
+        "editor",
+        returning(
+            fx("milestone_a"),
+            page_post(
+                "editor",
+                cpage("milestone_update", fx("milestone_a")),
+                lambda ctx: _milestone_page(
+                    ctx,
+                    title="Plateforme de formation",
+                    title_ar="منصة التكوين",
+                    due_date="2023-06-30",
+                    expected_version=ctx.get("milestone_a").version,
+                    change_reason="Titre arabe",
+                ),
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"title_ar"}),
+        reason="Titre arabe",
+    ),
+    Path(
+        Milestone,
+        "page",
+        "delete",
+        "editor",
+        returning(
+            fx("milestone_a"),
+            page_post(
+                "editor",
+                cpage("milestone_delete", fx("milestone_a")),
+                lambda ctx: {"expected_version": ctx.get("milestone_a").version, "change_reason": "Jalon abandonné"},
+            ),
+        ),
+        ("-",),
+        reason="Jalon abandonné",
+    ),
+    Path(
+        Amendment,
+        "page",
+        "create-with-changes",
+        "editor",
+        returning(by(Amendment, contract=lambda ctx: ctx.get("contract_a").pk, number=2), _amend_by_page),
+        ("+",),
+        reason="Avenant signé",
+        setup=_link_indicator,
+    ),
+    Path(
+        Milestone,
+        "page",
+        "changed-by-amendment",
+        "editor",
+        returning(fx("milestone_a"), _amend_by_page),
+        ("~",),
+        changed=frozenset({"due_date"}),
+        reason=AMENDMENT_REASON,
+        setup=_link_indicator,
+    ),
+    Path(
+        ContratProgramme,
+        "page",
+        "changed-by-amendment",
+        "editor",
+        returning(fx("contract_a"), _amend_by_page),
+        ("~",),
+        changed=frozenset({"end_date"}),
+        reason=AMENDMENT_REASON,
+        setup=_link_indicator,
+    ),
+    Path(
+        Target,
+        "page",
+        "changed-by-amendment",
+        "editor",
+        returning(fx("target"), _amend_by_page),
+        ("~",),
+        changed=frozenset({"value"}),
+        reason=AMENDMENT_REASON,
+        setup=_link_indicator,
+    ),
+    Path(
+        AmendedCommitment,
+        "page",
+        "created-by-amendment",
+        "editor",
+        returning(by(AmendedCommitment, amendment__number=2), _amend_by_page),
+        ("+",),
+        reason=AMENDMENT_REASON,
+        setup=_link_indicator,
+    ),
+    Path(
+        Amendment,
+        "page",
+        "update-summary",
+        "validator",
+        returning(
+            fx("amendment_a"),
+            page_post(
+                "validator",
+                lambda ctx: reverse("contracts:amendment_update", args=[ctx.get("amendment_a").pk]),
+                lambda ctx: {
+                    "number": 1,
+                    "date": "2023-01-15",
+                    "reason": "Report",
+                    "summary": "Dates décalées de trois mois",
+                    "changes_dates": "on",
+                    "expected_version": ctx.get("amendment_a").version,
+                    "change_reason": "Résumé précisé",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"summary"}),
+        reason="Résumé précisé",
+    ),
+    Path(
+        Amendment,
+        "page",
+        "delete",
+        "editor",
+        returning(
+            fx("amendment_a"),
+            page_post(
+                "editor",
+                lambda ctx: reverse("contracts:amendment_delete", args=[ctx.get("amendment_a").pk]),
+                lambda ctx: {"expected_version": ctx.get("amendment_a").version, "change_reason": "Saisi par erreur"},
+            ),
+        ),
+        ("-",),
+        reason="Saisi par erreur",
+    ),
+    Path(
+        Amendment,
+        "api",
+        "create-with-changes",
+        "editor",
+        returning(by(Amendment, contract=lambda ctx: ctx.get("contract_a").pk, number=2), _amend_by_api),
+        ("+",),
+        reason="Avenant signé",
+    ),
+    Path(
+        Milestone,
+        "api",
+        "changed-by-amendment",
+        "editor",
+        returning(fx("milestone_a"), _amend_by_api),
+        ("~",),
+        changed=frozenset({"due_date"}),
+        reason=AMENDMENT_REASON,
+    ),
+]
+PATHS += CONTRACT_PAGE_PATHS
+
+
 # ---------------------------------------------------------------- the test
 
 

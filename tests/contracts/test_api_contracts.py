@@ -303,6 +303,7 @@ def test_amendment_lists_its_changed_commitments_read_only(as_viewer, as_editor,
             "organisation_acronym": "FCA",
             "year": 2022,
             "amount": "1000000.00",
+            "old_amount": None,  # recorded before the old amounts were kept
             "new_amount": "1200000.00",
         }
     ]
@@ -312,13 +313,13 @@ def test_amendment_lists_its_changed_commitments_read_only(as_viewer, as_editor,
         for day in ("2023-01-31", "2023-02-01")
     ]
     assert committed == ["1000000.00", "1200000.00"]
-    # Read-only here (structured changes are written in the admin): a PATCH leaves them.
+    # Read-only here (an applied amendment keeps its changes): a PATCH leaves them.
     response = as_editor.patch(
         f"{V}amendments/{amended_a.pk}/",
         {
             "summary": "Montants",
             "amended_commitments": [{"commitment": commitment_a.pk, "new_amount": "5"}],
-            "change_reason": "Résumé revu",
+            "change_reason": "Résumé corrigé",
         },
         format="json",
         HTTP_IF_MATCH=f'"{amended_a.version}"',
