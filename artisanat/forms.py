@@ -1,3 +1,6 @@
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
@@ -68,3 +71,81 @@ class DeleteForm(ReasonMixin, forms.Form):
 
     change_reason = reason_field(_("Motif de la suppression"))
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+# ---------------------------------------------------------------- numbers typed the French way
+
+
+#: "1 234 567,5" (spaces, no-break spaces or narrow no-break spaces between groups of
+#: three) or "1234567,5" / "1234567.5"; an optional minus sign.
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[,.][0-9]+)?")
+_PLAIN = re.compile(r"-?[0-9]+(?:[,.][0-9]+)?|-?[,.][0-9]+")
+#: "1,234" or "1.234": a thousands separator or a decimal one? Refused, never guessed.
+_AMBIGUOUS = re.compile(r"-?[1-9][0-9]{0,2}[,.][0-9]{3}")
+#: The most a figure holds (strategy's FIGURE columns, and the 15 digits SQLite keeps exactly).
+MAX_DECIMALS, MAX_DIGITS = 4, 15
+
+
+def french_decimal(text, places=MAX_DECIMALS):
+    """The Decimal a person typed, the French way ("1 234,5") or with a point
+    ("1234.5"); None for an empty cell. A ValidationError with a message for what
+    cannot be read, has too many digits, or could be read two ways ("1,234", "1.234":
+    thousands or decimals?)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if _AMBIGUOUS.fullmatch(text):
+        raise forms.ValidationError(
+            _(
+                "Valeur ambiguë : « %(value)s » peut se lire comme des milliers ou comme des décimales. "
+                "Écrivez les milliers avec une espace (1 234) ou ajoutez une décimale (1,2340)."
+            )
+            % {"value": text}
+        )
+    if not (_GROUPED.fullmatch(text) or _PLAIN.fullmatch(text)):
+        raise forms.ValidationError(
+            _("Valeur illisible : « %(value)s ». Écrivez un nombre, par exemple 1 234,5.") % {"value": text}
+        )
+    try:
+        value = Decimal(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
+        raise forms.ValidationError(_("Valeur illisible : « %(value)s ».") % {"value": text}) from None
+    sign, digits, exponent = value.as_tuple()
+    if -exponent > places:
+        raise forms.ValidationError(_("Au plus %(n)d chiffres après la virgule.") % {"n": places})
+    if len(digits) > MAX_DIGITS:
+        raise forms.ValidationError(_("Au plus %(n)d chiffres en tout.") % {"n": MAX_DIGITS})
+    return value
+
+
+def decimal_text(value):
+    """A stored figure as the grid shows it in a cell: "1 234,5" (plain spaces, decimal
+    comma, no trailing zeros), which french_decimal reads back to the same value."""
+    if value is None:
+        return ""
+    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}".rstrip("0")
+    whole, _sep, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{' '.join(groups) or '0'}" + (f",{fraction}" if fraction else "")
+
+
+class FrenchDecimalField(forms.CharField):
+    """A decimal typed the French way ("1 234 567,50") or with a point, read by
+    ``french_decimal`` (an ambiguous "1.234" is refused, never guessed); shown back in
+    the same form (``decimal_text``)."""
+
+    def __init__(self, *args, places=2, **kwargs):
+        self.places = places
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        return french_decimal(super().to_python(value), self.places)
+
+    def prepare_value(self, value):
+        return decimal_text(value) if isinstance(value, Decimal) else value

@@ -2,14 +2,13 @@
 amendments (each a ReasonedModelForm saved by the view through contracts.services),
 the commitments grid and the French amounts they read."""
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from artisanat.forms import ReasonedModelForm
+from artisanat.forms import FrenchDecimalField, ReasonedModelForm, french_decimal
 from artisanat.models import Organisation
 from artisanat.templatetags.artisanat_format import group
 from contracts.models import Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
@@ -17,28 +16,15 @@ from strategy.models import Action
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-# Spaces a French amount may be grouped with: space, no-break space, narrow no-break space.
-GROUPING = re.compile(r"[ \u00a0\u202f]")
-AMOUNT_SHAPE = re.compile(r"-?\d+(\.\d{1,4})?")
-UNREADABLE = _("Montant illisible : écrivez-le en chiffres, par exemple 1 234 567,50.")
 
 
 def parse_french_decimal(text, places=2):
-    """``"1 234 567,50"`` (or ``1234567.50``) → Decimal; blank → None; anything else
-    a ValidationError a person understands."""
-    text = GROUPING.sub("", (text or "").strip())
-    if not text:
+    """An amount typed the French way (artisanat.forms.french_decimal: "1 234 567,50",
+    an ambiguous "1.234" refused) → Decimal; blank → None; never negative, at most
+    9 999 999 999 999,99."""
+    value = french_decimal(text, places)
+    if value is None:
         return None
-    if "," in text:
-        if "." in text:
-            raise ValidationError(UNREADABLE)
-        text = text.replace(",", ".")
-    if not AMOUNT_SHAPE.fullmatch(text) or len(text.split(".")[-1]) > places and "." in text:
-        raise ValidationError(UNREADABLE)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(UNREADABLE) from None
     if value < 0:
         raise ValidationError(_("Le montant ne peut pas être négatif."))
     if value >= Decimal(10) ** 13:
@@ -53,16 +39,11 @@ def french(value, places=2):
     return group(value, places).replace("\u202f", " ").replace("\u00a0", " ")
 
 
-class FrenchDecimalField(forms.CharField):
-    """A decimal typed the French way (spaces between thousands, a comma)."""
-
-    def __init__(self, *args, places=2, **kwargs):
-        self.places = places
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(*args, **kwargs)
+class AmountField(FrenchDecimalField):
+    """An amount in DH: never negative, shown with its cents."""
 
     def to_python(self, value):
-        return parse_french_decimal(super().to_python(value), self.places)
+        return parse_french_decimal(forms.CharField.to_python(self, value), self.places)
 
     def prepare_value(self, value):
         return french(value, self.places) if isinstance(value, Decimal) else value
@@ -114,7 +95,7 @@ class PartyForm(ReasonedModelForm):
 
 
 class DisbursementForm(ReasonedModelForm):
-    amount = FrenchDecimalField(label=_("montant (DH)"))
+    amount = AmountField(label=_("montant (DH)"))
 
     class Meta:
         model = Disbursement
@@ -175,7 +156,7 @@ class AmendmentForm(ReasonedModelForm):
         for c in commitments:
             self._add(
                 f"commitment-{c.pk}",
-                FrenchDecimalField(
+                AmountField(
                     label=_("Engagement %(org)s %(year)s : nouveau montant (DH)")
                     % {"org": c.party.organisation.acronym, "year": c.year},
                     required=False,
@@ -200,7 +181,7 @@ class AmendmentForm(ReasonedModelForm):
         for t in targets:
             self._add(
                 f"target-{t.pk}",
-                FrenchDecimalField(
+                AmountField(
                     label=_("Cible %(code)s au %(d)s : nouvelle valeur")
                     % {"code": t.indicator.code, "d": t.due_date.strftime("%d/%m/%Y")},
                     required=False,

@@ -3,9 +3,6 @@
 The model's ``clean()`` (through ``full_clean``) gives the French errors shown beside
 the fields; saving goes through strategy.services, never ``form.save()``."""
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, F, IntegerField, Q, Value
@@ -393,64 +390,6 @@ class TargetGridForm(ReasonMixin, forms.Form):
     """The one reason of a whole target grid (the cells are read by the view)."""
 
     change_reason = reason_field()
-
-
-#: "1 234 567,5" (spaces, no-break spaces or narrow no-break spaces between groups of
-#: three) or "1234567,5" / "1234567.5"; an optional minus sign.
-_GROUPED = re.compile(r"-?[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[,.][0-9]+)?")
-_PLAIN = re.compile(r"-?[0-9]+(?:[,.][0-9]+)?|-?[,.][0-9]+")
-#: "1,234" or "1.234": a thousands separator or a decimal one? Refused, never guessed.
-_AMBIGUOUS = re.compile(r"-?[1-9][0-9]{0,2}[,.][0-9]{3}")
-#: What a target holds (strategy.models.FIGURE, and the 15 digits SQLite keeps exactly).
-MAX_DECIMALS, MAX_DIGITS = 4, 15
-
-
-def french_decimal(text):
-    """The Decimal a person typed, the French way ("1 234,5") or with a point
-    ("1234.5"); None for an empty cell. A ValidationError with a message for what
-    cannot be read, has too many digits, or could be read two ways ("1,234", "1.234":
-    thousands or decimals?)."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if _AMBIGUOUS.fullmatch(text):
-        raise forms.ValidationError(
-            _(
-                "Valeur ambiguë : « %(value)s » peut se lire comme des milliers ou comme des décimales. "
-                "Écrivez les milliers avec une espace (1 234) ou ajoutez une décimale (1,2340)."
-            )
-            % {"value": text}
-        )
-    if not (_GROUPED.fullmatch(text) or _PLAIN.fullmatch(text)):
-        raise forms.ValidationError(
-            _("Valeur illisible : « %(value)s ». Écrivez un nombre, par exemple 1 234,5.") % {"value": text}
-        )
-    try:
-        value = Decimal(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
-        raise forms.ValidationError(_("Valeur illisible : « %(value)s ».") % {"value": text}) from None
-    sign, digits, exponent = value.as_tuple()
-    if -exponent > MAX_DECIMALS:
-        raise forms.ValidationError(_("Au plus %(n)d chiffres après la virgule.") % {"n": MAX_DECIMALS})
-    if len(digits) > MAX_DIGITS:
-        raise forms.ValidationError(_("Au plus %(n)d chiffres en tout.") % {"n": MAX_DIGITS})
-    return value
-
-
-def decimal_text(value):
-    """A stored figure as the grid shows it in a cell: "1 234,5" (plain spaces, decimal
-    comma, no trailing zeros), which french_decimal reads back to the same value."""
-    if value is None:
-        return ""
-    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}".rstrip("0")
-    whole, _sep, fraction = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = whole.lstrip("-")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{' '.join(groups) or '0'}" + (f",{fraction}" if fraction else "")
 
 
 # ---------------------------------------------------------------- programmes and actions

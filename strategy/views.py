@@ -31,6 +31,7 @@ from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
 from artisanat.exports import export_response
+from artisanat.forms import decimal_text, french_decimal
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
@@ -59,8 +60,6 @@ from strategy.forms import (
     ScopeForm,
     TargetGridForm,
     VersionForm,
-    decimal_text,
-    french_decimal,
     refuse_invalid,
 )
 from strategy.models import (

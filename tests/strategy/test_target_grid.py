@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from artisanat.forms import decimal_text, french_decimal
 from strategy import services
-from strategy.forms import decimal_text, french_decimal
 from strategy.models import Target
 from tests.conftest import VerifiedClient
 
