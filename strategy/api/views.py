@@ -18,6 +18,7 @@ from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.api.parsers import JSONParser
 from artisanat.api.renderers import EXPORT_FORMATS
 from artisanat.api.schema import (
+    CHANGE_REASON_PARAMETER,
     IF_MATCH,
     IF_MATCH_OPTIONAL,
     BulkErrorSerializer,
@@ -188,7 +189,7 @@ def _indicator_write_doc(fr, en, code, *, if_match=False):
                 "Delete an indicator nothing depends on yet (no measurement, target, comment or contract); "
                 "otherwise 400 naming what depends on it.",
             ),
-            parameters=[IF_MATCH],
+            parameters=[IF_MATCH, CHANGE_REASON_PARAMETER],
         ),
     },
 )

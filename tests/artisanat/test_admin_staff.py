@@ -91,7 +91,7 @@ def test_a_ministry_editor_with_staff_status_uses_the_admin(client, editor, draf
 
 def _user_form(client, user, **changes):
     url = reverse("admin:auth_user_change", args=[user.pk])
-    data = {**_form_values(client.get(url).content.decode()), **changes}
+    data = {**_form_values(client.get(url).content.decode()), "change_reason": "Mise à jour du compte", **changes}
     return url, data
 
 

@@ -290,6 +290,7 @@ def test_deactivating_from_the_admin_ends_the_sessions(admin_user, editor):
     url = f"/admin/auth/user/{editor.pk}/change/"
     data = _form_values(admin.get(url).content.decode())
     data.pop("is_active")
+    data["change_reason"] = "Départ de l'agent"
     response = admin.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     editor.refresh_from_db()
