@@ -20,6 +20,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
@@ -335,12 +336,13 @@ class PersonActionView(PersonMixin, View):
 
     form_key = "reset"
     done = ""
+    service = None  # people.<action>(account, *, by, reason, request)
 
     def make_form(self, data):
         return ReasonForm(data, prefix=self.form_key)
 
     def act(self, form):
-        raise NotImplementedError
+        type(self).service(self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request)
 
     def post(self, request, *args, **kwargs):
         form = self.make_form(request.POST)
@@ -377,42 +379,26 @@ class PersonMembershipView(PersonActionView):
 
 class PersonResetTwoFactorView(PersonActionView):
     form_key = "reset"
-
-    def act(self, form):
-        people.reset_two_factor(
-            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
-        )
-        self.done = _("Double authentification réinitialisée : la personne la configurera à sa prochaine connexion.")
+    service = staticmethod(people.reset_two_factor)
+    done = gettext_lazy("Double authentification réinitialisée : la personne la configurera à sa prochaine connexion.")
 
 
 class PersonDeactivateView(PersonActionView):
     form_key = "active"
-
-    def act(self, form):
-        people.deactivate_user(
-            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
-        )
-        self.done = _("Compte désactivé ; ses sessions et ses jetons d'API sont fermés.")
+    service = staticmethod(people.deactivate_user)
+    done = gettext_lazy("Compte désactivé ; ses sessions et ses jetons d'API sont fermés.")
 
 
 class PersonReactivateView(PersonActionView):
     form_key = "active"
-
-    def act(self, form):
-        people.reactivate_user(
-            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
-        )
-        self.done = _("Compte réactivé.")
+    service = staticmethod(people.reactivate_user)
+    done = gettext_lazy("Compte réactivé.")
 
 
 class PersonResendInvitationView(PersonActionView):
     form_key = "resend"
-
-    def act(self, form):
-        people.resend_invitation(
-            self.account, by=self.request.user, reason=form.cleaned_data["reason"], request=self.request
-        )
-        self.done = _("Invitation renvoyée.")
+    service = staticmethod(people.resend_invitation)
+    done = gettext_lazy("Invitation renvoyée.")
 
 
 class InvitationView(auth_views.PasswordResetConfirmView):
