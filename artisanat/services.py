@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from artisanat.exceptions import StaleVersion
 from artisanat.history_author import history_author
 
-#: The fewest characters a reason may have: a reason says why ("Avenant n° 2 du
+#: The fewest letters or digits a reason may have: a reason says why ("Avenant n° 2 du
 #: 12/03/2025", "coquille sur la cible 2026"), which "ok" or "-" do not.
 MIN_REASON_LENGTH = 5
 
@@ -22,7 +22,7 @@ def require_reason(reason, field="change_reason"):
     short to say why. Every change and every deletion of a tracked row needs one, on
     every surface (pages, API, admin)."""
     text = " ".join((reason or "").split())
-    if len(text) < MIN_REASON_LENGTH:
+    if sum(character.isalnum() for character in text) < MIN_REASON_LENGTH:
         raise ValidationError({field: reason_message()})
     return text
 

@@ -4,6 +4,8 @@ through contracts.services with a reason and the version read (artisanat.views'
 ServiceEditView / ServiceDeleteView); a change made meanwhile answers 409 with the
 stored values beside what was typed."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -367,7 +369,7 @@ class CommitmentGridView(_ContractPage, RoleRequiredMixin, TemplateView):
                     errors[name] = error.messages[0]
                     continue
                 raw = request.POST.get(f"v-{party.pk}-{year}", "").strip()
-                version = int(raw) if raw.isdigit() else None
+                version = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
                 cells.append(services.GridCell(party.pk, year, amount, version, self.label(party, year)))
         if not form.is_valid() or errors:
             return self.render(form, typed, errors, status=400)

@@ -1,5 +1,6 @@
 """Contrats programmes and what they commit: parties, money, milestones, amendments."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,32 @@ from strategy import figures
 from strategy.models import FIGURE, Action, Axis, Indicator, Phase, Target
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
+
+#: The dates a contract's rows may carry: wide enough for any real contract, narrow
+#: enough that a typo (year 1, year 9999) is refused instead of stretching every grid,
+#: timeline and figure built from them.
+EARLIEST_DATE, LATEST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+DATE_RANGE_MESSAGE = _("Une date se situe entre le 01/01/2000 et le 31/12/2100.")
+
+
+def dates_in_range(*fields, optional=()):
+    """The CHECK condition: each of ``fields`` (and each of ``optional`` when filled)
+    between EARLIEST_DATE and LATEST_DATE."""
+    condition = Q()
+    for name in fields:
+        condition &= Q(**{f"{name}__gte": EARLIEST_DATE, f"{name}__lte": LATEST_DATE})
+    for name in optional:
+        condition &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": EARLIEST_DATE, f"{name}__lte": LATEST_DATE})
+    return condition
+
+
+def date_range_errors(instance, *fields):
+    """{field: message} for the dates of ``instance`` outside the range (clean())."""
+    return {
+        name: DATE_RANGE_MESSAGE
+        for name in fields
+        if getattr(instance, name) is not None and not EARLIEST_DATE <= getattr(instance, name) <= LATEST_DATE
+    }
 
 
 class ContratProgramme(models.Model):
@@ -75,6 +102,11 @@ class ContratProgramme(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=ContractStatus.values), name="contract_status_valid"),
             models.CheckConstraint(
+                condition=dates_in_range("start_date", "end_date", optional=("signing_date",)),
+                name="contract_dates_in_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
+            models.CheckConstraint(
                 condition=Q(signing_date__isnull=True) | ~Q(status=ContractStatus.DRAFT),
                 name="contract_draft_not_signed",
                 violation_error_message=_("Un contrat à l'état de projet n'a pas encore de date de signature."),
@@ -85,7 +117,7 @@ class ContratProgramme(models.Model):
         return f"{self.reference} — {self.title}"
 
     def clean(self):
-        errors = {}
+        errors = date_range_errors(self, "start_date", "end_date", "signing_date")
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             errors["end_date"] = _("La fin du contrat doit être postérieure à son début.")
         if self.kind == ContractKind.FILIERE and not self.filiere_id:
@@ -297,13 +329,18 @@ class Disbursement(models.Model):
                 name="disbursement_amount_positive",
                 violation_error_message=_("Le montant décaissé doit être strictement positif."),
             ),
+            models.CheckConstraint(
+                condition=dates_in_range("date"),
+                name="disbursement_date_in_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
         ]
 
     def __str__(self):
         return f"{self.commitment} · {self.date:%d/%m/%Y} · {self.amount}"
 
     def clean(self):
-        errors = {}
+        errors = date_range_errors(self, "date")
         if self.amount is not None and self.amount <= 0:
             errors["amount"] = _("Le montant décaissé doit être strictement positif.")
         if self.commitment_id and self.amount is not None and self.date:
@@ -366,6 +403,11 @@ class Milestone(models.Model):
                 ),
             ),
             models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values), name="milestone_status_valid"),
+            models.CheckConstraint(
+                condition=dates_in_range("due_date", optional=("date_met",)),
+                name="milestone_dates_in_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_date"], name="milestone_status_due")]
 
@@ -379,6 +421,9 @@ class Milestone(models.Model):
         return None if self.delay is None else self.delay.days
 
     def clean(self):
+        errors = date_range_errors(self, "due_date", "date_met")
+        if errors:
+            raise ValidationError(errors)
         if self.status == MilestoneStatus.MET and not self.date_met:
             raise ValidationError({"date_met": _("Un jalon atteint doit porter sa date d'atteinte.")})
         if self.status != MilestoneStatus.MET and self.date_met:
@@ -419,12 +464,20 @@ class Amendment(models.Model):
                 violation_error_message=_("Un avenant modifie au moins les cibles, les montants ou les dates."),
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="amendment_reason_required"),
+            models.CheckConstraint(
+                condition=dates_in_range("date"),
+                name="amendment_date_in_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
         ]
 
     def __str__(self):
         return f"{self.contract.reference} · avenant n° {self.number}"
 
     def clean(self):
+        errors = date_range_errors(self, "date")
+        if errors:
+            raise ValidationError(errors)
         if not (self.changes_targets or self.changes_amounts or self.changes_dates):
             raise ValidationError(_("Un avenant modifie au moins les cibles, les montants ou les dates."))
 

@@ -319,6 +319,8 @@ def _apply(amendment, contract, change, *, by, label):
         return
     row = AmendmentChange(amendment=amendment, kind=kind)
     if kind in (ChangeKind.CONTRACT_START, ChangeKind.CONTRACT_END):
+        if change.object_id not in (None, contract.pk):
+            raise ValidationError(_("une date de contrat ne se change que sur le contrat de l'avenant."))
         field = "start_date" if kind == ChangeKind.CONTRACT_START else "end_date"
         row.old_date, row.new_date = getattr(contract, field), new
         _unchanged(row.old_date, new)

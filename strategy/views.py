@@ -2,7 +2,6 @@
 the yearly performance report. Figures come from the querysets; state changes from
 strategy.services."""
 
-import contextlib
 import copy
 import datetime as dt
 import re
@@ -982,10 +981,12 @@ def _plain(value):
 
 
 def _read_decimal(text):
+    """The value a cell showed (its hidden "was"); None when empty or not a finite number."""
     try:
-        return Decimal(text) if text else None
+        value = Decimal(text) if text else None
     except InvalidOperation:
         return None
+    return value if value is not None and value.is_finite() else None
 
 
 def _read_version(text):
@@ -1025,7 +1026,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
 
     def columns(self, stored, extra=()):
         """[(date, phase names ending then)]: years' ends and phases' ends after the
-        baseline inside the strategy, and any stored target's (or posted cell's) date."""
+        baseline inside the strategy, and any stored target's date."""
         indicator, strategy = self.indicator, self.indicator.axis.strategy
         phase_ends = {}
         for phase in Phase.objects.filter(strategy_id=strategy.pk).order_by("order"):
@@ -1085,14 +1086,20 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = TargetGridForm(request.POST)
         stored = self.stored_targets()
-        posted_dates = set()
-        for name in request.POST:
-            match = _CELL.fullmatch(name)
-            if match:
-                with contextlib.suppress(ValueError):  # not a date: no such column
-                    posted_dates.add(dt.datetime.strptime(match[3], "%Y%m%d").date())
-        columns, scopes = self.columns(stored, posted_dates), self.scopes(stored)
+        columns, scopes = self.columns(stored), self.scopes(stored)
         cells = self.cells(stored, columns, scopes)
+        # Only the grid's own cells (year ends, phase ends, the dates of stored targets):
+        # a cell the page never offered is refused, not turned into a new column.
+        known = {f"cell-{cell['name']}" for cell in cells.values()}
+        unknown = [name for name in request.POST if name.startswith("cell-") and name not in known]
+        if unknown:
+            form.is_valid()
+            form.add_error(
+                None,
+                _("La grille a changé depuis son affichage (%(n)d case(s) inconnue(s)) : rien n'a été enregistré.")
+                % {"n": len(unknown)},
+            )
+            return self.render_grid(form, columns, scopes, cells, status=409)
         changed, invalid = [], False
         for key, cell in cells.items():
             name = cell["name"]

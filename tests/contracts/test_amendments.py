@@ -362,3 +362,43 @@ def test_viewers_cannot_create_amendments_through_the_api(as_viewer, contract_a,
     assert as_viewer.post(f"{V}amendments/", body, format="json").status_code == 403
     assert not Amendment.objects.filter(number=2).exists()
     assert Target.objects.count() == 0
+
+
+# ---------------------------------------------------------------- dates in range (review of issue 14)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fixture", "new"),
+    [
+        (ChangeKind.CONTRACT_END, None, dt.date(9999, 12, 31)),
+        (ChangeKind.CONTRACT_START, None, dt.date(1, 1, 1)),
+        (ChangeKind.MILESTONE_DUE, "milestone_a", dt.date(1, 1, 1)),
+    ],
+)
+def test_an_amendment_cannot_move_a_date_out_of_range(request, editor, contract_a, commitment_a, kind, fixture, new):
+    """Year 9999 stretched the commitments grid to 7 978 columns; year 1 made a milestone
+    late for two millennia. Dates stay between 01/01/2000 and 31/12/2100."""
+    target = request.getfixturevalue(fixture).pk if fixture else None
+    with pytest.raises(ValidationError, match="01/01/2000"):
+        amend(contract_a, editor, [ChangeRequest(kind, target, new)])
+    assert not Amendment.objects.filter(contract=contract_a, number=2).exists()
+    contract_a.refresh_from_db()
+    assert contract_a.end_date.year < 2100 and contract_a.start_date.year >= 2000
+
+
+def test_the_database_refuses_dates_out_of_range_too(contract_a, milestone_a):
+    for model, pk, field in (
+        (ContratProgramme, contract_a.pk, "end_date"),
+        (type(milestone_a), milestone_a.pk, "due_date"),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=pk).update(**{field: dt.date(2101, 1, 1)})
+
+
+def test_a_contract_date_change_names_no_other_contract(editor, contract_a, commitment_a, contract_fields):
+    other = ContratProgramme.objects.create(**{**contract_fields, "reference": "CP-AUTRE"})
+    with pytest.raises(ValidationError, match="contrat de l'avenant"):
+        amend(contract_a, editor, [ChangeRequest(ChangeKind.CONTRACT_END, other.pk, dt.date(2024, 6, 30))])
+    other.refresh_from_db()
+    contract_a.refresh_from_db()
+    assert contract_a.end_date != dt.date(2024, 6, 30) and other.end_date != dt.date(2024, 6, 30)

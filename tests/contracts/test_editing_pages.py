@@ -377,3 +377,16 @@ def test_an_amendment_that_changed_nothing_is_corrected_and_deleted_with_a_reaso
     assert client.post(delete, {"expected_version": 2, "change_reason": "x"}).status_code == 400  # reason too short
     assert client.post(delete, {"expected_version": 2, "change_reason": "Saisi par erreur"}).status_code == 302
     assert not Amendment.objects.filter(pk=amendment_a.pk).exists()
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5000, "-1", "1.0"])
+def test_a_forged_cell_version_is_no_server_error(client, editor, contract_a, party_a, commitment_a, version):
+    client.force_login(editor)
+    data = {
+        f"c-{party_a.pk}-2022": "1 100 000",
+        f"v-{party_a.pk}-2022": version,
+        "change_reason": "Convention de financement",
+    }
+    response = client.post(grid(contract_a, None), data)
+    assert response.status_code == 409  # read as "no commitment seen": stale, nothing saved
+    assert Commitment.objects.get(pk=commitment_a.pk).amount == D("1000000")

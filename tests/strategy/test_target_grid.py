@@ -195,17 +195,17 @@ def test_an_unreadable_or_ambiguous_value_is_refused_on_its_cell(client, editor,
     assert Target.objects.get(pk=stored["region"].pk).value == D("300")
 
 
-def test_a_value_the_rules_refuse_is_shown_on_its_cell(client, editor, make_indicator, phases):
-    """A due date on or before the baseline is no column; a cell posted for one is refused by the rules."""
+def test_a_cell_before_the_baseline_is_refused(client, editor, make_indicator, phases):
+    """A due date on or before the baseline is no column; a cell posted for one is refused
+    (a cell the grid never offered), and nothing is saved."""
     late = make_indicator(code="IND-LATE", baseline_date=dt.date(2023, 12, 31))
     client.force_login(editor)
     response = client.get(grid_url(late))
     assert [d for d, _p in response.context["columns"]][0] == dt.date(2024, 12, 31)
     forged = {f"cell-{name(dt.date(2022, 12, 31))}": "5", "change_reason": "Cible ancienne"}
     response = client.post(grid_url(late), forged)
-    assert response.status_code == 400
-    cell = next(c for row in response.context["rows"] for c in row["cells"] if c["name"] == name(dt.date(2022, 12, 31)))
-    assert "référence" in cell["error"]
+    assert response.status_code == 409
+    assert "inconnue" in " ".join(response.context["form"].non_field_errors())
     assert not Target.objects.filter(indicator=late).exists()
 
 
@@ -288,3 +288,43 @@ def test_french_decimals_are_read(typed, value):
 @pytest.mark.parametrize("value", [D("1000"), D("1234.5000"), D("0.1250"), D("-12.5"), D("0"), D("1234567.25")])
 def test_a_cell_shows_what_it_reads_back(value):
     assert french_decimal(decimal_text(value)) == value
+
+
+# ---------------------------------------------------------------- hostile posts (review of issue 14)
+
+
+def test_a_cell_the_grid_never_offered_is_refused_and_nothing_saved(client, editor, regional, stored):
+    """Any date inside the strategy used to become a column: one POST of 3 000 made-up
+    days created 2 900 targets. Only the grid's own cells are read now."""
+    client.force_login(editor)
+    form = read_form(client.get(grid_url(regional)))
+    form[f"cell-{name(dt.date(2024, 3, 5))}"] = "12"
+    form[f"cell-{name(END_2030)}"] = "2000"
+    form["change_reason"] = "Cibles intermédiaires"
+    response = client.post(grid_url(regional), form)
+    assert response.status_code == 409
+    assert "inconnue" in " ".join(response.context["form"].non_field_errors())
+    assert Target.objects.filter(indicator=regional).count() == 2
+    assert Target.objects.get(pk=stored["national"].pk).value == D("1000")
+
+
+@pytest.mark.parametrize("was", ["sNaN", "NaN", "Infinity", "1e999999"])
+def test_a_forged_read_value_is_no_server_error(client, editor, regional, stored, was):
+    client.force_login(editor)
+    form = read_form(client.get(grid_url(regional)))
+    form[f"was-{name(END_2030)}"] = was
+    form[f"cell-{name(END_2030)}"] = "1000"
+    form["change_reason"] = "Relecture des cibles"
+    response = client.post(grid_url(regional), form)
+    assert response.status_code in (302, 409)
+    assert Target.objects.get(pk=stored["national"].pk).value == D("1000")
+
+
+def test_a_reason_of_punctuation_only_is_no_reason(client, editor, regional, stored):
+    client.force_login(editor)
+    form = read_form(client.get(grid_url(regional)))
+    form[f"cell-{name(END_2030)}"] = "2000"
+    form["change_reason"] = "   .....  --- "
+    response = client.post(grid_url(regional), form)
+    assert response.status_code == 400 and "change_reason" in response.context["form"].errors
+    assert Target.objects.get(pk=stored["national"].pk).value == D("1000")
