@@ -21,3 +21,13 @@ def rate(part, whole):
     if part is None or not whole:
         return None
     return quantize(Decimal(part) * HUNDRED / Decimal(whole), CENT)
+
+
+def elapsed_share(start, end, as_of):
+    """Share of the span ``start`` → ``end`` elapsed at ``as_of``, in % (2 decimals):
+    days since the start ÷ days of the span, 0 before the start, 100 after the end. None
+    without both dates. A phase's and a contract's time elapsed are both this."""
+    if not (start and end) or end <= start:
+        return None
+    done = (min(max(as_of, start), end) - start).days
+    return rate(done, (end - start).days)

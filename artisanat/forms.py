@@ -66,6 +66,14 @@ class ReasonedModelForm(ReasonMixin, forms.ModelForm):
             self.fields[name] = self.fields.pop(name)
 
 
+def read_version(text):
+    """The version a page's hidden field carried back (ASCII digits, at most 9), or None
+    when it carried none or something else — a forged value then reads as "not the
+    version stored", never as a server error."""
+    text = (text or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
 class DeleteForm(ReasonMixin, forms.Form):
     """Delete one tracked row: the reason and the version read."""
 

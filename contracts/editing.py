@@ -4,8 +4,6 @@ through contracts.services with a reason and the version read (artisanat.views'
 ServiceEditView / ServiceDeleteView); a change made meanwhile answers 409 with the
 stored values beside what was typed."""
 
-import re
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from artisanat import permissions
-from artisanat.forms import ReasonMixin, reason_field
+from artisanat.forms import ReasonMixin, read_version, reason_field
 from artisanat.views import RoleRequiredMixin, ServiceDeleteView, ServiceEditView, shown
 from contracts import forms as f
 from contracts import services
@@ -368,8 +366,7 @@ class CommitmentGridView(_ContractPage, RoleRequiredMixin, TemplateView):
                 except ValidationError as error:
                     errors[name] = error.messages[0]
                     continue
-                raw = request.POST.get(f"v-{party.pk}-{year}", "").strip()
-                version = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
+                version = read_version(request.POST.get(f"v-{party.pk}-{year}"))
                 cells.append(services.GridCell(party.pk, year, amount, version, self.label(party, year)))
         if not form.is_valid() or errors:
             return self.render(form, typed, errors, status=400)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from artisanat.documents import DocumentField
-from artisanat.figures import rate
+from artisanat.figures import elapsed_share, rate
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
 from contracts.choices import DATE_KINDS, ChangeKind, ContractKind, ContractStatus, MilestoneStatus, PartyRole
@@ -144,7 +144,7 @@ class ContratProgramme(models.Model):
     def time_elapsed(self):
         """Share of the contract's duration (start → end) elapsed at the figures' date, in
         %: read beside the execution rate."""
-        return querysets.elapsed_share(self.start_date, self.end_date, self.fig_as_of)
+        return elapsed_share(self.start_date, self.end_date, self.fig_as_of)
 
 
 class Party(models.Model):

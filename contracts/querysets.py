@@ -302,13 +302,3 @@ def late_condition(as_of):
 def met_late_condition(as_of):
     """Met on or before ``as_of``, but after its due date ("met late")."""
     return Q(status=MilestoneStatus.MET, date_met__lte=as_of, date_met__gt=F("due_date"))
-
-
-def elapsed_share(start, end, as_of):
-    """Share of the span ``start`` → ``end`` elapsed at ``as_of``, in % (2 decimals):
-    days since the start ÷ days of the span, 0 before the start, 100 after the end
-    (the convention of the phases' elapsed time). None without both dates."""
-    if not (start and end) or end <= start:
-        return None
-    done = (min(max(as_of, start), end) - start).days
-    return rate(done, (end - start).days)

@@ -26,11 +26,15 @@ from strategy.models import Target
 from strategy.services import save_target
 
 
+def _check_may_edit_contracts(by):
+    if not permissions.can_edit_contracts(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+
+
 @transaction.atomic
 def save_contract_object(instance, *, by, reason="", expected_version=None):
     """Create or change a contract, party, commitment or amendment (editors and validators)."""
-    if not permissions.can_edit_contracts(by):
-        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+    _check_may_edit_contracts(by)
     if instance.pk and hasattr(instance, "version"):
         current = lock(type(instance), instance.pk)
         check_version(current, expected_version)
@@ -100,8 +104,7 @@ def update_milestone(milestone, *, by, reason="", expected_version=None):
 def delete_contract_object(instance, *, by, reason="", expected_version=None):
     """Delete a contract, party, commitment, disbursement, milestone or amendment
     (editors and validators); what depends on it is protected by the database."""
-    if not permissions.can_edit_contracts(by):
-        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+    _check_may_edit_contracts(by)
     if hasattr(instance, "version"):
         current = lock(type(instance), instance.pk)
         check_version(current, expected_version)
@@ -150,8 +153,7 @@ def save_commitment_grid(contract, cells, *, by, reason):
     commitment was deletes it (refused while disbursements or amendments depend on it).
     Any cell changed meanwhile (its version, or a commitment that appeared or went)
     refuses the whole grid (``StaleCells``). Returns (created, changed, deleted)."""
-    if not permissions.can_edit_contracts(by):
-        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+    _check_may_edit_contracts(by)
     reason = require_reason(reason)
     contract = lock(ContratProgramme, contract.pk)
     parties = set(Party.objects.filter(contract=contract).values_list("pk", flat=True))
@@ -255,8 +257,7 @@ def save_amendment(amendment, *, by, reason="", expected_version=None, changes=N
     value — each kept old → new, the row changed with a history row naming the
     amendment. An applied amendment keeps its changes; only its summary can be
     corrected (with a reason and the version read)."""
-    if not permissions.can_edit_contracts(by):
-        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
+    _check_may_edit_contracts(by)
     if amendment.pk:
         if changes:
             raise ValidationError({"changes": APPLIED_MESSAGE})
@@ -360,7 +361,4 @@ def _apply(amendment, contract, change, *, by, label):
 def delete_amendment(amendment, *, by, reason="", expected_version=None):
     """Delete an amendment that changed nothing yet (an applied one stays: record a new
     amendment instead)."""
-    if not permissions.can_edit_contracts(by):
-        raise PermissionDenied(_("Votre rôle ne permet pas de modifier les contrats."))
-    reason = require_reason(reason)
     return delete_contract_object(amendment, by=by, reason=reason, expected_version=expected_version)

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from artisanat.documents import DocumentField
+from artisanat.figures import elapsed_share
 from artisanat.models import Filiere, Organisation, Region
 from strategy import figures, periods
 from strategy.choices import (
@@ -125,10 +126,9 @@ class Phase(models.Model):
             raise ValidationError(errors)
 
     def elapsed_share(self, today):
-        """Share of the phase's duration elapsed at ``today``, between 0 and 1."""
-        total = (self.end_date - self.start_date).days
-        done = (min(max(today, self.start_date), self.end_date) - self.start_date).days
-        return Decimal(done) / Decimal(total)
+        """Share of the phase's duration elapsed at ``today``, between 0 and 1: the
+        definition a contract's time elapsed uses too (artisanat.figures.elapsed_share)."""
+        return elapsed_share(self.start_date, self.end_date, today) / 100
 
 
 class Axis(models.Model):

@@ -30,7 +30,7 @@ from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
 from artisanat.exports import export_response
-from artisanat.forms import decimal_text, french_decimal
+from artisanat.forms import decimal_text, french_decimal, read_version
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
@@ -989,10 +989,6 @@ def _read_decimal(text):
     return value if value is not None and value.is_finite() else None
 
 
-def _read_version(text):
-    return int(text) if re.fullmatch(r"[0-9]{1,9}", text or "") else None
-
-
 class TargetGridView(RoleRequiredMixin, TemplateView):
     """An indicator's targets as one grid: a row per scope (national; each region when
     the indicator is broken down by region; each filière when by filière), a column per
@@ -1122,7 +1118,7 @@ class TargetGridView(RoleRequiredMixin, TemplateView):
                         region_id=key[1],
                         filiere_id=key[2],
                         value=typed,
-                        expected_version=_read_version(cell["version"]),
+                        expected_version=read_version(cell["version"]),
                     )
                 )
         if invalid or not form.is_valid():
