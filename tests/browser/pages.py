@@ -108,20 +108,23 @@ PAGES = [
     Page("password-change", "/compte/mot-de-passe/", "editor"),
     Page("otp-setup", "/compte/double-authentification/configurer/", "editor"),
     Page("recovery-codes", "/compte/double-authentification/codes-de-secours/", "validator"),
+    Page("otp-disable", "/compte/double-authentification/desactiver/", "viewer"),
     # Signed out, and the error pages
     Page("login", "/connexion/", None),
+    Page("invitation-expired", "/compte/invitation/MQ/lien-perime/", None),
     Page("bad-parameter", "/strategie/indicateurs/?as_of=hier", "viewer", status=400),
     Page("not-found", "/strategie/indicateurs/999999/", "viewer", status=404),
 ]
 
 ROLES = sorted({page.role for page in PAGES if page.role})
-# The accounts that sign in with a TOTP code (administrators and validators must).
-TWO_FACTOR = ("admin", "validator")
+# The accounts that sign in with a TOTP code (administrators and validators must; the
+# viewer chose to, so that the page to turn it off shows).
+TWO_FACTOR = ("admin", "validator", "viewer")
 
 
 def demo_scene():
     """The demo data (seed_demo, with PASSWORD for every account), one yearly
-    publication, and TOTP devices for admin and validator; returns the ids the pages'
+    publication, and TOTP devices for the accounts of TWO_FACTOR; returns the ids the pages'
     placeholders name."""
     import os
 
