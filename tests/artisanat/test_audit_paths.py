@@ -267,8 +267,7 @@ def page_post(actor, url, data):
 def measurement_page_data(ctx, **extra):
     return {
         "indicator": ctx.get("indicator").pk,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
+        "period": "2024-01-01/2024-12-31",
         "value": "42",
         "source": "Rapport FCA",
         **extra,
@@ -341,8 +340,7 @@ PAGE_PATHS = [
                 mpage("measurement_update", fx("draft_a")),
                 lambda ctx: {
                     **measurement_page_data(ctx, value="11", source=ctx.get("draft_a").source),
-                    "period_start": "2023-01-01",
-                    "period_end": "2023-12-31",
+                    "period": "2023-01-01/2023-12-31",
                     "version": ctx.get("draft_a").version,
                     "change_reason": "Valeur recopiée du rapport signé",
                 },
@@ -364,8 +362,7 @@ PAGE_PATHS = [
                 mpage("measurement_update", fx("draft_a")),
                 lambda ctx: {
                     **measurement_page_data(ctx, value="10", source=ctx.get("draft_a").source),
-                    "period_start": "2023-01-01",
-                    "period_end": "2023-12-31",
+                    "period": "2023-01-01/2023-12-31",
                     "version": ctx.get("draft_a").version,
                     "evidence": evidence_file(),
                     "change_reason": "Relevé signé joint",
@@ -512,8 +509,7 @@ def api_move(actor, fixture, action, body):
 def measurement_body(ctx, **extra):
     return {
         "indicator": ctx.get("indicator").pk,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
+        "period": "2024-01-01/2024-12-31",
         "value": "42",
         **extra,
     }
@@ -2830,8 +2826,7 @@ def _measurement_page_change(ctx, o, **extra):
         reverse("strategy:measurement_update", args=[o.pk]),
         {
             **measurement_page_data(ctx, value="99", source=o.source),
-            "period_start": o.period_start.isoformat(),
-            "period_end": o.period_end.isoformat(),
+            "period": f"{o.period_start:%Y-%m-%d}/{o.period_end:%Y-%m-%d}",
             "version": o.version,
             **extra,
         },
