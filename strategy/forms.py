@@ -358,10 +358,11 @@ class MeasurementForm(ReasonMixin, forms.ModelForm):
         up in (static/js/entry.js, when the period or the breakdown changes): one query."""
         if self.indicator is None:
             return []
+        rows = Measurement.objects.visible_to(self.user).filter(indicator=self.indicator, status__in=REPORTED)
+        if permissions.is_reporter(self.user):  # its own series only
+            rows = rows.filter(organisation_id=permissions.organisation_id_of(self.user))
         rows = (
-            Measurement.objects.visible_to(self.user)
-            .filter(indicator=self.indicator, status__in=REPORTED)
-            .exclude(pk=self.instance.pk or 0)
+            rows.exclude(pk=self.instance.pk or 0)
             .only(
                 "organisation_id",
                 "region_id",
