@@ -237,6 +237,10 @@ class MeasurementForm(ReasonMixin, forms.ModelForm):
         for name, words in BREAKDOWN_FIELDS.items():
             if name in wanted:
                 self.fields[name].required = True
+                if name in ("region", "filiere"):
+                    self.fields[name].empty_label = _("Choisissez")
+                else:
+                    self.fields[name].choices = [("", _("Choisissez")), *self.fields[name].choices[1:]]
                 self.fields[name].help_text = _("Obligatoire : cet indicateur est ventilé par %(dim)s.") % {
                     "dim": words
                 }
@@ -248,7 +252,9 @@ class MeasurementForm(ReasonMixin, forms.ModelForm):
 
     def add_error(self, field, error):
         """Errors of the row's columns the form shows otherwise: the period's dates go to
-        the period choice, a dropped field's to the form."""
+        the period choice, a dropped field's to the form; a field that already says what
+        is wrong (an unreadable number) is not told again by the row's rules ("La valeur
+        est obligatoire")."""
         if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             moved = {}
             for name, errors in error.error_dict.items():
@@ -256,7 +262,11 @@ class MeasurementForm(ReasonMixin, forms.ModelForm):
                     name = "period"
                 elif name not in self.fields:
                     name = NON_FIELD_ERRORS
+                if name != NON_FIELD_ERRORS and name in (self._errors or {}):
+                    continue
                 moved.setdefault(name, []).extend(errors)
+            if not moved:
+                return
             error = ValidationError(moved)
         super().add_error(field, error)
 
