@@ -84,40 +84,108 @@ class DeleteForm(ReasonMixin, forms.Form):
 # ---------------------------------------------------------------- numbers typed the French way
 
 
-#: "1 234 567,5" (spaces, no-break spaces or narrow no-break spaces between groups of
-#: three) or "1234567,5" / "1234567.5"; an optional minus sign.
-_GROUPED = re.compile(r"-?[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[,.][0-9]+)?")
-_PLAIN = re.compile(r"-?[0-9]+(?:[,.][0-9]+)?|-?[,.][0-9]+")
-#: "1,234" or "1.234": a thousands separator or a decimal one? Refused, never guessed.
-_AMBIGUOUS = re.compile(r"-?[1-9][0-9]{0,2}[,.][0-9]{3}")
+#: Digits people type: ASCII, Arabic-Indic (٠-٩) and Eastern Arabic / Persian (۰-۹).
+_DIGITS = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
+#: Thousands separators that can mean nothing else: spaces (plain, no-break, narrow
+#: no-break, thin) and the Arabic thousands separator (U+066C).
+_GROUP_MARKS = " \u00a0\u202f\u2009\u066c"
+#: The Arabic decimal separator (U+066B): a decimal mark, never a thousands one.
+_ARABIC_DECIMAL = "\u066b"
+#: Direction marks a right-to-left field may slip in (LRM, RLM, ALM, zero-width space).
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u061c]")
+_ALLOWED = re.compile(f"[0-9{_GROUP_MARKS}.,{_ARABIC_DECIMAL}]+")
+#: "1,234" or "1.234" alone: a thousands separator or a decimal one? Refused, never guessed.
+_AMBIGUOUS = re.compile(r"[1-9][0-9]{0,2}[,.][0-9]{3}")
 #: The most a figure holds (strategy's FIGURE columns, and the 15 digits SQLite keeps exactly).
 MAX_DECIMALS, MAX_DIGITS = 4, 15
 
 
+def _illegible(text):
+    return forms.ValidationError(
+        _("Valeur illisible : « %(value)s ». Écrivez un nombre, par exemple 1 234,5.") % {"value": text}
+    )
+
+
+def _grouped(integer, separators):
+    """The digits of an integer part written in groups of three (the first of one to
+    three digits) between ``separators``; None when the groups are not so."""
+    groups = re.split(f"[{re.escape(separators)}]", integer)
+    if not re.fullmatch(r"[0-9]{1,3}", groups[0]) or not all(re.fullmatch(r"[0-9]{3}", g) for g in groups[1:]):
+        return None
+    return "".join(groups)
+
+
+def _number_text(text):
+    """The plain number ("-1234.5") in what a person typed, by the rules of
+    docs/workspace.md ("Saisir un nombre"); a ValidationError otherwise."""
+    shown = text
+    sign = ""
+    if text[:1] in ("-", "\u2212"):
+        sign, text = "-", text[1:].lstrip()
+    text = text.translate(_DIGITS)
+    if not text or not _ALLOWED.fullmatch(text) or not re.search(r"[0-9]", text):
+        raise _illegible(shown)
+    spaced = any(mark in text for mark in _GROUP_MARKS)
+    points, commas, arabic = text.count("."), text.count(","), text.count(_ARABIC_DECIMAL)
+    decimal, thousands = None, None
+    if arabic:
+        if arabic > 1 or points or commas:
+            raise _illegible(shown)
+        decimal = _ARABIC_DECIMAL
+    elif points and commas:
+        decimal = "." if text.rfind(".") > text.rfind(",") else ","
+        thousands = "," if decimal == "." else "."
+        if text.count(decimal) > 1 or spaced:
+            raise forms.ValidationError(
+                _(
+                    "Valeur ambiguë : « %(value)s » mélange points et virgules. "
+                    "Écrivez les milliers avec une espace et les décimales après une virgule (1 234,5)."
+                )
+                % {"value": shown}
+            )
+    elif points + commas > 1:
+        thousands = "." if points else ","  # "1.234.567": only thousands can repeat
+        if spaced:
+            raise _illegible(shown)
+    elif points + commas == 1:
+        decimal = "." if points else ","
+        if not spaced and _AMBIGUOUS.fullmatch(text):
+            raise forms.ValidationError(
+                _(
+                    "Valeur ambiguë : « %(value)s » peut se lire comme des milliers ou comme des décimales. "
+                    "Écrivez les milliers avec une espace (1 234) ou ajoutez une décimale (1,2340)."
+                )
+                % {"value": shown}
+            )
+    integer, _sep, fraction = text.partition(decimal) if decimal else (text, "", "")
+    if decimal and not re.fullmatch(r"[0-9]+", fraction):
+        raise _illegible(shown)
+    if thousands or spaced:
+        digits = _grouped(integer, thousands or _GROUP_MARKS) if integer else None
+        if digits is None:
+            raise _illegible(shown)
+        integer = digits
+    elif not re.fullmatch(r"[0-9]*", integer):
+        raise _illegible(shown)
+    return f"{sign}{integer or '0'}" + (f".{fraction}" if fraction else "")
+
+
 def french_decimal(text, places=MAX_DECIMALS):
-    """The Decimal a person typed, the French way ("1 234,5") or with a point
-    ("1234.5"); None for an empty cell. A ValidationError with a message for what
-    cannot be read, has too many digits, or could be read two ways ("1,234", "1.234":
-    thousands or decimals?)."""
-    text = (text or "").strip()
+    """The Decimal a person typed, the French way ("1 234,5"), with a point ("1234.5"),
+    in Arabic-Indic or Eastern Arabic digits ("١٢٣٤٫٥"); None for an empty cell. A
+    ValidationError with a message for what cannot be read, has too many digits, or
+    could be read two ways ("1,234", "1.234": thousands or decimals?). The one reader
+    of numbers typed in the pages; its rules, with examples, are in docs/workspace.md
+    ("Saisir un nombre")."""
+    text = _INVISIBLE.sub("", text or "").strip(_GROUP_MARKS + "\t\n\r")
     if not text:
         return None
-    if _AMBIGUOUS.fullmatch(text):
-        raise forms.ValidationError(
-            _(
-                "Valeur ambiguë : « %(value)s » peut se lire comme des milliers ou comme des décimales. "
-                "Écrivez les milliers avec une espace (1 234) ou ajoutez une décimale (1,2340)."
-            )
-            % {"value": text}
-        )
-    if not (_GROUPED.fullmatch(text) or _PLAIN.fullmatch(text)):
-        raise forms.ValidationError(
-            _("Valeur illisible : « %(value)s ». Écrivez un nombre, par exemple 1 234,5.") % {"value": text}
-        )
     try:
-        value = Decimal(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
-        raise forms.ValidationError(_("Valeur illisible : « %(value)s ».") % {"value": text}) from None
+        value = Decimal(_number_text(text))
+    except InvalidOperation:  # pragma: no cover - _number_text only lets numbers through
+        raise _illegible(text) from None
     sign, digits, exponent = value.as_tuple()
     if -exponent > places:
         raise forms.ValidationError(_("Au plus %(n)d chiffres après la virgule.") % {"n": places})

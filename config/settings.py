@@ -377,6 +377,12 @@ STATUS_AT_RISK_MIN = env_decimal("ARTISANAT_STATUS_AT_RISK", "0.75")
 if not (Decimal(0) < STATUS_AT_RISK_MIN <= STATUS_ON_TRACK_MIN):
     raise ImproperlyConfigured("ARTISANAT_STATUS_AT_RISK must be > 0 and <= ARTISANAT_STATUS_ON_TRACK.")
 
+# The entry form asks to confirm a value more than this many times the previous period's
+# of the same series, or less than its share (strategy.forms.MeasurementForm).
+ENTRY_JUMP_RATIO = env_decimal("ARTISANAT_ENTRY_JUMP_RATIO", "3")
+if ENTRY_JUMP_RATIO <= 1:
+    raise ImproperlyConfigured("ARTISANAT_ENTRY_JUMP_RATIO must be greater than 1 (for example 3).")
+
 # Email (Django's email framework): SMTP from the environment. With DJANGO_DEBUG and no
 # EMAIL_HOST, emails are printed on the console (make run shows the reminders there).
 EMAIL_HOST = env_str("EMAIL_HOST", "")

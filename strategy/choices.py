@@ -27,6 +27,19 @@ class Unit(models.TextChoices):
     PLACES = "places", _("places")
 
 
+#: Each unit as it is written after a number ("1 234,50 MDH"); a count has none.
+UNIT_SYMBOLS = {
+    Unit.COUNT: "",
+    Unit.PEOPLE: _("personnes"),
+    Unit.ARTISANS: _("artisans"),
+    Unit.MAD: _("DH"),
+    Unit.MDH: _("MDH"),
+    Unit.MMDH: _("MMDH"),
+    Unit.PERCENT: "%",
+    Unit.PLACES: _("places"),
+}
+
+
 class Direction(models.TextChoices):
     INCREASE = "increase", _("à la hausse")
     DECREASE = "decrease", _("à la baisse")

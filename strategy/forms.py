@@ -3,8 +3,11 @@
 The model's ``clean()`` (through ``full_clean``) gives the French errors shown beside
 the fields; saving goes through strategy.services, never ``form.save()``."""
 
+import re
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CharField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
@@ -13,12 +16,21 @@ from django.utils.translation import gettext_lazy as _
 from artisanat import permissions
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter
-from artisanat.forms import AsOfForm, ReasonedModelForm, ReasonMixin, reason_field
+from artisanat.forms import (
+    MAX_DECIMALS,
+    AsOfForm,
+    FrenchDecimalField,
+    ReasonedModelForm,
+    ReasonMixin,
+    decimal_text,
+    reason_field,
+)
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.services import require_reason
+from artisanat.templatetags.artisanat_format import group
 from artisanat.templatetags.portal import local
-from strategy import stored_figures
-from strategy.choices import ActorType, ReportKind, Sex
+from strategy import periods, stored_figures
+from strategy.choices import UNIT_SYMBOLS, ActorType, Aggregation, MeasurementStatus, ReportKind, Sex
 from strategy.models import Action, Indicator, IndicatorComment, Measurement, Phase, Programme
 from strategy.querysets import phase_scope
 from strategy.reports import ReportSpec, strategy_years
@@ -26,15 +38,101 @@ from strategy.reports import ReportSpec, strategy_years
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
+#: The breakdown fields of an entry, each with the words its messages use.
+BREAKDOWN_FIELDS = {
+    "region": _("la région"),
+    "filiere": _("la filière"),
+    "sex": _("le sexe"),
+    "actor_type": _("le type d'acteur"),
+}
+#: The values a previous period counts with: reported, not a draft still being typed.
+REPORTED = (MeasurementStatus.SUBMITTED, MeasurementStatus.VALIDATED)
+#: At most this many earlier rows of an indicator go to the page for the previous value.
+PREVIOUS_ROWS = 500
+
+
+def period_key(period):
+    """A period as the entry form's choice carries it: "2025-01-01/2025-03-31"."""
+    return f"{period.start:%Y-%m-%d}/{period.end:%Y-%m-%d}"
+
+
+def entry_periods(indicator, day):
+    """The periods of ``indicator``'s frequency (strategy.periods) a value can be
+    recorded for on ``day``, newest first: inside the strategy's dates, up to the period
+    that contains ``day`` (a period under way may be reported, a future one not)."""
+    strategy = indicator.axis.strategy
+    last = min(strategy.end_date, periods.period_containing(indicator.frequency, day).end)
+    offered = periods.periods_between(indicator.frequency, strategy.start_date, last)
+    return [p for p in reversed(offered) if p.start >= strategy.start_date]
+
+
+def figure_text(value, unit=""):
+    """A figure the way a reader reads it: "1 234,50 MDH" (two decimals at least, four
+    at most, as stored)."""
+    if value is None:
+        return "—"
+    places = max(2, min(MAX_DECIMALS, -value.normalize().as_tuple().exponent))
+    text = group(value, places)
+    return f"{text}\u00a0{unit}" if unit else text
+
+
+def amount_text(row, unit=""):
+    """A measurement's value as read: "1 234,50 MDH", or "25,00 / 200,00 (12,50 %)" for a ratio."""
+    if row.value is not None:
+        return figure_text(row.value, unit)
+    if row.numerator is None or not row.denominator:
+        return "—"
+    share = figure_text(row.numerator * 100 / row.denominator, "%")
+    return f"{figure_text(row.numerator)} / {figure_text(row.denominator)} ({share})"
+
+
+def is_jump(amount, previous, ratio):
+    """True when ``amount`` is more than ``ratio`` times ``previous``, or less than
+    ``previous`` divided by ``ratio`` (in size; from or to zero is a jump)."""
+    amount, previous = abs(amount), abs(previous)
+    if amount == previous:
+        return False
+    if not amount or not previous:
+        return True
+    return amount / previous > ratio or previous / amount > ratio
+
+
 class MeasurementForm(ReasonMixin, forms.ModelForm):
-    """A measurement for one period and one row of the indicator's breakdown.
+    """A measurement for one period and one row of the indicator's breakdown, guided by
+    its indicator (docs/workspace.md, "Saisir une mesure").
 
     Indicator choices are those ``user`` may report on; a partner reports for its own
-    organisation, ministry staff choose the reporting organisation. ``version`` carries
-    the version read, so that a concurrent change is refused instead of overwritten;
-    ``change_reason`` is required to change a row (a new draft may come without one)."""
+    organisation, ministry staff choose the reporting organisation. Until the indicator
+    is known (posted, ``initial`` from ``?indicator=``, or the row's) the form holds the
+    indicator only; then it holds what that indicator needs: a period of its frequency
+    to pick, the value (or numerator and denominator of a ratio) typed the French way,
+    and only its breakdown fields, each required; the others are dropped and emptied.
+    A value more than ``ENTRY_JUMP_RATIO`` times the previous period's (or less than
+    its share) is refused until the person ticks "Je confirme cette valeur" for that
+    very value. ``version`` carries the version read, so that a concurrent change is
+    refused instead of overwritten; ``change_reason`` is required to change a row (a
+    new draft may come without one)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    period = forms.ChoiceField(label=_("Période"))
+    value = FrenchDecimalField(
+        label=_("Valeur"),
+        places=MAX_DECIMALS,
+        required=False,
+        error_messages={"required": _("La valeur est obligatoire.")},
+    )
+    numerator = FrenchDecimalField(
+        label=_("Numérateur"),
+        places=MAX_DECIMALS,
+        required=False,
+        error_messages={"required": _("Le numérateur est obligatoire pour un ratio.")},
+    )
+    denominator = FrenchDecimalField(
+        label=_("Dénominateur"),
+        places=MAX_DECIMALS,
+        required=False,
+        error_messages={"required": _("Le dénominateur est obligatoire pour un ratio.")},
+    )
     change_reason = reason_field()
 
     class Meta:
@@ -42,8 +140,7 @@ class MeasurementForm(ReasonMixin, forms.ModelForm):
         fields = [
             "indicator",
             "organisation",
-            "period_start",
-            "period_end",
+            "period",
             "value",
             "numerator",
             "denominator",
@@ -54,40 +151,261 @@ class MeasurementForm(ReasonMixin, forms.ModelForm):
             "source",
             "evidence",
         ]
-        widgets = {
-            "period_start": forms.DateInput(**DATE_WIDGET),
-            "period_end": forms.DateInput(**DATE_WIDGET),
-            "source": forms.Textarea(attrs={"rows": 2}),
-        }
-        help_texts = {
-            "value": _("Pour un indicateur de type ratio, laissez vide et saisissez numérateur et dénominateur."),
-            "region": _("À renseigner seulement si l'indicateur est ventilé par région."),
-            "filiere": _("À renseigner seulement si l'indicateur est ventilé par filière."),
-        }
+        widgets = {"source": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.jump = None
         self.fields["indicator"].queryset = Indicator.objects.reportable_by(user).order_by("code")
-        self.fields["indicator"].label_from_instance = lambda i: f"{i.code} — {i.name}"
-        for name in ("period_start", "period_end"):
-            self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["indicator"].label_from_instance = lambda i: f"{i.code} — {local(i)}"
         if permissions.is_reporter(user):
             del self.fields["organisation"]
             self.instance.organisation_id = permissions.organisation_id_of(user)
         else:
             self.fields["organisation"].queryset = Organisation.objects.filter(active=True)
+            self.fields["organisation"].label_from_instance = lambda o: f"{o.acronym} — {local(o)}"
             if not self.instance.pk:
                 self.fields["organisation"].initial = permissions.organisation_id_of(user)
+        for name in ("region", "filiere"):
+            self.fields[name].label_from_instance = local
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:
             self.fields["change_reason"].required = False
+        self.indicator = self._chosen_indicator()
+        if self.indicator is None:
+            for name in list(self.fields):
+                if name not in ("indicator", "version"):
+                    del self.fields[name]
+            return
+        self._guide(self.indicator)
+
+    @property
+    def chosen_indicator(self):
+        """The indicator the form is guided by (templates read ``form.indicator`` as the field)."""
+        return self.indicator
+
+    def _chosen_indicator(self):
+        if self.is_bound:
+            chosen = self.data.get(self.add_prefix("indicator"))
+        else:
+            chosen = self.initial.get("indicator") or self.instance.indicator_id
+        if chosen in (None, "") or not re.fullmatch(r"[0-9]{1,18}", str(chosen)):
+            return None
+        return self.fields["indicator"].queryset.select_related("axis__strategy").filter(pk=chosen).first()
+
+    def _guide(self, indicator):
+        """Keep only what ``indicator`` needs, its periods to pick and its unit."""
+        self.fields["indicator"].widget = forms.HiddenInput()
+        self.unit = UNIT_SYMBOLS.get(indicator.unit, "")
+        self.unit_label = indicator.get_unit_display()
+        offered = entry_periods(indicator, today())
+        instance = self.instance
+        if (
+            instance.pk
+            and instance.indicator_id == indicator.pk
+            and periods.is_period(indicator.frequency, instance.period_start, instance.period_end)
+            and indicator.axis.strategy.contains(instance.period_start)
+            and indicator.axis.strategy.contains(instance.period_end)
+        ):
+            current = periods.period_containing(indicator.frequency, instance.period_start)
+            if current not in offered:
+                offered = sorted([*offered, current], reverse=True)
+            self.fields["period"].initial = period_key(current)
+        elif not instance.pk:
+            ended = [p for p in offered if p.end < today()]
+            self.fields["period"].initial = period_key(ended[0] if ended else offered[-1]) if offered else None
+        self.periods = {period_key(p): p for p in offered}
+        field = self.fields["period"]
+        field.choices = [(key, p.label) for key, p in self.periods.items()]
+        field.help_text = _("Cet indicateur est rapporté selon une périodicité %(frequency)s.") % {
+            "frequency": indicator.get_frequency_display()
+        }
+        field.error_messages["invalid_choice"] = _(
+            "Choisissez une des périodes proposées : cet indicateur est rapporté selon une périodicité %(frequency)s."
+        ) % {"frequency": indicator.get_frequency_display()}
+        ratio = indicator.aggregation == Aggregation.RATIO
+        for name in ("numerator", "denominator") if ratio else ("value",):
+            self.fields[name].required = True
+        for name in ("value",) if ratio else ("numerator", "denominator"):
+            del self.fields[name]
+            setattr(instance, name, None)
+        unit_help = _("Unité : %(unit)s. Milliers séparés par une espace, décimales après une virgule : 1 234,5.")
+        self.fields["numerator" if ratio else "value"].help_text = unit_help % {"unit": self.unit_label}
+        wanted = set(indicator.dimensions)
+        for name, words in BREAKDOWN_FIELDS.items():
+            if name in wanted:
+                self.fields[name].required = True
+                if name in ("region", "filiere"):
+                    self.fields[name].empty_label = _("Choisissez")
+                else:
+                    self.fields[name].choices = [("", _("Choisissez")), *self.fields[name].choices[1:]]
+                self.fields[name].help_text = _("Obligatoire : cet indicateur est ventilé par %(dim)s.") % {
+                    "dim": words
+                }
+            else:
+                del self.fields[name]
+                setattr(instance, name, None if name in ("region", "filiere") else "")
+
+    # ------------------------------------------------------------ reading the post
+
+    def add_error(self, field, error):
+        """Errors of the row's columns the form shows otherwise: the period's dates go to
+        the period choice, a dropped field's to the form; a field that already says what
+        is wrong (an unreadable number) is not told again by the row's rules ("La valeur
+        est obligatoire")."""
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            moved = {}
+            for name, errors in error.error_dict.items():
+                if name in ("period_start", "period_end") and "period" in self.fields:
+                    name = "period"
+                elif name not in self.fields:
+                    name = NON_FIELD_ERRORS
+                if name != NON_FIELD_ERRORS and name in (self._errors or {}):
+                    continue
+                moved.setdefault(name, []).extend(errors)
+            if not moved:
+                return
+            error = ValidationError(moved)
+        super().add_error(field, error)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.indicator is None:
+            return cleaned
+        period = self.periods.get(cleaned.get("period"))
+        if period is not None:
+            self.instance.period_start, self.instance.period_end = period.start, period.end
+        self._check_jump(cleaned)
+        return cleaned
+
+    def _check_jump(self, cleaned):
+        previous = self.previous
+        if previous is None or previous.amount is None or self.errors:
+            return
+        if "value" in self.fields:
+            amount, field, token = cleaned.get("value"), "value", decimal_text(cleaned.get("value"))
+        else:
+            numerator, denominator = cleaned.get("numerator"), cleaned.get("denominator")
+            if numerator is None or not denominator:
+                return
+            amount, field = numerator * 100 / denominator, "numerator"
+            token = f"{decimal_text(numerator)}/{decimal_text(denominator)}"
+        ratio = settings.ENTRY_JUMP_RATIO
+        if amount is None or not is_jump(amount, previous.amount, ratio):
+            return
+        if self.data.get(self.add_prefix("confirm_jump")) == token:
+            return
+        self.jump = {"token": token, "previous": self.previous_text}
+        self.add_error(
+            field,
+            ValidationError(
+                _(
+                    "Cette valeur s'écarte fortement de celle de la période précédente (%(previous)s) : "
+                    "plus de %(ratio)s fois plus grande ou plus petite. Vérifiez-la ; si elle est juste, "
+                    "cochez « Je confirme cette valeur » et enregistrez de nouveau."
+                )
+                % {"previous": self.previous_text, "ratio": figure_text(ratio).removesuffix(",00")},
+                code="jump",
+            ),
+        )
+
+    # ------------------------------------------------------------ the previous value
+
+    def _series(self):
+        """(organisation id, {breakdown: value}, period) of the row being typed, or None
+        while one of them is not known."""
+        wanted = self.indicator.dimensions
+        if self.is_bound:
+            data = getattr(self, "cleaned_data", {})
+            period = self.periods.get(data.get("period"))
+            organisation = data.get("organisation") if "organisation" in self.fields else None
+            organisation_id = organisation.pk if organisation else self.instance.organisation_id
+            values = {name: data.get(name) for name in wanted}
+        else:
+            period = self.periods.get(self.fields["period"].initial)
+            organisation_id = self.instance.organisation_id or (
+                self.fields["organisation"].initial if "organisation" in self.fields else None
+            )
+            values = {name: getattr(self.instance, name) for name in wanted}
+        if period is None or organisation_id is None or not all(values.values()):
+            return None
+        return organisation_id, values, period
+
+    def _series_rows(self, organisation_id, values):
+        rows = Measurement.objects.visible_to(self.user).filter(
+            indicator=self.indicator, organisation_id=organisation_id, status__in=REPORTED
+        )
+        for name in BREAKDOWN_FIELDS:
+            empty = {f"{name}__isnull": True} if name in ("region", "filiere") else {name: ""}
+            rows = rows.filter(**{name: values[name]}) if name in values else rows.filter(**empty)
+        return rows
+
+    @cached_property
+    def previous(self):
+        """The value of the same series (indicator, organisation, breakdown) for the
+        latest period before the one typed, as reported (submitted or validated)."""
+        if self.indicator is None:
+            return None
+        series = self._series()
+        if series is None:
+            return None
+        organisation_id, values, period = series
+        rows = self._series_rows(organisation_id, values).filter(period_end__lt=period.start)
+        return rows.exclude(pk=self.instance.pk or 0).order_by("-period_end", "-pk").first()
+
+    @property
+    def previous_text(self):
+        row = self.previous
+        if row is None:
+            return ""
+        label = periods.period_containing(self.indicator.frequency, row.period_start).label
+        return f"{amount_text(row, self.unit)} ({label})"
+
+    def previous_values(self):
+        """The earlier reported rows of the indicator the page may look the previous value
+        up in (static/js/entry.js, when the period or the breakdown changes): one query."""
+        if self.indicator is None:
+            return []
+        rows = Measurement.objects.visible_to(self.user).filter(indicator=self.indicator, status__in=REPORTED)
+        if permissions.is_reporter(self.user):  # its own series only
+            rows = rows.filter(organisation_id=permissions.organisation_id_of(self.user))
+        rows = (
+            rows.exclude(pk=self.instance.pk or 0)
+            .only(
+                "organisation_id",
+                "region_id",
+                "filiere_id",
+                "sex",
+                "actor_type",
+                "period_start",
+                "period_end",
+                "value",
+                "numerator",
+                "denominator",
+            )
+            .order_by("-period_end", "-pk")[:PREVIOUS_ROWS]
+        )
+        frequency = self.indicator.frequency
+        return [
+            {
+                "key": series_key(r.organisation_id, r.region_id, r.filiere_id, r.sex, r.actor_type),
+                "end": f"{r.period_end:%Y-%m-%d}",
+                "text": f"{amount_text(r, self.unit)} ({periods.period_containing(frequency, r.period_start).label})",
+            }
+            for r in rows
+        ]
 
     def clean_change_reason(self):
         if self.instance.pk is None and not (self.cleaned_data.get("change_reason") or "").strip():
             return ""
         return super().clean_change_reason()
+
+
+def series_key(organisation_id, region_id, filiere_id, sex, actor_type):
+    """One series of an indicator as static/js/entry.js reads it from the page's fields."""
+    return "|".join(str(part or "") for part in (organisation_id, region_id, filiere_id, sex, actor_type))
 
 
 class ReasonForm(forms.Form):

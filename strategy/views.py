@@ -44,7 +44,7 @@ from artisanat.views import (
     compare,
 )
 from strategy import figures, reports, services
-from strategy.choices import EDITABLE_STATUSES, TrajectoryStatus
+from strategy.choices import EDITABLE_STATUSES, UNIT_SYMBOLS, TrajectoryStatus
 from strategy.exports import ACTION_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import ActionFilterSet, IndicatorFilterSet, MeasurementFilterSet
 from strategy.forms import (
@@ -59,6 +59,7 @@ from strategy.forms import (
     ScopeForm,
     TargetGridForm,
     VersionForm,
+    amount_text,
     refuse_invalid,
 )
 from strategy.models import (
@@ -447,11 +448,7 @@ class MeasurementFormMixin(RoleRequiredMixin):
         except ValidationError as error:
             if created:
                 measurement.pk = None
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            form.add_error(None, error)  # each column's errors beside its field (MeasurementForm.add_error)
             return self.form_invalid(form)
         except WORKFLOW_ERRORS as error:
             if not created:
@@ -459,11 +456,21 @@ class MeasurementFormMixin(RoleRequiredMixin):
             measurement.pk = None
             form.add_error(None, _message_of(error))
             return self.render_to_response(self.get_context_data(form=form), status=409)
+        # The value as stored, the way the person reads it ("1 234,50 MDH").
+        stored = {"value": amount_text(measurement, UNIT_SYMBOLS.get(measurement.indicator.unit, ""))}
         if submit:
-            messages.success(self.request, _("Mesure enregistrée et soumise à validation."))
+            messages.success(self.request, _("Mesure enregistrée et soumise à validation : %(value)s.") % stored)
         else:
-            messages.success(self.request, _("Mesure enregistrée comme brouillon."))
+            messages.success(self.request, _("Mesure enregistrée comme brouillon : %(value)s.") % stored)
         return HttpResponseRedirect(reverse("strategy:measurement_update", args=[measurement.pk]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        # What static/js/entry.js needs to show the previous value when the period or
+        # the breakdown changes (json_script: no inline script).
+        context["entry_data"] = {"previous": form.previous_values()} if form.indicator is not None else None
+        return context
 
     def refused(self, form, error):
         """409 on a change made meanwhile by someone else (stale version) or on a row that
@@ -522,6 +529,7 @@ class MeasurementUpdateView(MeasurementFormMixin, FormView):
                 viewer=user,
             ),
             reason_form=ReasonForm(initial={"version": m.version}),
+            stored_value=amount_text(m, UNIT_SYMBOLS.get(m.indicator.unit, "")),
         )
         return context
 

@@ -432,6 +432,20 @@ def test_measurement_list_page(scale, client, validator):
     assert_flat(scale, lambda: client.get("/strategie/mesures/"), budget=9)
 
 
+@pytest.mark.parametrize("who", ["partner_a", "editor"])
+def test_measurement_entry_page(scale, client, request, who):
+    """The guided entry form (?indicator=): the indicator, its periods, the organisations
+    (staff), the regions, the previous value of the series and the earlier rows the
+    page's script looks it up in, whatever the history's length."""
+    request.getfixturevalue("editor")
+    client.force_login(request.getfixturevalue(who))
+    url = f"/strategie/mesures/nouvelle/?indicator={scale.indicator.pk}"
+    # 5 for a partner (measured 2026-12-03): the session, the user with its membership,
+    # the indicator with its strategy, the regions, the earlier rows; staff add the organisations.
+    budget = 5 if who == "partner_a" else 6
+    assert_flat(scale, lambda: client.get(url), budget=budget)
+
+
 def _with_evidence(scale):
     from tests.documents import PDF, upload
 

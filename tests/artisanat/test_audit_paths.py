@@ -267,9 +267,8 @@ def page_post(actor, url, data):
 def measurement_page_data(ctx, **extra):
     return {
         "indicator": ctx.get("indicator").pk,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
-        "value": "42",
+        "period": "2024-01-01/2024-12-31",
+        "value": "12",  # beside the 10 of 2022: no jump to confirm (strategy.forms.MeasurementForm)
         "source": "Rapport FCA",
         **extra,
     }
@@ -341,8 +340,7 @@ PAGE_PATHS = [
                 mpage("measurement_update", fx("draft_a")),
                 lambda ctx: {
                     **measurement_page_data(ctx, value="11", source=ctx.get("draft_a").source),
-                    "period_start": "2023-01-01",
-                    "period_end": "2023-12-31",
+                    "period": "2023-01-01/2023-12-31",
                     "version": ctx.get("draft_a").version,
                     "change_reason": "Valeur recopiée du rapport signé",
                 },
@@ -364,8 +362,7 @@ PAGE_PATHS = [
                 mpage("measurement_update", fx("draft_a")),
                 lambda ctx: {
                     **measurement_page_data(ctx, value="10", source=ctx.get("draft_a").source),
-                    "period_start": "2023-01-01",
-                    "period_end": "2023-12-31",
+                    "period": "2023-01-01/2023-12-31",
                     "version": ctx.get("draft_a").version,
                     "evidence": evidence_file(),
                     "change_reason": "Relevé signé joint",
@@ -2830,8 +2827,7 @@ def _measurement_page_change(ctx, o, **extra):
         reverse("strategy:measurement_update", args=[o.pk]),
         {
             **measurement_page_data(ctx, value="99", source=o.source),
-            "period_start": o.period_start.isoformat(),
-            "period_end": o.period_end.isoformat(),
+            "period": f"{o.period_start:%Y-%m-%d}/{o.period_end:%Y-%m-%d}",
             "version": o.version,
             **extra,
         },

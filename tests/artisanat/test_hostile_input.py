@@ -338,13 +338,13 @@ def test_hostile_search_text_is_answered_not_crashed(as_admin, world, text):
 def test_measurement_form_refuses_nul_long_and_impossible_values_with_the_field(client, partner_a, indicator):
     client.force_login(partner_a)
     url = reverse("strategy:measurement_create")
-    base = {"indicator": indicator.pk, "period_start": "2024-01-01", "period_end": "2024-12-31", "value": "3"}
+    base = {"indicator": indicator.pk, "period": "2024-01-01/2024-12-31", "value": "3"}
     for field, value in [
         ("source", NUL),
         ("value", "1" * 17),
         ("value", "1.12345"),
-        ("period_start", "0000-00-00"),
-        ("period_start", "2021-02-30"),
+        ("period", "0000-00-00/2024-12-31"),
+        ("period", "2021-02-30/2021-12-31"),
     ]:
         response = client.post(url, {**base, field: value})
         assert response.status_code == 200, (field, value, response.status_code)  # the form again, with errors
@@ -491,8 +491,7 @@ def test_a_real_fifty_megabyte_file_through_the_test_client_is_a_413(client, par
         reverse("strategy:measurement_create"),
         {
             "indicator": indicator.pk,
-            "period_start": "2024-01-01",
-            "period_end": "2024-12-31",
+            "period": "2024-01-01/2024-12-31",
             "value": "3",
             "evidence": upload,
         },

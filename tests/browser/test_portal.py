@@ -44,8 +44,7 @@ def test_measurement_workflow_moves_the_dashboard(browser_session, scene):
 
     # The editor records a value and submits it.
     editor.goto(f"/strategie/mesures/nouvelle/?indicator={scene.pk}")
-    editor.page.fill("#id_period_start", "2024-01-01")
-    editor.page.fill("#id_period_end", "2024-12-31")
+    editor.page.select_option("#id_period", "2024-01-01/2024-12-31")
     editor.page.fill("#id_value", "200")
     editor.page.fill("#id_source", "Registre des formations")
     editor.page.click("button[name=action][value=submit]")

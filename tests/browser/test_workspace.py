@@ -64,8 +64,7 @@ def test_an_editor_builds_an_indicator_records_a_value_and_amends_a_contract(bro
 
     # 3. A value for 2024, recorded and submitted by the editor …
     editor.goto(f"/strategie/mesures/nouvelle/?indicator={indicator.pk}")
-    page.fill("#id_period_start", "2024-01-01")
-    page.fill("#id_period_end", "2024-12-31")
+    page.select_option("#id_period", "2024-01-01/2024-12-31")
     page.fill("#id_value", "300")
     page.fill("#id_source", "Rapport annuel de la fédération")
     page.click("button[name=action][value=submit]")

@@ -44,8 +44,7 @@ def with_evidence(measurement, name="releve.pdf", content=samples.PDF):
 def entry(indicator, **extra):
     return {
         "indicator": indicator.pk,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
+        "period": "2024-01-01/2024-12-31",
         "value": "999999",
         **extra,
     }
@@ -147,8 +146,7 @@ def test_evidence_is_removed_with_the_clear_box(client, partner_a, draft_a):
     client.force_login(partner_a)
     data = entry(
         draft_a.indicator,
-        period_start="2023-01-01",
-        period_end="2023-12-31",
+        period="2023-01-01/2023-12-31",
         version=draft_a.version,
         change_reason="Pièce erronée",
     )

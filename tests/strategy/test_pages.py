@@ -207,8 +207,7 @@ def test_indicator_history_shows_who_when_what_and_why(client, viewer, indicator
 def entry(indicator, **extra):
     data = {
         "indicator": indicator.pk,
-        "period_start": "2024-01-01",
-        "period_end": "2024-12-31",
+        "period": "2024-01-01/2024-12-31",
         "value": "120",
         "numerator": "",
         "denominator": "",
@@ -240,9 +239,11 @@ def test_entry_errors_are_french_and_beside_the_field(client, editor, indicator,
     assert "La valeur est obligatoire." in body
     assert Measurement.objects.count() == 0
     response = client.post(
-        reverse("strategy:measurement_create"), entry(indicator, organisation=ministry.pk, period_end="2023-01-01")
+        reverse("strategy:measurement_create"),
+        entry(indicator, organisation=ministry.pk, period="2024-12-31/2024-01-01"),
     )
-    assert "La fin de période doit être postérieure ou égale à son début." in response.content.decode()
+    assert "Choisissez une des périodes proposées" in html.unescape(_field_block(response.content.decode(), "period"))
+    assert Measurement.objects.count() == 0
 
 
 def _field_block(body, name):
@@ -252,17 +253,20 @@ def _field_block(body, name):
     return html.unescape(blocks[0])
 
 
-def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_end(client, editor, indicator, ministry):
+def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_period(client, editor, indicator, ministry):
+    """The period is picked among the indicator's own (a yearly one offers years); a
+    quarter forged into the post is refused beside the period, naming the frequency."""
     client.force_login(editor)
+    page = client.get(reverse("strategy:measurement_create"), {"indicator": indicator.pk}).content.decode()
+    assert 'value="2024-01-01/2024-12-31"' in page and "2024-04-01" not in page
     response = client.post(
         reverse("strategy:measurement_create"),
-        entry(indicator, organisation=ministry.pk, period_start="2024-04-01", period_end="2024-06-30"),
+        entry(indicator, organisation=ministry.pk, period="2024-04-01/2024-06-30"),
     )
     assert response.status_code == 200
-    block = _field_block(response.content.decode(), "period_end")
+    block = _field_block(response.content.decode(), "period")
     assert block.startswith(" has-error")
-    assert "périodicité annuelle" in block and "par exemple du 01/01/2024 au 31/12/2024 (2024)" in block
-    assert "errorlist" not in _field_block(response.content.decode(), "period_start")
+    assert "périodicité annuelle" in block
     assert Measurement.objects.count() == 0
     # The same on the edit page of a draft.
     m = services.save_measurement(
@@ -281,14 +285,14 @@ def test_entry_page_refuses_a_quarter_on_a_yearly_indicator_beside_the_end(clien
         entry(
             indicator,
             organisation=ministry.pk,
-            period_end="2024-03-31",
+            period="2024-01-01/2024-03-31",
             version=m.version,
             action="save",
             change_reason="Période corrigée",
         ),
     )
     assert response.status_code == 200
-    assert "par exemple du 01/01/2024 au 31/12/2024" in _field_block(response.content.decode(), "period_end")
+    assert "périodicité annuelle" in _field_block(response.content.decode(), "period")
     m.refresh_from_db()
     assert (m.period_end, m.version) == (dt.date(2024, 12, 31), 1)
 
