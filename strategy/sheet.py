@@ -348,6 +348,16 @@ def _typed_text(value):
     return str(value)
 
 
+def _key_text(value):
+    """A key as typed, a date the French way (dd/mm/yyyy)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{dt.date.fromisoformat(str(value)):%d/%m/%Y}"
+    except ValueError:
+        return str(value)
+
+
 def _number(value):
     """(text the bulk reader takes, error message or "") for one number cell."""
     if value is None or value == "":
@@ -423,7 +433,7 @@ def read_upload(content, user, *, submit=False):
             RefusedRow(
                 number=item["row"],
                 keys={
-                    name: raw.get(name) or ""
+                    name: _key_text(raw.get(name))
                     for name in (
                         "indicator",
                         "period_start",

@@ -1362,7 +1362,7 @@ class MeasurementSheetView(RoleRequiredMixin, TemplateView):
                     ) % {"n": result.skipped}
                 messages.success(request, text)
                 return HttpResponseRedirect(request.get_full_path())
-        return self.render_page(form, result=result, status=400)
+        return self.render_page(form, result=result)  # refused: the form again, as FormView does
 
     def render_page(self, form, *, result=None, status=200):
         user = self.request.user
