@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -1396,5 +1397,7 @@ class MeasurementSheetView(RoleRequiredMixin, TemplateView):
             period=period,
             period_key=sheet.period_key(period) if period else "",
             built=built,
+            max_rows=settings.API_BULK_MAX_ROWS,
+            too_many=built is not None and len(built.rows) > settings.API_BULK_MAX_ROWS,
         )
         return self.render_to_response(context, status=status)

@@ -265,3 +265,22 @@ def test_download_query_budget_does_not_grow_with_rows(client, partner_a, by_reg
     big = _count(client, query)
     assert small == big <= 12
     assert _count(client, f"?period={PERIOD}") <= 14
+
+
+def test_rows_keep_their_sheet_number_across_an_empty_row(client, partner_a, by_region_and_sex):
+    client.force_login(partner_a)
+    ws = download(client)
+    header = [c.value for c in ws[1]]
+    ws.protection.sheet = False
+    for column in range(1, len(header) + 1):
+        ws.cell(row=3, column=column).value = None  # a row emptied in the middle
+    fill(ws, {2: 1, 4: "abc", 5: 2})
+    response = upload(client, ws)
+    assert [r.number for r in response.context["result"].refused] == [4]
+    assert Measurement.objects.count() == 0
+
+
+def test_a_sheet_beyond_the_bulk_limit_says_so(client, partner_a, by_region_and_sex, settings):
+    settings.API_BULK_MAX_ROWS = 3
+    client.force_login(partner_a)
+    assert "data-sheet-too-many" in client.get(f"{URL}?period={PERIOD}").content.decode()
