@@ -284,3 +284,23 @@ def test_a_sheet_beyond_the_bulk_limit_says_so(client, partner_a, by_region_and_
     settings.API_BULK_MAX_ROWS = 3
     client.force_login(partner_a)
     assert "data-sheet-too-many" in client.get(f"{URL}?period={PERIOD}").content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?organisation=²",
+        "?organisation=99999999999999999999",
+        "?period=yearly:2024-02-30",
+        "?period=weekly:2024-01-01",
+        "?period=yearly:2024-03-01",  # not the start of a period
+    ],
+)
+def test_unreadable_parameters_are_a_400_never_a_500(client, validator, by_region_and_sex, query):
+    client.force_login(validator)
+    assert client.get(URL + query).status_code == 400
+
+
+def test_an_unknown_organisation_is_a_404(client, validator):
+    client.force_login(validator)
+    assert client.get(f"{URL}?organisation=999999").status_code == 404
