@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from artisanat import permissions
+from artisanat import documents, permissions
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter
 from artisanat.forms import (
@@ -780,3 +780,29 @@ class ActionForm(ReasonedModelForm):
             self.fields["linked_indicators"].initial = list(
                 Indicator.objects.filter(action=self.instance).values_list("pk", flat=True)
             )
+
+
+# ---------------------------------------------------------------- a period's spreadsheet (strategy/sheet.py)
+
+
+class SheetUploadForm(forms.Form):
+    """The filled spreadsheet: an XLSX by its content (artisanat.documents.sniff), its
+    size checked before anything is read (the bulk API's limit)."""
+
+    file = forms.FileField(label=_("Tableur rempli (XLSX)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    submit = forms.BooleanField(
+        label=_("Soumettre directement à la validation"),
+        required=False,
+        help_text=_("Sinon les lignes sont enregistrées comme brouillons, à soumettre depuis la liste des mesures."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.API_BULK_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(_("Fichier trop volumineux : %(n)d octets au plus.") % {"n": limit})
+        kind = documents.sniff(upload, upload.name, limit=limit)
+        if kind != documents.XLSX:
+            raise forms.ValidationError(_("Envoyez le tableur au format XLSX (celui que cette page fournit)."))
+        upload.seek(0)
+        return upload

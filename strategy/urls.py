@@ -13,6 +13,7 @@ urlpatterns = [
     path("indicateurs/<int:pk>/historique/", views.IndicatorHistoryView.as_view(), name="indicator_history"),
     path("mesures/", views.MeasurementListView.as_view(), name="measurement_list"),
     path("mesures/nouvelle/", views.MeasurementCreateView.as_view(), name="measurement_create"),
+    path("mesures/tableur/", views.MeasurementSheetView.as_view(), name="measurement_sheet"),
     path("mesures/<int:pk>/", views.MeasurementUpdateView.as_view(), name="measurement_update"),
     path("mesures/<int:pk>/soumettre/", views.MeasurementSubmitView.as_view(), name="measurement_submit"),
     path("mesures/<int:pk>/valider/", views.MeasurementValidateView.as_view(), name="measurement_validate"),

@@ -8,11 +8,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -29,6 +30,7 @@ from artisanat.api.pagination import MeasurementCursorPagination
 from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import today
 from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
+from artisanat.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from artisanat.exports import export_response
 from artisanat.forms import decimal_text, french_decimal, read_version
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
@@ -43,7 +45,7 @@ from artisanat.views import (
     ServiceEditView,
     compare,
 )
-from strategy import figures, reports, services
+from strategy import figures, reports, services, sheet
 from strategy.choices import EDITABLE_STATUSES, UNIT_SYMBOLS, TrajectoryStatus
 from strategy.exports import ACTION_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import ActionFilterSet, IndicatorFilterSet, MeasurementFilterSet
@@ -57,6 +59,7 @@ from strategy.forms import (
     ReasonForm,
     ReportForm,
     ScopeForm,
+    SheetUploadForm,
     TargetGridForm,
     VersionForm,
     amount_text,
@@ -1316,3 +1319,93 @@ class ActionDeleteView(ServiceDeleteView):
 
     def get_cancel_url(self, obj):
         return reverse("strategy:action_detail", args=[obj.pk])
+
+
+class MeasurementSheetView(RoleRequiredMixin, TemplateView):
+    """A whole period in one spreadsheet (strategy/sheet.py): pick a period the
+    organisation owes (the reporting calendar's), download its rows as XLSX, upload
+    them filled; the upload is saved by the bulk API's path, all rows or none."""
+
+    required = "can_record_measurements"
+    template_name = "strategy/measurement_sheet.html"
+
+    def organisation(self):
+        user = self.request.user
+        if not sheet.may_choose_organisation(user):
+            return Organisation.objects.filter(pk=permissions.organisation_id_of(user)).first()
+        raw = self.request.GET.get("organisation", "")
+        if re.fullmatch(r"[0-9]{1,18}", raw):
+            return get_object_or_404(Organisation, pk=int(raw))
+        if raw:
+            raise InvalidParameter("organisation", _("Identifiant d'organisation attendu."))
+        return Organisation.objects.filter(pk=permissions.organisation_id_of(user)).first()
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(SheetUploadForm())
+
+    def post(self, request, *args, **kwargs):
+        form = SheetUploadForm(request.POST, request.FILES)
+        result = None
+        if form.is_valid():
+            content = form.cleaned_data["file"].read()
+            result = sheet.read_upload(content, request.user, submit=form.cleaned_data["submit"])
+            if result.file_error:
+                form.add_error("file", result.file_error)
+            elif not result.refused:
+                if form.cleaned_data["submit"]:
+                    text = ngettext(
+                        "%(n)d mesure créée et soumise à validation.",
+                        "%(n)d mesures créées et soumises à validation.",
+                        result.created,
+                    )
+                else:
+                    text = ngettext(
+                        "%(n)d mesure créée comme brouillon.", "%(n)d mesures créées comme brouillons.", result.created
+                    )
+                text = text % {"n": result.created}
+                if result.skipped:
+                    text += " " + ngettext(
+                        "%(n)d ligne sans valeur n'a pas été envoyée.",
+                        "%(n)d lignes sans valeur n'ont pas été envoyées.",
+                        result.skipped,
+                    ) % {"n": result.skipped}
+                messages.success(request, text)
+                return HttpResponseRedirect(request.get_full_path())
+        return self.render_page(form, result=result)  # refused: the form again, as FormView does
+
+    def render_page(self, form, *, result=None, status=200):
+        user = self.request.user
+        organisation = self.organisation()
+        reports = sheet.owed_reports(user, organisation.pk if organisation else None)
+        choices = sheet.period_choices(reports)
+        raw = self.request.GET.get("period", "")
+        period = sheet.period_from_key(raw) if raw else None
+        if raw and period is None:
+            raise InvalidParameter("period", _("Période inconnue : choisissez-la dans la liste."))
+        if period is None and choices:
+            overdue = [key for key, _p, rows in choices if any(r.overdue for r in rows)]
+            period = sheet.period_from_key(overdue[-1] if overdue else choices[0][0])
+        built = sheet.build_sheet(user, organisation, period, reports) if period and organisation else None
+        if built is not None and self.request.GET.get("format") == "xlsx":
+            response = HttpResponse(sheet.write_sheet(built), content_type=EXPORT_CONTENT_TYPES["xlsx"])
+            response["Content-Disposition"] = f'attachment; filename="{sheet.filename(built)}"'
+            return response
+        context = self.get_context_data(
+            form=form,
+            result=result,
+            organisation=organisation,
+            organisations=(
+                Organisation.objects.filter(active=True, reported_indicators__isnull=False)
+                .distinct()
+                .order_by("acronym")
+                if sheet.may_choose_organisation(user)
+                else None
+            ),
+            choices=choices,
+            period=period,
+            period_key=sheet.period_key(period) if period else "",
+            built=built,
+            max_rows=settings.API_BULK_MAX_ROWS,
+            too_many=built is not None and len(built.rows) > settings.API_BULK_MAX_ROWS,
+        )
+        return self.render_to_response(context, status=status)

@@ -129,11 +129,16 @@ def _too_many_columns():
     return ValidationError({"file": [_("Trop de colonnes : %(n)d au plus.") % {"n": settings.API_BULK_MAX_COLUMNS}]})
 
 
-def _table_rows(header, body):
+def _table_rows(header, body, *, aliases=None, cell=_cell):
+    """``aliases``: headers (lower case) to column names, for a sheet whose headers are
+    words in the reader's language (strategy/sheet.py); any other header is then
+    dropped. ``cell``: how a cell's value is read (default: as text, as a CSV would)."""
     max_columns = settings.API_BULK_MAX_COLUMNS
     if len(header) > max_columns:
         raise _too_many_columns()
     names = [str(h).strip().lower() if h is not None else "" for h in header]
+    if aliases is not None:
+        names = [aliases.get(name, "") for name in names]
     missing = [c for c in ("indicator", "period_start", "period_end") if c not in names]
     if missing:
         raise ValidationError({"file": [_("Colonnes manquantes : %(c)s.") % {"c": ", ".join(missing)}]})
@@ -141,7 +146,7 @@ def _table_rows(header, body):
     for values in body:
         if len(values) > max_columns:
             raise _too_many_columns()
-        row = {name: _cell(v) for name, v in zip(names, values, strict=False) if name}
+        row = {name: cell(v) for name, v in zip(names, values, strict=False) if name}
         rows.append(row)
         if len(rows) > settings.API_BULK_MAX_ROWS:
             raise _too_many()
@@ -170,7 +175,8 @@ def rows_from_csv(content):
         raise ValidationError({"file": [_("CSV illisible : %(e)s") % {"e": exc}]}) from None
 
 
-def rows_from_xlsx(content):
+def rows_from_xlsx(content, *, aliases=None, cell=_cell):
+    """The rows of the first sheet (``aliases``, ``cell``: see ``_table_rows``)."""
     from openpyxl import load_workbook
 
     try:
@@ -190,7 +196,7 @@ def rows_from_xlsx(content):
         header = next(values, None)
         if header is None:
             raise ValidationError({"file": [_("Le fichier est vide.")]})
-        rows = _table_rows(header, values)
+        rows = _table_rows(header, values, aliases=aliases, cell=cell)
         workbook.close()
         return rows
     except (ValidationError, PayloadTooLarge):
@@ -384,14 +390,15 @@ def build_measurements(rows, user, errors=None):
     return built, errors
 
 
-def save_measurements(rows, user, *, submit=False):
+def save_measurements(rows, user, *, submit=False, reason=None):
     """Check every row, then create them all (and submit them) through
     ``services.create_measurements``, or nothing: BulkRowsInvalid lists every bad row,
-    whether it could not be read or breaks a rule."""
+    whether it could not be read or breaks a rule. ``reason``: the history's, naming
+    the surface (the API's by default; the pages' spreadsheet gives its own)."""
     built, errors = build_measurements(rows, user)
     numbers = [number for number, _m in built]
     measurements = [m for _n, m in built]
-    reason = _("Envoi groupé (API)")
+    reason = reason or _("Envoi groupé (API)")
     if errors.items:
         # Some rows are unreadable: nothing is saved, but the others are still checked
         # so that the answer lists every bad row at once.

@@ -24,6 +24,7 @@ import pytest
 from django import forms
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -544,6 +545,19 @@ def _xlsx(ctx):
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _sheet_upload(ctx, **extra):
+    """The page's spreadsheet (strategy/sheet.py): French headers, same bulk path."""
+    book = Workbook()
+    for line in (["Indicateur (code)", "Début de période", "Fin de période", "Valeur"], BULK_ROW):
+        book.active.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("periode.xlsx", out.getvalue(), content_type=XLSX)
+    return {"file": upload, **extra}
+
+
 VALIDATION = frozenset({"status", "status_reason", "validated_by", "validated_at"})
 
 API_MEASUREMENT_PATHS = [
@@ -680,6 +694,32 @@ API_MEASUREMENT_PATHS = [
         bulk("partner_a", _xlsx, XLSX),
         ("+",),
         reason="Envoi groupé (API)",
+    ),
+    # The pages' spreadsheet of a period: the bulk path above, its own reason.
+    Path(
+        Measurement,
+        "page",
+        "sheet-upload",
+        "partner_a",
+        returning(NEW_2024, page_post("partner_a", lambda ctx: reverse("strategy:measurement_sheet"), _sheet_upload)),
+        ("+",),
+        reason="Envoi groupé (tableur)",
+    ),
+    Path(
+        Measurement,
+        "page",
+        "sheet-upload-and-submit",
+        "partner_a",
+        returning(
+            NEW_2024,
+            page_post(
+                "partner_a",
+                lambda ctx: reverse("strategy:measurement_sheet"),
+                lambda ctx: _sheet_upload(ctx, submit="on"),
+            ),
+        ),
+        ("+", "~"),
+        reason="Envoi groupé (tableur)",
     ),
 ]
 

@@ -58,6 +58,8 @@ PAGES = [
     Page("measurement-draft", "/strategie/mesures/{measurement_draft}/", "editor"),
     Page("measurement-validated", "/strategie/mesures/{measurement_validated}/"),
     Page("validation-queue", "/strategie/validation/"),
+    Page("measurement-sheet", "/strategie/mesures/tableur/", "editor"),
+    Page("measurement-sheet-partner", "/strategie/mesures/tableur/", "partner_fca"),
     # Report and publications
     Page("report-year", "/strategie/rapport/?year=2024"),
     Page("report-quarter", "/strategie/rapport/?quarter=2024-Q3"),
