@@ -89,7 +89,7 @@ def line_chart(*, baseline, targets, achieved, forecast=None, as_of=None, unit="
     read. Each point sits at its date; the year ticks stand at the years' ends (31/12/N,
     labelled N), so a yearly value (period ending 31/12/N) sits on N. Returns what the
     template draws."""
-    left, right, top, bottom = 130, width - 24, 48, height - 52
+    left, right, top, bottom = 130, width - 24, 64, height - 52
     dated = [baseline, *targets, *achieved, *(forecast or [])]
     dates = [d for d, _v in dated if d is not None]
     if as_of is not None:
@@ -142,7 +142,7 @@ def grouped_bars(groups, *, series, unit="", divisor=1, planned=(), planned_name
     M DH); ``planned``: the labels of the groups still to come (years after the page's
     date), drawn as outlines ("prévu", ``planned_name`` in the legend) rather than
     filled ("réalisé")."""
-    left, right, top, bottom = 120, width - 10, 48, height - 44
+    left, right, top, bottom = 120, width - 10, 64, height - 44
     divisor = float(divisor)
     values = [(_f(v) or 0.0) / divisor for _label, row in groups for v in row]
     y, y_ticks = _y_scale(values or [0.0], top, bottom)
