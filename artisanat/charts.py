@@ -150,10 +150,13 @@ def grouped_bars(groups, *, series, unit="", divisor=1, planned=(), planned_name
     bar = min(40.0, slot * 0.8 / max(len(series), 1))
     zero = y(0.0)
     planned = set(planned)
+    # Beyond six groups (years), every other label is "minor": hidden on a narrow figure,
+    # where the enlarged labels would overlap. Six or fewer (parties) all stay.
+    many = len(groups) > 6
     bars, labels = [], []
     for i, (label, row) in enumerate(groups):
         group_left = left + i * slot + (slot - bar * len(series)) / 2
-        labels.append({"x": round(left + i * slot + slot / 2, 1), "label": label, "minor": i % 2 == 1})
+        labels.append({"x": round(left + i * slot + slot / 2, 1), "label": label, "minor": many and i % 2 == 1})
         for j, value in enumerate(row):
             top_y = y((_f(value) or 0.0) / divisor)
             state = _("prévu") if label in planned else _("réalisé")

@@ -151,3 +151,12 @@ def test_status_and_series_colours_reach_three_to_one(name):
     _css, variables = _stylesheet()
     assert contrast(variables[name], variables["paper"]) >= 3
     assert contrast(variables[name], variables["wash"]) >= 3
+
+
+def test_few_bar_labels_all_stay_many_years_alternate():
+    parties = grouped_bars(
+        [(name, [D("1"), D("1")]) for name in ("MTAESS", "FCA", "MDA")], series=[("a", "A"), ("b", "B")]
+    )
+    assert not any(label["minor"] for label in parties["labels"])
+    years = grouped_bars([(str(y), [D("1"), D("1")]) for y in range(2021, 2031)], series=[("a", "A"), ("b", "B")])
+    assert [label["minor"] for label in years["labels"]][:3] == [False, True, False]
