@@ -102,10 +102,16 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             party_chart=grouped_bars(
                 [(p.organisation.acronym, [p.fig_committed, p.fig_disbursed]) for p in parties if p.fig_committed],
                 series=_execution_series(),
+                unit=_("M DH"),
+                divisor=10**6,
             ),
             year_chart=grouped_bars(
                 [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in by_year],
                 series=_execution_series(),
+                unit=_("M DH"),
+                divisor=10**6,
+                planned={str(row["year"]) for row in by_year if row["year"] > as_of.year},
+                planned_name=_("Prévu (années à venir)"),
             ),
             milestones=milestones,
             # Every amendment, those dated after the page's date marked "later than the

@@ -3,12 +3,21 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from artisanat import permissions
+from artisanat.choices import Role
+from artisanat.dates import today
 from artisanat.figures import rate
-from contracts.models import Commitment, ContratProgramme
+from contracts.models import Commitment, ContratProgramme, Milestone
 from portal.calendar import calendar_reports, summary
-from strategy.choices import TrajectoryStatus
+from strategy.choices import MeasurementStatus, TrajectoryStatus
 from strategy.models import Axis, Indicator, Measurement, Phase
-from strategy.querysets import attach_phase_rollups, figures_by_scope, phase_scope
+from strategy.querysets import attach_phase_rollups, figures_by_scope, indicator_rollup, phase_scope
+
+# How many off-track indicators and late milestones the home page lists.
+TOP = 5
 
 
 def scope_params(*, as_of=None, phase=None, region=None, filiere=None, sex=None, actor_type=None, **extra):
@@ -23,6 +32,63 @@ def scope_params(*, as_of=None, phase=None, region=None, filiere=None, sex=None,
         **extra,
     }
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+@dataclass
+class Todo:
+    """What waits for the reader's action, by role (the home page's "Ce qui attend mon
+    action"): an editor's rows returned and drafts it may still change; a validator's
+    queue and the age in days of its oldest submission; a partner's reports due (the
+    reporting calendar: overdue, and those whose period has ended, still to come)."""
+
+    role: str = ""
+    returned: int = 0
+    drafts: int = 0
+    queue: int = 0
+    queue_oldest_days: int | None = None
+    reports_overdue: int = 0
+    reports_pending: int = 0
+    next_due: object = None
+
+    @property
+    def kind(self):
+        if self.role == Role.REPORTER:
+            return "reporter"
+        if self.role in (Role.VALIDATOR, Role.ADMINISTRATOR):
+            return "validator"
+        if self.role == Role.EDITOR:
+            return "editor"
+        return ""
+
+
+def build_todo(user, waiting, reports):
+    """``waiting``: the measurements submitted that ``user`` sees in the scope;
+    ``reports``: the reporting calendar ``user`` reads (with the pending reports).
+    One query for an editor (its rows by state), one for a validator (the queue's size
+    and oldest submission), none for a partner."""
+    role = permissions.role_of(user)
+    todo = Todo(role=role or "")
+    if todo.kind == "editor":
+        counts = dict(
+            Measurement.objects.visible_to(user)
+            .editable_by(user)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+        todo.returned = counts.get(MeasurementStatus.RETURNED, 0)
+        todo.drafts = counts.get(MeasurementStatus.DRAFT, 0)
+    elif todo.kind == "validator":
+        queue = waiting.aggregate(n=Count("pk"), oldest=Min("submitted_at"))
+        todo.queue = queue["n"]
+        if queue["oldest"] is not None:
+            todo.queue_oldest_days = max(0, (today() - timezone.localdate(queue["oldest"])).days)
+    elif todo.kind == "reporter":
+        todo.reports_overdue = sum(1 for r in reports if r.overdue)
+        pending = [r for r in reports if not r.due and not r.received]
+        todo.reports_pending = len(pending)
+        todo.next_due = min((r.due_date for r in pending), default=None)
+    return todo
 
 
 @dataclass
@@ -47,6 +113,16 @@ class Dashboard:
     execution_rate: object = None
     links: dict = field(default_factory=dict)
     reporting: object = None  # portal.calendar.Summary: the reporting calendar's card
+    overall: object = None  # the strategy's headline: the roll-up of every indicator in the scope
+    off_track: list = field(default_factory=list)  # the TOP indicators furthest off track
+    oldest_late_milestones: list = field(default_factory=list)  # the TOP milestones late the longest
+    todo: object = None  # Todo: what waits for the reader's action, by role
+
+    @property
+    def rows_scoped(self):
+        """A region, filière, sex or actor type asked: the cards that stay national (the
+        phases, the phase in progress) say so."""
+        return bool(self.region or self.filiere or self.sex or self.actor_type)
 
     @property
     def status_rows(self):
@@ -129,6 +205,21 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
 
     # Late milestones: summed from the contracts' own counts (same contracts, same rule).
     contracts = list(contracts.with_execution(as_of).select_related("phase", "filiere"))
+    late = Milestone.objects.visible_to(user).late(as_of).with_late(as_of)
+    if phase is not None:
+        late = late.filter(contract__phase=phase)
+    if filiere is not None:
+        late = late.filter(contract__filiere=filiere)
+    oldest_late = list(late.select_related("contract", "responsible").order_by("due_date", "pk")[:TOP])
+
+    # The strategy's headline and the indicators furthest off track: the axes' indicators,
+    # already read with their figures in the scope (no query).
+    indicators = [i for axis in axes for i in axis.figure_indicators]
+    off_track = sorted(
+        (i for i in indicators if i.status == TrajectoryStatus.OFF_TRACK),
+        key=lambda i: (i.performance if i.performance is not None else 0, i.code),
+    )[:TOP]
+    _as_of, reports = calendar_reports(user, {"as_of": as_of, "region": getattr(region, "pk", None)})
 
     base = {"as_of": as_of}
     rows = {"region": region, "filiere": filiere, "sex": sex, "actor_type": actor_type}
@@ -141,6 +232,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
         "calendar": scope_params(**base, region=region),
         "as_of": scope_params(**base),
     }
+    todo = build_todo(user, waiting, reports)
     return Dashboard(
         as_of=as_of,
         axes=axes,
@@ -148,7 +240,7 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
         current_phase=current,
         contracts=contracts,
         late_milestones=sum(c.fig_milestones_late or 0 for c in contracts),
-        waiting_validation=waiting.count(),
+        waiting_validation=todo.queue if todo.kind == "validator" else waiting.count(),
         phase=phase,
         region=region,
         filiere=filiere,
@@ -161,5 +253,9 @@ def build_dashboard(user, as_of, *, phase=None, region=None, filiere=None, sex="
         disbursed=disbursed,
         execution_rate=rate(disbursed, committed),
         links=links,
-        reporting=summary(calendar_reports(user, {"as_of": as_of, "region": getattr(region, "pk", None)})[1]),
+        reporting=summary(reports),
+        overall=indicator_rollup(indicators),
+        off_track=off_track,
+        oldest_late_milestones=oldest_late,
+        todo=todo,
     )

@@ -17,7 +17,7 @@ from artisanat.exports import ORGANISATION_COLUMNS, export_response
 from artisanat.filtersets import OrganisationFilterSet
 from artisanat.forms import AsOfForm
 from artisanat.models import Organisation, Region
-from artisanat.permissions import is_ministry, organisation_id_of
+from artisanat.permissions import is_ministry, organisation_id_of, role_of
 from artisanat.querysets import scalar
 from artisanat.views import EXPORT_FORMATS, FilteredListView, RoleRequiredMixin
 from contracts.models import ContratProgramme, Milestone, Party
@@ -44,7 +44,18 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         self.scope_form.figure_kwargs()  # a combination of dimensions that is not stored: 400
         scope = self.scope_form.values
-        parts = (self.as_of, scope["phase"], scope["region"], scope["filiere"], scope["sex"], scope["actor_type"])
+        # The role and today's date too: "what waits for my action" is by role (an editor
+        # and a viewer share the figures' reader key) and the queue's age counts days.
+        parts = (
+            self.as_of,
+            scope["phase"],
+            scope["region"],
+            scope["filiere"],
+            scope["sex"],
+            scope["actor_type"],
+            role_of(self.request.user),
+            today(),
+        )
         context["form"] = self.scope_form
         context["dashboard_html"] = cached("home", self.request.user, parts, self.render_dashboard)
         return context
@@ -65,6 +76,10 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
         execution_chart = grouped_bars(
             [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in dashboard.execution_by_year],
             series=[("committed", _("Engagé")), ("disbursed", _("Décaissé"))],
+            unit=_("M DH"),
+            divisor=10**6,
+            planned={str(row["year"]) for row in dashboard.execution_by_year if row["year"] > self.as_of.year},
+            planned_name=_("Prévu (années à venir)"),
         )
         return render_to_string(
             "portal/home_dashboard.html",

@@ -304,6 +304,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 achieved=achieved,
                 forecast=forecast,
                 as_of=as_of,
+                unit=indicator.get_unit_display(),
             ),
             breakdowns=breakdowns,
             # A scoped figure without a target (or baseline) for its scope: values, no progress.

@@ -262,8 +262,23 @@ def test_home_page(scale, client, validator):
     # device, the data version, and the scope form's phase, region and filière choices (a
     # union). Cold 15, over the 10 once per data change and worker: those 5 and the
     # dashboard's 10 (see test_api_dashboard; was 20 before the stored figures, 12 before
-    # the reporting calendar's card).
+    # the reporting calendar's card; 9 before the home listed the oldest late milestones,
+    # the validator's queue age comes with its count).
     assert_flat_cached(scale, lambda: client.get("/"), cold=15, warm=5)
+
+
+def test_home_page_of_an_editor(scale, client, editor):
+    client.force_login(editor)
+    # test_home_page's (an editor has no two-factor device: one less), plus its rows to
+    # act on counted by state (one query, "what waits for my action"): cold 15, warm 4.
+    assert_flat_cached(scale, lambda: client.get("/"), cold=15, warm=4)
+
+
+def test_home_page_of_a_partner(scale, client, partner_a):
+    client.force_login(partner_a)
+    # No two-factor device (warm 4); a partner's reports due come from the reporting
+    # calendar's card: no query of their own (cold 14).
+    assert_flat_cached(scale, lambda: client.get("/"), cold=14, warm=4)
 
 
 def test_home_page_scoped_by_sex(scale, client, validator):

@@ -66,3 +66,37 @@ def bar_width(value):
     if value is None:
         return 0
     return max(0, min(100, int(Decimal(value))))
+
+
+@register.filter
+def french_int(value):
+    """A count, whole: ``7886`` or ``Decimal("7886.00")`` → ``7 886`` (rounded half-up)."""
+    if value is None or value == "":
+        return "—"
+    return group(value, 0)
+
+
+@register.filter
+def mdh(value, places=1):
+    """An amount in DH shown in millions of DH, for summaries: ``1234500000`` →
+    ``1 234,5 M DH`` (the unit through the catalogue: Arabic reads it in its words)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        millions = Decimal(value) / Decimal(1_000_000)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return f"{group(millions, int(places))}{NBSP}{_('M DH').replace(' ', NBSP)}"
+
+
+# Units whose values are counts (strategy.choices.Unit): shown whole.
+COUNT_UNITS = {"count", "people", "artisans", "places"}
+
+
+@register.filter
+def figure(value, unit=""):
+    """An indicator's value in its unit's precision: counts whole (``7 886``), anything
+    else with two decimals (``1 234,50``)."""
+    if value is None or value == "":
+        return "—"
+    return group(value, 0 if unit in COUNT_UNITS else 2)

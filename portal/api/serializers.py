@@ -38,6 +38,27 @@ class DashboardContractSerializer(serializers.Serializer):
     milestones_late = serializers.IntegerField(source="fig_milestones_late", allow_null=True)
 
 
+class DashboardOffTrackSerializer(serializers.Serializer):
+    """One of the indicators furthest off track (the lowest performance first)."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    progress = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    performance = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True)
+
+
+class DashboardLateMilestoneSerializer(serializers.Serializer):
+    """One of the milestones late the longest (the oldest due date first)."""
+
+    id = serializers.IntegerField()
+    contract = serializers.IntegerField(source="contract_id")
+    contract_reference = serializers.CharField(source="contract.reference")
+    title = serializers.CharField()
+    due_date = serializers.DateField()
+    days_late = serializers.IntegerField(min_value=0)
+
+
 # ---------------------------------------------------------------- reporting calendar
 
 
@@ -112,6 +133,13 @@ class DashboardSerializer(serializers.Serializer):
         help_text=_("Indicateurs dont le prochain rapport est en retard (somme des axes).")
     )
     reporting = ReportingSummarySerializer(help_text=_("Complétude et ponctualité du calendrier de rapportage."))
+    strategy = RollupSerializer(
+        source="overall", help_text=_("Avancement de la stratégie : le cumul de tous les indicateurs du périmètre.")
+    )
+    off_track = DashboardOffTrackSerializer(many=True, help_text=_("Les indicateurs les plus en retard."))
+    oldest_late_milestones = DashboardLateMilestoneSerializer(
+        many=True, help_text=_("Les jalons en retard depuis le plus longtemps.")
+    )
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("Code de la phase en cours.")))
     def get_current_phase(self, obj):

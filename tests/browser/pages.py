@@ -33,6 +33,7 @@ PAGES = [
     Page("home-editor", "/", "editor"),
     Page("home-viewer", "/", "viewer"),
     Page("home-partner", "/", "partner_fca"),
+    Page("home-validator", "/", "validator"),
     Page("home-filtered", "/?sex=F&phase={phase_first}"),
     Page("strategy-tree", "/strategie/", "editor"),
     Page("phase-first", "/phases/{phase_first}/"),

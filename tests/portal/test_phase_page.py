@@ -66,8 +66,10 @@ def test_a_closed_phase_shows_the_score_it_ended_with_not_a_live_status(client, 
     assert "100,0\xa0% du temps écoulé" in body
     row = body[body.index('data-indicator="IND-A"') :]
     row = row[: row.index("</tr>")]
-    assert f'<td class="num">{number(D("1000"), 2)}</td>' in row  # the target due at the end of Relance
-    assert "800,00" in row and "80,0\xa0%" in row and "status-at_risk" in row
+    # The target due at the end of Relance and the value achieved, whole: a count (issue 15).
+    assert f'<td class="num">{number(D("1000"))}</td>' in row
+    assert '<td class="num">800</td>' in row and "80,0\xa0%" in row and "status-at_risk" in row
+    assert "bar-at_risk" in row  # the progress bar in the colour of the status
     # IND-2030 has no target due on 31/12/2022: listed apart, not measured.
     assert 'data-indicator="IND-2030"' not in body
     assert "IND-2030" in body[body.index('data-list="without-target"') :]
