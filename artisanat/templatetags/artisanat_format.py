@@ -54,7 +54,8 @@ def money_millions(value, places=1):
         millions = Decimal(value) / Decimal(1_000_000)
     except (InvalidOperation, TypeError, ValueError):
         return "—"
-    return f"{group(millions, int(places))}{NBSP}{pgettext('currency', 'M DH')}"
+    label = pgettext("currency", "M DH")
+    return f"{group(millions, int(places))}{NBSP}{label}"
 
 
 @register.filter
