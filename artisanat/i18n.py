@@ -58,6 +58,7 @@ def working_translation_field():
     return models.BooleanField(
         _("traduction de travail (arabe)"),
         default=False,
+        db_default=False,  # rows written by code that predates the column (older migrations' states)
         help_text=_(
             "Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; "
             "les pages en arabe l'indiquent à côté du texte."

@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
             model_name="filiere",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -32,6 +33,7 @@ class Migration(migrations.Migration):
             model_name="organisation",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -57,4 +59,6 @@ class Migration(migrations.Migration):
                 violation_error_message="Une traduction de travail suppose un texte arabe : remplissez-le ou décochez la case.",
             ),
         ),
+        # Going back, the columns go after the constraints: free the tables again first.
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
             model_name="contratprogramme",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -34,6 +35,7 @@ class Migration(migrations.Migration):
             model_name="historicalcontratprogramme",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -49,4 +51,6 @@ class Migration(migrations.Migration):
                 violation_error_message="Une traduction de travail suppose un texte arabe : remplissez-le ou décochez la case.",
             ),
         ),
+        # Going back, the columns go after the constraints: free the tables again first.
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]

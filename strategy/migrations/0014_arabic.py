@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
             model_name="axis",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -42,6 +43,7 @@ class Migration(migrations.Migration):
             model_name="historicalindicator",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -51,6 +53,7 @@ class Migration(migrations.Migration):
             model_name="historicalprogramme",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -60,6 +63,7 @@ class Migration(migrations.Migration):
             model_name="indicator",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -69,6 +73,7 @@ class Migration(migrations.Migration):
             model_name="programme",
             name="arabic_is_working_translation",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Cochée : le texte arabe est une traduction de travail, pas une formulation officielle ; les pages en arabe l'indiquent à côté du texte.",
                 verbose_name="traduction de travail (arabe)",
@@ -104,4 +109,6 @@ class Migration(migrations.Migration):
                 violation_error_message="Une traduction de travail suppose un texte arabe : remplissez-le ou décochez la case.",
             ),
         ),
+        # Going back, the columns go after the constraints: free the tables again first.
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]
