@@ -363,9 +363,9 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Filiere)
 class FiliereAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "name_ar", "priority")
+    list_display = ("name", "code", "name_ar", "arabic_is_working_translation", "priority")
     search_fields = ("code", "name", "name_ar")
-    list_filter = ("priority",)
+    list_filter = ("priority", "arabic_is_working_translation")
     ordering = ("name",)
     prepopulated_fields = {"code": ("name",)}
 
@@ -374,7 +374,7 @@ class FiliereAdmin(admin.ModelAdmin):
 class OrganisationAdmin(SelectRelatedMixin, admin.ModelAdmin):
     list_display = ("acronym", "name", "kind", "region", "active")
     search_fields = ("acronym", "name", "name_ar")
-    list_filter = ("kind", "active", "region")
+    list_filter = ("kind", "active", "region", "arabic_is_working_translation")
     list_select_related = ("region",)
     ordering = ("acronym",)
 

@@ -11,6 +11,12 @@ from simple_history.models import HistoricalRecords
 
 from artisanat import permissions
 from artisanat.choices import MINISTRY_ROLES, OrganisationKind, Role
+from artisanat.i18n import (
+    localized,
+    working_translation_constraint,
+    working_translation_errors,
+    working_translation_field,
+)
 
 # Décret 2-15-40: the twelve regions' official codes.
 OFFICIAL_REGION_CODES = [f"{n:02d}" for n in range(1, 13)]
@@ -41,7 +47,7 @@ class Region(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} — {self.name}"
+        return f"{self.code} — {localized(self)}"
 
     def clean(self):
         if self.code and self.code not in OFFICIAL_REGION_CODES:
@@ -56,6 +62,7 @@ class Filiere(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("nom"), max_length=120)
     name_ar = models.CharField(_("nom (arabe)"), max_length=120, blank=True)
+    arabic_is_working_translation = working_translation_field()
     priority = models.BooleanField(_("prioritaire (phase Relance)"), default=False)
 
     objects = ReferenceQuerySet.as_manager()
@@ -66,10 +73,15 @@ class Filiere(models.Model):
         verbose_name_plural = _("filières")
         constraints = [
             models.CheckConstraint(condition=~models.Q(code=""), name="filiere_code_not_empty"),
+            working_translation_constraint("filiere_working_translation_has_text", "name_ar"),
         ]
 
     def __str__(self):
-        return self.name
+        return localized(self)
+
+    def clean(self):
+        if errors := working_translation_errors(self, "name_ar"):
+            raise ValidationError(errors)
 
 
 class Organisation(models.Model):
@@ -78,6 +90,7 @@ class Organisation(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     acronym = models.CharField(_("sigle"), max_length=30, unique=True)
     name_ar = models.CharField(_("nom (arabe)"), max_length=200, blank=True)
+    arabic_is_working_translation = working_translation_field()
     kind = models.CharField(_("type"), max_length=30, choices=OrganisationKind.choices)
     region = models.ForeignKey(
         Region, verbose_name=_("région"), on_delete=models.PROTECT, null=True, blank=True, related_name="organisations"
@@ -95,10 +108,15 @@ class Organisation(models.Model):
                 condition=models.Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
             ),
             models.CheckConstraint(condition=~models.Q(acronym=""), name="organisation_acronym_not_empty"),
+            working_translation_constraint("organisation_working_translation_has_text", "name_ar"),
         ]
 
     def __str__(self):
         return self.acronym
+
+    def clean(self):
+        if errors := working_translation_errors(self, "name_ar"):
+            raise ValidationError(errors)
 
 
 class MembershipQuerySet(models.QuerySet):

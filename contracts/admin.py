@@ -103,7 +103,7 @@ class ContratProgrammeAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         "version",
     )
     search_fields = ("reference", "title", "title_ar", "source")
-    list_filter = ("status", "kind", "phase", "filiere", "signing_date")
+    list_filter = ("status", "kind", "phase", "filiere", "signing_date", "arabic_is_working_translation")
     list_select_related = ("filiere", "phase")
     autocomplete_fields = ("axes", "indicators")
     readonly_fields = ("version", "updated_at")

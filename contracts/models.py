@@ -11,6 +11,12 @@ from simple_history.models import HistoricalRecords
 
 from artisanat.documents import DocumentField
 from artisanat.figures import elapsed_share, rate
+from artisanat.i18n import (
+    localized,
+    working_translation_constraint,
+    working_translation_errors,
+    working_translation_field,
+)
 from artisanat.models import Filiere, Organisation
 from contracts import querysets
 from contracts.choices import DATE_KINDS, ChangeKind, ContractKind, ContractStatus, MilestoneStatus, PartyRole
@@ -52,6 +58,7 @@ class ContratProgramme(models.Model):
     reference = models.CharField(_("référence"), max_length=40, unique=True)
     title = models.CharField(_("intitulé"), max_length=250)
     title_ar = models.CharField(_("intitulé (arabe)"), max_length=250, blank=True)
+    arabic_is_working_translation = working_translation_field()
     kind = models.CharField(_("type"), max_length=20, choices=ContractKind.choices)
     filiere = models.ForeignKey(
         Filiere, verbose_name=_("filière"), on_delete=models.PROTECT, null=True, blank=True, related_name="contracts"
@@ -111,13 +118,15 @@ class ContratProgramme(models.Model):
                 name="contract_draft_not_signed",
                 violation_error_message=_("Un contrat à l'état de projet n'a pas encore de date de signature."),
             ),
+            working_translation_constraint("contract_working_translation_has_text", "title_ar"),
         ]
 
     def __str__(self):
-        return f"{self.reference} — {self.title}"
+        return f"{self.reference} — {localized(self, 'title')}"
 
     def clean(self):
         errors = date_range_errors(self, "start_date", "end_date", "signing_date")
+        errors.update(working_translation_errors(self, "title_ar"))
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             errors["end_date"] = _("La fin du contrat doit être postérieure à son début.")
         if self.kind == ContractKind.FILIERE and not self.filiere_id:

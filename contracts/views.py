@@ -5,6 +5,7 @@ for the others): every queryset goes through ``visible_to``."""
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -102,13 +103,13 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             party_chart=grouped_bars(
                 [(p.organisation.acronym, [p.fig_committed, p.fig_disbursed]) for p in parties if p.fig_committed],
                 series=_execution_series(),
-                unit=_("M DH"),
+                unit=pgettext_lazy("currency", "M DH"),
                 divisor=10**6,
             ),
             year_chart=grouped_bars(
                 [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in by_year],
                 series=_execution_series(),
-                unit=_("M DH"),
+                unit=pgettext_lazy("currency", "M DH"),
                 divisor=10**6,
                 planned={str(row["year"]) for row in by_year if row["year"] > as_of.year},
                 planned_name=_("Prévu (années à venir)"),

@@ -12,6 +12,19 @@ from decimal import Decimal
 INDICATIVE = "donnée indicative"
 PRESS = "presse marocaine et communications officielles du ministère"
 
+# Where each Arabic text comes from. OFFICIAL: a source prints it (domain.md: the
+# strategy's name, the phases, the regions of décret 2-15-40; the organisations' own
+# Arabic names). WORKING: a working translation made for the portal, stored with
+# ``arabic_is_working_translation`` set and shown as "traduction de travail", never as
+# official wording. Replace a working text by the official one when a source gives it.
+OFFICIAL, WORKING = "official", "working"
+
+# Arabic texts an earlier version of this file loaded, by the text that replaces them:
+# load_strategy replaces them (they are its own), never a text a person typed.
+FORMER_ARABIC = {
+    "الزرابي (القروية والحضرية)": ("الزرابي",),
+}
+
 # --- The strategy -------------------------------------------------------------------
 
 STRATEGY = {
@@ -62,35 +75,42 @@ PHASES = [
     ),
 ]
 
-# (number, title, description)
+# (number, title, title_ar, description); every Arabic title is a WORKING translation
+# (no official Arabic wording of the axes was found).
+AXES_ARABIC = WORKING
 AXES = [
     (
         1,
         "Structuration et accompagnement des acteurs",
+        "هيكلة الفاعلين ومواكبتهم",
         "Accompagnement différencié des acteurs selon leur taille et leur maturité, montée en gamme de l'offre, "
         "résilience et compétitivité des acteurs.",
     ),
     (
         2,
         "Modernisation des filières artisanales",
+        "تحديث الشعب الحرفية",
         "Actions ciblées sur l'ensemble de la chaîne de valeur des filières, à commencer par les filières "
         "prioritaires de la phase Relance (tapis, poterie-céramique).",
     ),
     (
         3,
         "Valorisation de l'humain",
+        "تثمين العنصر البشري",
         "Qualification des artisans, transmission des savoir-faire authentiques, inclusion sociale, en "
         "particulier des femmes artisanes et des acteurs vulnérables.",
     ),
     (
         4,
         "Amélioration du cadre sectoriel",
+        "تحسين الإطار القطاعي",
         "Veille sectorielle, système d'information du secteur et renforcement des compétences des acteurs "
         "institutionnels.",
     ),
     (
         5,
         "Préservation et mise en valeur du patrimoine immatériel marocain",
+        "صون التراث اللامادي المغربي وتثمينه",
         "Sauvegarde, documentation, labellisation et promotion des savoir-faire du patrimoine immatériel.",
     ),
 ]
@@ -99,21 +119,71 @@ PROGRAMME_NOTE = (
     " (" + INDICATIVE + " : intitulé de programme provisoire ; la liste officielle des programmes n'a pas été publiée)."
 )
 
-# (code, axis number, title, objective)
+# (code, axis number, title, title_ar, objective); the titles are provisional, their
+# Arabic a WORKING translation.
+PROGRAMMES_ARABIC = WORKING
 PROGRAMMES = [
-    ("P1.1", 1, "Accompagnement différencié des acteurs", "Renforcer la compétitivité et la résilience des unités"),
-    ("P1.2", 1, "Accès aux marchés et export", "Développer les ventes, notamment à l'export et en ligne"),
-    ("P2.1", 2, "Relance des filières prioritaires", "Relancer les filières tapis et poterie-céramique"),
-    ("P2.2", 2, "Modernisation de la chaîne de valeur", "Moderniser l'outil de production et l'approvisionnement"),
-    ("P3.1", 3, "Formation et qualification des artisans", "Former et qualifier les artisans, hommes et femmes"),
-    ("P3.2", 3, "Inclusion sociale et emploi", "Protéger et inclure les artisans, notamment les femmes"),
-    ("P4.1", 4, "Veille sectorielle et Registre National de l'Artisanat", "Connaître le secteur et ses acteurs"),
-    ("P5.1", 5, "Patrimoine immatériel et labellisation", "Préserver et labelliser les savoir-faire marocains"),
+    (
+        "P1.1",
+        1,
+        "Accompagnement différencié des acteurs",
+        "المواكبة المتمايزة للفاعلين",
+        "Renforcer la compétitivité et la résilience des unités",
+    ),
+    (
+        "P1.2",
+        1,
+        "Accès aux marchés et export",
+        "الولوج إلى الأسواق والتصدير",
+        "Développer les ventes, notamment à l'export et en ligne",
+    ),
+    (
+        "P2.1",
+        2,
+        "Relance des filières prioritaires",
+        "إنعاش الشعب ذات الأولوية",
+        "Relancer les filières tapis et poterie-céramique",
+    ),
+    (
+        "P2.2",
+        2,
+        "Modernisation de la chaîne de valeur",
+        "تحديث سلسلة القيمة",
+        "Moderniser l'outil de production et l'approvisionnement",
+    ),
+    (
+        "P3.1",
+        3,
+        "Formation et qualification des artisans",
+        "تكوين الصناع التقليديين وتأهيلهم",
+        "Former et qualifier les artisans, hommes et femmes",
+    ),
+    (
+        "P3.2",
+        3,
+        "Inclusion sociale et emploi",
+        "الإدماج الاجتماعي والتشغيل",
+        "Protéger et inclure les artisans, notamment les femmes",
+    ),
+    (
+        "P4.1",
+        4,
+        "Veille sectorielle et Registre National de l'Artisanat",
+        "اليقظة القطاعية والسجل الوطني للصناعة التقليدية",
+        "Connaître le secteur et ses acteurs",
+    ),
+    (
+        "P5.1",
+        5,
+        "Patrimoine immatériel et labellisation",
+        "التراث اللامادي والتوسيم",
+        "Préserver et labelliser les savoir-faire marocains",
+    ),
 ]
 
 # --- Territory, filières, organisations ----------------------------------------------
 
-# (code, name, name_ar) — décret 2-15-40.
+# (code, name, name_ar) — décret 2-15-40: the Arabic names are OFFICIAL.
 REGIONS = [
     ("01", "Tanger-Tétouan-Al Hoceïma", "طنجة-تطوان-الحسيمة"),
     ("02", "L'Oriental", "الشرق"),
@@ -129,19 +199,21 @@ REGIONS = [
     ("12", "Dakhla-Oued Ed-Dahab", "الداخلة-وادي الذهب"),
 ]
 
-# (code, name, name_ar, priority) — Arabic only where the usual term is certain.
+# (code, name, name_ar, priority); the Arabic names are WORKING translations (the usual
+# terms, but not the wording of loi 50-17's list, which no source at hand prints).
+FILIERES_ARABIC = WORKING
 FILIERES = [
-    ("tapis", "Tapis (rural, urbain)", "الزرابي", True),
+    ("tapis", "Tapis (rural, urbain)", "الزرابي (القروية والحضرية)", True),
     ("tissage", "Tissage", "النسيج", False),
     ("poterie-ceramique", "Poterie-céramique", "الفخار والخزف", True),
-    ("zellige-batiment", "Zellige et métiers du bâtiment traditionnel", "", False),
+    ("zellige-batiment", "Zellige et métiers du bâtiment traditionnel", "الزليج وحرف البناء التقليدي", False),
     ("bois", "Bois", "الخشب", False),
-    ("cuir-maroquinerie", "Cuir et maroquinerie", "", False),
-    ("dinanderie-fer-forge", "Dinanderie et fer forgé", "", False),
-    ("bijouterie", "Bijouterie", "", False),
-    ("habillement-broderie", "Habillement traditionnel et broderie", "", False),
-    ("vannerie", "Vannerie", "", False),
-    ("artisanat-service", "Artisanat de service", "", False),
+    ("cuir-maroquinerie", "Cuir et maroquinerie", "الجلد والمصنوعات الجلدية", False),
+    ("dinanderie-fer-forge", "Dinanderie et fer forgé", "النحاسيات والحديد المطروق", False),
+    ("bijouterie", "Bijouterie", "الحلي", False),
+    ("habillement-broderie", "Habillement traditionnel et broderie", "اللباس التقليدي والطرز", False),
+    ("vannerie", "Vannerie", "صناعة السلال", False),
+    ("artisanat-service", "Artisanat de service", "الصناعة التقليدية الخدماتية", False),
 ]
 
 MINISTRY = "MTAESS"
@@ -150,7 +222,8 @@ MDA = "MDA"
 FCA = "FCA"
 FEA = "FEA"
 
-# (acronym, name, name_ar, kind, region code)
+# (acronym, name, name_ar, kind, region code, Arabic source): the institutions' own
+# Arabic names are OFFICIAL; FEA's is a WORKING translation.
 ORGANISATIONS = [
     (
         MINISTRY,
@@ -158,14 +231,29 @@ ORGANISATIONS = [
         "وزارة السياحة والصناعة التقليدية والاقتصاد الاجتماعي والتضامني",
         "ministere",
         None,
+        OFFICIAL,
     ),
-    (MEF, "Ministère de l'Économie et des Finances", "وزارة الاقتصاد والمالية", "ministere", None),
-    (MDA, "Maison de l'Artisan", "دار الصانع", "etablissement_public", None),
-    (FCA, "Fédération des Chambres d'Artisanat", "جامعة غرف الصناعة التقليدية", "federation", None),
-    (FEA, "Fédération des Entreprises de l'Artisanat (CGEM)", "", "federation", None),
-    ("CNSS", "Caisse Nationale de Sécurité Sociale", "الصندوق الوطني للضمان الاجتماعي", "etablissement_public", None),
-    ("CAM", "Crédit Agricole du Maroc", "القرض الفلاحي للمغرب", "banque", None),
-    ("AWB", "Attijariwafa bank", "التجاري وفا بنك", "banque", None),
+    (MEF, "Ministère de l'Économie et des Finances", "وزارة الاقتصاد والمالية", "ministere", None, OFFICIAL),
+    (MDA, "Maison de l'Artisan", "دار الصانع", "etablissement_public", None, OFFICIAL),
+    (FCA, "Fédération des Chambres d'Artisanat", "جامعة غرف الصناعة التقليدية", "federation", None, OFFICIAL),
+    (
+        FEA,
+        "Fédération des Entreprises de l'Artisanat (CGEM)",
+        "جامعة مقاولات الصناعة التقليدية",
+        "federation",
+        None,
+        WORKING,
+    ),
+    (
+        "CNSS",
+        "Caisse Nationale de Sécurité Sociale",
+        "الصندوق الوطني للضمان الاجتماعي",
+        "etablissement_public",
+        None,
+        OFFICIAL,
+    ),
+    ("CAM", "Crédit Agricole du Maroc", "القرض الفلاحي للمغرب", "banque", None, OFFICIAL),
+    ("AWB", "Attijariwafa bank", "التجاري وفا بنك", "banque", None, OFFICIAL),
 ]
 
 # Region code → chamber acronym suffix.
@@ -186,7 +274,9 @@ CHAMBER_ACRONYMS = {
 
 
 def chambers():
-    """The twelve regional Chambres d'Artisanat, one per region: (acronym, name, name_ar, kind, region code)."""
+    """The twelve regional Chambres d'Artisanat, one per region: (acronym, name, name_ar,
+    kind, region code, Arabic source). The Arabic names are composed from the official
+    region names, hence a WORKING translation until checked against each chamber's own."""
     return [
         (
             CHAMBER_ACRONYMS[code],
@@ -194,6 +284,7 @@ def chambers():
             f"غرفة الصناعة التقليدية لجهة {name_ar}",
             "chambre",
             code,
+            WORKING,
         )
         for code, name, name_ar in REGIONS
     ]
@@ -206,6 +297,9 @@ def chambers():
 # report due 90 days after the year's end (31 March), unless its entry below says else.
 REPORTING = {"frequency": "yearly", "report_delay_days": 90}
 
+# Every indicator's Arabic name is a WORKING translation (the ministry publishes its
+# indicators in French).
+INDICATORS_ARABIC = WORKING
 INDICATORS = [
     # Sourced baselines: the real figures the ministry published (each row names its source).
     {
@@ -314,7 +408,7 @@ INDICATORS = [
     {
         "code": "FORM-ARTISANS",
         "name": "Artisans formés depuis 2021",
-        "name_ar": "",
+        "name_ar": "الصناع التقليديون المكوَّنون منذ 2021",
         "definition": "Artisans ayant achevé une formation qualifiante ou continue, cumulés depuis le 1er janvier "
         "2021, par région et par sexe.",
         "axis": 3,
@@ -331,7 +425,7 @@ INDICATORS = [
     {
         "code": "FORM-FEMMES",
         "name": "Part des femmes parmi les artisans formés",
-        "name_ar": "",
+        "name_ar": "حصة النساء من بين الصناع التقليديين المكوَّنين",
         "definition": "Femmes formées ÷ artisans formés sur la période, en %, par région (somme des numérateurs "
         "÷ somme des dénominateurs).",
         "axis": 3,
@@ -347,7 +441,7 @@ INDICATORS = [
     {
         "code": "EXP-FILIERE",
         "name": "Exportations des principales filières",
-        "name_ar": "",
+        "name_ar": "صادرات الشعب الرئيسية",
         "definition": "Exportations de l'année des filières poterie-céramique, tapis, vannerie et habillement "
         "traditionnel, en millions de DH, par filière.",
         "axis": 2,
@@ -364,7 +458,7 @@ INDICATORS = [
     {
         "code": "ACC-ACTEURS",
         "name": "Acteurs accompagnés par les programmes d'appui",
-        "name_ar": "",
+        "name_ar": "الفاعلون المستفيدون من برامج المواكبة",
         "definition": "Artisans, maîtres artisans, coopératives et entreprises ayant bénéficié d'un "
         "accompagnement, cumulés depuis 2021, par type d'acteur.",
         "axis": 1,
@@ -396,11 +490,14 @@ _PARTIES_2021 = [
     (MEF, "funder"),
 ]
 
-# reference, title, kind, filière code, axes, indicator codes, parties (acronym, role)
+# reference, title, title_ar (a WORKING translation: the plans' Arabic titles were not
+# published), kind, filière code, axes, indicator codes, parties (acronym, role)
+CONTRACTS_ARABIC = WORKING
 CONTRACTS = [
     {
         "reference": "CP-2021-01",
         "title": "Plan d'appui à la compétitivité des acteurs de l'artisanat",
+        "title_ar": "مخطط دعم تنافسية فاعلي الصناعة التقليدية",
         "kind": "transversal",
         "filiere": None,
         "axes": [1, 3],
@@ -410,6 +507,7 @@ CONTRACTS = [
     {
         "reference": "CP-2021-02",
         "title": "Plan de relance de la filière poterie-céramique",
+        "title_ar": "مخطط إنعاش شعبة الفخار والخزف",
         "kind": "filiere",
         "filiere": "poterie-ceramique",
         "axes": [1, 2],
@@ -419,6 +517,7 @@ CONTRACTS = [
     {
         "reference": "CP-2021-03",
         "title": "Plan de relance de la filière tapis rural",
+        "title_ar": "مخطط إنعاش شعبة الزربية القروية",
         "kind": "filiere",
         "filiere": "tapis",
         "axes": [2, 5],

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from artisanat.charts import grouped_bars
@@ -76,7 +77,7 @@ class HomeView(RoleRequiredMixin, ScopeMixin, TemplateView):
         execution_chart = grouped_bars(
             [(str(row["year"]), [row["committed"], row["disbursed"]]) for row in dashboard.execution_by_year],
             series=[("committed", _("Engagé")), ("disbursed", _("Décaissé"))],
-            unit=_("M DH"),
+            unit=pgettext_lazy("currency", "M DH"),
             divisor=10**6,
             planned={str(row["year"]) for row in dashboard.execution_by_year if row["year"] > self.as_of.year},
             planned_name=_("Prévu (années à venir)"),

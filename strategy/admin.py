@@ -73,7 +73,7 @@ class AxisAdmin(SelectRelatedMixin, admin.ModelAdmin):
     list_display = ("number", "title", "strategy")
     list_display_links = ("number", "title")
     search_fields = ("title", "title_ar", "description")
-    list_filter = ("strategy",)
+    list_filter = ("strategy", "arabic_is_working_translation")
     list_select_related = ("strategy",)
     ordering = ("strategy", "number")
 
@@ -83,7 +83,7 @@ class ProgrammeAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     service = staticmethod(save_programme)
     list_display = ("code", "title", "axis")
     search_fields = ("code", "title", "title_ar", "objective")
-    list_filter = ("axis",)
+    list_filter = ("axis", "arabic_is_working_translation")
     list_select_related = ("axis",)
     autocomplete_fields = ("axis",)
     ordering = ("axis__number", "code")
@@ -133,6 +133,7 @@ class IndicatorAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         "by_filiere",
         "by_sex",
         "by_actor_type",
+        "arabic_is_working_translation",
     )
     list_select_related = ("axis", "programme")
     autocomplete_fields = ("axis", "programme", "reporting_organisations")

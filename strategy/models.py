@@ -15,6 +15,12 @@ from simple_history.models import HistoricalRecords
 
 from artisanat.documents import DocumentField
 from artisanat.figures import elapsed_share
+from artisanat.i18n import (
+    localized,
+    working_translation_constraint,
+    working_translation_errors,
+    working_translation_field,
+)
 from artisanat.models import Filiere, Organisation, Region
 from strategy import figures, periods
 from strategy.choices import (
@@ -64,7 +70,7 @@ class Strategy(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return localized(self)
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
@@ -109,7 +115,7 @@ class Phase(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return localized(self)
 
     def clean(self):
         errors = {}
@@ -138,6 +144,7 @@ class Axis(models.Model):
     number = models.PositiveSmallIntegerField(_("numéro"))
     title = models.CharField(_("intitulé"), max_length=200)
     title_ar = models.CharField(_("intitulé (arabe)"), max_length=200, blank=True)
+    arabic_is_working_translation = working_translation_field()
     description = models.TextField(_("description"), blank=True)
 
     objects = AxisQuerySet.as_manager()
@@ -149,10 +156,15 @@ class Axis(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["strategy", "number"], name="axis_number_unique_per_strategy"),
             models.CheckConstraint(condition=Q(number__gte=1), name="axis_number_positive"),
+            working_translation_constraint("axis_working_translation_has_text", "title_ar"),
         ]
 
     def __str__(self):
-        return f"{self.number}. {self.title}"
+        return f"{self.number}. {localized(self, 'title')}"
+
+    def clean(self):
+        if errors := working_translation_errors(self, "title_ar"):
+            raise ValidationError(errors)
 
     @property
     def rollup(self):
@@ -167,6 +179,7 @@ class Programme(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     title = models.CharField(_("intitulé"), max_length=200)
     title_ar = models.CharField(_("intitulé (arabe)"), max_length=200, blank=True)
+    arabic_is_working_translation = working_translation_field()
     objective = models.TextField(_("objectif"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
@@ -177,9 +190,14 @@ class Programme(models.Model):
         ordering = ["axis__number", "code"]
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
+        constraints = [working_translation_constraint("programme_working_translation_has_text", "title_ar")]
 
     def __str__(self):
-        return f"{self.code} — {self.title}"
+        return f"{self.code} — {localized(self, 'title')}"
+
+    def clean(self):
+        if errors := working_translation_errors(self, "title_ar"):
+            raise ValidationError(errors)
 
     @property
     def rollup(self):
@@ -298,6 +316,7 @@ class Indicator(models.Model):
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("nom"), max_length=250)
     name_ar = models.CharField(_("nom (arabe)"), max_length=250, blank=True)
+    arabic_is_working_translation = working_translation_field()
     definition = models.TextField(_("définition"), blank=True)
     definition_ar = models.TextField(_("définition (arabe)"), blank=True)
     axis = models.ForeignKey(Axis, verbose_name=_("axe"), on_delete=models.PROTECT, related_name="indicators")
@@ -365,13 +384,14 @@ class Indicator(models.Model):
                 name="indicator_report_delay_0_366",
                 violation_error_message=_("Le délai de rapportage doit être compris entre 0 et 366 jours."),
             ),
+            working_translation_constraint("indicator_working_translation_has_text", "name_ar"),
         ]
 
     def __str__(self):
-        return f"{self.code} — {self.name}"
+        return f"{self.code} — {localized(self)}"
 
     def clean(self):
-        errors = {}
+        errors = working_translation_errors(self, "name_ar")
         if self.programme_id and self.axis_id and self.programme.axis_id != self.axis_id:
             errors["programme"] = _("Le programme choisi n'appartient pas à l'axe de l'indicateur.")
         if self.action_id and self.action.programme_id != self.programme_id:

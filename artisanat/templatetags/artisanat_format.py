@@ -1,10 +1,12 @@
 """Numbers, money and dates shown the French way, whatever the interface language:
-``1 234 567,50 DH``, ``45,0 %``, ``26/07/2021``."""
+``1 234 567,50 DH``, ``45,0 %``, ``26/07/2021``. Only the currency's word follows the
+language ("درهم" in Arabic: the msgids "DH" and "M DH" in the context "currency")."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -29,12 +31,31 @@ def group(value, places):
     return f"{sign}{text},{fraction}" if places else f"{sign}{text}"
 
 
+def currency():
+    """The dirham's abbreviation in the interface language: "DH", "درهم" in Arabic."""
+    return pgettext("currency", "DH")
+
+
 @register.filter
 def money(value):
     """Amount in MAD: ``1 234 567,50 DH``; empty stays empty."""
     if value is None or value == "":
         return "—"
-    return f"{group(value, 2)}{NBSP}DH"
+    return f"{group(value, 2)}{NBSP}{currency()}"
+
+
+@register.filter
+def money_millions(value, places=1):
+    """Amount in MAD shown in millions, for summaries: ``1 234,5 M DH`` ("مليون درهم" in
+    Arabic); empty stays empty."""
+    if value is None or value == "":
+        return "—"
+    try:
+        millions = Decimal(value) / Decimal(1_000_000)
+    except (InvalidOperation, TypeError, ValueError):
+        return "—"
+    label = pgettext("currency", "M DH").replace(" ", NBSP)
+    return f"{group(millions, int(places))}{NBSP}{label}"
 
 
 @register.filter
@@ -74,19 +95,6 @@ def french_int(value):
     if value is None or value == "":
         return "—"
     return group(value, 0)
-
-
-@register.filter
-def mdh(value, places=1):
-    """An amount in DH shown in millions of DH, for summaries: ``1234500000`` →
-    ``1 234,5 M DH`` (the unit through the catalogue: Arabic reads it in its words)."""
-    if value is None or value == "":
-        return "—"
-    try:
-        millions = Decimal(value) / Decimal(1_000_000)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    return f"{group(millions, int(places))}{NBSP}{_('M DH').replace(' ', NBSP)}"
 
 
 # Units whose values are counts (strategy.choices.Unit): shown whole.

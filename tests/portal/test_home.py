@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from artisanat.templatetags.artisanat_format import french_int, mdh, pct
+from artisanat.templatetags.artisanat_format import french_int, money_millions, pct
 from contracts.models import Milestone
 from portal.calendar import calendar_reports
 from portal.dashboard import build_dashboard
@@ -165,8 +165,8 @@ def test_off_track_indicators_and_oldest_late_milestones(client, viewer, make_in
 
 def test_money_in_the_summary_is_in_millions_and_the_chart_has_its_table(client, viewer, contract):  # noqa: F811
     body = home(client, viewer)
-    assert f'data-figure="committed" title="1\u00a0000\u00a0000,00\u00a0DH">{mdh(D("1000000"))}</a>' in body
-    assert mdh(D("1000000")) == "1,0\u00a0M\u00a0DH"
+    assert f'data-figure="committed" title="1\u00a0000\u00a0000,00\u00a0DH">{money_millions(D("1000000"))}</a>' in body
+    assert money_millions(D("1000000")) == "1,0\u00a0M\u00a0DH"
     table = re.search(r'<table data-table="execution-by-year">.*?</table>', body, re.S).group(0)
     assert (
         'data-year="2021"' in table and "1\u00a0000\u00a0000,00\u00a0DH" in table and "400\u00a0000,00\u00a0DH" in table
@@ -186,4 +186,4 @@ def test_counts_are_whole_and_summaries_in_millions():
     assert french_int(D("7886.00")) == "7\u00a0886"
     assert french_int(7886) == "7\u00a0886"
     assert french_int(None) == "—"
-    assert mdh(D("1234500000")) == "1\u00a0234,5\u00a0M\u00a0DH"
+    assert money_millions(D("1234500000")) == "1\u00a0234,5\u00a0M\u00a0DH"

@@ -2,7 +2,10 @@
 the three contrats programmes of 26 July 2021 and the indicators with their baselines.
 
 Idempotent: every row is found by its natural key and written only when a value
-differs, so a second run changes nothing (not even a history row). The history rows it
+differs, so a second run changes nothing (not even a history row). The Arabic texts are
+written only where they are empty or hold what this command loaded (the current
+reference text or one it replaced, ``reference_data.FORMER_ARABIC``): a text a person
+typed stays, with its working-translation flag. The history rows it
 writes name the account given with ``--user``, by default the system account
 (``systeme``, artisanat/system_account.py), and the reason ``load_strategy``."""
 
@@ -12,6 +15,7 @@ from functools import partial
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
+from artisanat.i18n import WORKING_TRANSLATION
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.system_account import SYSTEM_USERNAME, command_user, system_account
 from contracts.models import ContratProgramme, Party
@@ -75,6 +79,20 @@ def upsert(model, lookup, values, stats=None, reason=REASON, user=None):
 _upsert = upsert
 
 
+def arabic(model, lookup, field, text, source=None):
+    """The values to write for the Arabic ``field`` of the row at ``lookup``: ``text``
+    and, when the model has the flag (``source`` given), whether it is a working
+    translation. Nothing when the stored text is a person's (neither empty, nor
+    ``text``, nor a text this command loaded before)."""
+    values = {field: text}
+    if source is not None:
+        values[WORKING_TRANSLATION] = source == ref.WORKING
+    stored = model.objects.filter(**lookup).values_list(field, flat=True).first()
+    if stored is None or stored in ("", text, *ref.FORMER_ARABIC.get(text, ())):
+        return values
+    return {}
+
+
 def set_m2m(manager, objects):
     """Set a many-to-many relation only when it differs (no history row otherwise)."""
     wanted = {obj.pk for obj in objects}
@@ -101,35 +119,53 @@ def load(stats=None, user=None):
             stats,
         )
     axes = {}
-    for number, title, description in ref.AXES:
+    for number, title, title_ar, description in ref.AXES:
+        lookup = {"strategy": strategy, "number": number}
         axes[number] = upsert(
-            Axis, {"strategy": strategy, "number": number}, {"title": title, "description": description}, stats
+            Axis,
+            lookup,
+            {"title": title, "description": description, **arabic(Axis, lookup, "title_ar", title_ar, ref.AXES_ARABIC)},
+            stats,
         )
     programmes = {}
-    for code, axis_number, title, objective in ref.PROGRAMMES:
+    for code, axis_number, title, title_ar, objective in ref.PROGRAMMES:
         programmes[code] = upsert(
             Programme,
             {"code": code},
-            {"axis": axes[axis_number], "title": title, "objective": objective + ref.PROGRAMME_NOTE},
+            {
+                "axis": axes[axis_number],
+                "title": title,
+                "objective": objective + ref.PROGRAMME_NOTE,
+                **arabic(Programme, {"code": code}, "title_ar", title_ar, ref.PROGRAMMES_ARABIC),
+            },
             stats,
         )
 
     regions = {}
     for code, name, name_ar in ref.REGIONS:
-        regions[code] = upsert(Region, {"code": code}, {"name": name, "name_ar": name_ar}, stats)
+        regions[code] = upsert(
+            Region, {"code": code}, {"name": name, **arabic(Region, {"code": code}, "name_ar", name_ar)}, stats
+        )
     filieres = {}
     for code, name, name_ar, priority in ref.FILIERES:
         filieres[code] = upsert(
-            Filiere, {"code": code}, {"name": name, "name_ar": name_ar, "priority": priority}, stats
+            Filiere,
+            {"code": code},
+            {
+                "name": name,
+                "priority": priority,
+                **arabic(Filiere, {"code": code}, "name_ar", name_ar, ref.FILIERES_ARABIC),
+            },
+            stats,
         )
     organisations = {}
-    for acronym, name, name_ar, kind, region_code in [*ref.ORGANISATIONS, *ref.chambers()]:
+    for acronym, name, name_ar, kind, region_code, source in [*ref.ORGANISATIONS, *ref.chambers()]:
         organisations[acronym] = upsert(
             Organisation,
             {"acronym": acronym},
             {
                 "name": name,
-                "name_ar": name_ar,
+                **arabic(Organisation, {"acronym": acronym}, "name_ar", name_ar, source),
                 "kind": kind,
                 "region": regions[region_code] if region_code else None,
                 "active": True,
@@ -139,7 +175,8 @@ def load(stats=None, user=None):
 
     indicators = {}
     for spec in ref.INDICATORS:
-        values = {k: v for k, v in spec.items() if k not in {"code", "axis", "programme", "reporters"}}
+        values = {k: v for k, v in spec.items() if k not in {"code", "axis", "programme", "reporters", "name_ar"}}
+        values.update(arabic(Indicator, {"code": spec["code"]}, "name_ar", spec["name_ar"], ref.INDICATORS_ARABIC))
         values.setdefault("weight", 1)
         for name, value in ref.REPORTING.items():
             values.setdefault(name, value)
@@ -158,6 +195,13 @@ def load(stats=None, user=None):
             {"reference": spec["reference"]},
             {
                 "title": spec["title"],
+                **arabic(
+                    ContratProgramme,
+                    {"reference": spec["reference"]},
+                    "title_ar",
+                    spec["title_ar"],
+                    ref.CONTRACTS_ARABIC,
+                ),
                 "kind": spec["kind"],
                 "filiere": filieres[spec["filiere"]] if spec["filiere"] else None,
                 "phase": phases[dates["phase"]],
