@@ -422,7 +422,10 @@ def test_contract_page(scale, client, validator):
 
 def test_validation_queue_page(scale, client, validator):
     client.force_login(validator)
-    # 9 (H8, 2026-11-29; was 11): the membership is read with the user.
+    # 9 (issue 15 item 3; H8, 2026-11-29; was 11): session, user with its membership,
+    # two-factor device, the count, the rows with their context (previous value, target:
+    # subqueries of the same query), the four-eyes authors of the page's rows (history),
+    # organisations, regions, filières of the filters (no indicator select any more).
     assert_flat(scale, lambda: client.get("/strategie/validation/"), budget=9)
 
 

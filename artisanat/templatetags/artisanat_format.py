@@ -66,3 +66,17 @@ def bar_width(value):
     if value is None:
         return 0
     return max(0, min(100, int(Decimal(value))))
+
+
+@register.filter
+def figure(value, places=2):
+    """A measured figure: rounded to ``places`` decimals, without trailing zeros —
+    ``2194.0000`` → ``2 194``, ``38.8733`` → ``38,87``; None is a dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        rounded = Decimal(value).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    shown = max(0, -rounded.normalize().as_tuple().exponent) if rounded else 0
+    return group(rounded, min(shown, int(places)))
