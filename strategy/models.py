@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
@@ -862,14 +863,14 @@ class Measurement(models.Model):
         if not hasattr(self, "fig_as_of"):
             raise AttributeError("Use Measurement.objects.with_validation_context() to read this.")
 
-    @property
+    @cached_property
     def previous_amount(self):
         """The figure of the latest validated earlier period of the same series (indicator,
         organisation, breakdown row); None when there is none."""
         self._need_context()
         return figures.measurement_amount(self.fig_prev_value, self.fig_prev_numerator, self.fig_prev_denominator)
 
-    @property
+    @cached_property
     def change(self):
         """(difference, percentage) from ``previous_amount`` to ``amount``."""
         return figures.change(self.previous_amount, self.amount)
