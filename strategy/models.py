@@ -32,6 +32,7 @@ from strategy.choices import (
     Unit,
 )
 from strategy.querysets import (
+    QUEUE_SINCE,
     ActionQuerySet,
     AxisQuerySet,
     IndicatorQuerySet,
@@ -776,6 +777,9 @@ class Measurement(models.Model):
             # One indicator's rows newest first (indicator page, API ?indicator=): without it
             # PostgreSQL walks the primary key backwards through the whole history.
             models.Index(fields=["indicator", "id"], name="measurement_indicator_id"),
+            # The validation queue, oldest first (MeasurementQuerySet.queue_order): without
+            # it every page sorts the whole queue.
+            models.Index(F("status"), QUEUE_SINCE, F("id"), name="measurement_queue"),
         ]
 
     # Set by the workflow (strategy/services.py) while it sends the row back to its

@@ -69,6 +69,11 @@ class ReadableQuerySet(models.QuerySet):
         return self if permissions.can_read(user) else self.none()
 
 
+#: The date a row waits in the validation queue since (``queue_order``, the index
+#: ``measurement_queue``): its first submission, else its creation.
+QUEUE_SINCE = Coalesce("submitted_at", "created_at")
+
+
 class MeasurementQuerySet(models.QuerySet):
     def validated(self):
         return self.filter(status=MeasurementStatus.VALIDATED)
@@ -77,20 +82,19 @@ class MeasurementQuerySet(models.QuerySet):
         return self.filter(status=MeasurementStatus.SUBMITTED)
 
     def queue_order(self):
-        """The validation queue's order: the oldest submission first (a row without a
-        submission date, loaded in bulk, before the others), then by id — one total
-        order, so that "next in the queue" is always defined."""
-        return self.order_by(F("submitted_at").asc(nulls_first=True), "pk")
+        """The validation queue's order: the oldest submission first (a row loaded
+        without a submission date takes its creation date), then by id — one total
+        order, so that "next in the queue" is always defined. The index
+        ``measurement_queue`` (status, this date, id) serves it: the first page reads
+        50 index entries, whatever the length of the queue."""
+        return self.alias(queue_since=QUEUE_SINCE).order_by("queue_since", "pk")
 
     def after_in_queue(self, measurement):
         """The rows that come after ``measurement`` in ``queue_order`` (it need not be
         in the queue any more: a row just validated keeps its place to go on from)."""
-        at, pk = measurement.submitted_at, measurement.pk
-        if at is None:
-            later = Q(submitted_at__isnull=False) | Q(submitted_at__isnull=True, pk__gt=pk)
-        else:
-            later = Q(submitted_at__gt=at) | Q(submitted_at=at, pk__gt=pk)
-        return self.filter(later).queue_order()
+        since = measurement.submitted_at or measurement.created_at
+        later = Q(queue_since__gt=since) | Q(queue_since=since, pk__gt=measurement.pk)
+        return self.queue_order().filter(later)
 
     def with_previous(self):
         """The previous value of each row's series — same indicator, organisation and

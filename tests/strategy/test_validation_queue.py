@@ -329,3 +329,19 @@ def test_a_validated_row_has_no_validation_context(client, validator, indicator,
     client.force_login(validator)
     page = client.get(reverse("strategy:measurement_update", args=[m.pk])).content.decode()
     assert "data-validation-context" not in page
+
+
+def test_queue_order_and_next_cover_rows_without_a_submission_date(indicator, org_a):
+    """A row loaded without a submission date waits since its creation: one total order,
+    and "next" walks it to the end."""
+    a = row(indicator, org_a, year=2022, submitted_days_ago=3)
+    b = row(indicator, org_a, year=2023)  # no submitted_at: created now
+    c = row(indicator, org_a, year=2024, submitted_days_ago=1)
+    assert b.submitted_at is None
+    queue = Measurement.objects.waiting_validation()
+    assert list(queue.queue_order().values_list("pk", flat=True)) == [a.pk, c.pk, b.pk]
+    walked, at = [], a
+    while at is not None:
+        walked.append(at.pk)
+        at = queue.after_in_queue(at).first()
+    assert walked == [a.pk, c.pk, b.pk]
