@@ -87,6 +87,7 @@ def test_select_all_validate_and_next(browser_session, queue):
     # The measurement page: its context, and "next" follows the queue's order.
     session.goto(f"/strategie/mesures/{rows[0].pk}/")
     assert page.is_visible("[data-validation-context]")
+    page.screenshot(path=str(SCREENSHOTS / "queue-measurement-fr.png"), full_page=True)
     page.click("[data-queue-next]")
     page.wait_for_url(f"**/strategie/mesures/{rows[1].pk}/")
     # Returning it from its page goes on to the next row.
