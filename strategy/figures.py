@@ -34,6 +34,40 @@ def achieved(aggregation, *, sum_all, periods, latest_total, latest_numerator, l
     raise ValueError(f"unknown aggregation {aggregation!r}")
 
 
+def measurement_amount(value, numerator, denominator):
+    """One measurement's figure: its value, or for a ratio numerator ÷ denominator in %
+    — the very percentage ``achieved`` gives a ratio indicator (2 194 / 5 644 → 38,8733).
+    None when the row holds neither."""
+    if value is not None:
+        return quantize(value)
+    return achieved(
+        Aggregation.RATIO,
+        sum_all=None,
+        periods=1,
+        latest_total=None,
+        latest_numerator=numerator,
+        latest_denominator=denominator,
+    )
+
+
+def change(previous, current):
+    """(current − previous, that change in % of the previous value's size): what moved
+    since the previous period of the same series. (None, None) without either value; the
+    percentage None when the previous value is 0 (no division by zero). For a ratio the
+    change is in percentage points."""
+    if previous is None or current is None:
+        return None, None
+    difference = current - previous
+    return difference, rate(difference, abs(previous))
+
+
+def age_days(since, as_of):
+    """Whole days from ``since`` (a date) to ``as_of``; None without ``since``."""
+    if since is None:
+        return None
+    return (as_of - since).days
+
+
 def achieved_series(aggregation, period_totals):
     """The achieved value at the end of each validated period, oldest first:
     [(period_end, achieved)] — ``achieved`` applied to the periods up to each one.

@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
@@ -36,6 +38,7 @@ from strategy.choices import (
     Unit,
 )
 from strategy.querysets import (
+    QUEUE_SINCE,
     ActionQuerySet,
     AxisQuerySet,
     IndicatorQuerySet,
@@ -794,6 +797,9 @@ class Measurement(models.Model):
             # One indicator's rows newest first (indicator page, API ?indicator=): without it
             # PostgreSQL walks the primary key backwards through the whole history.
             models.Index(fields=["indicator", "id"], name="measurement_indicator_id"),
+            # The validation queue, oldest first (MeasurementQuerySet.queue_order): without
+            # it every page sorts the whole queue.
+            models.Index(F("status"), QUEUE_SINCE, F("id"), name="measurement_queue"),
         ]
 
     # Set by the workflow (strategy/services.py) while it sends the row back to its
@@ -866,12 +872,57 @@ class Measurement(models.Model):
 
     @property
     def amount(self):
-        """The row's contribution: its value, or numerator/denominator as a percentage."""
-        if self.value is not None:
-            return self.value
-        if self.numerator is not None and self.denominator:
-            return self.numerator * 100 / self.denominator
-        return None
+        """The row's figure: its value, or numerator ÷ denominator as a percentage
+        (``figures.measurement_amount``: the ratio as a ratio indicator computes it)."""
+        return figures.measurement_amount(self.value, self.numerator, self.denominator)
+
+    @property
+    def is_ratio(self):
+        """A ratio row (numerator and denominator): its figure reads as a percentage."""
+        return self.value is None and self.numerator is not None
+
+    # What a validator judges a row by: read from ``Measurement.objects.with_validation_context``.
+
+    def _need_context(self):
+        if not hasattr(self, "fig_as_of"):
+            raise AttributeError("Use Measurement.objects.with_validation_context() to read this.")
+
+    @cached_property
+    def previous_amount(self):
+        """The figure of the latest validated earlier period of the same series (indicator,
+        organisation, breakdown row); None when there is none."""
+        self._need_context()
+        return figures.measurement_amount(self.fig_prev_value, self.fig_prev_numerator, self.fig_prev_denominator)
+
+    @cached_property
+    def change(self):
+        """(difference, percentage) from ``previous_amount`` to ``amount``."""
+        return figures.change(self.previous_amount, self.amount)
+
+    @property
+    def change_abs(self):
+        return self.change[0]
+
+    @property
+    def change_pct(self):
+        return self.change[1]
+
+    @property
+    def period_target(self):
+        """The target due at the end of the row's period for its scope; none for a row by
+        sex or actor type (targets are never set by them)."""
+        self._need_context()
+        if self.sex or self.actor_type:
+            return None
+        return self.fig_period_target
+
+    @property
+    def age_days(self):
+        """Days since the row was first submitted (in the portal's time zone), counted to
+        the context's date; None for a row without a submission date."""
+        self._need_context()
+        since = timezone.localdate(self.submitted_at) if self.submitted_at else None
+        return figures.age_days(since, self.fig_as_of)
 
 
 class PeriodTotal(models.Model):

@@ -69,12 +69,87 @@ class ReadableQuerySet(models.QuerySet):
         return self if permissions.can_read(user) else self.none()
 
 
+#: The date a row waits in the validation queue since (``queue_order``, the index
+#: ``measurement_queue``): its first submission, else its creation.
+QUEUE_SINCE = Coalesce("submitted_at", "created_at")
+
+
 class MeasurementQuerySet(models.QuerySet):
     def validated(self):
         return self.filter(status=MeasurementStatus.VALIDATED)
 
     def waiting_validation(self):
         return self.filter(status=MeasurementStatus.SUBMITTED)
+
+    def queue_order(self):
+        """The validation queue's order: the oldest submission first (a row loaded
+        without a submission date takes its creation date), then by id — one total
+        order, so that "next in the queue" is always defined. The index
+        ``measurement_queue`` (status, this date, id) serves it: the first page reads
+        50 index entries, whatever the length of the queue."""
+        return self.alias(queue_since=QUEUE_SINCE).order_by("queue_since", "pk")
+
+    def after_in_queue(self, measurement):
+        """The rows that come after ``measurement`` in ``queue_order`` (it need not be
+        in the queue any more: a row just validated keeps its place to go on from)."""
+        since = measurement.submitted_at or measurement.created_at
+        later = Q(queue_since__gt=since) | Q(queue_since=since, pk__gt=measurement.pk)
+        return self.queue_order().filter(later)
+
+    def with_previous(self):
+        """The previous value of each row's series — same indicator, organisation and
+        breakdown row (region, filière, sex, actor type) — from the latest validated
+        period ending before the row's starts: ``fig_prev_start``, ``fig_prev_end``,
+        ``fig_prev_value``, ``fig_prev_numerator``, ``fig_prev_denominator``. The model's
+        ``previous_amount`` and ``change`` read them (strategy.figures)."""
+        rows = (
+            _model("Measurement")
+            .objects.filter(
+                status=MeasurementStatus.VALIDATED,
+                indicator=OuterRef("indicator"),
+                organisation=OuterRef("organisation"),
+                sex=OuterRef("sex"),
+                actor_type=OuterRef("actor_type"),
+                period_end__lt=OuterRef("period_start"),
+            )
+            .alias(_region=Coalesce("region", Value(0)), _filiere=Coalesce("filiere", Value(0)))
+            .filter(_region=Coalesce(OuterRef("region"), Value(0)), _filiere=Coalesce(OuterRef("filiere"), Value(0)))
+            .order_by("-period_end", "-period_start")
+        )
+        return self.annotate(
+            **{
+                f"fig_prev_{name}": Subquery(rows.values(column)[:1])
+                for name, column in (
+                    ("start", "period_start"),
+                    ("end", "period_end"),
+                    ("value", "value"),
+                    ("numerator", "numerator"),
+                    ("denominator", "denominator"),
+                )
+            }
+        )
+
+    def with_period_target(self):
+        """The target due at the end of each row's period for the row's own scope
+        (national, one region, one filière, or both): ``fig_period_target``. Targets are
+        never set by sex or actor type: the model's ``period_target`` is None for such a
+        row."""
+        targets = (
+            _model("Target")
+            .objects.filter(indicator=OuterRef("indicator"), due_date=OuterRef("period_end"))
+            .alias(_region=Coalesce("region", Value(0)), _filiere=Coalesce("filiere", Value(0)))
+            .filter(_region=Coalesce(OuterRef("region"), Value(0)), _filiere=Coalesce(OuterRef("filiere"), Value(0)))
+        )
+        return self.annotate(fig_period_target=Subquery(targets.values("value")[:1]))
+
+    def with_validation_context(self, as_of):
+        """What a validator judges a row by, in the row's query: the previous value of
+        its series (``with_previous``), the target due at its period's end
+        (``with_period_target``) and the date its age is counted to (``fig_as_of``:
+        the edge's today). The figures themselves are the model's properties."""
+        return (
+            self.with_previous().with_period_target().annotate(fig_as_of=Value(as_of, output_field=models.DateField()))
+        )
 
     def visible_to(self, user):
         """Ministry roles see every measurement; a partner reporter sees validated values

@@ -390,11 +390,21 @@ def content_authors(measurement_ids):
     return {pk: {author for _value, author in held} for pk, held in current.items()}
 
 
+def not_validatable_by(measurements, by):
+    """Ids of ``measurements`` that ``by`` may not validate under the four-eyes rule:
+    those they entered (``reported_by``) or whose current content they wrote, in any
+    field (``content_authors``). One query whatever the number of rows: the queue and
+    the measurement page say in advance what the service would refuse."""
+    rows = list(measurements)
+    authors = content_authors([m.pk for m in rows]) if rows else {}
+    return {m.pk for m in rows if by.pk == m.reported_by_id or by.pk in authors.get(m.pk, ())}
+
+
 def _check_four_eyes(current, by):
     """Four eyes: nobody validates a row they entered (``reported_by``) or whose current
     content they wrote, in any field (``content_authors``): a value a validator typed
     stays theirs even after someone else changes another field (the review's case)."""
-    if by.pk == current.reported_by_id or by.pk in content_authors([current.pk]).get(current.pk, ()):
+    if current.pk in not_validatable_by([current], by):
         raise PermissionDenied(
             _(
                 "Mesure n° %(pk)s (%(m)s) : vous l'avez saisie ou modifiée, "
@@ -445,6 +455,21 @@ def validate_measurements(measurements, *, by, comment=""):
     _lock_figures([m.indicator_id for m in measurements])
     done = {
         m.pk: validate_measurement(m, by=by, comment=comment, expected_version=getattr(m, "expected_version", None))
+        for m in sorted(measurements, key=lambda m: m.pk)
+    }
+    return [done[m.pk] for m in measurements]
+
+
+@transaction.atomic
+def return_measurements(measurements, *, by, reason):
+    """Return several submitted measurements at once with one reason; all or nothing. A
+    row carrying ``expected_version`` (the version the validator saw) is refused if it
+    changed since."""
+    if not permissions.can_validate(by):
+        raise PermissionDenied(_("Seul un validateur peut renvoyer une mesure."))
+    _require_reason(reason)
+    done = {
+        m.pk: return_measurement(m, by=by, reason=reason, expected_version=getattr(m, "expected_version", None))
         for m in sorted(measurements, key=lambda m: m.pk)
     }
     return [done[m.pk] for m in measurements]

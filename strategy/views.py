@@ -46,7 +46,7 @@ from artisanat.views import (
     compare,
 )
 from strategy import figures, reports, services, sheet
-from strategy.choices import EDITABLE_STATUSES, UNIT_SYMBOLS, TrajectoryStatus
+from strategy.choices import EDITABLE_STATUSES, UNIT_SYMBOLS, MeasurementStatus, TrajectoryStatus
 from strategy.exports import ACTION_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import ActionFilterSet, IndicatorFilterSet, MeasurementFilterSet
 from strategy.forms import (
@@ -535,6 +535,7 @@ class MeasurementUpdateView(MeasurementFormMixin, FormView):
             reason_form=ReasonForm(initial={"version": m.version}),
             stored_value=amount_text(m, UNIT_SYMBOLS.get(m.indicator.unit, "")),
         )
+        context.update(validation_context(m, user))
         return context
 
 
@@ -559,6 +560,10 @@ class _WorkflowActionView(RoleRequiredMixin, View):
     def perform(self, measurement, form):
         raise NotImplementedError
 
+    def done_url(self, measurement):
+        """Where to go once the move is made (without ``next``): the measurement's page."""
+        return reverse("strategy:measurement_update", args=[measurement.pk])
+
     def post(self, request, pk):
         measurement = get_object_or_404(Measurement.objects.visible_to(request.user), pk=pk)
         form = self.form_class(request.POST)
@@ -573,7 +578,18 @@ class _WorkflowActionView(RoleRequiredMixin, View):
             messages.error(request, _message_of(error))
         else:
             messages.success(request, self.success_message % {"m": measurement})
+            default = self.done_url(measurement)
         return _redirect_back(request, default)
+
+
+class _DecisionView(_WorkflowActionView):
+    """Validate or return: once decided, on to the next row of the validation queue
+    (the queue itself when it is empty)."""
+
+    required = "can_validate"
+
+    def done_url(self, measurement):
+        return next_in_queue_url(measurement, self.request.user)
 
 
 class MeasurementSubmitView(_WorkflowActionView):
@@ -587,9 +603,7 @@ class MeasurementSubmitView(_WorkflowActionView):
         services.submit_measurement(measurement, by=self.request.user, expected_version=form.cleaned_data["version"])
 
 
-class MeasurementValidateView(_WorkflowActionView):
-    required = "can_validate"
-
+class MeasurementValidateView(_DecisionView):
     @property
     def success_message(self):
         return _("Mesure %(m)s validée.")
@@ -603,8 +617,7 @@ class MeasurementValidateView(_WorkflowActionView):
         )
 
 
-class MeasurementReturnView(_WorkflowActionView):
-    required = "can_validate"
+class MeasurementReturnView(_DecisionView):
     form_class = ReasonForm
 
     @property
@@ -639,48 +652,121 @@ class MeasurementReopenView(_WorkflowActionView):
         )
 
 
+def validation_rows(user):
+    """The validation queue as ``user`` sees it: submitted rows, oldest submission first,
+    each with what a validator judges it by (``with_validation_context``, counted to
+    today) — in the query that reads them."""
+    return (
+        Measurement.objects.visible_to(user)
+        .waiting_validation()
+        .select_related(*MEASUREMENT_RELATED, "reported_by")
+        .with_validation_context(today())
+        .queue_order()
+    )
+
+
+def next_in_queue(measurement, user):
+    """The id of the row after ``measurement`` in ``user``'s validation queue, or None."""
+    rows = Measurement.objects.visible_to(user).waiting_validation().after_in_queue(measurement)
+    return rows.values_list("pk", flat=True).first()
+
+
+def next_in_queue_url(measurement, user):
+    following = next_in_queue(measurement, user)
+    if following is None:
+        return reverse("strategy:validation_queue")
+    return reverse("strategy:measurement_update", args=[following])
+
+
+def validation_context(measurement, user):
+    """What the measurement page adds for a validator looking at a submitted row: the row
+    with its validation context (``validation``: previous value, change, target,
+    evidence, age — the queue's definitions), whether the four-eyes rule keeps ``user``
+    from validating it (``validation_refused``) and the next row of the queue
+    (``queue_next``). Nothing for anyone else or any other state."""
+    if measurement.status != MeasurementStatus.SUBMITTED or not permissions.can_validate(user):
+        return {}
+    row = validation_rows(user).filter(pk=measurement.pk).first()
+    if row is None:
+        return {}
+    return {
+        "validation": row,
+        "validation_refused": row.pk in services.not_validatable_by([row], user),
+        "queue_next": next_in_queue(row, user),
+    }
+
+
 class ValidationQueueView(ScopedListView):
-    """Measurements waiting for validation: validate, return with a reason, or validate
-    several at once. Validators only."""
+    """Measurements waiting for validation, oldest first, each with what a validator
+    judges it by; one form for the page: tick rows, then validate them or return them
+    with one reason. Validators only."""
 
     required = "can_validate"
     template_name = "strategy/validation_queue.html"
     filterset_class = MeasurementFilterSet
-    filter_fields = ("q", "indicator", "organisation", "region", "filiere")
+    # No select of every indicator (hundreds of options on every answer): the search
+    # finds an indicator by code or name, and ?indicator= still filters.
+    filter_fields = ("q", "organisation", "region", "filiere")
     export_columns = MEASUREMENT_COLUMNS
     export_name = "mesures-a-valider"
 
     def get_base_queryset(self):
-        return (
-            Measurement.objects.visible_to(self.request.user)
-            .waiting_validation()
-            .select_related(*MEASUREMENT_RELATED, "reported_by")
-            .order_by("indicator__code", "period_end", "pk")
-        )
+        return validation_rows(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = context["object_list"]
+        refused = services.not_validatable_by(rows, self.request.user)
+        for row in rows:
+            row.refused = row.pk in refused
+        context["selectable"] = len(rows) - len(refused)
+        return context
 
     def post(self, request):
-        # Each box carries "id:version": the validator validates the values they saw, and a
-        # row changed meanwhile (returned, corrected, resubmitted) is refused, not validated.
+        # Each box carries "id:version": the validator decides on the values they saw, and a
+        # row changed meanwhile (returned, corrected, resubmitted) is refused, not decided.
+        action = request.POST.get("action") or "validate"
         seen = {}
         for value in request.POST.getlist("ids"):
             match = re.fullmatch(r"([0-9]{1,18}):([0-9]{1,9})", value)
             if match:
                 seen[int(match[1])] = int(match[2])
-        rows = list(self.get_base_queryset().filter(pk__in=seen))
+        rows = list(Measurement.objects.visible_to(request.user).waiting_validation().filter(pk__in=seen))
         for row in rows:
             row.expected_version = seen[row.pk]
-        if not rows:
-            messages.error(request, _("Cochez au moins une mesure à valider."))
+        comment = request.POST.get("comment", "")
+        if action not in ("validate", "return"):
+            messages.error(request, _("Action inconnue."))
+        elif not rows:
+            messages.error(request, _("Cochez au moins une mesure en attente."))
         else:
             try:
-                services.validate_measurements(rows, by=request.user, comment=request.POST.get("comment", ""))
+                if action == "return":
+                    services.return_measurements(rows, by=request.user, reason=comment)
+                else:
+                    services.validate_measurements(rows, by=request.user, comment=comment)
             except (ValidationError, *WORKFLOW_ERRORS) as error:
                 messages.error(request, _message_of(error))
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)s mesure validée.", "%(n)s mesures validées.", len(rows)) % {"n": len(rows)},
-                )
+                n = len(rows)
+                if action == "return":
+                    text = ngettext(
+                        "%(n)s mesure renvoyée avec son motif.", "%(n)s mesures renvoyées avec leur motif.", n
+                    )
+                else:
+                    text = ngettext("%(n)s mesure validée.", "%(n)s mesures validées.", n)
+                messages.success(request, text % {"n": n})
+                gone = len(seen) - n
+                if gone:
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "%(n)s mesure cochée n'était plus en attente : elle a été laissée de côté.",
+                            "%(n)s mesures cochées n'étaient plus en attente : elles ont été laissées de côté.",
+                            gone,
+                        )
+                        % {"n": gone},
+                    )
         return HttpResponseRedirect(request.get_full_path())
 
 

@@ -437,8 +437,28 @@ def test_contract_page(scale, client, validator):
 
 def test_validation_queue_page(scale, client, validator):
     client.force_login(validator)
-    # 9 (H8, 2026-11-29; was 11): the membership is read with the user.
+    # 9 (issue 15 item 3; H8, 2026-11-29; was 11): session, user with its membership,
+    # two-factor device, the count, the rows with their context (previous value, target:
+    # subqueries of the same query), the four-eyes authors of the page's rows (history),
+    # organisations, regions, filières of the filters (no indicator select any more).
     assert_flat(scale, lambda: client.get("/strategie/validation/"), budget=9)
+
+
+def test_measurement_page_of_a_submitted_row_for_a_validator(scale, client, validator):
+    """The validator's context on the measurement page (issue 15 item 3): the row with its
+    previous value and target (one query), the four-eyes authors, the next row of the
+    queue — flat whatever the history and the queue's length."""
+    measurement = (
+        Measurement.objects.filter(indicator=scale.indicator, status=MeasurementStatus.SUBMITTED).order_by("pk").last()
+    )
+    client.force_login(validator)
+    url = f"/strategie/mesures/{measurement.pk}/"
+    assert "data-validation-context" in client.get(url).content.decode()
+    # 10: session, user with its membership, two-factor device, the measurement, its
+    # editability, its history, the regions (the entry form's select), and the context
+    # (3): the row with its previous value and target, the four-eyes authors, the next
+    # row of the queue.
+    assert_flat(scale, lambda: client.get(url), budget=10)
 
 
 def test_measurement_list_page(scale, client, validator):

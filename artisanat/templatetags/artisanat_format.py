@@ -108,3 +108,17 @@ def figure(value, unit=""):
     if value is None or value == "":
         return "—"
     return group(value, 0 if unit in COUNT_UNITS else 2)
+
+
+@register.filter
+def measured(value, places=2):
+    """A measured figure: rounded to ``places`` decimals, without trailing zeros —
+    ``2194.0000`` → ``2 194``, ``38.8733`` → ``38,87``; None is a dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        rounded = Decimal(value).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    shown = max(0, -rounded.normalize().as_tuple().exponent) if rounded else 0
+    return group(rounded, min(shown, int(places)))

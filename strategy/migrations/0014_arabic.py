@@ -24,7 +24,7 @@ def free_tables(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("artisanat", "0007_arabic"),
-        ("strategy", "0011_action_manual_progress"),
+        ("strategy", "0013_queue"),
     ]
 
     operations = [

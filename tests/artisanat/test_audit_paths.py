@@ -454,6 +454,7 @@ PAGE_PATHS = [
                 lambda ctx: reverse("strategy:validation_queue"),
                 lambda ctx: {
                     "ids": [f"{ctx.get('submitted_a').pk}:{ctx.get('submitted_a').version}"],
+                    "action": "validate",
                     "comment": "Lot de mars",
                 },
             ),
@@ -461,6 +462,28 @@ PAGE_PATHS = [
         ("~",),
         changed=frozenset({"status", "status_reason", "validated_by", "validated_at"}),
         reason="Lot de mars",
+    ),
+    # The queue's "Renvoyer la sélection" (services.return_measurements): the comment is the reason.
+    Path(
+        Measurement,
+        "page",
+        "return-queue",
+        "validator",
+        returning(
+            fx("submitted_a"),
+            page_post(
+                "validator",
+                lambda ctx: reverse("strategy:validation_queue"),
+                lambda ctx: {
+                    "ids": [f"{ctx.get('submitted_a').pk}:{ctx.get('submitted_a').version}"],
+                    "action": "return",
+                    "comment": "Relevé à joindre",
+                },
+            ),
+        ),
+        ("~",),
+        changed=frozenset({"status", "status_reason"}),
+        reason="Relevé à joindre",
     ),
 ]
 

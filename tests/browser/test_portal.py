@@ -55,10 +55,9 @@ def test_measurement_workflow_moves_the_dashboard(browser_session, scene):
     # The validator returns it with a reason.
     validator = browser_session("validator", PASSWORD)
     validator.goto("/strategie/validation/")
-    row = validator.page.locator(f'tr[data-measurement="{m.pk}"]')
-    row.locator("summary").click()
-    row.locator("textarea[name=reason]").fill("Joindre la liste d'émargement")
-    row.locator("button.danger").click()
+    validator.page.check(f"#select-{m.pk}")
+    validator.page.fill("#id_bulk_comment", "Joindre la liste d'émargement")
+    validator.page.click("button[name=action][value=return]")
     validator.page.wait_for_selector(".message-success")
     m.refresh_from_db()
     assert (m.status, m.status_reason) == ("returned", "Joindre la liste d'émargement")
@@ -74,7 +73,8 @@ def test_measurement_workflow_moves_the_dashboard(browser_session, scene):
 
     # The validator validates; the dashboard now shows 250 / 1 000 = 25,0 %.
     validator.goto("/strategie/validation/")
-    validator.page.locator(f'tr[data-measurement="{m.pk}"] button:has-text("Valider")').click()
+    validator.page.check(f"#select-{m.pk}")
+    validator.page.click("button[name=action][value=validate]")
     validator.page.wait_for_selector(".message-success")
     m.refresh_from_db()
     assert (m.status, m.value) == ("validated", D("250"))

@@ -74,7 +74,8 @@ def test_an_editor_builds_an_indicator_records_a_value_and_amends_a_contract(bro
     # … validated by the validator from the queue.
     validator = browser_session("validator", PASSWORD)
     validator.goto("/strategie/validation/")
-    validator.page.locator(f'tr[data-measurement="{measurement.pk}"] button:has-text("Valider")').click()
+    validator.page.check(f"#select-{measurement.pk}")
+    validator.page.click("button[name=action][value=validate]")
     validator.page.wait_for_selector(".message-success")
     measurement.refresh_from_db()
     assert measurement.status == "validated"
