@@ -10,18 +10,20 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import F, ProtectedError, QuerySet, RestrictedError
 from django.db.models.fields.files import FieldFile
 from django.http import HttpResponseRedirect
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
 from artisanat import permissions
-from artisanat.exceptions import StaleVersion, TransitionNotAllowed
+from artisanat.exceptions import InvalidParameter, StaleVersion, TransitionNotAllowed
 from artisanat.exports import export_response
 from artisanat.forms import DeleteForm
 from artisanat.templatetags.artisanat_format import dmy, number
+from artisanat.templatetags.portal import local
 
 #: What a service refuses once the form was valid: a change made meanwhile (stale
 #: version) or a row that can no longer change (locked, wrong state) — 409 on the pages.
@@ -42,9 +44,48 @@ class RoleRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+#: Query parameters that are not filters: never a chip, never cleared by one.
+NOT_FILTERS = ("page", "format", "ordering")
+
+
+def page_filter_form(form):
+    """The filter form as a page shows it (the API reads the same FilterSet, never
+    these widgets): "Tous" on every empty choice, a yes / no filter as Tous / Oui / Non
+    (django-filter's default offers "Inconnu"), a multiple choice as checkboxes."""
+    everything = _("Tous")
+    for field in form.fields.values():
+        if isinstance(field, forms.NullBooleanField):
+            field.widget = forms.Select(choices=[("", everything), ("true", _("Oui")), ("false", _("Non"))])
+        elif isinstance(field, forms.MultipleChoiceField) and not hasattr(field, "queryset"):
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+        elif getattr(field, "empty_label", None) is not None:
+            field.empty_label = everything
+            if not hasattr(field, "queryset"):  # the widget holds its own copy of the choices
+                field.widget.choices = list(field.choices)
+    return form
+
+
+def _shown_value(field, value):
+    """How a filter's cleaned value reads on its chip."""
+    if hasattr(value, "_meta"):
+        return local(value) or str(value) if hasattr(value, "name") else str(value)
+    choices = getattr(field, "choices", None)
+    if isinstance(field.widget, forms.Select) and choices is not None and not hasattr(field, "queryset"):
+        labels = {str(key): label for key, label in choices if not isinstance(label, list | tuple)}
+        key = {True: "true", False: "false"}.get(value, value)
+        if str(key) in labels:
+            return str(labels[str(key)])
+    return shown(value)
+
+
 class FilteredListView(RoleRequiredMixin, ListView):
     """A list through its FilterSet, exportable to CSV / XLSX with the same filters
-    (``?format=csv`` or ``?format=xlsx``), paginated by 50."""
+    (``?format=csv`` or ``?format=xlsx``), paginated by 50.
+
+    The page shows the filters in force as chips, each with a link that removes it
+    (``active_filters``), and sorts by ``?ordering=<key>`` (``-<key>`` descending) over
+    ``ordering_fields`` only ({key: (field, …)}; any other key is a 400 naming
+    ``ordering``); the column headers link to it (``{% sort_th %}``)."""
 
     filterset_class = None
     filter_fields = ()
@@ -52,6 +93,7 @@ class FilteredListView(RoleRequiredMixin, ListView):
     export_columns = None
     export_name = "export"
     paginate_by = 50
+    ordering_fields = {}
 
     def get_base_queryset(self):
         raise NotImplementedError
@@ -63,11 +105,34 @@ class FilteredListView(RoleRequiredMixin, ListView):
         """Last step on the filtered rows (e.g. a filter on a computed status)."""
         return queryset
 
+    @property
+    def ordering_key(self):
+        """The ``?ordering=`` asked for ("code", "-code"), None when absent; refused (400)
+        when it names no sortable column."""
+        raw = self.request.GET.get("ordering")
+        if not raw or not self.ordering_fields:
+            return None
+        if raw.lstrip("-") not in self.ordering_fields:
+            raise InvalidParameter("ordering", gettext("Tri inconnu : %(value)s.") % {"value": raw[:50]})
+        return raw
+
+    def order(self, queryset):
+        key = self.ordering_key
+        if key is None:
+            return queryset
+        descending = key.startswith("-")
+        terms = [
+            F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+            for name in self.ordering_fields[key.lstrip("-")]
+        ]
+        return queryset.order_by(*terms, "-pk" if descending else "pk")
+
     def get_queryset(self):
         self.filterset = self.get_filterset()
+        page_filter_form(self.filterset.form)
         if self.filterset.is_bound and not self.filterset.is_valid():
             return self.filterset.queryset.none()
-        return self.filter_rows(self.filterset.qs)
+        return self.filter_rows(self.order(self.filterset.qs))
 
     def get(self, request, *args, **kwargs):
         fmt = request.GET.get("format")
@@ -75,9 +140,42 @@ class FilteredListView(RoleRequiredMixin, ListView):
             return export_response(self.get_queryset(), self.export_columns, fmt, self.export_name)
         return super().get(request, *args, **kwargs)
 
+    def chip(self, key, value):
+        """(label, shown value) of the filter ``key=value`` of the query string, None when
+        ``key`` is no filter of the page's forms. A page with filters of its own (read
+        outside its forms) adds them here."""
+        for form in (self.filterset.form, getattr(self, "scope_form", None)):
+            if form is None or key not in form.fields:
+                continue
+            field = form.fields[key]
+            cleaned = getattr(form, "cleaned_data", {})
+            if key in form.errors or key not in cleaned:
+                return field.label, value
+            if isinstance(field, forms.MultipleChoiceField) and not hasattr(field, "queryset"):
+                return field.label, dict(field.choices).get(value, value)  # one chip per value
+            return field.label, _shown_value(field, cleaned[key])
+        return None
+
+    def active_filters(self):
+        """The chips: one per filter in force (one per value of a multiple choice), each
+        with the query string that removes it (the page number dropped)."""
+        chips = []
+        params = [(k, v) for k, values in self.request.GET.lists() if k not in NOT_FILTERS for v in values if v]
+        for key, value in params:
+            described = self.chip(key, value)
+            if described is None:
+                continue
+            label, shown_value = described
+            rest = [(k, v) for k, v in params if (k, v) != (key, value)]
+            rest += [(k, v) for k, v in self.request.GET.items() if k == "ordering" and v]
+            chips.append({"key": key, "label": label, "value": shown_value, "url": "?" + urlencode(rest)})
+        return chips
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         shown = set(self.filter_fields) | set(self.scope_fields) | {"as_of", "page", "format"}
+        chips = self.active_filters()
+        ordering = self.request.GET.get("ordering")
         context.update(
             filterset=self.filterset,
             filter_fields=[self.filterset.form[name] for name in self.filter_fields],
@@ -89,6 +187,9 @@ class FilteredListView(RoleRequiredMixin, ListView):
                 if value
             ],
             exportable=self.export_columns is not None,
+            active_filters=chips,
+            clear_filters_url="?" + urlencode({"ordering": ordering}) if ordering else self.request.path,
+            ordering=self.ordering_key,
         )
         return context
 

@@ -11,9 +11,11 @@ from django.views.generic import TemplateView
 
 from artisanat import documents, permissions
 from artisanat.charts import grouped_bars
+from artisanat.figures import rate
 from artisanat.history import AUTHOR_RELATED, history_entries
 from artisanat.models import Organisation
 from artisanat.views import RoleRequiredMixin
+from contracts.choices import PartyRole
 from contracts.exports import CONTRACT_COLUMNS, CONTRACT_RELATED, MILESTONE_COLUMNS, MILESTONE_RELATED
 from contracts.filtersets import ContractFilterSet, MilestoneFilterSet
 from contracts.models import (
@@ -37,6 +39,15 @@ class ContractListView(ScopedListView):
     template_name = "contracts/contract_list.html"
     filterset_class = ContractFilterSet
     filter_fields = ("q", "phase", "filiere", "status", "kind", "party")
+    ordering_fields = {
+        "reference": ("reference",),
+        "title": ("title",),
+        "phase": ("phase__order", "reference"),
+        "status": ("status", "reference"),
+        "committed": ("fig_committed", "reference"),
+        "disbursed": ("fig_disbursed", "reference"),
+        "late": ("fig_milestones_late", "reference"),
+    }
     export_columns = CONTRACT_COLUMNS
     export_name = "contrats"
 
@@ -53,7 +64,7 @@ class ContractListView(ScopedListView):
         filterset = super().get_filterset()
         field = filterset.form.fields["party"]
         field.widget = forms.Select(
-            choices=[("", "---------"), *((o.pk, f"{o.acronym} — {o.name}") for o in Organisation.objects.all())]
+            choices=[("", _("Tous")), *((o.pk, f"{o.acronym} — {o.name}") for o in Organisation.objects.all())]
         )
         return filterset
 
@@ -68,7 +79,12 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             ContratProgramme.objects.visible_to(user).with_execution(as_of).select_related(*CONTRACT_RELATED),
             pk=kwargs["pk"],
         )
-        parties = list(Party.objects.filter(contract=contract).with_execution(as_of).select_related("organisation"))
+        parties = parties_by_organisation(
+            Party.objects.filter(contract=contract)
+            .with_execution(as_of)
+            .select_related("organisation")
+            .order_by("organisation__acronym", "role")
+        )
         by_year = Commitment.objects.filter(party__contract=contract).execution_by_year(as_of)
         milestones = list(contract.milestones.with_late(as_of).select_related("responsible").order_by("due_date", "pk"))
         amendments = contract.amendments.timeline(as_of)
@@ -125,6 +141,42 @@ class ContractDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             indicators=list(contract.indicators.select_related("axis").with_figures(as_of)),
         )
         return context
+
+
+class OrganisationParty:
+    """One organisation's part in a contract, whatever its roles: an organisation both
+    signatory and funder is two ``Party`` rows, shown as one line (roles and signers
+    joined, amounts added up)."""
+
+    def __init__(self, parties):
+        self.parties = sorted(parties, key=lambda p: PartyRole.values.index(p.role))  # signatory first
+        self.organisation = parties[0].organisation
+        self.organisation_id = self.organisation.pk
+        amounts = [p.fig_committed for p in parties if p.fig_committed is not None]
+        self.fig_committed = sum(amounts) if amounts else None
+        paid = [p.fig_disbursed for p in parties if p.fig_disbursed is not None]
+        self.fig_disbursed = sum(paid) if paid else None
+
+    @property
+    def execution_rate(self):
+        return rate(self.fig_disbursed, self.fig_committed)
+
+    @property
+    def roles(self):
+        return ", ".join(str(p.get_role_display()) for p in self.parties)
+
+    @property
+    def signers(self):
+        return [p for p in self.parties if p.signer_name]
+
+
+def parties_by_organisation(parties):
+    """The parties of a contract, one ``OrganisationParty`` per organisation, in the
+    queryset's order (no query beyond the one given)."""
+    grouped = {}
+    for party in parties:
+        grouped.setdefault(party.organisation_id, []).append(party)
+    return [OrganisationParty(rows) for rows in grouped.values()]
 
 
 def _timeline(contract, amendments, milestones, disbursements):
@@ -197,6 +249,14 @@ class MilestoneListView(ScopedListView):
     template_name = "contracts/milestone_list.html"
     filterset_class = MilestoneFilterSet
     filter_fields = ("q", "contract", "responsible", "status", "late")
+    ordering_fields = {
+        "contract": ("contract__reference", "due_date"),
+        "title": ("title",),
+        "responsible": ("responsible__acronym", "due_date"),
+        "due": ("due_date",),
+        "met": ("date_met",),
+        "days_late": ("delay", "due_date"),
+    }
     export_columns = MILESTONE_COLUMNS
     export_name = "jalons"
 

@@ -96,6 +96,14 @@ class OrganisationListView(ScopedListView):
     template_name = "portal/organisation_list.html"
     filterset_class = OrganisationFilterSet
     filter_fields = ("q", "kind", "region", "active")
+    ordering_fields = {
+        "acronym": ("acronym",),
+        "name": ("name",),
+        "kind": ("kind", "acronym"),
+        "region": ("region__code", "acronym"),
+        "contracts": ("contract_count", "acronym"),
+        "indicators": ("indicator_count", "acronym"),
+    }
     export_columns = ORGANISATION_COLUMNS
     export_name = "organisations"
 

@@ -495,6 +495,30 @@ class Indicator(models.Model):
         return self.achieved is not None
 
     @property
+    def latest_value(self):
+        """The value of the latest validated period (its end: ``fig_latest_end``), the
+        indicators list's "Dernière donnée": that period's total, or its ratio in % for a
+        ratio indicator; None without data."""
+        self._need_figures()
+        if self.aggregation == Aggregation.RATIO:
+            return figures.achieved(
+                Aggregation.RATIO,
+                sum_all=None,
+                periods=None,
+                latest_total=None,
+                latest_numerator=self.fig_latest_numerator,
+                latest_denominator=self.fig_latest_denominator,
+            )
+        return figures.achieved(
+            Aggregation.LATEST,
+            sum_all=None,
+            periods=None,
+            latest_total=self.fig_latest_total,
+            latest_numerator=None,
+            latest_denominator=None,
+        )
+
+    @property
     def target_value(self):
         self._need_figures()
         return self.fig_target_value

@@ -158,6 +158,13 @@ class IndicatorListView(ScopedListView):
     filterset_class = IndicatorFilterSet
     filter_fields = ("q", "axis", "programme", "aggregation", "unit")
     scope_fields = ("status", "data_late", "phase", "region", "filiere", "sex", "actor_type")
+    ordering_fields = {
+        "code": ("code",),
+        "name": ("name",),
+        "axis": ("axis__number", "code"),
+        "unit": ("unit", "code"),
+        "latest": ("fig_latest_end", "code"),
+    }
     export_columns = INDICATOR_COLUMNS
     export_name = "indicateurs"
 
@@ -196,6 +203,13 @@ class IndicatorListView(ScopedListView):
             if (self.status_filter is None or indicator.status == self.status_filter)
             and (self.data_late_filter is None or indicator.data_late == self.data_late_filter)
         ]
+
+    def chip(self, key, value):
+        if key == "status" and self.status_filter is not None:
+            return _("Statut"), TrajectoryStatus(self.status_filter).label
+        if key == "data_late" and self.data_late_filter is not None:
+            return _("Données"), _("En retard") if self.data_late_filter else _("À jour")
+        return super().chip(key, value)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -403,6 +417,7 @@ class MeasurementListView(ScopedListView):
     paginator_class = OpenEndedPaginator  # no COUNT(*) over the whole history on every page
     filterset_class = MeasurementFilterSet
     filter_fields = ("q", "status", "indicator", "organisation", "region", "filiere")
+    ordering_fields = {"period": ("period_end", "period_start")}
     export_columns = MEASUREMENT_COLUMNS
     export_name = "mesures"
 

@@ -1188,3 +1188,20 @@ def test_amendment_form_page(edited, client, editor):
     # session, user, the contract, the next number, commitments (amount in force),
     # milestones, targets of the linked indicators.
     assert_flat(edited, lambda: client.get(f"/contrats/{edited.contract.pk}/avenants/nouveau/"), budget=8)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/strategie/indicateurs/?ordering=-latest&axis_number=1",
+        "/contrats/?ordering=-committed&status=in_execution",
+        "/contrats/jalons/?late=true&ordering=-days_late",
+        "/organisations/?ordering=-contracts&active=true",
+        "/strategie/mesures/?status=validated&status=submitted&ordering=period",
+    ],
+)
+def test_list_pages_sorted_with_filter_chips(scale, client, validator, url):
+    """Issue 15, item 8: the sortable columns, the "Dernière donnée" and "Jours de retard"
+    columns and the chips of the filters in force cost no query per row."""
+    client.force_login(validator)
+    assert_flat(scale, lambda: client.get(url))

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from artisanat import permissions
 from artisanat.i18n import arabic_page, french_page, is_working_translation, localized, localized_with_origin
@@ -78,3 +79,32 @@ def nav_current(context, *names):
 def may(user, predicate):
     """``{% if user|may:"can_validate" %}``: a predicate of artisanat.permissions."""
     return bool(getattr(permissions, predicate)(user))
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key, label, css=""):
+    """A sortable column's header (lists, artisanat.views.FilteredListView): a link to
+    ``?ordering=key`` (``-key`` when already sorted by it ascending), the page number
+    dropped, and ``aria-sort`` on the column the list is sorted by."""
+    request = context["request"]
+    current = context.get("ordering") or ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["ordering"] = f"-{key}" if current == key else key
+    if current == key:
+        sort, arrow, hint = "ascending", "▲", _("tri croissant ; cliquer pour trier par ordre décroissant")
+    elif current == f"-{key}":
+        sort, arrow, hint = "descending", "▼", _("tri décroissant ; cliquer pour trier par ordre croissant")
+    else:
+        sort, arrow, hint = None, "", _("cliquer pour trier")
+    return format_html(
+        '<th scope="col"{}{} data-sort="{}"><a class="sort" href="?{}">{}<span class="sort-arrow" aria-hidden="true">{}</span>'
+        '<span class="visually-hidden"> ({})</span></a></th>',
+        format_html(' class="{}"', css) if css else "",
+        format_html(' aria-sort="{}"', sort) if sort else "",
+        key,
+        query.urlencode(),
+        label,
+        arrow,
+        hint,
+    )

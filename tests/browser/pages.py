@@ -95,6 +95,7 @@ PAGES = [
     Page("amendment-edit", "/contrats/avenants/{amendment}/modifier/", "editor"),
     Page("amendment-delete", "/contrats/avenants/{amendment}/supprimer/", "editor"),
     Page("milestone-list", "/contrats/jalons/"),
+    Page("milestone-list-late", "/contrats/jalons/?late=true&ordering=-days_late"),
     # Organisations, calendar, notifications, reminders
     Page("organisation-list", "/organisations/"),
     Page("organisation-detail", "/organisations/{organisation}/"),
