@@ -487,8 +487,12 @@ class MeasurementFormMixin(RoleRequiredMixin):
         context = super().get_context_data(**kwargs)
         form = context["form"]
         # What static/js/entry.js needs to show the previous value when the period or
-        # the breakdown changes (json_script: no inline script).
-        context["entry_data"] = {"previous": form.previous_values()} if form.indicator is not None else None
+        # the breakdown changes (json_script: no inline script). A callable: the template
+        # calls it only where it draws the form (not on a row the reader cannot change).
+        if form.indicator is not None:
+            context["entry_data"] = lambda: {"previous": form.previous_values()}
+        else:
+            context["entry_data"] = None
         return context
 
     def refused(self, form, error):

@@ -454,11 +454,12 @@ def test_measurement_page_of_a_submitted_row_for_a_validator(scale, client, vali
     client.force_login(validator)
     url = f"/strategie/mesures/{measurement.pk}/"
     assert "data-validation-context" in client.get(url).content.decode()
-    # 10: session, user with its membership, two-factor device, the measurement, its
-    # editability, its history, the regions (the entry form's select), and the context
-    # (3): the row with its previous value and target, the four-eyes authors, the next
-    # row of the queue.
-    assert_flat(scale, lambda: client.get(url), budget=10)
+    # 11: session, user with its membership, two-factor device, the measurement, the
+    # indicator the entry form is guided by, its editability, its history, the regions
+    # (the entry form's select), and the context (3): the row with its previous value and
+    # target, the four-eyes authors, the next row of the queue. The previous rows the
+    # entry form's script reads are not fetched for a row the reader cannot change.
+    assert_flat(scale, lambda: client.get(url), budget=11)
 
 
 def test_measurement_list_page(scale, client, validator):

@@ -130,11 +130,11 @@ def test_money_reads_the_currency_from_the_catalogue(arabic_currency):
 
 
 def test_arabic_catalogue_translates_the_currency():
-    """Passes once locale/ar holds "DH" → "درهم" and "M DH" → "مليون درهم" in the context
-    "currency", compiled (the lead's step)."""
+    """The compiled Arabic catalogue holds "DH" → "درهم" and "M DH" → "مليون درهم" in the
+    context "currency" (the words of the millions joined by no-break spaces)."""
     with translation.override("ar"):
         assert money(Decimal("10")).endswith("درهم")
-        assert money_millions(Decimal("10000000")).endswith("مليون درهم")
+        assert money_millions(Decimal("10000000")).endswith("مليون\u00a0درهم")
 
 
 # --- the working-translation rule (clean() and the database) --------------------------------
