@@ -328,11 +328,6 @@ def submit_measurement(measurement, *, by, reason="", expected_version=None):
     )
 
 
-def _require_reason(reason):
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Le motif est obligatoire.")})
-
-
 #: A measurement's columns that are not its content: the workflow's own, which a move
 #: (submit, validate, return, reopen) changes without changing what was reported.
 WORKFLOW_COLUMNS = {
@@ -435,7 +430,7 @@ def return_measurement(measurement, *, by, reason, expected_version=None):
     """submitted → returned, with the reason the reporter will read."""
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seul un validateur peut renvoyer une mesure."))
-    _require_reason(reason)
+    reason = require_reason(reason, field="reason")
     return _transition(measurement, "return", by=by, reason=reason, expected_version=expected_version)
 
 
@@ -444,7 +439,7 @@ def reopen_measurement(measurement, *, by, reason, expected_version=None):
     """validated → returned: unlocks a validated period; validator only, reason required."""
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seul un validateur peut rouvrir une période validée."))
-    _require_reason(reason)
+    reason = require_reason(reason, field="reason")
     return _transition(measurement, "reopen", by=by, reason=reason, expected_version=expected_version)
 
 
@@ -467,7 +462,7 @@ def return_measurements(measurements, *, by, reason):
     changed since."""
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seul un validateur peut renvoyer une mesure."))
-    _require_reason(reason)
+    reason = require_reason(reason, field="reason")
     done = {
         m.pk: return_measurement(m, by=by, reason=reason, expected_version=getattr(m, "expected_version", None))
         for m in sorted(measurements, key=lambda m: m.pk)
@@ -576,8 +571,7 @@ def publish_report(spec, *, by, reason):
 
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seuls les valideurs et les administrateurs publient un rapport."))
-    reason = (reason or "").strip()
-    _require_reason(reason)
+    reason = require_reason(reason, field="reason")
     report = reports.build_report(spec, by)
     figures = reports.freeze(report)
     previous = ReportPublication.objects.filter(kind=spec.kind, year=spec.year, quarter=spec.quarter).aggregate(

@@ -3060,7 +3060,7 @@ REFUSED = [
         "submitted_a",
         "partner_a",
         lambda ctx, o: ctx.api("partner_a").post(
-            f"{V}measurements/{o.pk}/return/", {"reason": "x"}, format="json", **if_match(o)
+            f"{V}measurements/{o.pk}/return/", {"reason": "Valeur à revoir"}, format="json", **if_match(o)
         ),
         403,
     ),
@@ -3090,7 +3090,7 @@ REFUSED = [
         "validated_b",
         "partner_b",
         lambda ctx, o: ctx.page("partner_b").post(
-            reverse("strategy:measurement_reopen", args=[o.pk]), {"reason": "x", "version": o.version}
+            reverse("strategy:measurement_reopen", args=[o.pk]), {"reason": "Valeur à revoir", "version": o.version}
         ),
         403,
     ),

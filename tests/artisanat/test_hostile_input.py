@@ -228,7 +228,9 @@ def test_long_return_reason_is_kept_whole_on_the_measurement(as_validator, submi
     no database error on PostgreSQL; beyond 2,000 a 400 naming ``reason``."""
     reason = ("motif " * 300).strip()
     url = f"{API}/measurements/{submitted_a.pk}/return/"
-    response = as_validator.post(url, {"reason": "x" * 2001}, format="json", HTTP_IF_MATCH=f'"{submitted_a.version}"')
+    response = as_validator.post(
+        url, {"reason": "Valeur à revoir" * 2001}, format="json", HTTP_IF_MATCH=f'"{submitted_a.version}"'
+    )
     assert response.status_code == 400, response.content
     assert "2000" in response.json()["details"]["reason"][0].replace("\u202f", "").replace(" ", "")
     response = as_validator.post(url, {"reason": reason}, format="json", HTTP_IF_MATCH=f'"{submitted_a.version}"')

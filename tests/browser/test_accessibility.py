@@ -114,7 +114,9 @@ def test_no_axe_violation(site, page, language, width):
 
 # Forms sent empty: the page that comes back with an error under each required field
 # (the help and error texts linked to their fields: templates/partials/field.html).
-REFUSED_FORMS = [page for page in PAGES if page.name in {"measurement-new-indicator", "indicator-create", "contract-create"}]
+REFUSED_FORMS = [
+    page for page in PAGES if page.name in {"measurement-new-indicator", "indicator-create", "contract-create"}
+]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -341,7 +341,7 @@ def test_partner_b_does_not_see_a_amendments(as_partner_a, amended_a, org_b, pha
         ),
         number=1,
         date=dt.date(2022, 1, 1),
-        reason="x",
+        reason="Valeur à revoir",
         changes_dates=True,
         summary="x",
     )

@@ -323,7 +323,11 @@ def test_the_menu_links_to_the_late_milestones(client, viewer, contracts):
     body = body_of(client, unescape(link.group(1)))
     assert 'aria-current="page" data-nav="late-milestones"' in body
     # Late today: all three past their due dates, the latest one last.
-    assert re.findall(r"<td>(?:<bdi[^>]*>)?(Jalon[^<]*)(?:</bdi>)?</td>", body) == ["Jalon 1", "Jalon 0", "Jalon à venir"]
+    assert re.findall(r"<td>(?:<bdi[^>]*>)?(Jalon[^<]*)(?:</bdi>)?</td>", body) == [
+        "Jalon 1",
+        "Jalon 0",
+        "Jalon à venir",
+    ]
 
 
 def test_the_menu_toggle_is_there_for_signed_in_people_only(client, viewer):

@@ -339,7 +339,7 @@ def test_legal_moves(draft_a, request, status, move, client, after):
 )
 def test_illegal_moves_are_409_with_the_current_state(draft_a, as_validator, status, move):
     _set(draft_a, status)
-    response = as_validator.post(detail(draft_a, move), {"reason": "x"})
+    response = as_validator.post(detail(draft_a, move), {"reason": "Valeur à revoir"})
     assert response.status_code == 409
     data = response.json()
     assert (data["code"], data["current_status"]) == ("transition_not_allowed", status)
@@ -369,7 +369,7 @@ def test_return_and_reopen_need_a_reason(draft_a, as_validator, move):
 def test_moves_forbidden_to_the_role(draft_a, request, move, client):
     _set(draft_a, {"validate": S.SUBMITTED, "return": S.SUBMITTED, "reopen": S.VALIDATED, "submit": S.DRAFT}[move])
     before = Measurement.objects.get(pk=draft_a.pk).status
-    response = request.getfixturevalue(client).post(detail(draft_a, move), {"reason": "x"})
+    response = request.getfixturevalue(client).post(detail(draft_a, move), {"reason": "Valeur à revoir"})
     assert response.status_code == 403
     assert Measurement.objects.get(pk=draft_a.pk).status == before
 

@@ -495,7 +495,10 @@ def test_validation_queue_and_actions_are_validators_only(client, request, actor
     client.force_login(request.getfixturevalue(actor))
     assert client.get(reverse("strategy:validation_queue")).status_code == 403
     assert client.post(reverse("strategy:measurement_validate", args=[m.pk])).status_code == 403
-    assert client.post(reverse("strategy:measurement_return", args=[m.pk]), {"reason": "x"}).status_code == 403
+    assert (
+        client.post(reverse("strategy:measurement_return", args=[m.pk]), {"reason": "Valeur à revoir"}).status_code
+        == 403
+    )
     m.refresh_from_db()
     assert m.status == S.SUBMITTED
 

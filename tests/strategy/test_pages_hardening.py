@@ -68,7 +68,7 @@ def test_validator_reopens_a_validated_period_with_a_reason(client, validator, e
     Measurement.objects.filter(pk=submitted.pk).update(status=S.VALIDATED)
     url = reverse("strategy:measurement_reopen", args=[submitted.pk])
     client.force_login(editor)  # forbidden: editors do not reopen
-    assert client.post(url, {"version": submitted.version, "reason": "x"}).status_code == 403
+    assert client.post(url, {"version": submitted.version, "reason": "Valeur à revoir"}).status_code == 403
     assert Measurement.objects.get(pk=submitted.pk).status == S.VALIDATED
     client.force_login(validator)
     client.post(url, {"version": submitted.version, "reason": "Erreur signalée par la FCA"})

@@ -142,7 +142,10 @@ def test_readers_read_a_comment_but_do_not_write_it(client, request, actor, edit
     client.force_login(request.getfixturevalue(actor))
     page = client.get(comment_url(case))
     assert page.status_code == 200 and "Texte" in page.content.decode() and "<textarea" not in page.content.decode()
-    assert client.post(comment_url(case), {"text": "Autre", "version": "1", "reason": "x"}).status_code == 403
+    assert (
+        client.post(comment_url(case), {"text": "Autre", "version": "1", "reason": "Valeur à revoir"}).status_code
+        == 403
+    )
     assert IndicatorComment.objects.get().text == "Texte"
 
 
@@ -309,10 +312,10 @@ def test_publishing_again_makes_a_new_edition_and_keeps_the_first(validator, cas
 def test_only_validators_and_administrators_publish(client, request, actor, case):
     user = request.getfixturevalue(actor)
     client.force_login(user)
-    response = client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "x"})
+    response = client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "Valeur à revoir"})
     assert response.status_code == 403
     with pytest.raises(Exception, match="valideurs"):
-        services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=user, reason="x")
+        services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=user, reason="Valeur à revoir")
     assert not ReportPublication.objects.exists()
 
 
@@ -326,14 +329,17 @@ def test_administrator_publishes_and_a_publication_needs_a_reason(client, admin_
 
 
 def test_anonymous_visitors_go_to_login_for_every_report_page(client, validator, case):
-    publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="x")
+    publication = services.publish_report(ReportSpec(ReportKind.YEARLY, 2024), by=validator, reason="Valeur à revoir")
     for url in (
         PUBLICATIONS,
         reverse("strategy:publication_detail", args=[publication.pk]),
         reverse("strategy:publication_pdf", args=[publication.pk]),
     ):
         assert client.get(url).status_code == 302, url
-    assert client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "x"}).status_code == 302
+    assert (
+        client.post(reverse("strategy:report_publish"), {"year": "2024", "reason": "Valeur à revoir"}).status_code
+        == 302
+    )
     assert ReportPublication.objects.count() == 1
 
 

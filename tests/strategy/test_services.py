@@ -83,8 +83,8 @@ def test_illegal_transitions_are_refused_and_change_nothing(draft, validator, st
     call = {
         "submit": lambda: services.submit_measurement(draft, by=validator),
         "validate": lambda: services.validate_measurement(draft, by=validator),
-        "return": lambda: services.return_measurement(draft, by=validator, reason="x"),
-        "reopen": lambda: services.reopen_measurement(draft, by=validator, reason="x"),
+        "return": lambda: services.return_measurement(draft, by=validator, reason="Valeur à revoir"),
+        "reopen": lambda: services.reopen_measurement(draft, by=validator, reason="Valeur à revoir"),
     }[action]
     rows_before = draft.history.count()
     with pytest.raises(TransitionNotAllowed) as exc:
@@ -123,7 +123,7 @@ def test_only_validators_validate_or_return(draft, partner_a, editor, viewer):
         with pytest.raises(PermissionDenied):
             services.validate_measurement(draft, by=user)
         with pytest.raises(PermissionDenied):
-            services.return_measurement(draft, by=user, reason="x")
+            services.return_measurement(draft, by=user, reason="Valeur à revoir")
     assert Measurement.objects.get(pk=draft.pk).status == S.SUBMITTED
 
 

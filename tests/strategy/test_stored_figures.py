@@ -250,7 +250,7 @@ def test_paths_around_the_services_are_counted_too(world, validator):
     first = Measurement.objects.filter(indicator=ind).order_by("pk").first()
     Measurement.objects.filter(pk=first.pk).update(value=D("12345.5"))
     Measurement.objects.filter(indicator=ind).order_by("pk")[1:2].get().delete()
-    Measurement.objects.filter(pk=first.pk).update(status=S.RETURNED, status_reason="x")
+    Measurement.objects.filter(pk=first.pk).update(status=S.RETURNED, status_reason="Valeur à revoir")
     assert assert_stored_equals_raw([ind], world["scopes"])
     stored = stored_rows([ind])
     services.rebuild_figures([ind.pk])

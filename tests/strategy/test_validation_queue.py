@@ -194,7 +194,12 @@ def test_select_and_validate_then_return_the_selection(client, validator, indica
     assert (statuses[a.pk], statuses[b.pk], statuses[c.pk]) == (S.VALIDATED, S.VALIDATED, S.SUBMITTED)
     # Returning needs the reason; without one nothing moves and the page says so.
     response = client.post(QUEUE, {"ids": [f"{c.pk}:{c.version}"], "action": "return", "comment": ""}, follow=True)
-    assert "Le motif est obligatoire" in response.content.decode()
+    assert "Indiquez le motif de ce changement" in response.content.decode()
+    # A reason that says nothing ("   a  ") is refused the same way.
+    response = client.post(
+        QUEUE, {"ids": [f"{c.pk}:{c.version}"], "action": "return", "comment": "   a  "}, follow=True
+    )
+    assert "Indiquez le motif de ce changement" in response.content.decode()
     assert Measurement.objects.get(pk=c.pk).status == S.SUBMITTED
     client.post(QUEUE, {"ids": [f"{c.pk}:{c.version}"], "action": "return", "comment": "Joindre le relevé"})
     c.refresh_from_db()
