@@ -410,7 +410,8 @@ def read_upload(content, user, *, submit=False):
     items = []
     with transaction.atomic():
         try:
-            ids = bulk.save_measurements(sent, user, submit=submit, reason=_("Envoi groupé (tableur)"))
+            # labels: a message naming another row (a duplicate) names it by its sheet row.
+            ids = bulk.save_measurements(sent, user, submit=submit, reason=_("Envoi groupé (tableur)"), labels=numbers)
         except bulk.BulkRowsInvalid as error:
             ids = []
             items = [

@@ -1485,7 +1485,10 @@ class MeasurementSheetView(RoleRequiredMixin, TemplateView):
         reports = sheet.owed_reports(user, organisation.pk if organisation else None)
         choices = sheet.period_choices(reports)
         raw = self.request.GET.get("period", "")
-        period = sheet.period_from_key(raw) if raw else None
+        # Only a period the organisation owes (one the list offers): any other, however
+        # well formed (year 1, 1900, 3000, a quarter of yearly indicators), is unknown.
+        offered = {key for key, _p, _rows in choices}
+        period = sheet.period_from_key(raw) if raw in offered else None
         if raw and period is None:
             raise InvalidParameter("period", _("Période inconnue : choisissez-la dans la liste."))
         if period is None and choices:

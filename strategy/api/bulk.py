@@ -139,6 +139,19 @@ def _table_rows(header, body, *, aliases=None, cell=_cell):
     names = [str(h).strip().lower() if h is not None else "" for h in header]
     if aliases is not None:
         names = [aliases.get(name, "") for name in names]
+        # Two columns feeding the same one ("Valeur" twice, or "Valeur" and "value"):
+        # which one to read would be a guess.
+        doubled = next((n for n in names if n and names.count(n) > 1), None)
+        if doubled:
+            typed = dict.fromkeys(str(h).strip() for h, n in zip(header, names, strict=True) if n == doubled)
+            raise ValidationError(
+                {
+                    "file": [
+                        _("Colonne en double : %(c)s. Gardez-en une seule.")
+                        % {"c": ", ".join(f"« {h} »" for h in typed)}
+                    ]
+                }
+            )
     missing = [c for c in ("indicator", "period_start", "period_end") if c not in names]
     if missing:
         raise ValidationError({"file": [_("Colonnes manquantes : %(c)s.") % {"c": ", ".join(missing)}]})
@@ -390,22 +403,25 @@ def build_measurements(rows, user, errors=None):
     return built, errors
 
 
-def save_measurements(rows, user, *, submit=False, reason=None):
+def save_measurements(rows, user, *, submit=False, reason=None, labels=None):
     """Check every row, then create them all (and submit them) through
     ``services.create_measurements``, or nothing: BulkRowsInvalid lists every bad row,
     whether it could not be read or breaks a rule. ``reason``: the history's, naming
-    the surface (the API's by default; the pages' spreadsheet gives its own)."""
+    the surface (the API's by default; the pages' spreadsheet gives its own).
+    ``labels``: one per row, how a message names another row (a duplicate's "ligne n");
+    by default its number here. BulkRowsInvalid numbers rows from 1 either way."""
     built, errors = build_measurements(rows, user)
     numbers = [number for number, _m in built]
+    named = numbers if labels is None else [labels[number - 1] for number in numbers]
     measurements = [m for _n, m in built]
     reason = reason or _("Envoi groupé (API)")
     if errors.items:
         # Some rows are unreadable: nothing is saved, but the others are still checked
         # so that the answer lists every bad row at once.
-        rule_errors = services.check_new_measurements(measurements, by=user, labels=numbers)
+        rule_errors = services.check_new_measurements(measurements, by=user, labels=named)
     else:
         try:
-            services.create_measurements(measurements, by=user, reason=reason, submit=submit, labels=numbers)
+            services.create_measurements(measurements, by=user, reason=reason, submit=submit, labels=named)
             return [m.pk for m in measurements]
         except services.MeasurementRowsInvalid as exc:
             rule_errors = exc.rows

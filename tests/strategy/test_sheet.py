@@ -304,3 +304,53 @@ def test_unreadable_parameters_are_a_400_never_a_500(client, validator, by_regio
 def test_an_unknown_organisation_is_a_404(client, validator):
     client.force_login(validator)
     assert client.get(f"{URL}?organisation=999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        "yearly:0001-01-01",  # no period before it: once a 500 (OverflowError)
+        "quarterly:0001-01-01",
+        "monthly:0001-01-01",
+        "yearly:1900-01-01",  # well formed, never owed
+        "yearly:3000-01-01",
+        "quarterly:2024-01-01",  # a quarter of yearly indicators
+    ],
+)
+@pytest.mark.parametrize("xlsx", ["", "&format=xlsx"])
+def test_only_a_period_the_page_offers_is_accepted(client, partner_a, by_region_and_sex, period, xlsx):
+    client.force_login(partner_a)
+    response = client.get(f"{URL}?period={period}{xlsx}")
+    assert response.status_code == 400
+    assert "Période inconnue" in response.content.decode()
+
+
+def test_a_row_twice_is_refused_naming_the_first_by_its_sheet_row(client, partner_a, by_region_and_sex):
+    client.force_login(partner_a)
+    ws = download(client)
+    ws.protection.sheet = False
+    for column in range(1, ws.max_column + 1):
+        ws.cell(row=3, column=column).value = ws.cell(row=2, column=column).value
+    fill(ws, {2: 1, 3: 2})
+    response = upload(client, ws)
+    assert response.status_code == 200
+    assert Measurement.objects.count() == 0
+    refused = response.context["result"].refused
+    assert [r.number for r in refused] == [3]
+    assert "Ligne en double avec la ligne 2 " in refused[0].reasons[0][1]
+
+
+@pytest.mark.parametrize("second", ["Valeur", "value"])
+def test_a_column_twice_is_refused_naming_it(client, partner_a, by_region_and_sex, second):
+    client.force_login(partner_a)
+    ws = download(client)
+    ws.protection.sheet = False
+    extra = ws.max_column + 1
+    ws.cell(row=1, column=extra).value = second
+    fill(ws, {2: 1, 3: 2})
+    ws.cell(row=2, column=extra).value = 5
+    response = upload(client, ws)
+    assert response.status_code == 200
+    assert Measurement.objects.count() == 0
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "Colonne en double" in errors and f"« {second} »" in errors and "« Valeur »" in errors
