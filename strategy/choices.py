@@ -88,6 +88,9 @@ MEASUREMENT_TRANSITIONS = {
     "reopen": ({MeasurementStatus.VALIDATED}, MeasurementStatus.RETURNED),
 }
 EDITABLE_STATUSES = {MeasurementStatus.DRAFT, MeasurementStatus.RETURNED}
+# What counts as a reported value when a page shows "the previous value" beside a row
+# being typed (entry form, period spreadsheet): submitted or validated, never a draft.
+REPORTED_STATUSES = (MeasurementStatus.SUBMITTED, MeasurementStatus.VALIDATED)
 
 
 class Frequency(models.TextChoices):

@@ -30,7 +30,7 @@ from artisanat.services import require_reason
 from artisanat.templatetags.artisanat_format import group
 from artisanat.templatetags.portal import local
 from strategy import periods, stored_figures
-from strategy.choices import UNIT_SYMBOLS, ActorType, Aggregation, MeasurementStatus, ReportKind, Sex
+from strategy.choices import REPORTED_STATUSES, UNIT_SYMBOLS, ActorType, Aggregation, ReportKind, Sex
 from strategy.models import Action, Indicator, IndicatorComment, Measurement, Phase, Programme
 from strategy.querysets import phase_scope
 from strategy.reports import ReportSpec, strategy_years
@@ -46,7 +46,7 @@ BREAKDOWN_FIELDS = {
     "actor_type": _("le type d'acteur"),
 }
 #: The values a previous period counts with: reported, not a draft still being typed.
-REPORTED = (MeasurementStatus.SUBMITTED, MeasurementStatus.VALIDATED)
+REPORTED = REPORTED_STATUSES
 #: At most this many earlier rows of an indicator go to the page for the previous value.
 PREVIOUS_ROWS = 500
 

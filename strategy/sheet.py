@@ -35,7 +35,7 @@ from artisanat.forms import decimal_text, french_decimal
 from artisanat.models import Filiere, Organisation, Region
 from strategy import calendar, periods
 from strategy.api import bulk
-from strategy.choices import ActorType, Aggregation, Sex
+from strategy.choices import REPORTED_STATUSES, ActorType, Aggregation, Sex
 from strategy.models import Indicator, Measurement
 
 NUMBER_FIELDS = ("value", "numerator", "denominator")
@@ -179,7 +179,10 @@ def build_sheet(user, organisation, period, reports):
         "value",
         "numerator",
         "denominator",
+        "status",
     ):
+        if row["period_start"] == previous.start and row["status"] not in REPORTED_STATUSES:
+            continue  # a draft of the previous period is not a reported value (the entry form's rule)
         key = (row["indicator_id"], row["region_id"], row["filiere_id"], row["sex"], row["actor_type"])
         amount = row["value"]
         if amount is None and row["numerator"] is not None:

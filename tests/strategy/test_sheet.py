@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from artisanat.models import Region
+from strategy.choices import MeasurementStatus
 from strategy.models import Measurement
 
 URL = "/strategie/mesures/tableur/"
@@ -70,6 +71,17 @@ def test_partner_downloads_its_rows_with_keys_unit_and_previous_value(
         value=Decimal("12"),
         region=region,
         sex="F",
+        organisation=org_a,
+        status=MeasurementStatus.SUBMITTED,
+    )
+    # A draft of the previous period is not a reported value: not shown (M stays empty).
+    Measurement.objects.create(
+        indicator=by_region_and_sex,
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 12, 31),
+        value=Decimal("99"),
+        region=region,
+        sex="M",
         organisation=org_a,
     )
     client.force_login(partner_a)
