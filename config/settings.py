@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "strategy",
     "contracts",
     "portal",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -486,3 +487,7 @@ LOGGING = {
         "level": env_choice("DJANGO_LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
     },
 }
+
+# Public open-data pages and API (opendata/caching.py): how long a browser or proxy may
+# keep a public answer before asking again (it then gets a 304 while nothing was published).
+PUBLIC_MAX_AGE = env_int("ARTISANAT_PUBLIC_MAX_AGE", 300, minimum=0)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("strategie/", include("strategy.urls")),
     path("contrats/", include("contracts.urls")),
+    path("donnees/", include("opendata.urls")),
 ]
 # No /media/: uploaded documents are read through their rows' download views only
 # (strategy:measurement_evidence, contracts:contract_document; artisanat/documents.py).

@@ -25,9 +25,11 @@ from strategy.models import (
     Indicator,
     IndicatorComment,
     Measurement,
+    OpenDataRelease,
     PeriodTotal,
     Phase,
     Programme,
+    PublishedTotal,
     ReportPublication,
     Strategy,
     Target,
@@ -134,6 +136,7 @@ class IndicatorAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         "by_sex",
         "by_actor_type",
         "arabic_is_working_translation",
+        ("public_from", admin.EmptyFieldListFilter),
     )
     list_select_related = ("axis", "programme")
     autocomplete_fields = ("axis", "programme", "reporting_organisations")
@@ -377,6 +380,12 @@ class PeriodTotalAdmin(ReadOnlyAdminMixin, SelectRelatedMixin, admin.ModelAdmin)
     ordering = ("indicator__code", "region_key", "filiere_key", "period_end", "period_start")
 
 
+@admin.register(PublishedTotal)
+class PublishedTotalAdmin(PeriodTotalAdmin):
+    """The stored totals as the last open-data release copied them (what the public
+    reads); replaced by each release, never written by hand."""
+
+
 @admin.register(IndicatorComment)
 class IndicatorCommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """The report's written comments, saved through the same service as the pages and
@@ -397,6 +406,18 @@ class IndicatorCommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OpenDataRelease)
+class OpenDataReleaseAdmin(ReadOnlyAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
+    """Open-data releases: read here, never added (publish from the open-data page,
+    strategy.services.release_open_data), changed or deleted."""
+
+    list_display = ("__str__", "number", "released_at", "released_by", "total_rows")
+    search_fields = ("reason",)
+    list_select_related = ("released_by",)
+    ordering = ("-number",)
+    readonly_fields = ("number", "released_at", "released_by", "reason", "indicators", "total_rows")
 
 
 @admin.register(ReportPublication)

@@ -665,12 +665,14 @@ class IndicatorForm(ReasonedModelForm):
             "report_delay_days",
             "reporting_organisations",
             "weight",
+            "public_from",
         ]
         widgets = {
             "name_ar": forms.TextInput(attrs=ARABIC),
             "definition": forms.Textarea(attrs={"rows": 3}),
             "definition_ar": forms.Textarea(attrs={"rows": 3, **ARABIC}),
             "baseline_date": forms.DateInput(**DATE_WIDGET),
+            "public_from": forms.DateInput(**DATE_WIDGET),
             "baseline_source": forms.Textarea(attrs={"rows": 2}),
             "reporting_organisations": forms.SelectMultiple(attrs={"size": 8}),
         }
@@ -678,6 +680,7 @@ class IndicatorForm(ReasonedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["baseline_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["public_from"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["axis"].label_from_instance = lambda a: f"{a.number}. {local(a, 'title')}"
         self.fields["programme"].queryset = Programme.objects.select_related("axis").order_by("axis__number", "code")
         self.fields["programme"].label_from_instance = lambda p: f"{p.code} — {local(p, 'title')}"

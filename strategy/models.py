@@ -367,6 +367,15 @@ class Indicator(models.Model):
         validators=[MaxValueValidator(366)],
         help_text=_("Nombre de jours après la fin d'une période où son rapport est dû."),
     )
+    public_from = models.DateField(
+        _("public à partir du"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Laissez vide pour garder l'indicateur interne. Daté : il paraît sur les pages publiques "
+            "à partir de ce jour, avec les valeurs validées de la dernière publication des données ouvertes."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[reporting_organisations])
 
@@ -949,17 +958,9 @@ class Measurement(models.Model):
         return figures.age_days(since, self.fig_as_of)
 
 
-class PeriodTotal(models.Model):
-    """Validated totals of one indicator for one period and one scope, kept by database
-    triggers on every write of a measurement (strategy.stored_figures), whatever path
-    writes: services, admin, imports, bulk inserts, raw SQL. ``region_key`` /
-    ``filiere_key`` are 0 for "all", ``sex_key`` / ``actor_key`` '' for "all": (0, 0, '',
-    '') is the national scope, (r, 0, '', '') one region, (0, f, '', '') one filière,
-    (r, f, '', '') both, (0, 0, s, '') one sex, (0, 0, '', a) one actor type and
-    (r, 0, s, '') one sex in one region (stored_figures.SCOPES). The ``cum_*`` columns add up every period of the
-    same scope that ends on or before this one, so figures "as of D" are one index seek
-    (the latest period ending on or before D) whatever the length of the history.
-    Rebuilt from the measurements by ``strategy.services.rebuild_figures``."""
+class TotalColumns(models.Model):
+    """The columns of a stored total (``PeriodTotal``) and of its published copy
+    (``PublishedTotal``): the figures' querysets read either with the same code."""
 
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicateur"), on_delete=models.CASCADE, related_name="+")
     region_key = models.IntegerField(_("région (0 : toutes)"), default=0)
@@ -979,6 +980,22 @@ class PeriodTotal(models.Model):
     cum_periods = models.PositiveIntegerField(_("périodes cumulées"))
 
     class Meta:
+        abstract = True
+
+
+class PeriodTotal(TotalColumns):
+    """Validated totals of one indicator for one period and one scope, kept by database
+    triggers on every write of a measurement (strategy.stored_figures), whatever path
+    writes: services, admin, imports, bulk inserts, raw SQL. ``region_key`` /
+    ``filiere_key`` are 0 for "all", ``sex_key`` / ``actor_key`` '' for "all": (0, 0, '',
+    '') is the national scope, (r, 0, '', '') one region, (0, f, '', '') one filière,
+    (r, f, '', '') both, (0, 0, s, '') one sex, (0, 0, '', a) one actor type and
+    (r, 0, s, '') one sex in one region (stored_figures.SCOPES). The ``cum_*`` columns add up every period of the
+    same scope that ends on or before this one, so figures "as of D" are one index seek
+    (the latest period ending on or before D) whatever the length of the history.
+    Rebuilt from the measurements by ``strategy.services.rebuild_figures``."""
+
+    class Meta:
         verbose_name = _("total de période validé")
         verbose_name_plural = _("totaux de période validés")
         constraints = [
@@ -994,6 +1011,71 @@ class PeriodTotal(models.Model):
             ),
             models.CheckConstraint(condition=Q(cum_periods__gt=0), name="periodtotal_cum_periods_positive"),
             models.CheckConstraint(condition=Q(region_key__gte=0, filiere_key__gte=0), name="periodtotal_scope_keys"),
+        ]
+
+    def __str__(self):
+        scope = f"{self.region_key}/{self.filiere_key}/{self.sex_key or '-'}/{self.actor_key or '-'}"
+        return f"{self.indicator_id} · {scope} · {self.period_start}–{self.period_end}"
+
+
+class OpenDataRelease(models.Model):
+    """A publication of the open data: the moment the ministry made the validated figures
+    of its public indicators (``Indicator.public_from``) the public's. The public pages
+    and API read the figures as they stood then (``PublishedTotal``, copied from the
+    stored totals by strategy.services.release_open_data), not every validation as it
+    happens: a published figure changes only when the ministry publishes again. Never
+    edited; each release gets the next ``number`` (the public ETags carry it)."""
+
+    number = models.PositiveIntegerField(_("numéro"), unique=True)
+    released_at = models.DateTimeField(_("publiée le"))
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("publiée par"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("motif de la publication"), max_length=2000)
+    indicators = models.ManyToManyField(
+        Indicator, verbose_name=_("indicateurs publiés"), related_name="open_data_releases", blank=True
+    )
+    total_rows = models.PositiveIntegerField(_("totaux publiés"), default=0)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("publication des données ouvertes")
+        verbose_name_plural = _("publications des données ouvertes")
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="opendatarelease_number_positive"),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="opendatarelease_reason_not_empty",
+                violation_error_message=_("Indiquez le motif de la publication."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Publication n° %(n)s du %(d)s") % {
+            "n": self.number,
+            "d": timezone.localtime(self.released_at).strftime("%d/%m/%Y %H:%M"),
+        }
+
+    def clean(self):
+        if self.reason is not None and not self.reason.strip():
+            raise ValidationError({"reason": _("Indiquez le motif de la publication.")})
+
+
+class PublishedTotal(TotalColumns):
+    """The stored totals (``PeriodTotal``) of the public indicators as the last open-data
+    release copied them: what the public pages and API read (``published=True`` on the
+    figures' querysets). Replaced as a whole by each release."""
+
+    class Meta:
+        verbose_name = _("total publié")
+        verbose_name_plural = _("totaux publiés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region_key", "filiere_key", "sex_key", "actor_key", "period_end", "period_start"],
+                name="publishedtotal_unique_scope_period",
+            ),
+            models.CheckConstraint(condition=Q(row_count__gt=0), name="publishedtotal_has_rows"),
+            models.CheckConstraint(condition=Q(cum_periods__gt=0), name="publishedtotal_cum_periods_positive"),
         ]
 
     def __str__(self):

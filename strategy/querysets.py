@@ -17,6 +17,13 @@ def _model(name):
     return apps.get_model("strategy", name)
 
 
+def _totals(published):
+    """The stored totals the figures read: ``PeriodTotal`` (every validation as it
+    happens) or, for the public (``published=True``), ``PublishedTotal`` — the same
+    columns as the last open-data release copied them (strategy.services.release_open_data)."""
+    return _model("PublishedTotal" if published else "PeriodTotal")
+
+
 def _scope_key(obj):
     """PeriodTotal's key of a scope: the region's or filière's id, 0 for all of them."""
     return 0 if obj is None else int(getattr(obj, "pk", obj))
@@ -196,7 +203,16 @@ class IndicatorQuerySet(ReadableQuerySet):
         (strategy/calendar.py: expected, received, on time, late)."""
         return calendar.expected_reports(self, as_of, **options)
 
-    def with_figures(self, as_of, *, target_date=None, region=None, filiere=None, sex=None, actor_type=None):
+    def published(self, today):
+        """The indicators the public sees on ``today``: marked public from that day or
+        earlier (``public_from``) and part of the last open-data release. Their figures
+        are read with ``with_figures(…, published=True)``."""
+        release = _model("OpenDataRelease").objects.order_by("-number").values("pk")[:1]
+        return self.filter(public_from__isnull=False, public_from__lte=today, open_data_releases=Subquery(release))
+
+    def with_figures(
+        self, as_of, *, target_date=None, region=None, filiere=None, sex=None, actor_type=None, published=False
+    ):
         """Annotate the aggregates behind every figure, as of ``as_of`` (required: the edge
         resolves it, artisanat/dates.py).
 
@@ -216,11 +232,14 @@ class IndicatorQuerySet(ReadableQuerySet):
         triggers): one index seek per indicator for the latest period of the scope ending
         on or before ``as_of``, whose running totals carry the sum and the number of
         periods — whatever the length of the history. Same names and values as the
-        computation over the rows (the tests' oracle, tests/oracle.py)."""
+        computation over the rows (the tests' oracle, tests/oracle.py).
+
+        ``published=True``: the same figures from the last open-data release's copy of
+        the totals (``PublishedTotal``) — what the public reads."""
         as_of = phase_as_of(as_of, target_date)
         keys = period_total_keys(region=region, filiere=filiere, sex=sex, actor_type=actor_type)
         latest = (
-            _model("PeriodTotal")
+            _totals(published)
             .objects.filter(indicator=OuterRef("pk"), period_end__lte=as_of, **keys)
             .order_by("-period_end", "-period_start")
         )
@@ -242,7 +261,9 @@ class IndicatorQuerySet(ReadableQuerySet):
                 fig_latest_numerator=column(when_rows("ratio_rows", "numerator")),
                 fig_latest_denominator=column(when_rows("ratio_rows", "denominator")),
             )
-            .with_status_figures(region, filiere, sex=sex, actor_type=actor_type, target_date=target_date)
+            .with_status_figures(
+                region, filiere, sex=sex, actor_type=actor_type, target_date=target_date, published=published
+            )
         )
 
     @staticmethod
@@ -260,7 +281,7 @@ class IndicatorQuerySet(ReadableQuerySet):
             targets = targets.filter(due_date__isnull=True)  # none: due_date is required
         return targets
 
-    def with_status_figures(self, region, filiere, *, sex=None, actor_type=None, target_date=None):
+    def with_status_figures(self, region, filiere, *, sex=None, actor_type=None, target_date=None, published=False):
         """What the status and the data-late flag read beside the figures as of the date
         (``with_figures`` and the tests' oracle share it; it needs ``fig_latest_end``
         annotated first): the targets around the end of the latest validated period — the
@@ -278,7 +299,7 @@ class IndicatorQuerySet(ReadableQuerySet):
             # its national totals (a scope by a dimension it is not broken down by has no
             # rows, and would call every such indicator late since its first period).
             national = (
-                _model("PeriodTotal")
+                _totals(published)
                 .objects.filter(indicator=OuterRef("pk"), period_end__lte=OuterRef("fig_as_of"), **period_total_keys())
                 .order_by("-period_end", "-period_start")
             )
@@ -332,12 +353,18 @@ def indicator_rollup(indicators):
 class _RollupQuerySet(ReadableQuerySet):
     """Axes and programmes: prefetch their indicators with figures, roll them up on access."""
 
-    def with_rollup(self, as_of, **scope):
+    def with_rollup(self, as_of, *, public_on=None, **scope):
+        """``public_on`` (a date): the public's roll-up — only the indicators published
+        that day (``IndicatorQuerySet.published``), with their published figures."""
         Indicator = _model("Indicator")
+        indicators = Indicator.objects.all()
+        if public_on is not None:
+            indicators = indicators.published(public_on)
+            scope["published"] = True
         return self.prefetch_related(
             Prefetch(
                 "indicators",
-                queryset=Indicator.objects.with_figures(as_of, **scope).order_by("code"),
+                queryset=indicators.with_figures(as_of, **scope).order_by("code"),
                 to_attr="figure_indicators",
             )
         )
@@ -373,7 +400,7 @@ class PhaseQuerySet(ReadableQuerySet):
             attach_phase_rollups(self._result_cache, as_of)
 
 
-def figures_by_scope(indicators, scopes):
+def figures_by_scope(indicators, scopes, *, published=False):
     """``{(as_of, phase_end): [indicator with_figures(as_of, target_date=phase_end), by
     code]}`` for each of ``scopes`` (``phase_end`` None: no phase), in one query (a union
     of one part per scope) whatever the number of scopes."""
@@ -382,7 +409,7 @@ def figures_by_scope(indicators, scopes):
     if not scopes:
         return by_scope
     parts = [
-        indicators.with_figures(day, target_date=end)
+        indicators.with_figures(day, target_date=end, published=published)
         .annotate(rollup_day=Value(n, output_field=IntegerField()), rollup_strategy=F("axis__strategy_id"))
         .order_by()
         for n, (day, end) in enumerate(scopes)
@@ -393,7 +420,7 @@ def figures_by_scope(indicators, scopes):
     return by_scope
 
 
-def attach_phase_rollups(phases, as_of, *, indicators_by_scope=None):
+def attach_phase_rollups(phases, as_of, *, indicators_by_scope=None, public_on=None):
     """Each phase's roll-up (``phase.rollup``): its strategy's indicators scoped to it
     (``phase_scope``), those with a target due at its end; ``phase.rollup_without_target``
     counts the others. The figures of all the phases in one query (``figures_by_scope``).
@@ -427,12 +454,12 @@ def measurement_history_visible_to(history, user):
     return history.none()
 
 
-def stored_period_totals(indicator, as_of, *, region=None, filiere=None, sex=None, actor_type=None):
+def stored_period_totals(indicator, as_of, *, region=None, filiere=None, sex=None, actor_type=None, published=False):
     """The validated period totals of one indicator and scope, oldest first, read from
     the stored totals: one row per period instead of every measurement. The same rows,
     in the same order, as the computation over the rows (``tests.oracle.raw_period_totals``)."""
     rows = (
-        _model("PeriodTotal")
+        _totals(published)
         .objects.filter(
             indicator=indicator,
             period_end__lte=as_of,
@@ -453,12 +480,12 @@ def stored_period_totals(indicator, as_of, *, region=None, filiere=None, sex=Non
     ]
 
 
-def stored_breakdown(indicator, dimension, as_of):
+def stored_breakdown(indicator, dimension, as_of, *, published=False):
     """The breakdown (``tests.oracle.raw_breakdown``) read from the stored totals: for ``sum`` and
     ``average`` the running totals of each region's (filière's, sex's, actor type's)
     latest period, for ``latest`` and ``ratio`` each one's totals of the indicator's
     latest national period. One query whatever the history (the totals, with the names)."""
-    return stored_breakdowns(indicator, [dimension], as_of)[dimension]
+    return stored_breakdowns(indicator, [dimension], as_of, published=published)[dimension]
 
 
 #: PeriodTotal's key column of each dimension; a breakdown row has the others at 0 / ''.
@@ -476,18 +503,19 @@ def breakdown_order(dimension, row):
     return row["code"]
 
 
-def stored_breakdowns(indicator, dimensions, as_of):
+def stored_breakdowns(indicator, dimensions, as_of, *, published=False):
     """``stored_breakdown`` of several dimensions ("region", "filiere", "sex",
     "actor_type") in one query: {dimension: rows}. The indicator page and the API's
     indicator detail show every declared breakdown from this one read. A row:
     ``{key, code, name, name_ar, achieved}`` (for sex and actor type: key and code the
-    choice value, name its label in the active language, name_ar empty)."""
+    choice value, name its label in the active language, name_ar empty).
+    ``published=True``: from the last open-data release's copy (``PublishedTotal``)."""
     dimensions = list(dict.fromkeys(dimensions))
     if not dimensions:
         return {}
     if any(d not in BREAKDOWN_KEYS for d in dimensions):
         raise ValueError(dimensions)
-    PeriodTotal = _model("PeriodTotal")
+    PeriodTotal = _totals(published)
     all_keys = {"region_key": 0, "filiere_key": 0, "sex_key": "", "actor_key": ""}
     latest_only = indicator.aggregation in (Aggregation.LATEST, Aggregation.RATIO)
     period = {}

@@ -26,8 +26,10 @@ from strategy.models import (
     Indicator,
     IndicatorComment,
     Measurement,
+    OpenDataRelease,
     PeriodTotal,
     Programme,
+    PublishedTotal,
     ReportPublication,
     Target,
 )
@@ -601,6 +603,47 @@ def publish_report(spec, *, by, reason):
     validate(publication)
     publication.save()
     return publication
+
+
+#: Serialises open-data releases on PostgreSQL (SQLite's BEGIN IMMEDIATE already does).
+_RELEASE_LOCK = 0x4F50454E  # "OPEN"
+
+
+def release_open_data(*, by, reason):
+    """Publish the open data (validators and administrators): the stored totals of every
+    indicator marked public (``public_from`` set, today or later) are copied as they are
+    now into ``PublishedTotal``, replacing the previous release's copy, in one statement
+    (a consistent snapshot); the release records who, when, why and which indicators.
+    From then on the public pages and API show exactly these figures until the next
+    release. All or nothing."""
+    if not permissions.can_validate(by):
+        raise PermissionDenied(_("Seuls les valideurs et les administrateurs publient les données ouvertes."))
+    reason = require_reason(reason, field="reason")
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELEASE_LOCK])
+        last = OpenDataRelease.objects.aggregate(last=Max("number"))["last"] or 0
+        release = OpenDataRelease(number=last + 1, released_at=timezone.now(), released_by=by, reason=reason)
+        validate(release)
+        release.save()
+        indicator_ids = list(Indicator.objects.filter(public_from__isnull=False).values_list("pk", flat=True))
+        release.indicators.set(indicator_ids)
+        PublishedTotal.objects.all().delete()
+        if indicator_ids:
+            columns = [f.column for f in PeriodTotal._meta.concrete_fields if not f.primary_key]
+            names = ", ".join(connection.ops.quote_name(c) for c in columns)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {connection.ops.quote_name(PublishedTotal._meta.db_table)} ({names}) "
+                    f"SELECT {names} FROM {connection.ops.quote_name(PeriodTotal._meta.db_table)} "
+                    f"WHERE indicator_id IN ({', '.join(['%s'] * len(indicator_ids))})",
+                    indicator_ids,
+                )
+        release.total_rows = PublishedTotal.objects.count()
+        release.save(update_fields=["total_rows"])
+    return release
 
 
 # ---------------------------------------------------------------- the strategy's own rows (pages, API, admin)

@@ -38,14 +38,16 @@ from strategy.models import (
     Indicator,
     IndicatorComment,
     Measurement,
+    OpenDataRelease,
     PeriodTotal,
     Phase,
     Programme,
+    PublishedTotal,
     ReportPublication,
     Strategy,
     Target,
 )
-from strategy.services import save_target
+from strategy.services import release_open_data, save_target
 
 User = get_user_model()
 APPS = {"artisanat", "strategy", "contracts", "auth"}
@@ -229,6 +231,15 @@ def test_admin_pages_answer(staff_client, rf, admin_user, world, model):
             world[Indicator], world[Measurement].organisation, year=2023, status=MeasurementStatus.VALIDATED
         )
         world[model] = PeriodTotal.objects.get(indicator=world[Indicator], period_end=dt.date(2023, 12, 31))
+    if model in (PublishedTotal, OpenDataRelease):  # copied by a release from the stored totals
+        world[Indicator].public_from = dt.date(2023, 1, 1)
+        world[Indicator].save()
+        make_measurement(
+            world[Indicator], world[Measurement].organisation, year=2023, status=MeasurementStatus.VALIDATED
+        )
+        release = release_open_data(by=admin_user, reason="Publication des données ouvertes")
+        world[OpenDataRelease] = release
+        world[PublishedTotal] = PublishedTotal.objects.get(indicator=world[Indicator], period_end=dt.date(2023, 12, 31))
     if model is DataVersion:  # one row, created by migrate and bumped by every write of the world
         world[model] = DataVersion.objects.get(pk=1)
     obj = world.get(model)

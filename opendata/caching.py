@@ -1,0 +1,96 @@
+"""Public answers, cacheable by anyone: ``Cache-Control: public``, an ``ETag`` derived
+from the published state, ``304 Not Modified`` to a matching ``If-None-Match``, and the
+rendered answer kept in the shared cache (``caches["default"]``: Redis when REDIS_URL is
+set, so every server reads what one computed).
+
+The published state (``public_state``) is what a public answer may depend on:
+
+- the last open-data release (its number): the figures (``PublishedTotal``) change only
+  with a release;
+- the day: an indicator marked public from a date appears that day;
+- the published indicators and their versions: an indicator withdrawn from the public
+  (``public_from`` cleared or moved later) disappears at once, without waiting for the
+  next release, and an edited definition shows;
+- for answers that carry live figures (``live=True``: the contracts' public summary),
+  the data version (artisanat/data_version.py) as well.
+
+Computing it costs two small queries; a 304 or a cache hit costs nothing more. Nothing
+of the visitor (session, cookie, user) enters a public answer: the language is in the
+URL, so the key is the state and the full path."""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags, quote_etag
+
+from artisanat import data_version
+from artisanat.dates import today
+from strategy.models import Indicator, OpenDataRelease
+
+#: Response headers kept with a cached answer (besides its content type).
+KEPT_HEADERS = ("Content-Disposition", "Content-Language", "Link", "Access-Control-Allow-Origin")
+
+
+def public_state(*, live=False, on=None):
+    """The string every public answer's ETag is derived from (module docstring)."""
+    on = on or today()
+    release = OpenDataRelease.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    published = list(Indicator.objects.published(on).order_by("pk").values_list("pk", "version", "public_from"))
+    digest = hashlib.blake2b(repr(published).encode(), digest_size=8).hexdigest()
+    parts = [f"r{release}", on.isoformat(), digest]
+    if live:
+        parts.append(data_version.current() or "")
+    return "|".join(parts)
+
+
+def _max_age():
+    return settings.PUBLIC_MAX_AGE
+
+
+def _finish(response, etag):
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=_max_age())
+    return response
+
+
+def public_cache(view=None, *, live=False):
+    """Decorate a public view (function, or ``View.as_view()``): GET and HEAD answers get
+    the published state's ETag and ``Cache-Control: public``, a 304 when the client
+    already has them, and are served from the shared cache once computed. Only 200
+    answers are kept; anything else passes through."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            state = public_state(live=live)
+            key = hashlib.blake2b(f"{state}|{request.get_full_path()}".encode(), digest_size=16).hexdigest()
+            etag = quote_etag(key)
+            if etag in parse_etags(request.headers.get("If-None-Match", "")) or "*" in parse_etags(
+                request.headers.get("If-None-Match", "")
+            ):
+                return _finish(HttpResponseNotModified(), etag)
+            hit = cache.get(f"public:{key}")
+            if hit is not None:
+                content, content_type, headers = hit
+                response = HttpResponse(content, content_type=content_type)
+                for name, value in headers.items():
+                    response[name] = value
+                return _finish(response, etag)
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code == 200 and not response.streaming:
+                headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+                cache.set(f"public:{key}", (response.content, response["Content-Type"], headers))
+                return _finish(response, etag)
+            return response
+
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
