@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from artisanat import permissions
 from artisanat.figures import rate
 from artisanat.querysets import scalar
-from contracts.choices import MilestoneStatus
+from contracts.choices import ContractStatus, MilestoneStatus
 
 
 def _model(name):
@@ -119,6 +119,13 @@ class ContractQuerySet(models.QuerySet):
                 )
             )
         return self.none()
+
+    def public(self):
+        """The contracts the public reads (open-data pages and API): those signed — a
+        draft (``Projet``) stays internal. The public sees their summary only: parties,
+        amounts committed and disbursed, milestones; never the signed document, the
+        sources or the notes."""
+        return self.exclude(status=ContractStatus.DRAFT).filter(signing_date__isnull=False)
 
     def with_execution(self, as_of):
         """Committed and disbursed totals (disbursements dated on or before ``as_of``) and

@@ -146,3 +146,16 @@ def test_the_database_refuses_a_release_without_reason(validator):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         OpenDataRelease.objects.create(number=1, released_at=timezone.now(), released_by=validator, reason="")
+
+
+def test_public_contracts_are_the_signed_ones(contract):
+    from contracts.models import ContratProgramme
+
+    contract.status = "draft"
+    contract.signing_date = None
+    contract.save()
+    assert list(ContratProgramme.objects.public()) == []
+    contract.status = "signed"
+    contract.signing_date = dt.date(2022, 3, 1)
+    contract.save()
+    assert list(ContratProgramme.objects.public()) == [contract]
