@@ -102,6 +102,27 @@ def progress(achieved_value, baseline, target, direction):
     return quantize((achieved_value - baseline) * HUNDRED / (target - baseline), CENT)
 
 
+def scoped_baseline(aggregation, baseline):
+    """The baseline a region's or a filière's figures start from: the baseline is
+    national, so a scope may use it only for a cumulative count from zero (``sum`` with a
+    baseline of 0); otherwise None (no progress for the scope, not one measured from the
+    wrong base). docs/figures.md, "Scopes: a region, a filière"."""
+    if aggregation == Aggregation.SUM and baseline == 0:
+        return baseline
+    return None
+
+
+def regional_progress(aggregation, baseline, direction, achieved_by_region, target_by_region):
+    """``{region: progress in % or None}``: each region's achieved value against its own
+    target, from the scoped baseline (``scoped_baseline``); None for a region without a
+    value, a target, or a baseline it may start from."""
+    start = scoped_baseline(aggregation, baseline)
+    return {
+        region: progress(value, start, target_by_region.get(region), direction)
+        for region, value in achieved_by_region.items()
+    }
+
+
 def expected_value(as_of, baseline, baseline_date, prev_date, prev_value, next_date, next_value):
     """Expected value at ``as_of``: linear between the last point due on or before it
     (the last target already due, else the baseline) and the first target due after it."""

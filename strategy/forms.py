@@ -565,10 +565,24 @@ class ScopeForm(AsOfForm):
             # value is still checked against the field's queryset.
             self.fields[name].choices = lambda name=name: self._choices(name)
 
-    def _choices(self, name):
+    def _read_options(self):
         if self._options is None:
-            self._options = scope_options()
-        return [("", self.fields[name].empty_label), *self._options[name]]
+            self._options, self._region_codes = scope_option_sets()
+        return self._options
+
+    def _choices(self, name):
+        return [("", self.fields[name].empty_label), *self._read_options()[name]]
+
+    def region_names(self):
+        """``{region code: name in the page's language}``, every region, from the query
+        that fills the form's lists (none more: the page renders the form anyway)."""
+        self._read_options()
+        return {self._region_codes[pk]: label for pk, label in self._options["region"]}
+
+    def region_codes(self):
+        """``{region id: code}``, from the same query."""
+        self._read_options()
+        return dict(self._region_codes)
 
     @property
     def values(self):
@@ -607,6 +621,11 @@ def scope_options():
     """The phases, regions and filières of the scope form as ``{name: [(pk, label)]}``,
     read in one query (a union), each list in its model's order: phases by strategy
     start and order, regions by code, filières by name."""
+    return scope_option_sets()[0]
+
+
+def scope_option_sets():
+    """``(scope_options(), {region id: region code})`` from the one query."""
 
     def part(queryset, kind, key, order):
         return (
@@ -623,9 +642,12 @@ def scope_options():
         all=True,
     )
     options = {kind: [] for kind in kinds}
-    for kind, pk, name, name_ar, _key, _order in rows.order_by("scope_kind", "scope_key", "scope_order", "pk"):
+    region_codes = {}
+    for kind, pk, name, name_ar, key, _order in rows.order_by("scope_kind", "scope_key", "scope_order", "pk"):
         options[kinds[kind]].append((pk, local({"name": name, "name_ar": name_ar})))
-    return options
+        if kinds[kind] == "region":
+            region_codes[pk] = key
+    return options, region_codes
 
 
 # ---------------------------------------------------------------- indicators and their targets

@@ -543,9 +543,7 @@ class Indicator(models.Model):
             return None
         if not self.fig_scoped:
             return self.baseline_value
-        if self.aggregation == Aggregation.SUM and self.baseline_value == 0:
-            return self.baseline_value
-        return None
+        return figures.scoped_baseline(self.aggregation, self.baseline_value)
 
     @property
     def without_phase_target(self):

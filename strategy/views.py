@@ -34,6 +34,7 @@ from artisanat.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from artisanat.exports import export_response
 from artisanat.forms import decimal_text, french_decimal, read_version
 from artisanat.history import AUTHOR_RELATED, author_label, history_entries
+from artisanat.maps import region_map_context
 from artisanat.models import Filiere, Organisation, Region
 from artisanat.pagination import OpenEndedPaginator
 from artisanat.templatetags.portal import local
@@ -46,6 +47,7 @@ from artisanat.views import (
     compare,
 )
 from strategy import figures, reports, services, sheet
+from strategy.calendar import calendar_visible_to, rates_by
 from strategy.choices import EDITABLE_STATUSES, UNIT_SYMBOLS, MeasurementStatus, TrajectoryStatus
 from strategy.exports import ACTION_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS, MEASUREMENT_RELATED
 from strategy.filtersets import ActionFilterSet, IndicatorFilterSet, MeasurementFilterSet
@@ -306,6 +308,7 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
         achieved_at = dict(achieved)
         period_rows = [dict(row, achieved=achieved_at.get(row["period_end"])) for row in totals]
         measurements = self.latest_measurements(indicator)
+        region_map = self.region_map(indicator, stored["region"], targets, as_of) if "region" in stored else None
         context.update(
             indicator=indicator,
             targets=targets,
@@ -321,6 +324,9 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
                 unit=indicator.get_unit_display(),
             ),
             breakdowns=breakdowns,
+            region_map=region_map,
+            # The scope form keeps the map asked for.
+            extra_params=[("map", region_map["kind"])] if region_map and region_map["kind"] != "value" else [],
             # A scoped figure without a target (or baseline) for its scope: values, no progress.
             scope_without_target=bool(scope) and (indicator.target_value is None or indicator.figure_baseline is None),
             period_rows=period_rows,
@@ -330,6 +336,69 @@ class IndicatorDetailView(RoleRequiredMixin, ScopeMixin, TemplateView):
             **measurements,
         )
         return context
+
+    #: ``?map=``: what the region map colours (the regional figure's value by default).
+    MAP_KINDS = ("value", "progress", "completeness")
+
+    def region_map(self, indicator, rows, targets, as_of):
+        """The map of the regional figure (artisanat/maps.py): its value (the breakdown's
+        achieved value), its progress (each region's value against its own target: the
+        one due on the phase's end when a phase is asked, else its last; from the scoped
+        baseline, strategy.figures.regional_progress), or the completeness of its reports
+        by region (strategy.calendar: the reports owed by regional organisations). The
+        region names come from the scope form's query: the value and progress maps read
+        nothing more; the completeness map reads the calendar (its three queries)."""
+        kind = self.request.GET.get("map") or "value"
+        if kind not in self.MAP_KINDS:
+            raise InvalidParameter("map", _("Carte inconnue : valeur, avancement ou complétude."))
+        achieved = {r["code"]: r["achieved"] for r in rows}
+        target_date = self.scope_form.figure_kwargs().get("target_date")
+        own_target = {}  # targets are ordered by due date: the last one stays
+        for t in targets:
+            if t.region_id and not t.filiere_id and (target_date is None or t.due_date == target_date):
+                own_target[t.region.code] = t.value
+        progress = figures.regional_progress(
+            indicator.aggregation, indicator.baseline_value, indicator.direction, achieved, own_target
+        )
+        unit = UNIT_SYMBOLS.get(indicator.unit, "")
+        if kind == "progress":
+            values, title, unit = progress, _("Avancement par région"), "%"
+        elif kind == "completeness":
+            reports = calendar_visible_to(
+                self.request.user, as_of, indicators=Indicator.objects.filter(pk=indicator.pk)
+            )
+            codes = self.scope_form.region_codes()
+            values = {
+                codes[region]: r.completeness
+                for region, r in rates_by(reports, key=lambda report: report.region_id).items()
+                if region in codes
+            }
+            title, unit = _("Complétude des rapports par région"), "%"
+        else:
+            values, title = achieved, _("Réalisé par région")
+        query = self.request.GET.copy()
+        choices = []
+        for key, label in (
+            ("value", _("Valeur")),
+            ("progress", _("Avancement")),
+            ("completeness", _("Complétude des rapports")),
+        ):
+            if key == "progress" and kind != "progress" and not any(v is not None for v in progress.values()):
+                continue  # no region has a target it can be measured against
+            query["map"] = key
+            choices.append({"kind": key, "label": label, "query": query.urlencode(), "current": key == kind})
+        return {
+            "kind": kind,
+            "choices": choices,
+            **region_map_context(
+                values,
+                title=title,
+                unit=unit,
+                legend_label=f"{title} ({indicator.get_unit_display()})" if kind == "value" else title,
+                names=self.scope_form.region_names(),
+                map_id=f"map-{kind}",
+            ),
+        }
 
     def latest_measurements(self, indicator):
         """The indicator's latest measurements (by id, newest first), one page of

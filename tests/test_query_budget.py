@@ -398,6 +398,19 @@ def test_indicator_page(scale, client, validator, filiere):
     assert_flat(busy, lambda: client.get(f"/strategie/indicateurs/{busy.indicator.pk}/"), budget=10)
 
 
+@pytest.mark.parametrize(("kind", "budget"), [("progress", 10), ("completeness", 13)])
+def test_indicator_page_region_maps(scale, client, validator, filiere, kind, budget):
+    """The region map (issue 16 item 3): the value map is in test_indicator_page's 10; the
+    progress map reads nothing more (its targets are read already); the completeness map
+    adds the reporting calendar's three queries."""
+    busy = Busy(scale, filiere)
+    client.force_login(validator)
+    url = f"/strategie/indicateurs/{busy.indicator.pk}/?map={kind}"
+    body = client.get(url).content.decode()
+    assert body.count("data-region=") == 12
+    assert_flat(busy, lambda: client.get(url), budget=budget)
+
+
 def test_indicator_page_scoped_by_actor_type(scale, client, validator, filiere):
     busy = Busy(scale, filiere)
     client.force_login(validator)
