@@ -269,7 +269,6 @@ CONF
     save GUNICORN_WORKERS "${CLUSTER_WORKERS:-2}"
     save GUNICORN_LOG_LEVEL WARNING
     save DEMO_PASSWORD "${DEMO_PASSWORD:-cluster-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
-    save DJANGO_STATIC_ROOT "$CLUSTER_DIR/static"
 
     log "migrate, load_strategy, seed_demo, collectstatic"
     "$PY" manage.py migrate --noinput >"$CLUSTER_DIR/migrate.log"
