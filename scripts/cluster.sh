@@ -274,7 +274,12 @@ CONF
     "$PY" manage.py migrate --noinput >"$CLUSTER_DIR/migrate.log"
     "$PY" manage.py load_strategy >"$CLUSTER_DIR/load.log"
     "$PY" manage.py seed_demo >"$CLUSTER_DIR/seed.log"
-    "$PY" manage.py collectstatic --noinput -v 0
+    # The project's collected static files (STATIC_ROOT, as make soak), collected again
+    # only when a file of static/ or requirements.txt is newer than their manifest.
+    local manifest="${DJANGO_STATIC_ROOT:-$PROJECT/staticfiles}/staticfiles.json"
+    if [[ ! -f "$manifest" || -n "$(find static requirements.txt -newer "$manifest" -print -quit)" ]]; then
+        "$PY" manage.py collectstatic --noinput -v 0
+    fi
 
     log "gunicorn A on 127.0.0.1:$APP1_PORT, gunicorn B on 127.0.0.1:$APP2_PORT ($GUNICORN_WORKERS workers each)"
     app_start 1
