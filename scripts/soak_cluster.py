@@ -81,6 +81,8 @@ class StaffClient(soak.Client):
         expected = set(expected) | {500, 502, 503, 504}  # judged by time below, not here
         status, response, data = super().request(operation, method, path, expected, body, headers, page)
         self.timeline.add("session" if page else "api", operation, status)
+        if status in UNCERTAIN:
+            time.sleep(0.2)  # a client backs off a little before its next request
         return status, response, data
 
     def _retry(self, operation, method, path, done, body=None, headers=None):
@@ -219,7 +221,7 @@ class PublicReader(threading.Thread):
                 connection, status = None, None
             self.samples.append(time.monotonic() - started)
             self.timeline.add("public", path, status)
-            time.sleep(0.05)
+            time.sleep(0.25 if status is None or status >= 500 else 0.05)
         if connection is not None:
             connection.close()
 
