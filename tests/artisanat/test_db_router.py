@@ -5,8 +5,6 @@ the primary. Django's primary/replica test set-up: the "replica" alias is a TEST
 of "default" (config/settings.py), and the tests that read through it are transactional
 so that the mirror's own connection sees the rows."""
 
-import sqlite3
-
 import pytest
 from django.db import connections
 from django.test import Client, RequestFactory
@@ -124,8 +122,8 @@ def test_a_stopped_replica_sends_the_reads_to_the_primary(replica_on, caplog, mo
     # in-memory SQLite connection never closes by itself: put it aside, as a server would).
     kept, replica.connection = replica.connection, None
 
-    def refused(conn_params):
-        raise sqlite3.OperationalError("connection refused (the replica is stopped)")
+    def refused(conn_params):  # the driver's own error, as a refused connection raises it
+        raise replica.Database.OperationalError("connection refused (the replica is stopped)")
 
     monkeypatch.setattr(replica, "get_new_connection", refused)
     try:
