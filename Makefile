@@ -111,3 +111,21 @@ bench-quick: venv
 # No target judged (a noisy machine): any error, non-2xx answer or exception fails it.
 bench-smoke: venv
 	bash bench/bench.sh --smoke
+
+# The production topology on this machine (docs/deployment.md): PostgreSQL primary and
+# streaming replica, Redis, two gunicorn instances, nginx in front; prints the URL.
+.PHONY: cluster cluster-stop soak-cluster soak-cluster-quick
+cluster: venv
+	bash scripts/cluster.sh start
+
+cluster-stop:
+	bash scripts/cluster.sh stop
+
+# A cluster of its own, a soak through its load balancer while one gunicorn is killed,
+# the replica stopped and Redis restarted; report in soak/results/cluster-*.md/json.
+soak-cluster: venv
+	bash scripts/soak_cluster.sh 300 6
+
+# CI: the same with 60 s of load (about 2 minutes with the cluster's start).
+soak-cluster-quick: venv
+	bash scripts/soak_cluster.sh 60 4

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database that does not answer → 503 (page or JSON), not 500 (artisanat/availability.py).
+    # Anonymous GET / HEAD read the replica when there is one (artisanat/db_router.py);
+    # outside the 503 answer below, so that a replica that stopped is read again on the primary.
+    "artisanat.db_router.ReadReplicaMiddleware",
     "artisanat.availability.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -119,24 +122,43 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 # Whole figures (the home and API dashboards) are cached per data version, which every
 # write bumps in its own transaction (artisanat/data_version.py): invalidation is exact
-# whatever the backend. Each worker keeps its own copies in memory; old versions are
-# never read again and make room for new ones (DJANGO_CACHE_MAX_ENTRIES, 1/3 culled when full).
+# whatever the backend. Without REDIS_URL each worker keeps its own copies in memory; old
+# versions are never read again and make room for new ones (DJANGO_CACHE_MAX_ENTRIES,
+# 1/3 culled when full). With REDIS_URL the "default" cache is Redis, shared by every
+# worker and every server, and holds the sessions' copies too (SESSION_ENGINE below);
+# a Redis that does not answer is an empty cache there, never a 5xx (artisanat/cache.py).
 # The API throttles' counts (artisanat/api/throttling.py) must be the same for every
 # worker and every server: the "throttle" cache is Redis when REDIS_URL is set, else a
 # table of the database (artisanat_cache, created after every migrate). Its culling
 # (ARTISANAT_THROTTLE_CACHE_MAX_ENTRIES, expired entries first) bounds the table.
 REDIS_URL = env_redis_url("REDIS_URL")
+# A Redis that does not answer costs at most this many seconds per command (a stopped
+# one: nothing, the connection is refused). Connections a restart broke are replaced by
+# the pool before use.
+REDIS_TIMEOUT = env_int("ARTISANAT_REDIS_TIMEOUT", 2, minimum=1)
+_REDIS_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 100, minimum=10)},
-    },
+    "default": (
+        {
+            "BACKEND": "artisanat.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "artisanat-cache",
+            "TIMEOUT": 24 * 3600,
+            "OPTIONS": _REDIS_OPTIONS,
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "TIMEOUT": 24 * 3600,
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 100, minimum=10)},
+        }
+    ),
     "throttle": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "artisanat",
+            "OPTIONS": _REDIS_OPTIONS,
         }
         if REDIS_URL
         else {
@@ -146,6 +168,27 @@ CACHES = {
         }
     ),
 }
+# Sessions: in the database, and with REDIS_URL read through the shared cache first
+# (cached_db: a Redis restart loses no session, the database has them all). Never
+# through a per-worker memory cache: a session signed out in one worker would stay
+# signed in in the others' copies.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "default"
+
+# A PostgreSQL streaming replica (DATABASE_REPLICA_URL, optional): anonymous GET / HEAD
+# requests read from it, everything signed in, every write and every request of a client
+# that wrote in the last ARTISANAT_READ_PRIMARY_AFTER_WRITE seconds read the primary;
+# a replica that does not answer sends the reads back to the primary
+# (artisanat/db_router.py). Without it, the "replica" alias is the primary itself (a
+# name the router never picks) so that the tests can mirror it.
+READ_REPLICA = bool(env_str("DATABASE_REPLICA_URL", ""))
+if READ_REPLICA:
+    # Tests run against the primary's test database (Django's "Testing primary/replica configurations").
+    DATABASES["replica"] = {**env_database("DATABASE_REPLICA_URL", ""), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["artisanat.db_router.ReplicaRouter"]
+READ_PRIMARY_AFTER_WRITE = env_int("ARTISANAT_READ_PRIMARY_AFTER_WRITE", 30, minimum=1)
+READ_REPLICA_RETRY_SECONDS = env_int("ARTISANAT_READ_REPLICA_RETRY", 5, minimum=1)
 
 # A stopped or unreachable database must not hang a worker: connections give up after
 # DJANGO_DB_CONNECT_TIMEOUT seconds and (PostgreSQL) a statement is cancelled after
@@ -154,15 +197,18 @@ CACHES = {
 # first query, so workers reconnect by themselves once the database is back.
 DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
 DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 30, minimum=0)
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_DB_CONN_MAX_AGE", 0, minimum=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _pg_options["connect_timeout"] = DB_CONNECT_TIMEOUT
-    if DB_STATEMENT_TIMEOUT:
-        _pg_options["options"] = (
-            _pg_options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
-        ).strip()
+for _alias in ("default", "replica") if READ_REPLICA else ("default",):
+    DATABASES[_alias]["CONN_MAX_AGE"] = env_int("DJANGO_DB_CONN_MAX_AGE", 0, minimum=0)
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES[_alias]["ENGINE"].endswith("postgresql"):
+        _pg_options = DATABASES[_alias].setdefault("OPTIONS", {})
+        _pg_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+        if DB_STATEMENT_TIMEOUT:
+            _pg_options["options"] = (
+                _pg_options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+            ).strip()
+if not READ_REPLICA:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -211,8 +211,11 @@ def test_the_middleware_answers_only_for_an_unreachable_database(rf):
 
 
 def test_the_middleware_comes_right_after_security(settings):
-    assert settings.MIDDLEWARE[:2] == [
+    # The read replica's middleware (artisanat/db_router.py) reads no database itself and
+    # must see this one's 503 to serve the request again on the primary.
+    assert settings.MIDDLEWARE[:3] == [
         "django.middleware.security.SecurityMiddleware",
+        "artisanat.db_router.ReadReplicaMiddleware",
         "artisanat.availability.DatabaseUnavailableMiddleware",
     ]
 

@@ -164,6 +164,7 @@ def test_redis_url_puts_the_counts_in_redis():
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://cache.internal:6379/2",
         "KEY_PREFIX": "artisanat",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
     assert classes == ["artisanat.api.throttling.AnonRateThrottle", "artisanat.api.throttling.UserRateThrottle"]
     assert _settings_of()[0]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
