@@ -77,6 +77,22 @@ class ScopedRateThrottle(SharedCounts, throttling.ScopedRateThrottle):
     pass
 
 
+class PublicRateThrottle(ScopedRateThrottle):
+    """The public open-data API's throttle (scope ``public``). Unlike the others it fails
+    open: when the counts' store does not answer (a Redis restart), the reader is served
+    and the event logged. What it guards is published, cached, read-only data: lifting
+    its limit for the seconds of an outage exposes nothing, while refusing would take the
+    public site down with every Redis restart. The token and write endpoints keep
+    failing closed (``CountsUnavailable``)."""
+
+    def allow_request(self, request, view):
+        try:
+            return throttling.ScopedRateThrottle.allow_request(self, request, view)
+        except _store_errors() as exc:
+            logger.warning("throttle store unavailable: %s %s -> served (%s)", request.method, request.path, exc)
+            return True
+
+
 def create_cache_table(using="default", **kwargs):
     """post_migrate receiver (artisanat/apps.py): the database cache's table exists
     wherever ``migrate`` ran (``make run``, the tests, the bench, the soak, production),
