@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # /sitemap.xml of the public pages (opendata/sitemaps.py)
     "rest_framework",
     "knox",  # API tokens: stored as a digest, expiring (REST_KNOX below)
     "django_filters",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "artisanat.request_limits.RequestSizeLimitMiddleware",
     # Signed-in pages, exports and API answers: Cache-Control: private, no-store (artisanat/cache_control.py).
     "artisanat.cache_control.NoStoreMiddleware",
+    # Public answers (Cache-Control: public, opendata/caching.py): no Set-Cookie, no Vary on the visitor.
+    "opendata.middleware.PublicAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -537,3 +540,5 @@ LOGGING = {
 # Public open-data pages and API (opendata/caching.py): how long a browser or proxy may
 # keep a public answer before asking again (it then gets a 304 while nothing was published).
 PUBLIC_MAX_AGE = env_int("ARTISANAT_PUBLIC_MAX_AGE", 300, minimum=0)
+# The licence the public pages' schema.org metadata names for the published figures.
+OPEN_DATA_LICENSE = env_str("ARTISANAT_OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/")

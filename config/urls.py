@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from artisanat.availability import healthz
+from opendata.caching import public_cache
+from opendata.sitemaps import SITEMAPS
+from opendata.views import robots_txt
 from portal.views import HomeView
 
 urlpatterns = [
@@ -18,6 +22,8 @@ urlpatterns = [
     path("strategie/", include("strategy.urls")),
     path("contrats/", include("contracts.urls")),
     path("donnees/", include("opendata.urls")),
+    path("sitemap.xml", public_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
 ]
 # No /media/: uploaded documents are read through their rows' download views only
 # (strategy:measurement_evidence, contracts:contract_document; artisanat/documents.py).

@@ -533,6 +533,15 @@ class PublishForm(forms.Form):
     )
 
 
+class ReleaseForm(forms.Form):
+    """Publish the open data (strategy.services.release_open_data): its reason is kept
+    with the release."""
+
+    reason = forms.CharField(
+        label=_("Motif de la publication"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 #: The scope's dimensions, in the order the query string names them.
 SCOPE_DIMENSIONS = ("region", "filiere", "sex", "actor_type")
 

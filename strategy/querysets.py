@@ -432,7 +432,10 @@ def attach_phase_rollups(phases, as_of, *, indicators_by_scope=None, public_on=N
     by_scope = dict(indicators_by_scope or {})
     missing = {(as_of, p.end_date) for p in phases} - set(by_scope)
     if missing:
-        by_scope.update(figures_by_scope(Indicator.objects.filter(axis__strategy__in=strategy_ids), missing))
+        indicators = Indicator.objects.filter(axis__strategy__in=strategy_ids)
+        if public_on is not None:  # the public's: the published indicators, their published figures
+            indicators = indicators.published(public_on)
+        by_scope.update(figures_by_scope(indicators, missing, published=public_on is not None))
     for phase in phases:
         indicators = [i for i in by_scope[(as_of, phase.end_date)] if i.rollup_strategy == phase.strategy_id]
         measured = [i for i in indicators if not i.without_phase_target]

@@ -28,6 +28,7 @@ urlpatterns = [
         name="indicator_comment",
     ),
     path("rapport/publier/", views.ReportPublishView.as_view(), name="report_publish"),
+    path("donnees-ouvertes/", views.OpenDataView.as_view(), name="open_data"),
     path("rapport/publications/", views.PublicationListView.as_view(), name="publication_list"),
     path("rapport/publications/<int:pk>/", views.PublicationDetailView.as_view(), name="publication_detail"),
     path("rapport/publications/<int:pk>/pdf/", views.PublicationPdfView.as_view(), name="publication_pdf"),

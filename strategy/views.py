@@ -59,6 +59,7 @@ from strategy.forms import (
     ProgrammeForm,
     PublishForm,
     ReasonForm,
+    ReleaseForm,
     ReportForm,
     ScopeForm,
     SheetUploadForm,
@@ -73,6 +74,7 @@ from strategy.models import (
     Indicator,
     IndicatorComment,
     Measurement,
+    OpenDataRelease,
     Phase,
     Programme,
     ReportPublication,
@@ -1034,6 +1036,74 @@ class ReportPublishView(RoleRequiredMixin, View):
             },
         )
         return HttpResponseRedirect(reverse("strategy:publication_detail", args=[publication.pk]))
+
+
+class OpenDataView(RoleRequiredMixin, TemplateView):
+    """Données ouvertes: the indicators marked public and from when, what changed since
+    the last release (indicators added or withdrawn, validated values not yet
+    published), the last releases, and the form that publishes (validators and
+    administrators: strategy.services.release_open_data). Ministry roles read it."""
+
+    template_name = "strategy/open_data.html"
+    required = "is_ministry"
+    RELEASES_SHOWN = 10
+
+    def post(self, request):
+        if not permissions.can_validate(request.user):
+            raise PermissionDenied
+        form = ReleaseForm(request.POST)
+        if form.is_valid():
+            try:
+                release = services.release_open_data(by=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error("reason", _message_of(error))
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Publication n° %(n)s faite : %(count)s indicateur est public avec ses valeurs validées.",
+                        "Publication n° %(n)s faite : %(count)s indicateurs sont publics avec leurs valeurs validées.",
+                        release.indicators.count(),
+                    )
+                    % {"n": release.number, "count": release.indicators.count()},
+                )
+                return HttpResponseRedirect(reverse("strategy:open_data"))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        releases = list(
+            OpenDataRelease.objects.select_related("released_by").order_by("-number")[: self.RELEASES_SHOWN]
+        )
+        last = releases[0] if releases else None
+        marked = list(
+            Indicator.objects.filter(public_from__isnull=False)
+            .select_related("axis")
+            .only("code", "name", "name_ar", "arabic_is_working_translation", "public_from", "axis__number")
+            .order_by("code")
+        )
+        released_ids = set(last.indicators.values_list("pk", flat=True)) if last else set()
+        marked_ids = {i.pk for i in marked}
+        withdrawn = list(
+            Indicator.objects.filter(pk__in=released_ids - marked_ids).only("code", "name", "name_ar").order_by("code")
+        )
+        waiting = Measurement.objects.filter(indicator__public_from__isnull=False, status=MeasurementStatus.VALIDATED)
+        if last:
+            waiting = waiting.filter(validated_at__gt=last.released_at)
+        for indicator in marked:
+            indicator.in_release = indicator.pk in released_ids
+            indicator.upcoming = indicator.public_from > today()
+        context.update(
+            releases=releases,
+            last=last,
+            marked=marked,
+            added=[i for i in marked if not i.in_release],
+            withdrawn=withdrawn,
+            waiting=waiting.count(),
+            may_release=permissions.can_validate(self.request.user),
+            form=kwargs.get("form") or ReleaseForm(),
+        )
+        return context
 
 
 PUBLICATION_LIST_FIELDS = ("pk", "kind", "year", "quarter", "edition", "as_of", "published_at", "reason", "sha256")

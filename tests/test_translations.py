@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ar", "en")
-SOURCES = ("config", "artisanat", "strategy", "contracts", "portal", "templates", "manage.py")
+SOURCES = ("config", "artisanat", "strategy", "contracts", "portal", "opendata", "templates", "manage.py")
 
 
 def parse_po(path):

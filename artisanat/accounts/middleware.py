@@ -60,6 +60,11 @@ def _exempt_paths():
         reverse("api:token"),
         "/i18n/",
         "/" + settings.STATIC_URL.lstrip("/"),
+        # The public open-data pages, the same for everyone (opendata/): a signed-in user
+        # who has not given the second factor reads them as anybody does.
+        "/donnees/",
+        "/sitemap.xml",
+        "/robots.txt",
     )
 
 

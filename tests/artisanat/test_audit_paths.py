@@ -3173,6 +3173,32 @@ def test_publishing_a_report_records_who_when_and_why_on_the_frozen_row(client, 
     assert again.edition == 2
 
 
+# ---------------------------------------------------------------- releasing the open data
+
+
+def test_releasing_the_open_data_records_who_when_and_why_on_the_release(client, validator, indicator, phases):
+    """An open-data release is never changed, so it has no history of its own: the row
+    itself is the record (who, when, why, which indicators), written once, by the staff
+    page (/strategie/donnees-ouvertes/) and by the service alike; the admin only reads
+    it. seed_demo's first release goes through the same service (by the demo validator)."""
+    from strategy.models import OpenDataRelease
+
+    indicator.public_from = dt.date(2021, 1, 1)
+    indicator.save()
+    client.force_login(validator)
+    start = timezone.now()
+    ok(client.post(reverse("strategy:open_data"), {"reason": "Publication trimestrielle"}), 302)
+    again = strategy_services.release_open_data(by=validator, reason="Publication corrigée")
+    end = timezone.now()
+    rows = list(OpenDataRelease.objects.order_by("number").values_list("released_by", "reason", "released_at"))
+    assert [(who, why) for who, why, _when in rows] == [
+        (validator.pk, "Publication trimestrielle"),
+        (validator.pk, "Publication corrigée"),
+    ]
+    assert all(start <= when <= end for _who, _why, when in rows)
+    assert again.number == 2 and list(again.indicators.all()) == [indicator]
+
+
 # ---------------------------------------------------------------- every writable API route
 
 

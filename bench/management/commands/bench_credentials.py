@@ -70,6 +70,20 @@ def write_indicator(organisation):
     return indicator
 
 
+def publish_for_the_bench(indicator, validator):
+    """The public indicator page the bench reads (/donnees/fr/indicateurs/<code>/): the
+    busy synthetic indicator, marked public and released (seed_demo's release came
+    before seed_scale wrote it). Released once: a second call finds it published."""
+    if indicator is None:
+        return None
+    from strategy.services import release_open_data
+
+    if not Indicator.objects.published(dt.date.today()).filter(pk=indicator.pk).exists():
+        Indicator.objects.filter(pk=indicator.pk).update(public_from=dt.date(2021, 1, 1))
+        release_open_data(by=validator, reason="Banc d'essai : la page publique d'un indicateur ventilé")
+    return indicator.code
+
+
 class Command(BaseCommand):
     help = "Jetons et session pour le banc d'essai (bench/settings.py seulement), en JSON."
 
@@ -106,6 +120,7 @@ class Command(BaseCommand):
             .order_by("code")
             .first()
         )
+        public = publish_for_the_bench(busy, users["validator"])
         payload = {
             "read_token": issue_token(users["viewer"])[1],
             "write_token": issue_token(users["partner_fca"])[1],
@@ -118,5 +133,6 @@ class Command(BaseCommand):
             "busy_indicator": busy.pk if busy else None,
             "region": region,
             "contract": contract.pk if contract else None,
+            "public_indicator": public,
         }
         self.stdout.write(json.dumps(payload))

@@ -33,9 +33,21 @@ from portal import reference_data as ref
 from portal.management.commands.load_strategy import upsert
 from strategy import services as strategy_services
 from strategy.choices import Aggregation, MeasurementStatus
-from strategy.models import Action, Axis, Indicator, Measurement, Phase, Programme, Strategy, Target
+from strategy.models import (
+    Action,
+    Axis,
+    Indicator,
+    Measurement,
+    OpenDataRelease,
+    Phase,
+    Programme,
+    Strategy,
+    Target,
+)
 
 SEED = 2030
+#: The demo's public indicators are public from the strategy's first day.
+PUBLIC_FROM = dt.date(2021, 1, 1)
 INDICATIVE = ref.INDICATIVE
 D = dt.date
 
@@ -728,6 +740,32 @@ class Seeder:
                 )
                 self.count("jalons rattachés")
 
+    # Open data ----------------------------------------------------------------------
+    def open_data(self):
+        """The first open-data release, once: the real indicators with validated values
+        marked public from 2021-01-01 (by the editor, through the indicator's service),
+        then released by the validator, so that /donnees/ shows a public portal. Only
+        when no release exists yet: a later run, or an indicator the ministry has since
+        withdrawn, is left as it is. (The system account, which commands otherwise act
+        as, has no role: release_open_data refuses it, as it refuses every non-validator.)"""
+        if OpenDataRelease.objects.exists():
+            return
+        validated = Measurement.objects.filter(status=VALIDATED).values("indicator")
+        for indicator in (
+            Indicator.objects.filter(pk__in=validated, public_from__isnull=True)
+            .exclude(code__startswith="SYN-")
+            .order_by("code")
+        ):
+            indicator.public_from = PUBLIC_FROM
+            strategy_services.save_indicator(
+                indicator, by=self.users["editor"], reason="Ouverture des données (démonstration)"
+            )
+            self.count("indicateurs publics")
+        strategy_services.release_open_data(
+            by=self.users["validator"], reason="Première publication des données ouvertes (démonstration)"
+        )
+        self.count("publication des données ouvertes")
+
     def run(self, reset_passwords=False):
         strategy = Strategy.objects.get(name=ref.STRATEGY["name"])
         needed = {a for a, *_ in ref.ORGANISATIONS}
@@ -746,6 +784,7 @@ class Seeder:
         self.measurements(indicators, regions, filieres)
         self.contracts(orgs, axes, indicators, phases)
         self.actions(orgs, phases)
+        self.open_data()
 
 
 class Command(BaseCommand):
