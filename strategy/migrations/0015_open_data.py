@@ -7,6 +7,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def free_tables(apps, schema_editor):
+    """Going back, SQLite drops the ``public_from`` columns, which the history guard's
+    and the rules' triggers name: those triggers go first (artisanat/triggers.py); the
+    post_migrate receiver reinstalls every registered set afterwards."""
+    from artisanat.triggers import free_sqlite_tables
+
+    free_sqlite_tables(schema_editor.connection, ("strategy_indicator", "strategy_historicalindicator"))
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("strategy", "0014_arabic"),
@@ -153,4 +162,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # Last, so that it runs first when going back (before the columns are dropped).
+        migrations.RunPython(migrations.RunPython.noop, free_tables, elidable=False),
     ]
