@@ -25,6 +25,7 @@ from artisanat.charts import horizontal_bars, line_chart
 from artisanat.dates import parse_date, today
 from artisanat.exceptions import InvalidParameter
 from artisanat.i18n import localized
+from artisanat.maps import region_map_context
 from artisanat.models import Region
 from contracts.models import ContratProgramme, Party
 from opendata import links
@@ -229,6 +230,15 @@ class IndicatorPage(PublicPage):
                     "downloads": links.downloads("indicators", indicator.code, "breakdowns"),
                 }
             )
+        region_map = None
+        if "region" in stored:
+            title = _("Réalisé par région")
+            region_map = region_map_context(
+                {r["code"]: r["achieved"] for r in stored["region"]},
+                title=title,
+                legend_label=f"{title} ({indicator.get_unit_display()})",
+                map_id="map-value",
+            )
         series_downloads = links.downloads("indicators", indicator.code, "series")
         url = self.request.build_absolute_uri(self.request.path)
         dataset = {
@@ -272,6 +282,7 @@ class IndicatorPage(PublicPage):
             ),
             "period_rows": [dict(row, achieved=achieved_at.get(row["period_end"])) for row in totals],
             "breakdowns": breakdowns,
+            "region_map": region_map,
             "downloads": series_downloads,
             "json_ld": json_ld(dataset),
         }

@@ -250,3 +250,11 @@ def test_robots_txt_points_to_the_sitemap_and_closes_the_staff_area():
     text = html(page("/robots.txt"))
     assert "Sitemap: http://testserver/sitemap.xml" in text
     assert "Disallow: /\n" in text and "Allow: /donnees/" in text
+
+
+def test_the_indicator_page_maps_the_published_regional_figures(world, region):
+    text = html(page("/donnees/fr/indicateurs/IND-PUB/"))
+    section = text[text.index("data-map-section") :]
+    assert section.count('data-region="') >= 12  # the twelve regions drawn (paths), then the table
+    assert re.search(r'<tr data-row="07">.*?<td class="num">40</td>', section, re.S)
+    assert re.search(r'<tr data-row="03">.*?Pas de donnée', section, re.S)

@@ -80,9 +80,10 @@ def test_indicator_list(public_client):
 
 
 def test_indicator_page(public_client):
-    # + the indicator with its figures, its targets, its period totals, its breakdowns.
+    # + the indicator with its figures, its targets, its period totals, its breakdowns,
+    # the regions' names of the map.
     code = public_client.busy.indicator.code
-    assert_flat_public(public_client, f"/donnees/fr/indicateurs/{code}/", budget=7, cached=2)
+    assert_flat_public(public_client, f"/donnees/fr/indicateurs/{code}/", budget=8, cached=2)
 
 
 def test_region_page(public_client, region):
