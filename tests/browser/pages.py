@@ -118,6 +118,18 @@ PAGES = [
     Page("invitation-expired", "/compte/invitation/MQ/lien-perime/", None),
     Page("bad-parameter", "/strategie/indicateurs/?as_of=hier", "viewer", status=400),
     Page("not-found", "/strategie/indicateurs/999999/", "viewer", status=404),
+    # The staff's open-data page, and the public pages (signed out: role None)
+    Page("open-data", "/strategie/donnees-ouvertes/"),
+    Page("open-data-viewer", "/strategie/donnees-ouvertes/", "viewer"),
+    Page("public-home-fr", "/donnees/fr/", None),
+    Page("public-home-ar", "/donnees/ar/", None),
+    Page("public-indicators-en", "/donnees/en/indicateurs/", None),
+    Page("public-indicator-fr", "/donnees/fr/indicateurs/{public_indicator}/", None),
+    Page("public-indicator-ar", "/donnees/ar/indicateurs/{public_indicator}/", None),
+    Page("public-contracts", "/donnees/fr/contrats/", None),
+    Page("public-contract", "/donnees/fr/contrats/{public_contract}/", None),
+    Page("public-regions-ar", "/donnees/ar/regions/", None),
+    Page("public-region", "/donnees/fr/regions/07/", None),
 ]
 
 ROLES = sorted({page.role for page in PAGES if page.role})
@@ -136,8 +148,9 @@ def demo_scene():
     from django.core.management import call_command
     from django.db.models import Count
 
+    from artisanat.dates import today
     from artisanat.models import Organisation
-    from contracts.models import Amendment, Disbursement, Milestone, Party
+    from contracts.models import Amendment, ContratProgramme, Disbursement, Milestone, Party
     from strategy import services
     from strategy.choices import ReportKind
     from strategy.models import Action, Indicator, Measurement, Phase
@@ -185,4 +198,7 @@ def demo_scene():
         "phase_first": phases[0].pk,
         "phase_last": phases[-1].pk,
         "person": users["partner_fca"].pk,
+        # The public pages name rows by code (seed_demo publishes the indicators with data).
+        "public_indicator": Indicator.objects.published(today()).filter(by_region=True).order_by("code")[0].code,
+        "public_contract": ContratProgramme.objects.public().order_by("reference")[0].reference,
     }

@@ -7,7 +7,7 @@ from django.urls import get_resolver, resolve
 from tests.browser.pages import PAGES
 
 # Namespaces of the staff pages (the API, the admin and Django's i18n view are not).
-NAMESPACES = ("strategy", "contracts", "portal", "accounts")
+NAMESPACES = ("strategy", "contracts", "portal", "accounts", "opendata")
 NOT_PAGES = {
     # Answers of a form posted from another page (a redirect back, never a page).
     "strategy:measurement_submit": "posted from the measurement page",
@@ -22,6 +22,7 @@ NOT_PAGES = {
     "accounts:person_resend_invitation": "posted from the person page",
     # A step of signing in: test_accessibility.py's test_no_axe_violation_on_the_code_page.
     "accounts:otp_verify": "the sign-in's second step, tested on its own",
+    "opendata:root": "a redirect to the French public home",
     # Files, not pages.
     "strategy:measurement_evidence": "the evidence file's download",
     "strategy:publication_pdf": "the publication's PDF",
