@@ -63,6 +63,7 @@ def _exempt_paths():
         # The public open-data pages, the same for everyone (opendata/): a signed-in user
         # who has not given the second factor reads them as anybody does.
         "/donnees/",
+        "/api/public/",
         "/sitemap.xml",
         "/robots.txt",
     )
