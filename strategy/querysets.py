@@ -426,13 +426,19 @@ def attach_phase_rollups(phases, as_of, *, indicators_by_scope=None, public_on=N
     counts the others. The figures of all the phases in one query (``figures_by_scope``).
 
     ``indicators_by_scope``: ``figures_by_scope`` already read (of every indicator of the
-    phases' strategies); the scopes it holds are not read again."""
+    phases' strategies); the scopes it holds are not read again.
+
+    ``public_on`` (a date): the public's roll-ups — only the indicators published that
+    day (``IndicatorQuerySet.published``), with their published figures."""
     Indicator = _model("Indicator")
     strategy_ids = {p.strategy_id for p in phases}
     by_scope = dict(indicators_by_scope or {})
     missing = {(as_of, p.end_date) for p in phases} - set(by_scope)
     if missing:
-        by_scope.update(figures_by_scope(Indicator.objects.filter(axis__strategy__in=strategy_ids), missing))
+        indicators = Indicator.objects.filter(axis__strategy__in=strategy_ids)
+        if public_on is not None:
+            indicators = indicators.published(public_on)
+        by_scope.update(figures_by_scope(indicators, missing, published=public_on is not None))
     for phase in phases:
         indicators = [i for i in by_scope[(as_of, phase.end_date)] if i.rollup_strategy == phase.strategy_id]
         measured = [i for i in indicators if not i.without_phase_target]
