@@ -25,12 +25,12 @@ def text(**kwargs):
     return serializers.CharField(read_only=True, **kwargs)
 
 
-class ReleaseSerializer(serializers.Serializer):
+class PublicReleaseSerializer(serializers.Serializer):
     number = serializers.IntegerField(help_text=_("Numéro de la publication des données ouvertes."))
     date = serializers.DateField(help_text=_("Date de la publication (AAAA-MM-JJ)."))
 
 
-class TargetSerializer(serializers.Serializer):
+class PublicTargetSerializer(serializers.Serializer):
     due_date = serializers.DateField()
     value = figure()
 
@@ -53,7 +53,9 @@ class PublicIndicatorSerializer(serializers.Serializer):
     )
     baseline_value = figure()
     baseline_date = serializers.DateField(read_only=True)
-    targets = TargetSerializer(source="public_targets", many=True, read_only=True, help_text=_("Cibles nationales."))
+    targets = PublicTargetSerializer(
+        source="public_targets", many=True, read_only=True, help_text=_("Cibles nationales.")
+    )
     dimensions = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text=_("Ventilations : region, filiere, sex, actor_type.")
     )
@@ -65,10 +67,10 @@ class PublicIndicatorSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TrajectoryStatus.choices, read_only=True)
     latest_period_end = serializers.DateField(source="fig_latest_end", read_only=True, allow_null=True)
     public_from = serializers.DateField(read_only=True)
-    release = ReleaseSerializer(read_only=True, allow_null=True)
+    release = PublicReleaseSerializer(read_only=True, allow_null=True)
 
 
-class RegionalIndicatorSerializer(serializers.Serializer):
+class PublicRegionalIndicatorSerializer(serializers.Serializer):
     """A published indicator broken down by region, with its figures in one region."""
 
     region = serializers.CharField(read_only=True, help_text=_("Code de la région."))
@@ -87,7 +89,7 @@ class RegionalIndicatorSerializer(serializers.Serializer):
     latest_period_end = serializers.DateField(source="fig_latest_end", read_only=True, allow_null=True)
 
 
-class SeriesRowSerializer(serializers.Serializer):
+class PublicSeriesRowSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     value = figure(help_text=_("Valeur de la période (pour un ratio : en %) ; null = pas de valeur."))
@@ -95,7 +97,7 @@ class SeriesRowSerializer(serializers.Serializer):
     denominator = figure()
 
 
-class BreakdownRowSerializer(serializers.Serializer):
+class PublicBreakdownRowSerializer(serializers.Serializer):
     dimension = serializers.ChoiceField(choices=["region", "filiere", "sex", "actor_type"])
     code = serializers.CharField(help_text=_("Code de la région, de la filière, du sexe ou du type d'acteur."))
     name = serializers.CharField()
@@ -103,7 +105,7 @@ class BreakdownRowSerializer(serializers.Serializer):
     achieved = figure()
 
 
-class RollupSerializer(serializers.Serializer):
+class PublicRollupSerializer(serializers.Serializer):
     progress = figure(2)
     status = serializers.CharField()
     with_data = serializers.IntegerField()
@@ -112,12 +114,12 @@ class RollupSerializer(serializers.Serializer):
     status_counts = serializers.DictField(child=serializers.IntegerField())
 
 
-class AxisSerializer(serializers.Serializer):
+class PublicAxisSerializer(serializers.Serializer):
     number = serializers.IntegerField(read_only=True)
     title = text()
     title_ar = text()
     description = text()
-    rollup = RollupSerializer(read_only=True, help_text=_("Avancement de ses indicateurs publiés."))
+    rollup = PublicRollupSerializer(read_only=True, help_text=_("Avancement de ses indicateurs publiés."))
     indicators = serializers.SerializerMethodField(help_text=_("Codes de ses indicateurs publiés."))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -125,14 +127,14 @@ class AxisSerializer(serializers.Serializer):
         return [i.code for i in axis.figure_indicators]
 
 
-class PhaseSerializer(serializers.Serializer):
+class PublicPhaseSerializer(serializers.Serializer):
     code = text()
     name = text()
     name_ar = text()
     order = serializers.IntegerField(read_only=True)
     start_date = serializers.DateField(read_only=True)
     end_date = serializers.DateField(read_only=True)
-    rollup = RollupSerializer(
+    rollup = PublicRollupSerializer(
         read_only=True, help_text=_("Avancement des indicateurs publiés au regard des cibles de fin de phase.")
     )
     without_target = serializers.IntegerField(
@@ -142,27 +144,27 @@ class PhaseSerializer(serializers.Serializer):
     )
 
 
-class RegionSerializer(serializers.Serializer):
+class PublicRegionSerializer(serializers.Serializer):
     code = text(help_text=_("Code de la région (01 à 12)."))
     name = text()
     name_ar = text()
 
 
-class PartySerializer(serializers.Serializer):
+class PublicPartySerializer(serializers.Serializer):
     organisation = serializers.CharField(source="organisation.acronym", help_text=_("Sigle de l'organisation."))
     organisation_name = serializers.CharField(source="organisation.name")
     organisation_name_ar = serializers.CharField(source="organisation.name_ar")
     role = serializers.ChoiceField(choices=PartyRole.choices)
 
 
-class MilestoneSerializer(serializers.Serializer):
+class PublicMilestoneSerializer(serializers.Serializer):
     title = serializers.CharField()
     title_ar = serializers.CharField()
     due_date = serializers.DateField()
     status = serializers.ChoiceField(choices=MilestoneStatus.choices)
 
 
-class ContractSerializer(serializers.Serializer):
+class PublicContractSerializer(serializers.Serializer):
     """A signed contract's public summary."""
 
     reference = text(help_text=_("Référence du contrat : son identifiant stable."))
@@ -175,10 +177,10 @@ class ContractSerializer(serializers.Serializer):
     start_date = serializers.DateField(read_only=True)
     end_date = serializers.DateField(read_only=True)
     status = serializers.ChoiceField(choices=ContractStatus.choices, read_only=True)
-    parties = PartySerializer(source="public_parties", many=True, read_only=True)
+    parties = PublicPartySerializer(source="public_parties", many=True, read_only=True)
     as_of = serializers.DateField(source="fig_as_of", read_only=True)
     committed = figure(2, source="fig_committed", help_text=_("Montant engagé (DH) à la date."))
     disbursed = figure(2, source="fig_disbursed", help_text=_("Montant décaissé (DH) à la date."))
     execution_rate = figure(2, help_text=_("Décaissé ÷ engagé, en %."))
     time_elapsed = figure(2, help_text=_("Part de la durée du contrat écoulée à la date, en %."))
-    milestones = MilestoneSerializer(source="public_milestones", many=True, read_only=True)
+    milestones = PublicMilestoneSerializer(source="public_milestones", many=True, read_only=True)

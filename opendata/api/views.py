@@ -47,6 +47,7 @@ from contracts.models import ContratProgramme, Milestone, Party
 from opendata import caching
 from opendata.api import columns
 from opendata.api import serializers as s
+from opendata.api.schema import PublicAutoSchema, public_schema
 from strategy import figures
 from strategy.choices import ActorType, Aggregation, Sex
 from strategy.models import Axis, Indicator, OpenDataRelease, Phase, Target
@@ -106,6 +107,9 @@ class PublicView(ApiViewMixin, generics.GenericAPIView):
     filter_backends = []
     pagination_class = None
     http_method_names = ["get", "head", "options"]
+    schema = PublicAutoSchema()
+    #: The answer may be 404 (a code that is not, or not yet, public): for the schema.
+    not_found = False
     #: Query parameters the endpoint reads; any other is a 400 naming it.
     parameters = ("as_of",)
     #: The answer carries live figures (the contracts'): the data version enters its ETag.
@@ -209,6 +213,14 @@ class IndicatorMixin:
         return rows
 
 
+@public_schema(
+    "Les indicateurs publiés, avec leurs chiffres publiés à la date as_of (valeur atteinte, cibles, avancement, statut).",
+    "The published indicators, with their published figures as of as_of (achieved, targets, progress, status).",
+    s.PublicIndicatorSerializer,
+    operation_id="public_indicators_list",
+    listed=True,
+    as_of=True,
+)
 class IndicatorList(IndicatorMixin, PublicListView):
     csv_columns = columns.INDICATOR_COLUMNS
     download_name = "indicators"
@@ -217,7 +229,17 @@ class IndicatorList(IndicatorMixin, PublicListView):
         return self.indicators()
 
 
+@public_schema(
+    "Un indicateur publié, par son code ; 404 s'il n'est pas public.",
+    "One published indicator, by its code; 404 when it is not public.",
+    s.PublicIndicatorSerializer,
+    operation_id="public_indicators_retrieve",
+    listed=False,
+    as_of=True,
+)
 class IndicatorDetail(IndicatorMixin, PublicView):
+    not_found = True
+
     def answer(self, request, code):
         indicator = self.indicators().filter(code=code).first()
         if indicator is None:
@@ -229,6 +251,8 @@ class IndicatorDetail(IndicatorMixin, PublicView):
 class OneIndicatorList(PublicListView):
     """A table of one published indicator (its series, its breakdowns): 404 if it is not
     published."""
+
+    not_found = True
 
     def indicator(self):
         found = getattr(self, "_indicator", None)
@@ -242,8 +266,16 @@ class OneIndicatorList(PublicListView):
         return f"artisanat2030-{safe_name(self.kwargs['code'])}-{self.download_name}-{self.as_of.isoformat()}"
 
 
+@public_schema(
+    "La série publiée d'un indicateur : une ligne par période, la plus ancienne d'abord.",
+    "An indicator's published series: one row per period, oldest first.",
+    s.PublicSeriesRowSerializer,
+    operation_id="public_indicators_series",
+    listed=True,
+    as_of=True,
+)
 class IndicatorSeries(OneIndicatorList):
-    serializer_class = s.SeriesRowSerializer
+    serializer_class = s.PublicSeriesRowSerializer
     csv_columns = columns.SERIES_COLUMNS
     download_name = "series"
 
@@ -269,8 +301,16 @@ class IndicatorSeries(OneIndicatorList):
 CHOICES = {"sex": Sex, "actor_type": ActorType}
 
 
+@public_schema(
+    "La valeur atteinte publiée d'un indicateur selon chacune de ses ventilations (région, filière, sexe, type d'acteur).",
+    "An indicator's published achieved value by each of its breakdowns (region, filière, sex, actor type).",
+    s.PublicBreakdownRowSerializer,
+    operation_id="public_indicators_breakdowns",
+    listed=True,
+    as_of=True,
+)
 class IndicatorBreakdowns(OneIndicatorList):
-    serializer_class = s.BreakdownRowSerializer
+    serializer_class = s.PublicBreakdownRowSerializer
     csv_columns = columns.BREAKDOWN_COLUMNS
     download_name = "breakdowns"
 
@@ -298,8 +338,16 @@ class IndicatorBreakdowns(OneIndicatorList):
 # ---------------------------------------------------------------- the strategy at a glance
 
 
+@public_schema(
+    "Les axes de la stratégie, avec l'avancement de leurs indicateurs publiés.",
+    "The strategy's axes, with the progress of their published indicators.",
+    s.PublicAxisSerializer,
+    operation_id="public_axes_list",
+    listed=True,
+    as_of=True,
+)
 class AxisList(PublicListView):
-    serializer_class = s.AxisSerializer
+    serializer_class = s.PublicAxisSerializer
     csv_columns = columns.AXIS_COLUMNS
     download_name = "axes"
 
@@ -307,8 +355,16 @@ class AxisList(PublicListView):
         return Axis.objects.order_by("strategy__start_date", "number").with_rollup(self.as_of, public_on=self.today)
 
 
+@public_schema(
+    "Les phases de la stratégie, avec l'avancement de leurs indicateurs publiés vers les cibles de fin de phase.",
+    "The strategy's phases, with their published indicators' progress towards the end-of-phase targets.",
+    s.PublicPhaseSerializer,
+    operation_id="public_phases_list",
+    listed=True,
+    as_of=True,
+)
 class PhaseList(PublicListView):
-    serializer_class = s.PhaseSerializer
+    serializer_class = s.PublicPhaseSerializer
     csv_columns = columns.PHASE_COLUMNS
     download_name = "phases"
 
@@ -325,8 +381,16 @@ class PhaseList(PublicListView):
 # ---------------------------------------------------------------- regions
 
 
+@public_schema(
+    "Les douze régions, par leur code (01 à 12).",
+    "The twelve regions, by their code (01 to 12).",
+    s.PublicRegionSerializer,
+    operation_id="public_regions_list",
+    listed=True,
+    as_of=False,
+)
 class RegionList(PublicListView):
-    serializer_class = s.RegionSerializer
+    serializer_class = s.PublicRegionSerializer
     csv_columns = columns.REGION_COLUMNS
     download_name = "regions"
     parameters = ("format", "page", "page_size")
@@ -335,10 +399,20 @@ class RegionList(PublicListView):
         return Region.objects.order_by("code")
 
 
+@public_schema(
+    "Les indicateurs publiés ventilés par région, avec leurs chiffres publiés dans cette région.",
+    "The published indicators broken down by region, with their published figures in this region.",
+    s.PublicRegionalIndicatorSerializer,
+    operation_id="public_regions_indicators",
+    listed=True,
+    as_of=True,
+)
 class RegionIndicators(PublicListView):
     """The published indicators broken down by region, with their figures in this one."""
 
-    serializer_class = s.RegionalIndicatorSerializer
+    not_found = True
+
+    serializer_class = s.PublicRegionalIndicatorSerializer
     csv_columns = columns.REGIONAL_COLUMNS
     download_name = "indicators"
 
@@ -371,7 +445,7 @@ class RegionIndicators(PublicListView):
 
 
 class ContractMixin:
-    serializer_class = s.ContractSerializer
+    serializer_class = s.PublicContractSerializer
     live = True  # committed and disbursed are today's figures, not a release's
 
     def contracts(self):
@@ -390,6 +464,14 @@ class ContractMixin:
         )
 
 
+@public_schema(
+    "Les contrats programmes signés : parties, montants engagés et décaissés, exécution, jalons (résumé public).",
+    "The signed contrats programmes: parties, amounts committed and disbursed, execution, milestones (public summary).",
+    s.PublicContractSerializer,
+    operation_id="public_contracts_list",
+    listed=True,
+    as_of=True,
+)
 class ContractList(ContractMixin, PublicListView):
     csv_columns = columns.CONTRACT_COLUMNS
     download_name = "contracts"
@@ -398,7 +480,17 @@ class ContractList(ContractMixin, PublicListView):
         return self.contracts()
 
 
+@public_schema(
+    "Un contrat programme signé, par sa référence (résumé public) ; 404 sinon.",
+    "One signed contrat programme, by its reference (public summary); 404 otherwise.",
+    s.PublicContractSerializer,
+    operation_id="public_contracts_retrieve",
+    listed=False,
+    as_of=True,
+)
 class ContractDetail(ContractMixin, PublicView):
+    not_found = True
+
     def answer(self, request, reference):
         contract = self.contracts().filter(reference=reference).first()
         if contract is None:

@@ -468,3 +468,36 @@ def test_status_values_are_codes(world):
     assert {r["status"] for r in rows} <= {"on_track", "at_risk", "off_track", "no_data"}
     assert MeasurementStatus.VALIDATED  # the figures read validated values only (the release's copy)
     assert Indicator.objects.published(today()).count() == 2
+
+
+# ---------------------------------------------------------------- OpenAPI
+
+
+@pytest.fixture(scope="module")
+def schema():
+    import yaml
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    return yaml.safe_load(out.getvalue())
+
+
+def test_the_schema_documents_every_public_operation(schema):
+    public = {path: item for path, item in schema["paths"].items() if path.startswith("/api/public/v1/")}
+    assert set(public) == {
+        "/api/public/v1/" + path.replace("IND-FORM", "{code}").replace("IND-REG", "{code}").replace("07", "{code}")
+        for path in LISTS
+    } | {"/api/public/v1/indicators/{code}/", "/api/public/v1/contracts/{reference}/"}
+    for path, item in public.items():
+        assert set(item) == {"get"}, path
+        op = item["get"]
+        assert op["tags"] == ["Données ouvertes"] and op["security"] == []
+        assert "FR" in op["description"] and "EN" in op["description"]
+        assert {"200", "304", "400", "429"} <= set(op["responses"]) and "401" not in op["responses"]
+        names = {p["name"] for p in op.get("parameters", [])}
+        assert "If-None-Match" in names
+        if op["operationId"].endswith(("_list", "_series", "_breakdowns", "_indicators")):
+            assert {"format", "page", "page_size"} <= names, path
+            assert "text/csv" in op["responses"]["200"]["content"]
+    assert "as_of" in {p["name"] for p in public["/api/public/v1/indicators/"]["get"]["parameters"]}
