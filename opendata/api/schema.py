@@ -4,12 +4,11 @@ a page of JSON, or with ``?format=json`` the whole table as a JSON array, with
 ``?format=csv`` a CSV file; 304 to a matching ``If-None-Match``; 400, 404, 429 in the
 API's one error shape."""
 
+from drf_spectacular.plumbing import is_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from artisanat.api.filters import AS_OF_PARAMETER
-from drf_spectacular.plumbing import is_basic_type
-
 from artisanat.api.schema import AutoSchema, text
 
 TAG = "Données ouvertes"
