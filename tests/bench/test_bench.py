@@ -56,13 +56,15 @@ def _endpoint(rps, p95, queries, errors=0):
     return {"rps": rps, "p95_ms": p95, "queries": queries, "errors": errors}
 
 
-def _runs(large_p95=12.0, large_queries=5, api_rps=70, bulk=1.2, peak=150, reader_errors=0, errors=0):
+def _runs(large_p95=12.0, large_queries=5, api_rps=70, bulk=1.2, peak=150, reader_errors=0, errors=0, public_rps=90):
     small = {
         "peak_mb": 90,
         "endpoints": {
             "floor": _endpoint(2000, 2, 0),
             "data_floor": _endpoint(100, 10, 4),
             "api_indicators": _endpoint(80, 10.0, 5),
+            "api_public_indicators": _endpoint(900, 2.0, 2),
+            "api_public_indicators_uncached": _endpoint(90, 10.0, 5),
             "page_home": _endpoint(60, 20.0, 8),
         },
     }
@@ -72,6 +74,8 @@ def _runs(large_p95=12.0, large_queries=5, api_rps=70, bulk=1.2, peak=150, reade
             "floor": _endpoint(2000, 2, 0),
             "data_floor": _endpoint(100, 11, 4),
             "api_indicators": _endpoint(api_rps, large_p95, large_queries, errors),
+            "api_public_indicators": _endpoint(900, 2.0, 2),
+            "api_public_indicators_uncached": _endpoint(public_rps, 11.0, 5),
             "page_home": _endpoint(55, 22.0, 8),
             "write_bulk_500": {
                 "seconds": bulk,
@@ -108,6 +112,7 @@ def test_targets_hold_when_every_figure_is_within_its_goal():
         ({"reader_errors": 1}, "sqlite/1000000: reads answered during the bulk submission (answered / errors)"),
         ({"peak": 250}, "sqlite/1000000: worker peak memory (MB)"),
         ({"errors": 2}, "sqlite/1000000: errors in the run"),
+        ({"public_rps": 60}, "sqlite/1000000: api_public_indicators_uncached req/s ÷ api_indicators req/s"),
     ],
 )
 def test_each_target_fails_alone_when_its_figure_misses(change, failing):
