@@ -65,8 +65,9 @@ def lookup(request, *, live=False, read_cache=True):
     state = public_state(live=live)
     key = hashlib.blake2b(f"{state}|{request.get_full_path()}".encode(), digest_size=16).hexdigest()
     etag = quote_etag(key)
-    tags = parse_etags(request.headers.get("If-None-Match", ""))
-    if etag in tags or "*" in tags:
+    # Only the ETag itself: "*" would answer 304 before knowing whether there is an
+    # answer at all (a code that is not public is a 404, a bad parameter a 400).
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return key, etag, _finish(HttpResponseNotModified(), etag)
     hit = cache.get(f"public:{key}") if read_cache else None
     if hit is not None:

@@ -73,6 +73,8 @@ class FormatOnly(DefaultContentNegotiation):
     cache keys an answer by its URL, and a proxy needs no ``Vary: Accept``."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        if request.method == "OPTIONS":
+            return renderers[0], renderers[0].media_type  # the description, in JSON whatever ?format=
         if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE):
             return super().select_renderer(request, renderers, format_suffix)
         return renderers[0], renderers[0].media_type

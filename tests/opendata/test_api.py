@@ -501,3 +501,13 @@ def test_the_schema_documents_every_public_operation(schema):
             assert {"format", "page", "page_size"} <= names, path
             assert "text/csv" in op["responses"]["200"]["content"]
     assert "as_of" in {p["name"] for p in public["/api/public/v1/indicators/"]["get"]["parameters"]}
+
+
+def test_options_describes_the_endpoint_in_json_whatever_the_format(world):
+    response = APIClient().options(f"{API}/indicators/?format=csv")
+    assert response.status_code == 200 and response.json()["name"]
+
+
+def test_a_star_if_none_match_is_no_shortcut_past_a_404_or_a_400(world):
+    assert get("indicators/IND-SECRET/", HTTP_IF_NONE_MATCH="*").status_code == 404
+    assert get("indicators/?page_size=-1", HTTP_IF_NONE_MATCH="*").status_code == 400
