@@ -53,7 +53,8 @@ class PublicAutoSchema(AutoSchema):
         return []
 
     def error_codes(self):
-        return ["400", *(["404"] if getattr(self.view, "not_found", False) else []), "429"]
+        # 404: a code that is not (or not yet) public, or a page past the last one.
+        return ["400", "404", "429"]
 
     def _is_list_view(self, serializer=None):
         if serializer is not None and is_basic_type(serializer):

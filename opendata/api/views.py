@@ -110,8 +110,6 @@ class PublicView(ApiViewMixin, generics.GenericAPIView):
     pagination_class = None
     http_method_names = ["get", "head", "options"]
     schema = PublicAutoSchema()
-    #: The answer may be 404 (a code that is not, or not yet, public): for the schema.
-    not_found = False
     #: Query parameters the endpoint reads; any other is a 400 naming it.
     parameters = ("as_of",)
     #: The answer carries live figures (the contracts'): the data version enters its ETag.
@@ -240,8 +238,6 @@ class IndicatorList(IndicatorMixin, PublicListView):
     as_of=True,
 )
 class IndicatorDetail(IndicatorMixin, PublicView):
-    not_found = True
-
     def answer(self, request, code):
         indicator = self.indicators().filter(code=code).first()
         if indicator is None:
@@ -253,8 +249,6 @@ class IndicatorDetail(IndicatorMixin, PublicView):
 class OneIndicatorList(PublicListView):
     """A table of one published indicator (its series, its breakdowns): 404 if it is not
     published."""
-
-    not_found = True
 
     def indicator(self):
         found = getattr(self, "_indicator", None)
@@ -412,8 +406,6 @@ class RegionList(PublicListView):
 class RegionIndicators(PublicListView):
     """The published indicators broken down by region, with their figures in this one."""
 
-    not_found = True
-
     serializer_class = s.PublicRegionalIndicatorSerializer
     csv_columns = columns.REGIONAL_COLUMNS
     download_name = "indicators"
@@ -491,8 +483,6 @@ class ContractList(ContractMixin, PublicListView):
     as_of=True,
 )
 class ContractDetail(ContractMixin, PublicView):
-    not_found = True
-
     def answer(self, request, reference):
         contract = self.contracts().filter(reference=reference).first()
         if contract is None:
