@@ -45,7 +45,7 @@ from artisanat.exports import export_response
 from artisanat.models import Region
 from contracts.models import ContratProgramme, Milestone, Party
 from opendata import caching
-from opendata.api import columns
+from opendata.api import columns, fast
 from opendata.api import serializers as s
 from opendata.api.schema import PublicAutoSchema, public_schema
 from strategy import figures
@@ -171,19 +171,26 @@ class PublicListView(PublicView):
     def filename(self):
         return f"artisanat2030-{self.download_name}-{self.as_of.isoformat()}"
 
+    def json_rows(self):
+        """The rows the JSON answers (a page, or the whole table) are read from."""
+        return self.rows()
+
+    def serialize(self, rows):
+        """The JSON objects of ``rows`` (``json_rows``, one page or all of them)."""
+        rows = self.prepare(list(rows))
+        return self.serializer_class(rows, many=True, context=self.serializer_context()).data
+
     def answer(self, request, *args, **kwargs):
         fmt = request.accepted_renderer.format if request.query_params.get("format") else None
-        rows = self.rows()
         if fmt in DOWNLOAD_FORMATS:
             check_page_parameters(request)  # not paginated, but a malformed page is still a 400
-            rows = self.prepare(list(rows))
             if fmt == "csv":
+                rows = self.prepare(list(self.rows()))
                 return export_response(rows, self.csv_columns, "csv", self.filename())
-            data = self.serializer_class(rows, many=True, context=self.serializer_context()).data
+            data = self.serialize(self.json_rows())
             return Response(data, headers={"Content-Disposition": f'attachment; filename="{self.filename()}.json"'})
-        page = self.prepare(self.paginate_queryset(rows))
-        data = self.serializer_class(page, many=True, context=self.serializer_context()).data
-        return self.get_paginated_response(data)
+        page = self.paginate_queryset(self.json_rows())
+        return self.get_paginated_response(self.serialize(page))
 
 
 # ---------------------------------------------------------------- indicators
@@ -222,11 +229,21 @@ class IndicatorMixin:
     as_of=True,
 )
 class IndicatorList(IndicatorMixin, PublicListView):
+    """The JSON answers read ``values()`` rows (``fast.indicator_items``: the same objects
+    as PublicIndicatorSerializer, without a model instance nor a serializer field per
+    value, as the staff list does); the CSV reads the indicators."""
+
     csv_columns = columns.INDICATOR_COLUMNS
     download_name = "indicators"
 
     def rows(self):
         return self.indicators()
+
+    def json_rows(self):
+        return fast.indicator_rows(published_indicators(self.today).with_figures(self.as_of, published=True))
+
+    def serialize(self, rows):
+        return fast.indicator_items(list(rows), release())
 
 
 @public_schema(

@@ -511,3 +511,16 @@ def test_options_describes_the_endpoint_in_json_whatever_the_format(world):
 def test_a_star_if_none_match_is_no_shortcut_past_a_404_or_a_400(world):
     assert get("indicators/IND-SECRET/", HTTP_IF_NONE_MATCH="*").status_code == 404
     assert get("indicators/?page_size=-1", HTTP_IF_NONE_MATCH="*").status_code == 400
+
+
+def test_the_list_gives_each_indicator_as_the_detail_does(world, make_indicator, validator):
+    """The list's fast path (opendata/api/fast.py) and the detail's serializer agree,
+    field for field, also on an indicator with a ratio and no data."""
+    make_indicator(code="IND-RATIO", aggregation="ratio", unit="percent", public_from=dt.date(2025, 1, 1))
+    services.release_open_data(by=validator, reason="Deuxième publication")
+    for as_of in ("", "?as_of=2023-12-31"):
+        listed = get(f"indicators/{as_of}").json()["results"]
+        assert len(listed) == 3
+        for item in listed:
+            assert get(f"indicators/{item['code']}/{as_of}").json() == item
+        assert json.loads(get(f"indicators/{as_of}{'&' if as_of else '?'}format=json").content) == listed
