@@ -239,8 +239,22 @@ class IndicatorList(IndicatorMixin, PublicListView):
     def rows(self):
         return self.indicators()
 
+    # (as_of, today) → the rows' queryset, built once per process and never evaluated:
+    # each request chains a clone (as the staff list does, strategy/api/views.py:
+    # building the figure subqueries costs more than running them). It holds no data —
+    # the last release is a subquery — so it never goes stale. At most 16 keys.
+    _built = {}
+
     def json_rows(self):
-        return fast.indicator_rows(published_indicators(self.today).with_figures(self.as_of, published=True))
+        key = (self.as_of, self.today)
+        built = self._built.get(key)
+        if built is None:
+            if len(self._built) >= 16:
+                self._built.clear()
+            built = self._built[key] = fast.indicator_rows(
+                published_indicators(self.today).with_figures(self.as_of, published=True)
+            )
+        return built.all()
 
     def serialize(self, rows):
         return fast.indicator_items(list(rows), release())
