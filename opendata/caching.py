@@ -35,10 +35,21 @@ from strategy.models import Indicator, OpenDataRelease
 KEPT_HEADERS = ("Content-Disposition", "Content-Language", "Link", "Access-Control-Allow-Origin")
 
 
-def public_state(*, live=False, on=None):
-    """The string every public answer's ETag is derived from (module docstring)."""
+def last_release():
+    """The last open-data release, ``{"number", "released_at"}``, or None before the first."""
+    return OpenDataRelease.objects.order_by("-number").values("number", "released_at").first()
+
+
+_READ = object()
+
+
+def public_state(*, live=False, on=None, release=_READ):
+    """The string every public answer's ETag is derived from (module docstring);
+    ``release``: ``last_release()`` when the caller already read it."""
     on = on or today()
-    release = OpenDataRelease.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    if release is _READ:
+        release = last_release()
+    release = release["number"] if release else 0
     published = list(Indicator.objects.published(on).order_by("pk").values_list("pk", "version", "public_from"))
     digest = hashlib.blake2b(repr(published).encode(), digest_size=8).hexdigest()
     parts = [f"r{release}", on.isoformat(), digest]
@@ -62,7 +73,9 @@ def lookup(request, *, live=False, read_cache=True):
     """The first half of a public answer: ``(key, etag, response)`` — ``response`` the
     304 when ``If-None-Match`` names the current ETag, else the kept answer from the
     shared cache (unless ``read_cache`` is false), else None: compute it, then ``keep``."""
-    state = public_state(live=live)
+    # Kept on the request: an answer that names the release reads it from there.
+    request.public_release = last_release()
+    state = public_state(live=live, release=request.public_release)
     key = hashlib.blake2b(f"{state}|{request.get_full_path()}".encode(), digest_size=16).hexdigest()
     etag = quote_etag(key)
     # Only the ETag itself: "*" would answer 304 before knowing whether there is an

@@ -48,9 +48,10 @@ from opendata import caching
 from opendata.api import columns, fast
 from opendata.api import serializers as s
 from opendata.api.schema import PublicAutoSchema, public_schema
+from opendata.caching import last_release
 from strategy import figures
 from strategy.choices import ActorType, Aggregation, Sex
-from strategy.models import Axis, Indicator, OpenDataRelease, Phase, Target
+from strategy.models import Axis, Indicator, Phase, Target
 from strategy.querysets import attach_phase_rollups, stored_breakdowns, stored_period_totals
 
 DOWNLOAD_FORMATS = ("csv", "json")
@@ -84,9 +85,10 @@ class CSVDownloadRenderer(CSVRenderer):
     """Names the CSV format for the negotiation; the view writes the file."""
 
 
-def release():
-    """The last open-data release, ``{number, date}``, or None before the first."""
-    last = OpenDataRelease.objects.order_by("-number").values("number", "released_at").first()
+def release(request=None):
+    """The last open-data release, ``{number, date}``, or None before the first (as the
+    cache's lookup read it for this request, opendata/caching.py)."""
+    last = request.public_release if hasattr(request, "public_release") else last_release()
     if last is None:
         return None
     return {"number": last["number"], "date": timezone.localdate(last["released_at"])}
@@ -214,7 +216,7 @@ class IndicatorMixin:
         )
 
     def prepare(self, rows):
-        last = release()
+        last = release(self.request)
         for row in rows:
             row.release = last
         return rows
@@ -257,7 +259,7 @@ class IndicatorList(IndicatorMixin, PublicListView):
         return built.all()
 
     def serialize(self, rows):
-        return fast.indicator_items(list(rows), release())
+        return fast.indicator_items(list(rows), release(self.request))
 
 
 @public_schema(
