@@ -63,6 +63,11 @@ READ_ENDPOINTS = [
     ),
     ("api_contract", "/api/v1/contracts/{contract}/", "token", "api"),
     ("api_dashboard", "/api/v1/dashboard/", "token", "api"),
+    # The public open-data API's indicator list (opendata/api/), anonymous, 50 rows as the
+    # staff list above: as served (from the shared cache after the first answer), and
+    # computed on every request (bench/urls.py: the same view with read_cache=False).
+    ("api_public_indicators", "/api/public/v1/indicators/?page_size=50", None, "api"),
+    ("api_public_indicators_uncached", "/bench/public-uncached/indicators/?page_size=50", None, "api"),
     ("page_home", "/", "session", "page"),
     ("page_indicator", "/strategie/indicateurs/{busy_indicator}/", "session", "page"),
     ("page_contract", "/contrats/{contract}/", "session", "page"),
@@ -85,6 +90,9 @@ RATIO_API_LIST = 0.6
 RATIO_HOME = 0.5
 # Issue 16, item 7: the public indicator page served from the shared cache.
 RATIO_PUBLIC_CACHED = 0.5
+# Issue 16, item 7: the public API list at least as fast as the staff API list, cached and not.
+PUBLIC_API_LISTS = ("api_public_indicators", "api_public_indicators_uncached")
+RATIO_PUBLIC_TO_STAFF = 1.0
 MAX_QUERIES = 10
 P95_GROWTH = 1.5
 BULK_SECONDS = 2.0
@@ -154,6 +162,18 @@ def evaluate(runs, small, large):
                         f">= {ratio}",
                         value,
                         value is not None and value >= ratio,
+                    )
+                )
+            staff_rps = eps.get("api_indicators", {}).get("rps")
+            for name in PUBLIC_API_LISTS:
+                rps = eps.get(name, {}).get("rps")
+                value = round(rps / staff_rps, 2) if rps and staff_rps else None
+                targets.append(
+                    target(
+                        f"{db}/{size}: {name} req/s ÷ api_indicators req/s",
+                        f">= {RATIO_PUBLIC_TO_STAFF}",
+                        value,
+                        value is not None and value >= RATIO_PUBLIC_TO_STAFF,
                     )
                 )
             errors = sum(ep.get("errors", 0) or 0 for ep in eps.values())
@@ -408,6 +428,7 @@ def production_env(database_url, port, workers, static_root):
         ARTISANAT_API_THROTTLE_USER="1000000000/hour",
         ARTISANAT_API_THROTTLE_ANON="1000000000/hour",
         ARTISANAT_API_THROTTLE_BULK="1000000000/hour",
+        ARTISANAT_API_THROTTLE_PUBLIC="1000000000/hour",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS=str(workers),
         GUNICORN_MAX_REQUESTS="0",  # no recycling: the peak memory is the workers' real peak

@@ -1,4 +1,5 @@
 """The REST API for partner agencies and other ministry tools: /api/v1/ (see docs/api.md),
+the public open-data API /api/public/v1/ (opendata/api/),
 its OpenAPI schema at /api/schema/ and interactive docs at /api/docs/ (offline)."""
 
 from django.urls import include, path, re_path
@@ -33,6 +34,8 @@ urlpatterns = [
     path("v1/reporting-calendar/", ReportingCalendarView.as_view(), name="reporting_calendar"),
     path("v1/reporting-calendar/rates/", ReportingRatesView.as_view(), name="reporting_calendar_rates"),
     path("v1/", include(router.urls)),
+    # The public open-data API: anonymous, read-only, cached, CORS (opendata/api/, docs/api.md).
+    path("public/v1/", include("opendata.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from /api/docs/?script= instead of
     # inline, as the Content-Security-Policy (script-src 'self') requires. No ReDoc: its

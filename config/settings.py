@@ -59,10 +59,15 @@ INSTALLED_APPS = [
     "contracts",
     "portal",
     "opendata",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS on the public API only (/api/public/, settings below): before anything that answers.
+    "corsheaders.middleware.CorsMiddleware",
+    # Public answers (opendata/caching.py): Vary without Cookie / Accept-Language, so shared caches keep one copy.
+    "opendata.caching.PublicVaryMiddleware",
     # A database that does not answer → 503 (page or JSON), not 500 (artisanat/availability.py).
     # Anonymous GET / HEAD read the replica when there is one (artisanat/db_router.py);
     # outside the 503 answer below, so that a replica that stopped is read again on the primary.
@@ -314,6 +319,8 @@ REST_FRAMEWORK = {
         "user": _rate("ARTISANAT_API_THROTTLE_USER", "3000/hour"),
         "auth": _rate("ARTISANAT_API_THROTTLE_AUTH", "10/minute"),
         "bulk": _rate("ARTISANAT_API_THROTTLE_BULK", "120/hour"),
+        # The public open-data API (/api/public/v1/, opendata/api/), per client address.
+        "public": _rate("ARTISANAT_API_THROTTLE_PUBLIC", "600/minute"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "iso-8601",
@@ -542,3 +549,18 @@ LOGGING = {
 PUBLIC_MAX_AGE = env_int("ARTISANAT_PUBLIC_MAX_AGE", 300, minimum=0)
 # The licence the public pages' schema.org metadata names for the published figures.
 OPEN_DATA_LICENSE = env_str("ARTISANAT_OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+
+# The public open-data API (/api/public/v1/, opendata/api/, docs/api.md "API publique"):
+# pages of PUBLIC_API_PAGE_SIZE rows by default, ?page_size= up to PUBLIC_API_MAX_PAGE_SIZE;
+# the downloads (?format=csv, ?format=json) give the whole table.
+PUBLIC_API_PAGE_SIZE = env_int("ARTISANAT_PUBLIC_API_PAGE_SIZE", 500, minimum=1)
+PUBLIC_API_MAX_PAGE_SIZE = env_int("ARTISANAT_PUBLIC_API_MAX_PAGE_SIZE", 1000, minimum=1)
+# CORS (django-cors-headers) on the public API only: any origin may read it from a browser,
+# without credentials (no cookie, no token is read there anyway), GET / HEAD / OPTIONS only.
+# The staff API (/api/v1/) and the pages send no CORS header: other origins stay refused.
+CORS_URLS_REGEX = r"^/api/public/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "if-none-match", "if-modified-since", "cache-control")
+CORS_EXPOSE_HEADERS = ("ETag", "Content-Disposition", "Retry-After")

@@ -35,10 +35,21 @@ from strategy.models import Indicator, OpenDataRelease
 KEPT_HEADERS = ("Content-Disposition", "Content-Language", "Link", "Access-Control-Allow-Origin")
 
 
-def public_state(*, live=False, on=None):
-    """The string every public answer's ETag is derived from (module docstring)."""
+def last_release():
+    """The last open-data release, ``{"number", "released_at"}``, or None before the first."""
+    return OpenDataRelease.objects.order_by("-number").values("number", "released_at").first()
+
+
+_READ = object()
+
+
+def public_state(*, live=False, on=None, release=_READ):
+    """The string every public answer's ETag is derived from (module docstring);
+    ``release``: ``last_release()`` when the caller already read it."""
     on = on or today()
-    release = OpenDataRelease.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    if release is _READ:
+        release = last_release()
+    release = release["number"] if release else 0
     published = list(Indicator.objects.published(on).order_by("pk").values_list("pk", "version", "public_from"))
     digest = hashlib.blake2b(repr(published).encode(), digest_size=8).hexdigest()
     parts = [f"r{release}", on.isoformat(), digest]
@@ -54,6 +65,42 @@ def _max_age():
 def _finish(response, etag):
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=_max_age())
+    response.public_answer = True  # PublicVaryMiddleware trims its Vary
+    return response
+
+
+def lookup(request, *, live=False, read_cache=True):
+    """The first half of a public answer: ``(key, etag, response)`` — ``response`` the
+    304 when ``If-None-Match`` names the current ETag, else the kept answer from the
+    shared cache (unless ``read_cache`` is false), else None: compute it, then ``keep``."""
+    # Kept on the request: an answer that names the release reads it from there.
+    request.public_release = last_release()
+    state = public_state(live=live, release=request.public_release)
+    key = hashlib.blake2b(f"{state}|{request.get_full_path()}".encode(), digest_size=16).hexdigest()
+    etag = quote_etag(key)
+    # Only the ETag itself: "*" would answer 304 before knowing whether there is an
+    # answer at all (a code that is not public is a 404, a bad parameter a 400).
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return key, etag, _finish(HttpResponseNotModified(), etag)
+    hit = cache.get(f"public:{key}") if read_cache else None
+    if hit is not None:
+        content, content_type, headers = hit
+        response = HttpResponse(content, content_type=content_type)
+        for name, value in headers.items():
+            response[name] = value
+        return key, etag, _finish(response, etag)
+    return key, etag, None
+
+
+def keep(key, etag, response):
+    """The second half: a computed 200 answer is rendered, kept in the shared cache and
+    marked public (ETag, Cache-Control); anything else passes through."""
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if response.status_code == 200 and not response.streaming:
+        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        cache.set(f"public:{key}", (response.content, response["Content-Type"], headers))
+        return _finish(response, etag)
     return response
 
 
@@ -61,36 +108,47 @@ def public_cache(view=None, *, live=False):
     """Decorate a public view (function, or ``View.as_view()``): GET and HEAD answers get
     the published state's ETag and ``Cache-Control: public``, a 304 when the client
     already has them, and are served from the shared cache once computed. Only 200
-    answers are kept; anything else passes through."""
+    answers are kept; anything else passes through. (The public API's views, Django REST
+    framework's, call ``lookup`` and ``keep`` themselves, after their throttle:
+    opendata/api/views.py.)"""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            state = public_state(live=live)
-            key = hashlib.blake2b(f"{state}|{request.get_full_path()}".encode(), digest_size=16).hexdigest()
-            etag = quote_etag(key)
-            if etag in parse_etags(request.headers.get("If-None-Match", "")) or "*" in parse_etags(
-                request.headers.get("If-None-Match", "")
-            ):
-                return _finish(HttpResponseNotModified(), etag)
-            hit = cache.get(f"public:{key}")
-            if hit is not None:
-                content, content_type, headers = hit
-                response = HttpResponse(content, content_type=content_type)
-                for name, value in headers.items():
-                    response[name] = value
-                return _finish(response, etag)
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if response.status_code == 200 and not response.streaming:
-                headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-                cache.set(f"public:{key}", (response.content, response["Content-Type"], headers))
-                return _finish(response, etag)
-            return response
+            key, etag, early = lookup(request, live=live)
+            if early is not None:
+                return early
+            return keep(key, etag, view(request, *args, **kwargs))
 
         return wrapped
 
     return decorator(view) if view is not None else decorator
+
+
+#: What a public answer's ``Vary`` keeps: ``Origin`` (CORS answers differ by it).
+#: ``Cookie``, ``Accept-Language``, ``Accept`` and ``Authorization`` are dropped: nothing
+#: of the visitor enters a public answer (the language is in the URL; the API's format
+#: is ``?format=``, never the Accept header), so a shared cache keeps one copy.
+PUBLIC_VARY = {"origin", "accept-encoding"}
+
+
+class PublicVaryMiddleware:
+    """Trims ``Vary`` on the public answers (those ``_finish`` marked): the session and
+    locale middlewares add ``Cookie`` and ``Accept-Language`` to every answer, which
+    would make a shared cache keep one copy per visitor. Listed above them
+    (config/settings.py) so that it sees their headers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "public_answer", False) and response.has_header("Vary"):
+            kept = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() in PUBLIC_VARY]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response

@@ -426,7 +426,10 @@ def attach_phase_rollups(phases, as_of, *, indicators_by_scope=None, public_on=N
     counts the others. The figures of all the phases in one query (``figures_by_scope``).
 
     ``indicators_by_scope``: ``figures_by_scope`` already read (of every indicator of the
-    phases' strategies); the scopes it holds are not read again."""
+    phases' strategies); the scopes it holds are not read again.
+
+    ``public_on`` (a date): the public's roll-ups — only the indicators published that
+    day (``IndicatorQuerySet.published``), with their published figures."""
     Indicator = _model("Indicator")
     strategy_ids = {p.strategy_id for p in phases}
     by_scope = dict(indicators_by_scope or {})

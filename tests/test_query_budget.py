@@ -1219,3 +1219,61 @@ def test_list_pages_sorted_with_filter_chips(scale, client, validator, url):
     columns and the chips of the filters in force cost no query per row."""
     client.force_login(validator)
     assert_flat(scale, lambda: client.get(url))
+
+
+# ---------------------------------------------------------------- the public API (opendata/api/)
+
+
+class Published:
+    """``Scale`` with every indicator public and released after each growth: each
+    measured request is a new published state, so the public cache never answers it."""
+
+    def __init__(self, scale, validator):
+        self.scale, self.validator = scale, validator
+        self.release()
+
+    def release(self):
+        from strategy.services import release_open_data
+
+        Indicator.objects.update(public_from=dt.date(2021, 1, 1))
+        release_open_data(by=self.validator, reason="Publication (test)")
+
+    def grow(self, n):
+        self.scale.grow(n)
+        self.release()
+
+    @property
+    def indicator(self):
+        return self.scale.indicator
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "indicators/",
+        "indicators/?format=csv",
+        "indicators/?format=json",
+        "indicators/{code}/",
+        "indicators/{code}/series/",
+        "indicators/{code}/breakdowns/",
+        "axes/",
+        "phases/",
+        "contracts/",
+        "contracts/?format=csv",
+        "contracts/{contract}/",
+        "regions/",
+        "regions/{region}/indicators/",
+        "regions/{region}/indicators/?format=csv",
+    ],
+)
+def test_public_api(scale, validator, region, path):
+    """Anonymous: the published state (two queries), then the rows; a page of a list and
+    its whole-table download alike."""
+    from rest_framework.test import APIClient
+
+    published = Published(scale, validator)
+    url = "/api/public/v1/" + path.format(
+        code=scale.indicator.code, contract=scale.contract.reference, region=region.code
+    )
+    client = APIClient()
+    assert assert_flat(published, lambda: client.get(url)) <= 8

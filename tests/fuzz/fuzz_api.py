@@ -115,7 +115,19 @@ def _keep_the_test_connection(keep_test_connection):
 
 
 @pytest.fixture
-def tokens(world, admin_user, validator, partner_a):
+def published(world, validator):
+    """The public API (/api/public/v1/) answers with rows, not only empty lists: one
+    indicator published (strategy.services.release_open_data)."""
+    from strategy.services import release_open_data
+
+    indicator = world["validated_b"].indicator
+    indicator.public_from = dt.date(2021, 1, 1)
+    indicator.save()
+    release_open_data(by=validator, reason="Publication (fuzz)")
+
+
+@pytest.fixture
+def tokens(world, published, admin_user, validator, partner_a):
     return {
         name: issue_token(user)[1]
         for name, user in (("admin", admin_user), ("validator", validator), ("partner", partner_a))

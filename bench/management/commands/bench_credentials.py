@@ -19,6 +19,7 @@ from artisanat.models import Region
 from contracts.models import ContratProgramme
 from strategy.choices import Aggregation, Frequency, Unit
 from strategy.models import Axis, Indicator, Measurement
+from strategy.services import release_open_data
 
 
 def signed_in_session(user):
@@ -84,6 +85,17 @@ def publish_for_the_bench(indicator, validator):
     return indicator.code
 
 
+def open_data(validator):
+    """The public API's rows (bench/run.py's api_public_* endpoints): the seeded
+    indicators marked public and released once (strategy.services.release_open_data),
+    as the ministry would. Done once: later calls find them released (seed_demo's own
+    release, made before seed_scale wrote them, does not hold them)."""
+    if Indicator.objects.published(dt.date.today()).filter(code__startswith="SYN-").exists():
+        return
+    Indicator.objects.filter(code__startswith="SYN-").exclude(code=WRITE_CODE).update(public_from=dt.date(2021, 1, 1))
+    release_open_data(by=validator, reason="Publication du banc d'essai")
+
+
 class Command(BaseCommand):
     help = "Jetons et session pour le banc d'essai (bench/settings.py seulement), en JSON."
 
@@ -96,6 +108,7 @@ class Command(BaseCommand):
         if len(users) != 3:
             raise CommandError("Comptes de démonstration manquants : lancez « manage.py seed_demo ».")
         indicator = write_indicator(users["partner_fca"].membership.organisation)
+        open_data(users["validator"])
         # The measurement list is read filtered by one (indicator, region) pair: the pair
         # with the most rows, so that its first page is as full as the data allows at
         # every size — a half-empty page at the small size against a full one at the
