@@ -66,8 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # CORS on the public API only (/api/public/, settings below): before anything that answers.
     "corsheaders.middleware.CorsMiddleware",
-    # Public answers (opendata/caching.py): Vary without Cookie / Accept-Language, so shared caches keep one copy.
-    "opendata.caching.PublicVaryMiddleware",
+    # Public answers (opendata/middleware.py): no cookie, Vary only on Origin / Accept-Encoding.
+    "opendata.middleware.PublicAnswerMiddleware",
     # A database that does not answer → 503 (page or JSON), not 500 (artisanat/availability.py).
     # Anonymous GET / HEAD read the replica when there is one (artisanat/db_router.py);
     # outside the 503 answer below, so that a replica that stopped is read again on the primary.
@@ -79,8 +79,6 @@ MIDDLEWARE = [
     "artisanat.request_limits.RequestSizeLimitMiddleware",
     # Signed-in pages, exports and API answers: Cache-Control: private, no-store (artisanat/cache_control.py).
     "artisanat.cache_control.NoStoreMiddleware",
-    # Public answers (Cache-Control: public, opendata/caching.py): no Set-Cookie, no Vary on the visitor.
-    "opendata.middleware.PublicAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -65,7 +65,7 @@ def _max_age():
 def _finish(response, etag):
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=_max_age())
-    response.public_answer = True  # PublicVaryMiddleware trims its Vary
+    response.public_answer = True  # opendata.middleware.PublicAnswerMiddleware: nothing of the visitor
     return response
 
 
@@ -131,24 +131,3 @@ def public_cache(view=None, *, live=False):
 #: ``Cookie``, ``Accept-Language``, ``Accept`` and ``Authorization`` are dropped: nothing
 #: of the visitor enters a public answer (the language is in the URL; the API's format
 #: is ``?format=``, never the Accept header), so a shared cache keeps one copy.
-PUBLIC_VARY = {"origin", "accept-encoding"}
-
-
-class PublicVaryMiddleware:
-    """Trims ``Vary`` on the public answers (those ``_finish`` marked): the session and
-    locale middlewares add ``Cookie`` and ``Accept-Language`` to every answer, which
-    would make a shared cache keep one copy per visitor. Listed above them
-    (config/settings.py) so that it sees their headers."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if getattr(response, "public_answer", False) and response.has_header("Vary"):
-            kept = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() in PUBLIC_VARY]
-            if kept:
-                response["Vary"] = ", ".join(kept)
-            else:
-                del response["Vary"]
-        return response

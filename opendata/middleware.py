@@ -1,23 +1,19 @@
-"""Nothing of the visitor on a public answer (opendata/caching.py): an answer marked
-``Cache-Control: public`` is the same for everyone and may be kept by any proxy, so it
-carries no cookie and does not vary on the visitor's cookie or browser language (the
-language is in its URL).
+"""Nothing of the visitor on a public answer (opendata/caching.py): an answer that
+``public_cache`` marked (``response.public_answer``, ``Cache-Control: public``) is the
+same for everyone and may be kept by any proxy, so it carries no cookie and varies only
+on what may change its bytes for everyone alike: ``Origin`` (CORS) and
+``Accept-Encoding``. Not on the visitor's cookie, browser language, ``Accept`` or
+``Authorization`` (the language and the format are in its URL).
 
-The session's own middleware would add both: ``Vary: Cookie`` as soon as anything reads
-the session (the session-lifetime middleware does on every request), and a
-``Set-Cookie`` refreshing a signed-in visitor's session. This middleware sits just
-before ``SessionMiddleware`` in ``MIDDLEWARE`` (so it sees the answer after it) and
-takes them off public answers only; every other answer is left as it is."""
+The session's and the locale's middlewares add ``Vary: Cookie`` / ``Accept-Language``
+(the session-lifetime middleware reads the session on every request) and a
+``Set-Cookie`` refreshing a signed-in visitor's session; DRF adds ``Vary: Accept``. This
+middleware sits near the top of ``MIDDLEWARE`` (just below CORS), so it sees the answer
+after all of them, and takes those off public answers only; every other answer (static
+files included) is left as it is."""
 
-from django.utils.cache import cc_delim_re
-
-#: What a public answer may not vary on: the visitor's cookie, the browser's language.
-VISITOR_HEADERS = {"cookie", "accept-language"}
-
-
-def is_public(response):
-    directives = {d.strip().split("=")[0].lower() for d in response.get("Cache-Control", "").split(",")}
-    return "public" in directives
+#: What a public answer may vary on.
+PUBLIC_VARY = {"origin", "accept-encoding"}
 
 
 class PublicAnswerMiddleware:
@@ -26,10 +22,10 @@ class PublicAnswerMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not is_public(response):
+        if not getattr(response, "public_answer", False):
             return response
         if response.has_header("Vary"):
-            kept = [v for v in cc_delim_re.split(response["Vary"]) if v and v.lower() not in VISITOR_HEADERS]
+            kept = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() in PUBLIC_VARY]
             if kept:
                 response["Vary"] = ", ".join(kept)
             else:

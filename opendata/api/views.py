@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from artisanat.api.filters import as_of_of
 from artisanat.api.pagination import PageNumberPagination, check_page_parameters
 from artisanat.api.renderers import CSVRenderer
-from artisanat.api.throttling import ScopedRateThrottle
+from artisanat.api.throttling import PublicRateThrottle
 from artisanat.api.viewsets import ApiViewMixin
 from artisanat.dates import today
 from artisanat.exports import export_response
@@ -104,7 +104,7 @@ class PublicView(ApiViewMixin, generics.GenericAPIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PublicRateThrottle]
     throttle_scope = "public"
     content_negotiation_class = FormatOnly
     renderer_classes = [JSONRenderer]

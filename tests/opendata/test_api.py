@@ -339,6 +339,27 @@ def test_the_public_throttle_answers_429_in_the_error_shape(world, monkeypatch):
     assert APIClient(REMOTE_ADDR="203.0.113.10").get(f"{API}/indicators/").status_code == 200
 
 
+def test_a_stopped_counts_store_serves_the_public_but_refuses_the_staff_api(world, monkeypatch, caplog):
+    """The public throttle fails open (artisanat/api/throttling.py, PublicRateThrottle);
+    the staff API's throttles keep answering 503 (CountsUnavailable)."""
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from artisanat.api import throttling
+
+    class Down:
+        def get(self, *args, **kwargs):
+            raise RedisDown("Redis stopped")
+
+        set = add = get
+
+    monkeypatch.setattr(throttling.SharedCounts, "cache", Down())
+    public = APIClient(REMOTE_ADDR="203.0.113.20").get(f"{API}/indicators/")
+    assert public.status_code == 200 and public.json()["results"]
+    assert "throttle store unavailable" in caplog.text and "served" in caplog.text
+    staff = APIClient(REMOTE_ADDR="203.0.113.21").get("/api/v1/indicators/")
+    assert staff.status_code == 503
+
+
 # ---------------------------------------------------------------- caching
 
 

@@ -44,7 +44,9 @@ def test_anonymous_reads_every_public_page_in_each_language(world, path, lang):
     text = html(response)
     assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in text
     assert response["Content-Language"] == lang
-    assert "Données publiées le" in text or "Data" in text  # the release's date, translated or not
+    release = world["release"]
+    assert f'data-release="{release.number}"' in text  # the release shown, with its date in dd/mm/yyyy
+    assert release.released_at.astimezone(dt.UTC).strftime("%Y") in text
     assert re.search(r"<title>[^<]+</title>", text)
     assert '<meta name="description" content="' in text
     assert f'<link rel="canonical" href="http://testserver{path.format(lang=lang)}">' in text
