@@ -12,22 +12,6 @@ end
 
 init = function(args)
     other = 0
-    sent = 0
-end
-
--- BENCH_VARY_QUERY=1 (bench/run.py's uncached public page): each request carries a query
--- string of its own, ?bench=<thread>-<n>, so that none is answered from the public cache.
-if os.getenv("BENCH_VARY_QUERY") == "1" then
-    local counter = 0
-    setup = function(thread)
-        counter = counter + 1
-        thread:set("id", counter)
-        table.insert(threads, thread)
-    end
-    request = function()
-        sent = sent + 1
-        return wrk.format(nil, wrk.path .. "?bench=" .. id .. "-" .. sent)
-    end
 end
 
 if os.getenv("BENCH_EVERY_STATUS") == "1" then

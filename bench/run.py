@@ -73,15 +73,11 @@ READ_ENDPOINTS = [
     ("page_contract", "/contrats/{contract}/", "session", "page"),
     ("page_validation", "/strategie/validation/", "session", "page"),
     # The public indicator page (opendata/), anonymous: served from the shared cache after
-    # its first answer (cached), and computed every time (uncached: each request carries a
-    # query string of its own, ?bench=<thread>-<n>, so each one misses the cache — see
-    # VARIED and bench/report.lua).
+    # its first answer (cached), and computed every time (uncached: the same view without
+    # the cache in front, a bench-only URL of bench/urls.py).
     ("public_indicator_cached", "/donnees/fr/indicateurs/{public_indicator}/", None, "page"),
-    ("public_indicator_uncached", "/donnees/fr/indicateurs/{public_indicator}/", None, "page"),
+    ("public_indicator_uncached", "/bench/public-uncached/donnees/fr/indicateurs/{public_indicator}/", None, "page"),
 ]
-#: The endpoints whose every request misses the public cache: a query string of its own
-#: (the counting requests' ?bench=count-<n>, wrk's ?bench=<thread>-<n> by bench/report.lua).
-VARIED = {"public_indicator_uncached"}
 WRITE_ENDPOINTS = ["write_measurement", "write_bulk_500"]
 BULK_ROWS = 500
 
@@ -545,17 +541,15 @@ def auth_headers(kind, creds):
     return {}
 
 
-def run_wrk(port, path, headers, duration, connections, threads=2, every_status=False, vary=False):
+def run_wrk(port, path, headers, duration, connections, threads=2, every_status=False):
     """wrk on ``path``; ``every_status`` makes bench/report.lua count the 1xx and 3xx
     answers too (wrk itself counts only those >= 400) at the price of handing every
-    answer to Lua: the smoke's setting, not the measurements'. ``vary``: each request
-    gets a query string of its own (``?bench=<thread>-<n>``), so that none is served
-    from the public cache."""
+    answer to Lua: the smoke's setting, not the measurements'."""
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", LUA]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     args.append(f"http://127.0.0.1:{port}{path}")
-    env = {**os.environ, "BENCH_EVERY_STATUS": "1" if every_status else "0", "BENCH_VARY_QUERY": "1" if vary else "0"}
+    env = {**os.environ, "BENCH_EVERY_STATUS": "1" if every_status else "0"}
     result = subprocess.run(args, capture_output=True, text=True, env=env)
     if result.returncode:
         raise RuntimeError(f"wrk failed: {result.stderr}")
@@ -739,14 +733,13 @@ def one_run(db, size, database_url, args, static_root, log):
         for name, template, auth, _kind in READ_ENDPOINTS:
             path = template.format(**creds)
             headers = auth_headers(auth, creds)
-            vary = name in VARIED
             # Two counting requests: the first after the load (the figures cached per data
             # version are computed then), and, after the warm-up has reached every worker
             # (each keeps its own cache), one in the steady state that wrk measures.
-            first = request(port, "GET", f"{path}?bench=count-1" if vary else path, headers)
+            first = request(port, "GET", path, headers)
             if args.warmup:
-                run_wrk(port, path, headers, args.warmup, args.connections, vary=vary)
-            status, response_headers, body = request(port, "GET", f"{path}?bench=count-2" if vary else path, headers)
+                run_wrk(port, path, headers, args.warmup, args.connections)
+            status, response_headers, body = request(port, "GET", path, headers)
             counting = {
                 "path": path,
                 "status_first": first[0],
@@ -757,9 +750,9 @@ def one_run(db, size, database_url, args, static_root, log):
             }
             if name == "floor":
                 counting["queries"] = 0  # no middleware, no database: nothing to count
-            measured = run_wrk(port, path, headers, args.duration, args.connections, every_status=args.smoke, vary=vary)
+            measured = run_wrk(port, path, headers, args.duration, args.connections, every_status=args.smoke)
             if measured["requests"] < 2 * args.connections and not args.smoke:  # too slow for the run's length
-                measured = run_wrk(port, path, headers, args.duration * 4, args.connections, vary=vary)
+                measured = run_wrk(port, path, headers, args.duration * 4, args.connections)
                 measured["long_run"] = True
             if measured["requests"] == 0:
                 measured["errors"] += 1  # not one answer within the run

@@ -23,6 +23,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags, quote_etag
@@ -50,7 +51,14 @@ def public_state(*, live=False, on=None, release=_READ):
     if release is _READ:
         release = last_release()
     release = release["number"] if release else 0
-    published = list(Indicator.objects.published(on).order_by("pk").values_list("pk", "version", "public_from"))
+    # Each published indicator's version (its definition), its date, and its targets
+    # (their last change and their number, so an edited or deleted target shows at once).
+    published = list(
+        Indicator.objects.published(on)
+        .annotate(targets_changed=Max("targets__updated_at"), target_count=Count("targets"))
+        .order_by("pk")
+        .values_list("pk", "version", "public_from", "targets_changed", "target_count")
+    )
     digest = hashlib.blake2b(repr(published).encode(), digest_size=8).hexdigest()
     parts = [f"r{release}", on.isoformat(), digest]
     if live:
@@ -76,11 +84,16 @@ def lookup(request, *, live=False, read_cache=True):
     # Kept on the request: an answer that names the release reads it from there.
     request.public_release = last_release()
     state = public_state(live=live, release=request.public_release)
-    key = hashlib.blake2b(f"{state}|{request.get_full_path()}".encode(), digest_size=16).hexdigest()
+    # The whole address, host and scheme included: the answers carry absolute URLs
+    # (canonical, hreflang, JSON-LD, the sitemap), which must not cross from one host
+    # name to another.
+    key = hashlib.blake2b(f"{state}|{request.build_absolute_uri()}".encode(), digest_size=16).hexdigest()
     etag = quote_etag(key)
-    # Only the ETag itself: "*" would answer 304 before knowing whether there is an
-    # answer at all (a code that is not public is a 404, a bad parameter a 400).
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+    # Only the ETag itself, compared weakly as If-None-Match asks (a proxy that
+    # compresses makes it W/"…"): "*" would answer 304 before knowing whether there is
+    # an answer at all (a code that is not public is a 404, a bad parameter a 400).
+    offered = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+    if etag in offered:
         return key, etag, _finish(HttpResponseNotModified(), etag)
     hit = cache.get(f"public:{key}") if read_cache else None
     if hit is not None:

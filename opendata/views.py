@@ -8,6 +8,7 @@ Nothing of the visitor enters a page: the templates are rendered without the req
 (no context processor, so no session, user or CSRF token is read), from what the view
 hands them."""
 
+import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError
@@ -96,14 +97,33 @@ class PublicPage(View):
         response["Content-Language"] = lang
         return response
 
+    #: The query parameters a public page reads; any other is a 400 naming it, as on the
+    #: public API (a misspelt parameter is not silently ignored, and the shared cache
+    #: keeps no copy per junk query string).
+    PARAMETERS = {"as_of"}
+    #: The dates ``?as_of=`` may take: the figures exist from the strategy's baseline
+    #: years on, and a chart of every year up to 9999 is no page.
+    AS_OF_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+
     def read_as_of(self, request):
+        unknown = sorted(set(request.GET) - self.PARAMETERS)
+        if unknown:
+            raise InvalidParameter(unknown[0], _("Paramètre inconnu."))
         raw = request.GET.get("as_of")
         if not raw:
             return self.day
         try:
-            return parse_date(raw)
+            as_of = parse_date(raw)
         except ValidationError as error:
             raise InvalidParameter("as_of", error.messages[0]) from error
+        first, last = self.AS_OF_RANGE
+        if not first <= as_of <= last:
+            raise InvalidParameter(
+                "as_of",
+                _("La date doit être comprise entre le %(first)s et le %(last)s.")
+                % {"first": first.strftime("%d/%m/%Y"), "last": last.strftime("%d/%m/%Y")},
+            )
+        return as_of
 
     def published(self):
         """The indicators the public sees today."""

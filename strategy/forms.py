@@ -540,6 +540,9 @@ class ReleaseForm(forms.Form):
     reason = forms.CharField(
         label=_("Motif de la publication"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The last release the page showed (0: none): a second submission of the same page,
+    # or two validators at once, make one release, not two (release_open_data's ``after``).
+    after = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
 #: The scope's dimensions, in the order the query string names them.

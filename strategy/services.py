@@ -609,13 +609,17 @@ def publish_report(spec, *, by, reason):
 _RELEASE_LOCK = 0x4F50454E  # "OPEN"
 
 
-def release_open_data(*, by, reason):
+def release_open_data(*, by, reason, after=None):
     """Publish the open data (validators and administrators): the stored totals of every
     indicator marked public (``public_from`` set, today or later) are copied as they are
     now into ``PublishedTotal``, replacing the previous release's copy, in one statement
     (a consistent snapshot); the release records who, when, why and which indicators.
     From then on the public pages and API show exactly these figures until the next
-    release. All or nothing."""
+    release. All or nothing.
+
+    ``after``: the number of the last release the caller saw (0: none). When another
+    release came since (a page sent twice, two validators at once), nothing is published
+    and the error says which one: each release is a deliberate act, never a repeat."""
     if not permissions.can_validate(by):
         raise PermissionDenied(_("Seuls les valideurs et les administrateurs publient les données ouvertes."))
     reason = require_reason(reason, field="reason")
@@ -625,6 +629,15 @@ def release_open_data(*, by, reason):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELEASE_LOCK])
         last = OpenDataRelease.objects.aggregate(last=Max("number"))["last"] or 0
+        if after is not None and after != last:
+            raise ValidationError(
+                {
+                    "after": _(
+                        "La publication n° %(n)s vient d'être faite : relisez la page avant de publier de nouveau."
+                    )
+                    % {"n": last}
+                }
+            )
         release = OpenDataRelease(number=last + 1, released_at=timezone.now(), released_by=by, reason=reason)
         validate(release)
         release.save()

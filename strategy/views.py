@@ -1054,9 +1054,11 @@ class OpenDataView(RoleRequiredMixin, TemplateView):
         form = ReleaseForm(request.POST)
         if form.is_valid():
             try:
-                release = services.release_open_data(by=request.user, reason=form.cleaned_data["reason"])
+                release = services.release_open_data(
+                    by=request.user, reason=form.cleaned_data["reason"], after=form.cleaned_data["after"]
+                )
             except ValidationError as error:
-                form.add_error("reason", _message_of(error))
+                form.add_error(None if "after" in getattr(error, "message_dict", {}) else "reason", _message_of(error))
             else:
                 messages.success(
                     request,
@@ -1101,7 +1103,7 @@ class OpenDataView(RoleRequiredMixin, TemplateView):
             withdrawn=withdrawn,
             waiting=waiting.count(),
             may_release=permissions.can_validate(self.request.user),
-            form=kwargs.get("form") or ReleaseForm(),
+            form=kwargs.get("form") or ReleaseForm(initial={"after": last.number if last else 0}),
         )
         return context
 

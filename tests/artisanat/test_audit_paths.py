@@ -3187,7 +3187,7 @@ def test_releasing_the_open_data_records_who_when_and_why_on_the_release(client,
     indicator.save()
     client.force_login(validator)
     start = timezone.now()
-    ok(client.post(reverse("strategy:open_data"), {"reason": "Publication trimestrielle"}), 302)
+    ok(client.post(reverse("strategy:open_data"), {"reason": "Publication trimestrielle", "after": 0}), 302)
     again = strategy_services.release_open_data(by=validator, reason="Publication corrigée")
     end = timezone.now()
     rows = list(OpenDataRelease.objects.order_by("number").values_list("released_by", "reason", "released_at"))

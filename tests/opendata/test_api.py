@@ -339,7 +339,7 @@ def test_the_public_throttle_answers_429_in_the_error_shape(world, monkeypatch):
     assert APIClient(REMOTE_ADDR="203.0.113.10").get(f"{API}/indicators/").status_code == 200
 
 
-def test_a_stopped_counts_store_serves_the_public_but_refuses_the_staff_api(world, monkeypatch, caplog):
+def test_a_stopped_counts_store_serves_the_public_but_refuses_the_staff_api(world, monkeypatch, caplog, viewer):
     """The public throttle fails open (artisanat/api/throttling.py, PublicRateThrottle);
     the staff API's throttles keep answering 503 (CountsUnavailable)."""
     from redis.exceptions import ConnectionError as RedisDown
@@ -356,8 +356,9 @@ def test_a_stopped_counts_store_serves_the_public_but_refuses_the_staff_api(worl
     public = APIClient(REMOTE_ADDR="203.0.113.20").get(f"{API}/indicators/")
     assert public.status_code == 200 and public.json()["results"]
     assert "throttle store unavailable" in caplog.text and "served" in caplog.text
-    staff = APIClient(REMOTE_ADDR="203.0.113.21").get("/api/v1/indicators/")
-    assert staff.status_code == 503
+    staff_client = APIClient(REMOTE_ADDR="203.0.113.21")
+    staff_client.force_authenticate(user=viewer)
+    assert staff_client.get("/api/v1/indicators/").status_code == 503
 
 
 # ---------------------------------------------------------------- caching

@@ -260,3 +260,38 @@ def test_the_indicator_page_maps_the_published_regional_figures(world, region):
     assert section.count('data-region="') >= 12  # the twelve regions drawn (paths), then the table
     assert re.search(r'<tr data-row="07">.*?<td class="num">40</td>', section, re.S)
     assert re.search(r'<tr data-row="03">.*?Pas de donnée', section, re.S)
+
+
+@pytest.mark.parametrize(
+    "query", ["?x=1", "?as_of=2025-12-31&bench=1", "?as_of=0001-01-01", "?as_of=9999-12-31", "?as_of=1999-12-31"]
+)
+def test_an_unknown_parameter_or_a_date_out_of_range_is_a_400(world, query):
+    response = page(f"/donnees/fr/indicateurs/IND-PUB/{query}")
+    assert response.status_code == 400
+    assert not response.has_header("ETag")
+
+
+def test_the_host_is_part_of_the_cache_key(world):
+    poisoned = Client(HTTP_HOST="other.example").get("/donnees/en/regions/")
+    plain = page("/donnees/en/regions/")
+    assert "other.example" in html(poisoned)
+    assert "other.example" not in html(plain)
+    assert poisoned["ETag"] != plain["ETag"]
+
+
+def test_a_weak_if_none_match_gets_a_304(world):
+    etag = page("/donnees/fr/").get("ETag")
+    assert page("/donnees/fr/", If_None_Match=f"W/{etag}").status_code == 304
+
+
+def test_a_changed_target_changes_the_published_state(world, public_indicator, editor):
+    from strategy.models import Target
+
+    before = page("/donnees/fr/indicateurs/IND-PUB/")
+    services.save_target(
+        Target(indicator=public_indicator, due_date=dt.date(2028, 12, 31), value=7),
+        by=editor,
+        reason="Cible révisée",
+    )
+    after = page("/donnees/fr/indicateurs/IND-PUB/", If_None_Match=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]

@@ -26,17 +26,17 @@ def test_ministry_roles_read_the_page(actor, request, client, world):
 
 def test_a_partner_is_refused_and_an_anonymous_visitor_sent_to_sign_in(client, partner_a, world):
     assert client.get(URL).status_code == 302 and "/connexion/" in client.get(URL)["Location"]
-    assert client.post(URL, {"reason": "Publication"}).status_code == 302
+    assert client.post(URL, {"reason": "Publication", "after": 0}).status_code == 302
     client.force_login(partner_a)
     assert client.get(URL).status_code == 403
-    assert client.post(URL, {"reason": "Publication trimestrielle"}).status_code == 403
+    assert client.post(URL, {"reason": "Publication trimestrielle", "after": 0}).status_code == 403
     assert OpenDataRelease.objects.count() == 1
 
 
 @pytest.mark.parametrize("actor", ["viewer", "editor"])
 def test_readers_who_do_not_validate_cannot_publish(actor, request, client, world):
     client.force_login(request.getfixturevalue(actor))
-    assert client.post(URL, {"reason": "Publication trimestrielle"}).status_code == 403
+    assert client.post(URL, {"reason": "Publication trimestrielle", "after": 0}).status_code == 403
     assert OpenDataRelease.objects.count() == 1
 
 
@@ -66,9 +66,9 @@ def test_validated_values_waiting_for_the_next_release_are_counted(
 
 def test_a_validator_publishes_with_a_reason(client, validator, world):
     client.force_login(validator)
-    refused = client.post(URL, {"reason": "  "})
+    refused = client.post(URL, {"reason": "  ", "after": 1})
     assert refused.status_code == 400 and OpenDataRelease.objects.count() == 1
-    response = client.post(URL, {"reason": "Publication trimestrielle"})
+    response = client.post(URL, {"reason": "Publication trimestrielle", "after": 1})
     assert response.status_code == 302 and response["Location"] == URL
     release = OpenDataRelease.objects.order_by("-number").first()
     assert (release.number, release.released_by, release.reason) == (2, validator, "Publication trimestrielle")
@@ -87,3 +87,14 @@ def test_the_staff_indicator_page_says_public_or_internal(client, viewer, world,
     internal = client.get(f"/strategie/indicateurs/{internal_indicator.pk}/").content.decode()
     assert 'data-fact="public">Public depuis le 01/01/2021<' in public
     assert 'data-fact="public">Interne<' in internal
+
+
+def test_the_same_page_sent_twice_makes_one_release(client, validator, world):
+    client.force_login(validator)
+    page = client.get(URL).content.decode()
+    assert 'name="after" value="1"' in page
+    first = client.post(URL, {"reason": "Publication trimestrielle", "after": 1})
+    again = client.post(URL, {"reason": "Publication trimestrielle", "after": 1})
+    assert first.status_code == 302
+    assert again.status_code == 400 and "La publication n° 2 vient d" in again.content.decode()
+    assert OpenDataRelease.objects.count() == 2

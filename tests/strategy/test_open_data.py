@@ -159,3 +159,11 @@ def test_public_contracts_are_the_signed_ones(contract):
     contract.signing_date = dt.date(2022, 3, 1)
     contract.save()
     assert list(ContratProgramme.objects.public()) == [contract]
+
+
+def test_a_release_made_since_the_caller_looked_refuses_the_next(public_indicator, validator):
+    services.release_open_data(by=validator, reason="Première publication", after=0)
+    with pytest.raises(ValidationError) as error:
+        services.release_open_data(by=validator, reason="Première publication", after=0)
+    assert "after" in error.value.message_dict and "n° 1" in error.value.message_dict["after"][0]
+    assert OpenDataRelease.objects.count() == 1
