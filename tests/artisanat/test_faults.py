@@ -212,11 +212,15 @@ def test_the_middleware_answers_only_for_an_unreachable_database(rf):
 
 def test_the_middleware_comes_right_after_security(settings):
     # The read replica's middleware (artisanat/db_router.py) reads no database itself and
-    # must see this one's 503 to serve the request again on the primary.
-    assert settings.MIDDLEWARE[:3] == [
+    # must see this one's 503 to serve the request again on the primary. Above them only
+    # middlewares that read no database: security, CORS headers (the public API) and the
+    # public answers' header trimming (opendata/middleware.py).
+    replica = settings.MIDDLEWARE.index("artisanat.db_router.ReadReplicaMiddleware")
+    assert settings.MIDDLEWARE[replica + 1] == "artisanat.availability.DatabaseUnavailableMiddleware"
+    assert settings.MIDDLEWARE[:replica] == [
         "django.middleware.security.SecurityMiddleware",
-        "artisanat.db_router.ReadReplicaMiddleware",
-        "artisanat.availability.DatabaseUnavailableMiddleware",
+        "corsheaders.middleware.CorsMiddleware",
+        "opendata.middleware.PublicAnswerMiddleware",
     ]
 
 
