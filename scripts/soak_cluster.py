@@ -48,7 +48,7 @@ import soak  # noqa: E402  (scripts/soak.py: setup, clients, reconciliation)
 DEFAULT_PUBLIC_URLS = (
     "/donnees/fr/,/donnees/ar/indicateurs/,/donnees/fr/indicateurs/FORM-ARTISANS/,/donnees/en/regions/07/,"
     "/donnees/fr/contrats/,/sitemap.xml,/api/public/v1/indicators/,/api/public/v1/regions/,"
-    "/api/public/v1/indicators/FORM-ARTISANS/series/?format=csv,/healthz,/connexion/"
+    "/api/public/v1/indicators/FORM-ARTISANS/series/,/healthz,/connexion/"
 )
 UNCERTAIN = (None, 500, 502, 503, 504)
 CLUSTER = str(PROJECT / "scripts" / "cluster.sh")
