@@ -5,6 +5,8 @@ block the Content-Security-Policy neither runs nor blocks), nothing wider than a
 and the internal indicators nowhere."""
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +67,15 @@ def walk(base, page, lang, demo):
     page.wait_for_url(f"**/donnees/{lang}/indicateurs/{demo['public']}/")
     assert page.locator("svg.line").count() == 1
     assert page.locator('a[data-format="csv"]').count() >= 1 and page.locator('a[data-format="json"]').count() >= 1
+    # The downloads: a CSV and a JSON file of the indicator's published series.
+    with page.expect_download() as csv_file:
+        page.click('a[data-format="csv"] >> nth=0')
+    text = Path(csv_file.value.path()).read_text(encoding="utf-8-sig")
+    assert text.count("\n") >= 2 and demo["internal"] not in text
+    with page.expect_download() as json_file:
+        page.click('a[data-format="json"] >> nth=0')
+    rows = json.loads(Path(json_file.value.path()).read_text(encoding="utf-8"))
+    assert isinstance(rows, list) and rows
     page.click("section#par-region a >> nth=0")
     page.wait_for_url(f"**/donnees/{lang}/regions/**")
     assert demo["internal"] not in page.content()
@@ -89,6 +100,12 @@ def test_an_anonymous_visitor_walks_the_portal_in_french_and_arabic(visitor, dem
     arabic.click('nav.lang a[data-lang="fr"]')
     arabic.wait_for_url(f"**/donnees/fr/indicateurs/{demo['public']}/")
     assert page.request.get(f"{base}/donnees/fr/indicateurs/{demo['internal']}/").status == 404
+    # Nowhere else either: the public API (list, download, detail) and the sitemap.
+    listed = page.request.get(f"{base}/api/public/v1/indicators/?format=json").json()
+    assert demo["public"] in {row["code"] for row in listed} and demo["internal"] not in {r["code"] for r in listed}
+    assert page.request.get(f"{base}/api/public/v1/indicators/{demo['internal']}/").status == 404
+    sitemap = page.request.get(f"{base}/sitemap.xml").text()
+    assert f"/indicateurs/{demo['public']}/" in sitemap and f"/indicateurs/{demo['internal']}/" not in sitemap
 
 
 def test_the_public_pages_fit_a_phone(visitor, demo):
