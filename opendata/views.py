@@ -30,9 +30,10 @@ from artisanat.maps import region_map_context
 from artisanat.models import Region
 from contracts.models import ContratProgramme, Party
 from opendata import links
+from opendata.caching import last_release
 from opendata.links import LANGUAGES
 from strategy import figures
-from strategy.models import Axis, Indicator, OpenDataRelease, Phase
+from strategy.models import Axis, Indicator, Phase
 from strategy.querysets import attach_phase_rollups, stored_breakdowns, stored_period_totals
 
 #: Characters escaped in a JSON-LD block so that no text can close the <script> element.
@@ -77,7 +78,9 @@ class PublicPage(View):
         self.lang, self.day = lang, today()
         self.as_of = self.read_as_of(request)
         with translation.override(lang):
-            self.release = OpenDataRelease.objects.order_by("-number").only("number", "released_at").first()
+            # The release the cache's lookup already read for the ETag (opendata/caching.py),
+            # read here only when the page is served without the cache (the bench's URL).
+            self.release = request.public_release if hasattr(request, "public_release") else last_release()
             context = self.get_context(**kwargs)
             query = request.GET.urlencode()
             languages = links.alternates(request, self.view_name, {**kwargs}, query)
@@ -184,7 +187,7 @@ class HomePage(PublicPage):
             ],
         }
         if self.release:
-            catalog["dateModified"] = self.release.released_at.date()
+            catalog["dateModified"] = self.release["released_at"].date()
         return {
             "axes": axes,
             "phases": phases,
@@ -289,7 +292,7 @@ class IndicatorPage(PublicPage):
                 f"{totals[0]['period_start'].isoformat()}/{totals[-1]['period_end'].isoformat()}"
             )
         if self.release:
-            dataset["dateModified"] = self.release.released_at.date()
+            dataset["dateModified"] = self.release["released_at"].date()
         return {
             "indicator": indicator,
             "targets": targets,
