@@ -129,3 +129,26 @@ soak-cluster: venv
 # CI: the same with 60 s of load (about 2 minutes with the cluster's start).
 soak-cluster-quick: venv
 	bash scripts/soak_cluster.sh 60 4
+
+# tests/clients (marked slow): the client generators in .venv-clients (requirements-clients.txt:
+# openapi-python-client, openapi-generator-cli with its own Java) and the npm tools in
+# clients/node_modules (@redocly/cli, typescript), each installed once (a stamp); the
+# test itself downloads nothing. make test-slow and make test-postgres install them.
+.PHONY: clients-tools
+CLIENTS_VENV ?= .venv-clients
+CLIENTS_STAMP := $(CLIENTS_VENV)/.installed
+NPM_STAMP := clients/node_modules/.installed
+
+clients-tools: $(CLIENTS_STAMP) $(NPM_STAMP)
+
+$(CLIENTS_STAMP): requirements-clients.txt
+	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-clients.txt
+	@touch $@
+
+$(NPM_STAMP): clients/package.json clients/package-lock.json
+	cd clients && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+test-slow: clients-tools
+test-postgres: clients-tools
