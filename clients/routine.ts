@@ -12,7 +12,7 @@ import {
   Measurement,
   MeasurementsApi,
   MeasurementsBulkCreateOperationSubmitEnum,
-  MeasurementsListStatusEnum,
+  MeasurementStatusEnum,
   ResponseError,
   serializeDate,
 } from "./generated";
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   // 4 (first, to know which rows are corrections): the values returned since the last run.
   const returned = (
     await measurements.measurementsList({
-      status: [MeasurementsListStatusEnum.Returned],
+      status: [MeasurementStatusEnum.Returned],
       updatedSince: lastRun,
       pageSize: 200,
     })
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const sent = await measurements.measurementsBulkCreateRaw(bulk);
   const result = await sent.value();
   check(sent.raw.status === 201 && result.created === fresh.length, "bulk: 201, one measurement per new row");
-  check(result.status === "submitted", "bulk: submitted");
+  check(result.status === MeasurementStatusEnum.Submitted, "bulk: submitted");
   const replay = await measurements.measurementsBulkCreateRaw(bulk);
   const replayed = await replay.value();
   check(replay.raw.headers.get("Idempotent-Replayed") === "true", "replay: Idempotent-Replayed: true");
@@ -137,14 +137,14 @@ async function main(): Promise<void> {
     const [again, etagAgain, conflictsAgain] = await correct(m.id, before, row);
     check(conflictsAgain === 1 && again.version === changed.version && etagAgain === etag, "stale ETag: 412, nothing rewritten");
     const submitted = await measurements.measurementsSubmitCreate({ id: String(m.id), ifMatch: etag });
-    check(submitted.status === "submitted", "corrected value submitted");
+    check(submitted.status === MeasurementStatusEnum.Submitted, "corrected value submitted");
     corrected.push(m.id);
   }
 
   // What changed during this run: everything is submitted for validation.
   const changed = (
     await measurements.measurementsList({
-      status: [MeasurementsListStatusEnum.Submitted],
+      status: [MeasurementStatusEnum.Submitted],
       updatedSince: start,
       pageSize: 200,
     })
