@@ -19,6 +19,7 @@ downloaded here. The generated code lives in a temporary folder, never in the re
 """
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -81,11 +82,9 @@ def _listing(title, items):
     return f"{title}: {len(items)}\n" + "\n".join(f"  - {item}" for item in items)
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """The schema and both generated clients in a temporary folder, with what each
-    generator said: {"dir", "schema", "python_output", "python_rc", "ts_output", "ts_rc"}."""
-    work = tmp_path_factory.mktemp("clients")
+def _generate(work):
+    """The schema, both clients generated from it and tsc's compile of the TypeScript one
+    (with routine.ts) in ``work``; what each tool said, as a dict."""
     schema = work / "schema.json"
     call_command("spectacular", "--format", "openapi-json", "--file", str(schema))
     rc_py, out_py = _run(
@@ -119,22 +118,35 @@ def generated(tmp_path_factory):
     )
     shutil.copy(CLIENTS / "tsconfig.json", ts / "tsconfig.json")
     shutil.copy(CLIENTS / "routine.ts", ts / "routine.ts")
+    # tsc emits ts/out/ (routine.js) even when it reports errors.
+    rc_tsc, out_tsc = _run([_tool(NPM_BIN / "tsc"), "-p", "tsconfig.json"], cwd=ts)
     return {
-        "dir": work,
-        "schema": schema,
         "python_rc": rc_py,
         "python_output": out_py,
         "ts_rc": rc_ts,
         "ts_output": out_ts,
+        "tsc_rc": rc_tsc,
+        "tsc_output": out_tsc,
     }
 
 
 @pytest.fixture(scope="module")
-def tsc_result(generated):
-    """tsc over the generated TypeScript client and routine.ts (strict; emits ts/out/)."""
-    rc, output = _run([_tool(NPM_BIN / "tsc"), "-p", "tsconfig.json"], cwd=generated["dir"] / "ts")
-    errors = [line for line in output.splitlines() if re.search(r"error TS\d+", line)]
-    return rc, errors, output
+def generated(tmp_path_factory):
+    """The schema and both generated clients in a temporary folder, with what each tool
+    said. Made once per test session: pytest-xdist workers share the first one's folder
+    (the session's temporary root, under a lock) instead of generating again."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    work = root / "generated-clients"
+    with open(root / "generated-clients.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = work / "results.json"
+        if not results.exists():
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            results.write_text(json.dumps(_generate(work)), encoding="utf-8")
+        said = json.loads(results.read_text(encoding="utf-8"))
+    return {"dir": work, "schema": work / "schema.json", **said}
 
 
 def _where(problem):
@@ -186,10 +198,14 @@ def test_typescript_generator_gives_no_warning(generated):
     assert count == 0, _listing(f"openapi-generator typescript-fetch: {count} WARN line(s), distinct", warnings)
 
 
-def test_typescript_client_compiles_strict(tsc_result):
-    _rc, errors, output = tsc_result
+def _tsc_errors(generated):
+    return [line for line in generated["tsc_output"].splitlines() if re.search(r"error TS\d+", line)]
+
+
+def test_typescript_client_compiles_strict(generated):
+    errors = _tsc_errors(generated)
     assert not errors, _listing("tsc --strict errors (generated/ and routine.ts)", errors)
-    assert _rc == 0, output
+    assert generated["tsc_rc"] == 0, generated["tsc_output"]
 
 
 def test_every_python_module_imports(generated):
@@ -307,11 +323,9 @@ def test_partner_routine_of_the_docs_with_the_generated_python_client(generated,
     _assert_routine_effects(partner_world)
 
 
-def test_partner_routine_with_the_generated_typescript_client(
-    generated, tsc_result, live_server, partner_world, tmp_path
-):
+def test_partner_routine_with_the_generated_typescript_client(generated, live_server, partner_world, tmp_path):
     compiled = generated["dir"] / "ts" / "out" / "routine.js"
-    assert compiled.exists(), _listing("tsc did not emit routine.js; errors", tsc_result[1])
+    assert compiled.exists(), _listing("tsc did not emit routine.js; errors", _tsc_errors(generated))
     rc, output = _run([_node(), str(compiled)], cwd=tmp_path, env=_routine_env(live_server, partner_world, tmp_path))
     assert rc == 0, f"clients/routine.ts failed with the generated TypeScript client (exit {rc}):\n{output}"
     assert "2 valeur(s) envoyée(s), 1 corrigée(s)" in output, output
