@@ -156,6 +156,9 @@ def _words(name):
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
+ALWAYS_ANSWERED = ("406", "503")
+
+
 class AutoSchema(openapi.AutoSchema):
     def _is_list_view(self, serializer=None):
         if serializer is None and getattr(self.view, "action", None) == "list":
@@ -165,17 +168,19 @@ class AutoSchema(openapi.AutoSchema):
     # ------------------------------------------------------------ summaries
 
     def _resource(self, plural):
-        """(French, English) name of the view's resource, from its serializer's model."""
+        """(French, English) name of the view's resource: its serializer's model, or the
+        path's words (a view that is not a model's viewset)."""
         serializer = getattr(self.view, "serializer_class", None)
         model = getattr(getattr(serializer, "Meta", None), "model", None)
         path = [part for part in self.path.split("/") if part and not part.startswith("{")]
-        tag = (self.get_tags() or [path[-1]])[0]
-        if model is None:
-            words = " ".join(part.replace("-", " ") for part in path[3:]) or tag
+        if model is None or getattr(self.view, "action", None) is None:
+            words = " ".join(part.replace("-", " ") for part in path[3:])
+            if self.path.startswith("/api/public/"):
+                return f"{words} (données ouvertes)", f"{words} (open data)"
             return words, words
         meta = model._meta
         fr = str(meta.verbose_name_plural if plural else meta.verbose_name)
-        en = tag.replace("-", " ") if plural else _words(model.__name__)
+        en = path[2].replace("-", " ") if plural else _words(model.__name__)
         return fr, en
 
     def get_summary(self):
@@ -183,6 +188,9 @@ class AutoSchema(openapi.AutoSchema):
         if operation_id in SUMMARIES:
             return "{} / {}".format(*SUMMARIES[operation_id])
         action = getattr(self.view, "action", None)
+        if action is None:  # an APIView: its operation id says list or one
+            action = operation_id.rsplit("_", 1)[-1] if operation_id.endswith(("_list", "_retrieve")) else None
+            action = {"list": "list", "retrieve": "retrieve"}.get(action)
         if action in ACTION_VERBS:
             fr_verb, en_verb, plural = ACTION_VERBS[action]
         elif action is not None and self.method in FILE_VERBS:
@@ -195,9 +203,7 @@ class AutoSchema(openapi.AutoSchema):
     # ------------------------------------------------------------ answers
 
     def error_codes(self):
-        # 406: an Accept header (or ?format=) the view cannot answer; 503: the database
-        # or the throttle store does not answer (artisanat/availability.py, throttling.py).
-        codes = ["400", "401", "403", "404", "406", "429", "503"]
+        codes = ["400", "401", "403", "404", "429"]
         view = self.view
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += ["409"]
@@ -212,7 +218,9 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code in self.error_codes():
+        # Whatever the view: an Accept it cannot answer (406), the database or the
+        # throttle store down (503, artisanat/availability.py, throttling.py).
+        for code in [*self.error_codes(), *ALWAYS_ANSWERED]:
             if code in responses:
                 continue
             example = [ERROR_EXAMPLES[code]] if code in ERROR_EXAMPLES and self._shows_example(code) else []
@@ -545,6 +553,15 @@ def _drop_unused_components(result):
             del schemas[name]
 
 
+def _require_page_keys(schemas):
+    """A page (the paginators' components): DRF writes every key, ``next`` and
+    ``previous`` included (null on the first or last page)."""
+    for name, component in schemas.items():
+        properties = component.get("properties", {})
+        if name.startswith("Paginated") and "results" in properties:
+            component["required"] = sorted(properties)
+
+
 def _declare_headers(result):
     components = result["components"]
     components["headers"] = dict(HEADERS)
@@ -578,6 +595,7 @@ def postprocess_schema(result, generator, request, public):
         operation.setdefault("security", [])
     _share_parameter_enums(result)
     _fix_nullable_refs(result, schemas)
+    _require_page_keys(schemas)
     _declare_headers(result)
     _drop_unused_components(result)
     return result
