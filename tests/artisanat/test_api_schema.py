@@ -310,3 +310,106 @@ def test_an_unacceptable_accept_is_a_406_in_the_error_shape(as_admin):
     response = as_admin.get("/api/v1/indicators/", HTTP_ACCEPT="image/png")
     assert response.status_code == 406
     assert response.json()["code"] == "not_acceptable"
+
+
+# ---------------------------------------------------------------- the contract, observed
+
+
+def _component(schema, node):
+    """(the node with its $ref resolved, the component's name or None)."""
+    name = None
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = schema["components"]["schemas"][name]
+    if "allOf" in node and len(node["allOf"]) == 1:
+        inner, inner_name = _component(schema, node["allOf"][0])
+        return {**inner, "nullable": node.get("nullable") or inner.get("nullable")}, inner_name
+    return node, name
+
+
+def _allows_null(schema, node):
+    node, _name = _component(schema, node)
+    if node.get("nullable") or None in node.get("enum", []):
+        return True
+    return any(_allows_null(schema, branch) for branch in node.get("oneOf", []) + node.get("anyOf", []))
+
+
+def contract_gaps(schema, node, value, where, gaps):
+    """Walk one observed JSON value against its schema: a key present but not required
+    ("not required"), a null the schema does not allow ("null")."""
+    node, name = _component(schema, node)
+    where = name or where
+    if value is None:
+        if not _allows_null(schema, node):
+            gaps.add(("null", where))
+        return gaps
+    branches = node.get("oneOf", []) + node.get("anyOf", [])
+    if branches:
+        kind = "object" if isinstance(value, dict) else "array" if isinstance(value, list) else None
+        for branch in branches:
+            resolved, _n = _component(schema, branch)
+            if kind and resolved.get("type", "object" if "properties" in resolved else None) == kind:
+                return contract_gaps(schema, branch, value, where, gaps)
+        return gaps
+    if isinstance(value, dict):
+        properties, required = node.get("properties", {}), set(node.get("required", []))
+        extra = node.get("additionalProperties")
+        for key, sub in value.items():
+            if key in properties:
+                if key not in required:
+                    gaps.add(("not required", f"{where}.{key}"))
+                contract_gaps(schema, properties[key], sub, f"{where}.{key}", gaps)
+            elif isinstance(extra, dict):
+                contract_gaps(schema, extra, sub, f"{where}.*", gaps)
+    elif isinstance(value, list) and "items" in node:
+        for item in value:
+            contract_gaps(schema, node["items"], item, f"{where}[]", gaps)
+    return gaps
+
+
+def walk_staff_api(schema, client):
+    """GET every list and detail operation of /api/v1/ (details: the first rows of the
+    list) and compare each JSON answer with the schema. → (gaps, number of answers)."""
+    gaps, answers = set(), 0
+    paths = schema["paths"]
+    ids = {}
+    for path in sorted(paths):
+        if not path.startswith("/api/v1/") or "{" in path or "get" not in paths[path]:
+            continue
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.content[:300])
+        body = response.json()
+        node = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        contract_gaps(schema, node, body, path, gaps)
+        answers += 1
+        rows = body.get("results", []) if isinstance(body, dict) else []
+        ids[path] = [row["id"] for row in rows if isinstance(row, dict) and "id" in row][:5]
+    for path in sorted(paths):
+        collection = path.removesuffix("{id}/")
+        if path == collection or "get" not in paths[path]:
+            continue
+        node = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        for pk in ids.get(collection, []):
+            response = client.get(f"{collection}{pk}/")
+            assert response.status_code == 200, (path, pk)
+            contract_gaps(schema, node, response.json(), path, gaps)
+            answers += 1
+    return gaps, answers
+
+
+@pytest.fixture
+def demo(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests-1")
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_every_observed_field_is_required_and_every_observed_null_allowed(schema, demo, api):
+    """As the administrator over the demo data: every property present in an answer of
+    the staff API's lists and details is required in its component, every null seen is
+    allowed there."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    gaps, answers = walk_staff_api(schema, api(admin))
+    assert answers >= 40
+    assert sorted(gaps) == []
