@@ -363,8 +363,13 @@ API_IDEMPOTENCY_TTL_HOURS = env_int("ARTISANAT_API_IDEMPOTENCY_TTL_HOURS", 24, m
 # The OpenAPI schema's server (its "servers" entry): "/" is the host that serves it;
 # set the public address (https://portail.example/) when the schema is read elsewhere.
 API_SERVER_URL = env_str("ARTISANAT_API_SERVER_URL", "/")
-# The schema's contact: the portal team, through the API's documentation page.
-API_DOCS_URL = env_str("ARTISANAT_API_DOCS_URL", API_SERVER_URL.rstrip("/") + "/api/docs/")
+# The schema's contact: the portal team, through the API's documentation page. An
+# OpenAPI contact URL must be absolute (generators refuse "/api/docs/"): it is given only
+# when the server's address is, or ARTISANAT_API_DOCS_URL names it.
+API_DOCS_URL = env_str(
+    "ARTISANAT_API_DOCS_URL",
+    API_SERVER_URL.rstrip("/") + "/api/docs/" if API_SERVER_URL.startswith(("https://", "http://")) else "",
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Artisanat 2030 — API",
     "DESCRIPTION": (
@@ -379,8 +384,8 @@ SPECTACULAR_SETTINGS = {
     # that served the schema; ARTISANAT_API_SERVER_URL names it for a schema read elsewhere.
     "SERVERS": [{"url": API_SERVER_URL}],
     "CONTACT": {
-        "name": "Équipe du portail Artisanat 2030 / Artisanat 2030 portal team",
-        "url": API_DOCS_URL,
+        "name": "Équipe du portail Artisanat 2030 (documentation : /api/docs/) / Artisanat 2030 portal team",
+        **({"url": API_DOCS_URL} if API_DOCS_URL else {}),
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -6,9 +6,7 @@ import re
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -87,31 +85,24 @@ ERROR_DESCRIPTIONS = {
     "503": "Service momentanément indisponible (base de données) / Service unavailable (database)",
 }
 
+# Worked examples (a single ``example``: openapi-generator warns on a named ``examples`` map).
 ERROR_EXAMPLES = {
-    "412": OpenApiExample(
-        "stale_version",
-        value={
-            "code": "stale_version",
-            "message": "Cet enregistrement a été modifié par quelqu'un d'autre entre-temps (version 4). Rechargez-le.",
-            "details": {},
-            "current_version": 4,
-        },
-        status_codes=["412"],
-        response_only=True,
-        description='FR : If-Match "3" alors que la version est 4 (ETag "4"). / EN: If-Match "3" while the version is 4.',
-    ),
-    "409": OpenApiExample(
-        "transition_not_allowed",
-        value={
-            "code": "transition_not_allowed",
-            "message": "Action « submit » impossible : la mesure est à l'état « validated ».",
-            "details": {"status": ["validated"]},
-            "current_status": "validated",
-        },
-        status_codes=["409"],
-        response_only=True,
-        description="FR : soumettre une mesure déjà validée. / EN: submitting a measurement already validated.",
-    ),
+    "412": {
+        "code": "stale_version",
+        "message": "Cet enregistrement a été modifié par quelqu'un d'autre entre-temps (version 4). Rechargez-le.",
+        "details": {},
+        "current_version": 4,
+    },
+    "409": {
+        "code": "transition_not_allowed",
+        "message": "Action « submit » impossible : la mesure est à l'état « validated ».",
+        "details": {"status": ["validated"]},
+        "current_status": "validated",
+    },
+}
+EXAMPLE_DESCRIPTIONS = {
+    "412": ' (exemple : If-Match "3", version actuelle 4 / example: If-Match "3", current version 4)',
+    "409": " (exemple : soumettre une mesure validée / example: submitting a validated measurement)",
 }
 
 # Summaries: "<verb> : <resource> / <verb>: <resource>" from the action and the model.
@@ -223,11 +214,11 @@ class AutoSchema(openapi.AutoSchema):
         for code in [*self.error_codes(), *ALWAYS_ANSWERED]:
             if code in responses:
                 continue
-            example = [ERROR_EXAMPLES[code]] if code in ERROR_EXAMPLES and self._shows_example(code) else []
-            body = self._get_response_for_code(
-                OpenApiResponse(ErrorSerializer, examples=example), code, ["application/json"], direction
-            )
+            body = self._get_response_for_code(ErrorSerializer, code, ["application/json"], direction)
             body["description"] = ERROR_DESCRIPTIONS[code]
+            if code in ERROR_EXAMPLES and self._shows_example(code):
+                body["content"]["application/json"]["example"] = ERROR_EXAMPLES[code]
+                body["description"] += EXAMPLE_DESCRIPTIONS[code]
             responses[code] = body
         return responses
 
