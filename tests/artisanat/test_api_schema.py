@@ -298,14 +298,12 @@ def test_every_status_the_server_answers_is_listed(schema):
         assert {"400", "404", "406", "429", "503"} <= codes, (method, path)
         if method in {"post", "put", "patch"}:
             assert {"413", "415"} <= codes, (method, path)
-    examples = schema["paths"]["/api/v1/measurements/{id}/"]["patch"]["responses"]["412"]["content"][
-        "application/json"
-    ]["examples"]
-    assert examples["StaleVersion"]["value"]["current_version"] == 4
-    examples = schema["paths"]["/api/v1/measurements/{id}/submit/"]["post"]["responses"]["409"]["content"][
-        "application/json"
-    ]["examples"]
-    assert examples["TransitionNotAllowed"]["value"]["current_status"] == "validated"
+    patch = schema["paths"]["/api/v1/measurements/{id}/"]["patch"]["responses"]
+    example = patch["412"]["content"]["application/json"]["example"]
+    assert example["code"] == "stale_version" and example["current_version"] == 4
+    submit = schema["paths"]["/api/v1/measurements/{id}/submit/"]["post"]["responses"]
+    example = submit["409"]["content"]["application/json"]["example"]
+    assert example["code"] == "transition_not_allowed" and example["current_status"] == "validated"
 
 
 def test_an_unacceptable_accept_is_a_406_in_the_error_shape(as_admin):
