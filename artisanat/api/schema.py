@@ -22,7 +22,14 @@ from artisanat.api.filters import AS_OF_PARAMETER
         "type": "object",
         "description": "FR : messages par champ ou paramètre ; pour invalid_rows, rows = [{row, field, reason}]. "
         "/ EN: messages by field or parameter; for invalid_rows, rows = [{row, field, reason}].",
-        "properties": {"rows": {"type": "array", "items": {"$ref": "#/components/schemas/BulkRowError"}}},
+        # rows: the refused rows of invalid_rows, or the messages about the field "rows"
+        # itself (none sent, too many) as for any other field.
+        "properties": {
+            "rows": {
+                "type": "array",
+                "items": {"anyOf": [{"$ref": "#/components/schemas/BulkRowError"}, {"type": "string"}]},
+            }
+        },
         "additionalProperties": {"type": "array", "items": {"type": "string"}},
     }
 )
