@@ -141,6 +141,15 @@ SUMMARIES = {
     "reporting_calendar_retrieve": ("Calendrier des rapports", "Reporting calendar"),
     "reporting_calendar_rates_retrieve": ("Taux de remise des rapports", "Reporting rates"),
 }
+# English names where the class name is French; French words of the public API's paths.
+MODEL_NAMES_EN = {"ContratProgramme": "contract"}
+PATH_WORDS_FR = {
+    "contracts": "contrats programmes",
+    "indicators": "indicateurs",
+    "regions": "régions",
+    "breakdowns": "ventilations",
+    "series": "séries",
+}
 METHOD_VERBS = {
     "GET": ("Lire", "Get"),
     "POST": ("Envoyer", "Send"),
@@ -172,13 +181,14 @@ class AutoSchema(openapi.AutoSchema):
         model = getattr(getattr(serializer, "Meta", None), "model", None)
         path = [part for part in self.path.split("/") if part and not part.startswith("{")]
         if model is None or getattr(self.view, "action", None) is None:
-            words = " ".join(part.replace("-", " ") for part in path[3:])
+            en = ", ".join(part.replace("-", " ") for part in path[3:])
+            fr = ", ".join(PATH_WORDS_FR.get(part, part.replace("-", " ")) for part in path[3:])
             if self.path.startswith("/api/public/"):
-                return f"{words} (données ouvertes)", f"{words} (open data)"
-            return words, words
+                return f"{fr} (données ouvertes)", f"{en} (open data)"
+            return fr, en
         meta = model._meta
         fr = str(meta.verbose_name_plural if plural else meta.verbose_name)
-        en = path[2].replace("-", " ") if plural else _words(model.__name__)
+        en = path[2].replace("-", " ") if plural else MODEL_NAMES_EN.get(model.__name__, _words(model.__name__))
         return fr, en
 
     def get_summary(self):
