@@ -382,7 +382,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.1.0",
     # Where the API is served; the paths start with /api/. A relative "/" is the server
     # that served the schema; ARTISANAT_API_SERVER_URL names it for a schema read elsewhere.
-    "SERVERS": [{"url": API_SERVER_URL}],
+    # (without its trailing slash: the paths start with one)
+    "SERVERS": [{"url": API_SERVER_URL.rstrip("/") or "/"}],
     "CONTACT": {
         "name": "Équipe du portail Artisanat 2030 (documentation : /api/docs/) / Artisanat 2030 portal team",
         **({"url": API_DOCS_URL} if API_DOCS_URL else {}),
