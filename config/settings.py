@@ -360,6 +360,16 @@ if API_BULK_XLSX_MAX_SHARED_STRINGS_BYTES > API_BULK_XLSX_MAX_UNPACKED_BYTES:
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_BULK_MAX_BYTES, 5 * 1024 * 1024 // 2)
 API_IDEMPOTENCY_TTL_HOURS = env_int("ARTISANAT_API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
+# The OpenAPI schema's server (its "servers" entry): "/" is the host that serves it;
+# set the public address (https://portail.example/) when the schema is read elsewhere.
+API_SERVER_URL = env_str("ARTISANAT_API_SERVER_URL", "/")
+# The schema's contact: the portal team, through the API's documentation page. An
+# OpenAPI contact URL must be absolute (generators refuse "/api/docs/"): it is given only
+# when the server's address is, or ARTISANAT_API_DOCS_URL names it.
+API_DOCS_URL = env_str(
+    "ARTISANAT_API_DOCS_URL",
+    API_SERVER_URL.rstrip("/") + "/api/docs/" if API_SERVER_URL.startswith(("https://", "http://")) else "",
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Artisanat 2030 — API",
     "DESCRIPTION": (
@@ -368,7 +378,20 @@ SPECTACULAR_SETTINGS = {
         "/ EN: API of the crafts strategy 2021–2030 tracking portal (guide: docs/api.md). "
         'Decimal numbers are strings ("1234.50").'
     ),
-    "VERSION": "1.0.0",
+    # docs/api-changelog.md says what changed from one version to the next.
+    "VERSION": "1.1.0",
+    # Where the API is served; the paths start with /api/. A relative "/" is the server
+    # that served the schema; ARTISANAT_API_SERVER_URL names it for a schema read elsewhere.
+    # (without its trailing slash: the paths start with one)
+    "SERVERS": [{"url": API_SERVER_URL.rstrip("/") or "/"}],
+    "CONTACT": {
+        "name": "Équipe du portail Artisanat 2030 (documentation : /api/docs/) / Artisanat 2030 portal team",
+        **({"url": API_DOCS_URL} if API_DOCS_URL else {}),
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "artisanat.api.schema.postprocess_schema",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -547,6 +570,11 @@ LOGGING = {
 PUBLIC_MAX_AGE = env_int("ARTISANAT_PUBLIC_MAX_AGE", 300, minimum=0)
 # The licence the public pages' schema.org metadata names for the published figures.
 OPEN_DATA_LICENSE = env_str("ARTISANAT_OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+# The API schema names it for the figures it serves (the public API publishes them).
+SPECTACULAR_SETTINGS["LICENSE"] = {
+    "name": "Licence des données ouvertes (chiffres publiés) / Open-data licence (published figures)",
+    "url": OPEN_DATA_LICENSE,
+}
 
 # The public open-data API (/api/public/v1/, opendata/api/, docs/api.md "API publique"):
 # pages of PUBLIC_API_PAGE_SIZE rows by default, ?page_size= up to PUBLIC_API_MAX_PAGE_SIZE;

@@ -1,36 +1,79 @@
 """OpenAPI 3 (drf-spectacular): every operation documents its error answers in the one
 error shape, and carries a French and an English description."""
 
+import re
+
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers
 
 from artisanat.api.filters import AS_OF_PARAMETER
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "FR : messages par champ ou paramètre ; pour invalid_rows, rows = [{row, field, reason}]. "
+        "/ EN: messages by field or parameter; for invalid_rows, rows = [{row, field, reason}].",
+        # rows: the refused rows of invalid_rows, or the messages about the field "rows"
+        # itself (none sent, too many) as for any other field.
+        "properties": {
+            "rows": {
+                "type": "array",
+                "items": {"anyOf": [{"$ref": "#/components/schemas/BulkRowError"}, {"type": "string"}]},
+            }
+        },
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    }
+)
+class ErrorDetailsField(serializers.DictField):
+    pass
+
+
+@extend_schema_serializer(component_name="ApiError")
 class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API."""
+    """The one error shape of the API (artisanat/api/exceptions.py). Named ApiError:
+    generators rename a model called "Error"."""
 
     code = serializers.CharField(help_text="FR : code stable de l'erreur. / EN: stable error code.")
     message = serializers.CharField(help_text="FR : message en français. / EN: message (French).")
-    details = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="FR : messages par champ ou paramètre. / EN: messages by field or parameter.",
+    details = ErrorDetailsField()
+    current_version = serializers.IntegerField(
+        required=False,
+        help_text="FR : 412 (stale_version) : la version actuelle, aussi dans l'ETag. "
+        "/ EN: 412 (stale_version): the current version, also in the ETag.",
+    )
+    current_status = serializers.CharField(
+        required=False,
+        help_text="FR : 409 (transition_not_allowed) : le statut actuel. "
+        "/ EN: 409 (transition_not_allowed): the current status.",
+    )
+    retry_after = serializers.IntegerField(
+        required=False,
+        help_text="FR : 429 : secondes à attendre (comme Retry-After). / EN: 429: seconds to wait (as Retry-After).",
+    )
+    max_bytes = serializers.IntegerField(
+        required=False, help_text="FR : 413 : taille maximale en octets. / EN: 413: largest size in bytes."
+    )
+    rule = serializers.CharField(
+        required=False,
+        help_text="FR : constraint_violation : nom de la règle refusée. / EN: constraint_violation: the rule's name.",
     )
 
+    class Meta:
+        # Answered only with the statuses their help says (AutoSchema._map_basic_serializer).
+        optional_in_response = ("current_version", "current_status", "retry_after", "max_bytes", "rule")
 
-class BulkErrorSerializer(serializers.Serializer):
-    """The error shape; for invalid rows (code ``invalid_rows``) ``details.rows`` lists
-    {row, field, reason} objects ."""
 
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField(
-        child=serializers.ListField(child=serializers.JSONField()),
-        help_text="FR : pour invalid_rows, details.rows = [{row, field, reason}]. "
-        "/ EN: for invalid_rows, details.rows = [{row, field, reason}].",
-    )
+# The bulk endpoint's 400 (invalid_rows) is the same shape: ``details.rows`` is typed there.
+BulkErrorSerializer = ErrorSerializer
 
 
 ERROR_DESCRIPTIONS = {
@@ -38,6 +81,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Authentification requise / Authentication required",
     "403": "Action interdite pour ce rôle / Forbidden for this role",
     "404": "Ressource introuvable ou invisible / Not found or not visible",
+    "406": "Format de réponse (Accept, ?format=) impossible / Unacceptable response format (Accept)",
     "409": "Conflit avec l'état ou une règle / Conflict with state or a rule",
     "412": "Version périmée (If-Match) / Stale version (If-Match)",
     "413": "Trop de lignes ou fichier trop gros / Too many rows or file too large",
@@ -45,7 +89,81 @@ ERROR_DESCRIPTIONS = {
     "422": "Clé d'idempotence réutilisée avec un autre contenu / Idempotency key reused with another body",
     "428": "En-tête If-Match manquant / If-Match header missing",
     "429": "Trop de requêtes / Too many requests",
+    "503": "Service momentanément indisponible (base de données) / Service unavailable (database)",
 }
+
+# Worked examples (a single ``example``: openapi-generator warns on a named ``examples`` map).
+ERROR_EXAMPLES = {
+    "412": {
+        "code": "stale_version",
+        "message": "Cet enregistrement a été modifié par quelqu'un d'autre entre-temps (version 4). Rechargez-le.",
+        "details": {},
+        "current_version": 4,
+    },
+    "409": {
+        "code": "transition_not_allowed",
+        "message": "Action « submit » impossible : la mesure est à l'état « validated ».",
+        "details": {"status": ["validated"]},
+        "current_status": "validated",
+    },
+}
+EXAMPLE_DESCRIPTIONS = {
+    "412": ' (exemple : If-Match "3", version actuelle 4 / example: If-Match "3", current version 4)',
+    "409": " (exemple : soumettre une mesure validée / example: submitting a validated measurement)",
+}
+
+# Summaries: "<verb> : <resource> / <verb>: <resource>" from the action and the model.
+ACTION_VERBS = {
+    "list": ("Lister", "List", True),
+    "retrieve": ("Lire", "Get", False),
+    "create": ("Créer", "Create", False),
+    "update": ("Remplacer", "Replace", False),
+    "partial_update": ("Modifier", "Update", False),
+    "destroy": ("Supprimer", "Delete", False),
+    "submit": ("Soumettre", "Submit", False),
+    "validate": ("Valider", "Validate", False),
+    "return_": ("Renvoyer pour correction", "Return for correction", False),
+    "reopen": ("Rouvrir", "Reopen", False),
+    "validate_many": ("Valider en lot", "Validate in batch", True),
+    "bulk": ("Déposer en lot", "Bulk submit", True),
+}
+WORKFLOW_MOVES = {"submit", "validate", "return_", "reopen"}
+FILE_VERBS = {  # a row's document (evidence, signed copy): one action, three methods
+    "GET": ("Télécharger le fichier", "Download the file"),
+    "PUT": ("Déposer le fichier", "Upload the file"),
+    "DELETE": ("Retirer le fichier", "Remove the file"),
+}
+# Operations that are not a viewset's action on a model.
+SUMMARIES = {
+    "auth_token_create": ("Obtenir un jeton", "Get a token"),
+    "auth_token_destroy": ("Révoquer le jeton", "Revoke the token"),
+    "dashboard_retrieve": ("Tableau de bord", "Dashboard"),
+    "reporting_calendar_retrieve": ("Calendrier des rapports", "Reporting calendar"),
+    "reporting_calendar_rates_retrieve": ("Taux de remise des rapports", "Reporting rates"),
+}
+# English names where the class name is French; French words of the public API's paths.
+MODEL_NAMES_EN = {"ContratProgramme": "contract"}
+PATH_WORDS_FR = {
+    "contracts": "contrats programmes",
+    "indicators": "indicateurs",
+    "regions": "régions",
+    "breakdowns": "ventilations",
+    "series": "séries",
+}
+METHOD_VERBS = {
+    "GET": ("Lire", "Get"),
+    "POST": ("Envoyer", "Send"),
+    "PUT": ("Remplacer", "Replace"),
+    "PATCH": ("Modifier", "Update"),
+    "DELETE": ("Supprimer", "Delete"),
+}
+
+
+def _words(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+ALWAYS_ANSWERED = ("406", "503")
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -54,13 +172,51 @@ class AutoSchema(openapi.AutoSchema):
             return True  # the list's responses also name CSV and XLSX bodies
         return super()._is_list_view(serializer)
 
+    # ------------------------------------------------------------ summaries
+
+    def _resource(self, plural):
+        """(French, English) name of the view's resource: its serializer's model, or the
+        path's words (a view that is not a model's viewset)."""
+        serializer = getattr(self.view, "serializer_class", None)
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        path = [part for part in self.path.split("/") if part and not part.startswith("{")]
+        if model is None or getattr(self.view, "action", None) is None:
+            en = ", ".join(part.replace("-", " ") for part in path[3:])
+            fr = ", ".join(PATH_WORDS_FR.get(part, part.replace("-", " ")) for part in path[3:])
+            if self.path.startswith("/api/public/"):
+                return f"{fr} (données ouvertes)", f"{en} (open data)"
+            return fr, en
+        meta = model._meta
+        fr = str(meta.verbose_name_plural if plural else meta.verbose_name)
+        en = path[2].replace("-", " ") if plural else MODEL_NAMES_EN.get(model.__name__, _words(model.__name__))
+        return fr, en
+
+    def get_summary(self):
+        operation_id = self.get_operation_id()
+        if operation_id in SUMMARIES:
+            return "{} / {}".format(*SUMMARIES[operation_id])
+        action = getattr(self.view, "action", None)
+        if action is None:  # an APIView: its operation id says list or one
+            action = operation_id.rsplit("_", 1)[-1] if operation_id.endswith(("_list", "_retrieve")) else None
+            action = {"list": "list", "retrieve": "retrieve"}.get(action)
+        if action in ACTION_VERBS:
+            fr_verb, en_verb, plural = ACTION_VERBS[action]
+        elif action is not None and self.method in FILE_VERBS:
+            (fr_verb, en_verb), plural = FILE_VERBS[self.method], False
+        else:
+            (fr_verb, en_verb), plural = METHOD_VERBS[self.method], False
+        fr, en = self._resource(plural)
+        return f"{fr_verb} : {fr} / {en_verb}: {en}"
+
+    # ------------------------------------------------------------ answers
+
     def error_codes(self):
         codes = ["400", "401", "403", "404", "429"]
         view = self.view
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += ["409"]
         if self.method in ("POST", "PUT", "PATCH"):
-            codes += ["415"]
+            codes += ["413", "415"]
         if getattr(view, "versioned", False) and self.method in ("PUT", "PATCH", "DELETE", "POST"):
             codes += ["412"]
             if self.method != "POST":
@@ -70,13 +226,66 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code in self.error_codes():
+        # Whatever the view: an Accept it cannot answer (406), the database or the
+        # throttle store down (503, artisanat/availability.py, throttling.py).
+        for code in [*self.error_codes(), *ALWAYS_ANSWERED]:
             if code in responses:
                 continue
             body = self._get_response_for_code(ErrorSerializer, code, ["application/json"], direction)
             body["description"] = ERROR_DESCRIPTIONS[code]
+            if code in ERROR_EXAMPLES and self._shows_example(code):
+                body["content"]["application/json"]["example"] = ERROR_EXAMPLES[code]
+                body["description"] += EXAMPLE_DESCRIPTIONS[code]
             responses[code] = body
         return responses
+
+    def _shows_example(self, code):
+        # 409 transition_not_allowed: the example on the workflow's moves.
+        return code == "412" or getattr(self.view, "action", None) in WORKFLOW_MOVES
+
+    def _map_basic_serializer(self, serializer, direction):
+        """In an answer, every field the serializer writes is there (null when it has no
+        value): all of them are required. (DRF writes every readable field; the
+        write-only ones are not in the answer's component at all.)"""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("properties"):
+            optional = set(getattr(getattr(serializer, "Meta", None), "optional_in_response", ()))
+            schema["required"] = sorted(set(schema["properties"]) - optional)
+        return schema
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return operation
+        action = getattr(self.view, "action", None)
+        for code, response in operation.get("responses", {}).items():
+            headers = response.setdefault("headers", {})
+            if code == "201" and action == "create":
+                headers["Location"] = {"$ref": "#/components/headers/Location"}
+            if (
+                code.startswith("2")
+                and getattr(self.view, "versioned", False)
+                and action != "list"
+                and self._answers_version(response)
+            ):
+                headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+            if code == "412":
+                headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+            if not headers:
+                del response["headers"]
+        return operation
+
+    def _answers_version(self, response):
+        """Whether a JSON answer is a row with its ``version`` (VersionedMixin's ETag)."""
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        ref = schema.get("$ref", "")
+        if not ref:
+            return False
+        try:
+            component = self.registry[(ref.rsplit("/", 1)[-1], "schemas")]
+        except KeyError:
+            return False
+        return "version" in (component.schema or {}).get("properties", {})
 
 
 def text(fr, en):
@@ -184,3 +393,217 @@ def resource_schema(
         )
     views.update(extra or {})
     return extend_schema_view(**views)
+
+
+# ---------------------------------------------------------------- postprocessing hook
+
+RATE_LIMIT_HEADERS = ("RateLimit-Policy", "RateLimit")
+HEADERS = {
+    "ETag": {
+        "schema": {"type": "string", "pattern": r'^(W/)?"[^"]*"$'},
+        "description": text(
+            'version de la ressource (« "3" ») : à renvoyer dans If-Match pour la modifier.',
+            'version of the resource ("3"): send it back in If-Match to change it.',
+        ),
+    },
+    "Location": {
+        "schema": {"type": "string", "format": "uri"},
+        "description": text("adresse de l'élément créé.", "address of the created item."),
+    },
+    "Idempotent-Replayed": {
+        "schema": {"type": "string", "enum": ["true"]},
+        "description": text(
+            "« true » : la réponse d'une requête déjà reçue avec la même Idempotency-Key, rien n'a été refait.",
+            '"true": the answer of a request already received with the same Idempotency-Key; nothing was redone.',
+        ),
+    },
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 0},
+        "description": text("secondes à attendre avant de réessayer.", "seconds to wait before trying again."),
+    },
+    "RateLimit-Policy": {
+        "schema": {"type": "string"},
+        "description": text(
+            'quota appliqué (brouillon IETF httpapi-ratelimit-headers), par ex. « "user";q=1000;w=3600 » '
+            "(1000 requêtes par 3600 s).",
+            'quota policy (IETF draft httpapi-ratelimit-headers), e.g. "user";q=1000;w=3600 (1000 requests per 3600 s).',
+        ),
+        "example": '"user";q=1000;w=3600',
+    },
+    "RateLimit": {
+        "schema": {"type": "string"},
+        "description": text(
+            'reste du quota (brouillon IETF), par ex. « "user";r=998;t=3412 » : 998 requêtes, remis à zéro dans 3412 s.',
+            'what is left of the quota (IETF draft), e.g. "user";r=998;t=3412: 998 requests, reset in 3412 s.',
+        ),
+        "example": '"user";r=998;t=3412',
+    },
+}
+BULK_ROW_ERROR = {
+    "type": "object",
+    "description": text(
+        "une ligne refusée d'un envoi en lot (invalid_rows).", "one refused row of a bulk submission (invalid_rows)."
+    ),
+    "properties": {
+        "row": {
+            "type": "integer",
+            "description": text("numéro de la ligne (1 = la première).", "row number (1 = first)."),
+        },
+        "field": {"type": "string", "description": text("champ en cause.", "field at fault.")},
+        "reason": {"type": "string", "description": text("motif (en français).", "reason (French).")},
+    },
+    "required": ["field", "reason", "row"],
+}
+# Enumerations of query parameters that no serializer names: one component each.
+PARAMETER_ENUM_NAMES = {
+    frozenset({"json", "csv", "xlsx"}): "ExportFormatEnum",
+    frozenset({"json", "csv"}): "PublicFormatEnum",
+}
+OPERATIONS = {"get", "put", "post", "patch", "delete"}
+
+
+def _operations(result):
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in OPERATIONS:
+                yield path, method, operation
+
+
+def _enum_key(schema):
+    values = schema.get("enum")
+    if not values or schema.get("type") not in (None, "string", "integer"):
+        return None
+    return frozenset(v for v in values if v not in (None, ""))
+
+
+def _share_parameter_enums(result):
+    """A query parameter's choices become a $ref to the component with the same choices
+    (one enum per choice set; generated clients then share one class). Without it, a
+    generator names an inline enum after the parameter's title: the model field's French
+    verbose name (``Agrégation`` → ``IndicatorsListAgrÉGation``). Titles are dropped."""
+    schemas = result["components"]["schemas"]
+    by_values = {}
+    for name, component in sorted(schemas.items()):
+        key = _enum_key(component) if "enum" in component else None
+        if key:
+            by_values.setdefault(key, name)
+    # Choice sets repeated in several parameters but in no component: create one.
+    seen = {}
+    for _path, _method, operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            target = schema.get("items", schema)
+            key = _enum_key(target) if "enum" in target else None
+            if key and key not in by_values:
+                seen.setdefault(key, []).append(parameter["name"])
+    for key, names in seen.items():
+        if len(names) < 2:
+            continue
+        name = PARAMETER_ENUM_NAMES.get(key) or "".join(part.title() for part in names[0].split("_")) + "Enum"
+        while name in schemas:
+            name = name[:-4] + "ChoiceEnum"
+        values = sorted(key)
+        schemas[name] = {"type": "string", "enum": values}
+        by_values[key] = name
+    for _path, _method, operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema")
+            if not schema:
+                continue
+            schema.pop("title", None)
+            holder, slot = (schema, "items") if "items" in schema else (parameter, "schema")
+            target = holder[slot]
+            key = _enum_key(target) if "enum" in target else None
+            if key and key in by_values:
+                holder[slot] = {"$ref": f"#/components/schemas/{by_values[key]}"}
+
+
+def _fix_nullable_refs(node, schemas):
+    """``{allOf: [$ref], nullable: true}`` without ``type`` (Redocly's
+    nullable-type-sibling): the type of the component referred to."""
+    if isinstance(node, dict):
+        if node.get("nullable") and "type" not in node and len(node.get("allOf", [])) == 1:
+            ref = node["allOf"][0].get("$ref", "")
+            target = schemas.get(ref.rsplit("/", 1)[-1], {})
+            node["type"] = target.get("type", "object")
+        for value in node.values():
+            _fix_nullable_refs(value, schemas)
+    elif isinstance(node, list):
+        for value in node:
+            _fix_nullable_refs(value, schemas)
+
+
+def _refs(node, found):
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[-1])
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+    return found
+
+
+def _drop_unused_components(result):
+    """Components that nothing refers to (``RollupRequest``: a read-only nested
+    serializer seen in the request direction)."""
+    schemas = result["components"]["schemas"]
+    while True:
+        used = _refs(result["paths"], set())
+        for component in schemas.values():
+            _refs(component, used)
+        unused = set(schemas) - used
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
+
+
+def _require_page_keys(schemas):
+    """A page (the paginators' components): DRF writes every key, ``next`` and
+    ``previous`` included (null on the first or last page)."""
+    for name, component in schemas.items():
+        properties = component.get("properties", {})
+        if name.startswith("Paginated") and "results" in properties:
+            component["required"] = sorted(properties)
+
+
+def _declare_headers(result):
+    components = result["components"]
+    components["headers"] = dict(HEADERS)
+    for _path, _method, operation in _operations(result):
+        idempotent = any(
+            p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
+        )
+        for code, response in operation["responses"].items():
+            headers = response.setdefault("headers", {})
+            if code in ("429", "503"):
+                headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
+            if idempotent and code.startswith("2"):
+                headers["Idempotent-Replayed"] = {"$ref": "#/components/headers/Idempotent-Replayed"}
+            if code != "503":  # the database's 503 is answered before any count
+                for name in RATE_LIMIT_HEADERS:
+                    headers[name] = {"$ref": f"#/components/headers/{name}"}
+            for name in list(headers):
+                if name in HEADERS and "$ref" not in headers[name]:
+                    headers[name] = {"$ref": f"#/components/headers/{name}"}
+
+
+def postprocess_schema(result, generator, request, public):
+    """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"], after drf-spectacular's enum hook."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["BulkRowError"] = BULK_ROW_ERROR
+    for _path, _method, operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "path" and parameter["name"] in ("id", "pk"):
+                parameter["schema"] = {"type": "integer"}
+        # No authentication at all (the token request): say so, rather than nothing.
+        operation.setdefault("security", [])
+    _share_parameter_enums(result)
+    _fix_nullable_refs(result, schemas)
+    _require_page_keys(schemas)
+    _declare_headers(result)
+    _drop_unused_components(result)
+    return result
