@@ -218,3 +218,47 @@ def test_unreadable_json_to_the_token_endpoint_is_a_400_in_the_api_shape(db, cap
     assert error["code"] == "parse_error"
     assert error["message"] and error["details"]["body"] == [error["message"]]
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def _token(username):
+    response = APIClient().post(TOKEN, {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    return response.json()["token"]
+
+
+@pytest.mark.parametrize("word", ["Bearer", "bearer", "Token"])
+def test_bearer_is_accepted_beside_token(db, partner_a, word):
+    """Generated clients (the schema declares an HTTP bearer scheme) send ``Bearer``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{word} {_token('partner_a')}")
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 200
+    assert client.get("/api/v1/auth/token/").status_code == 405  # authenticated: GET is not a method here
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-token", "Bearer", "Bearer two words", "Token", "Bearer \xe9t\xe9"],
+)
+def test_a_bad_bearer_or_token_header_is_refused(db, partner_a, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_another_authorization_scheme_is_not_a_token(db, partner_a):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {_token('partner_a')}")
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_bearer_carries_the_role_viewer_refused_an_editing_endpoint(db, viewer, partner_a):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {_token('viewer')}")
+    assert client.get("/api/v1/indicators/").status_code == 200
+    refused = client.post("/api/v1/measurements/bulk/", {"rows": []}, format="json")
+    assert refused.status_code == 403
