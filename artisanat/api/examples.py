@@ -7,6 +7,8 @@ each example is registered once under its name (names are unique across the sche
 
 from drf_spectacular.plumbing import ResolvedComponent
 
+from artisanat.api.schema import AutoSchema
+
 
 class ExampleRefMixin:
     def _get_examples(self, *args, **kwargs):
@@ -17,3 +19,7 @@ class ExampleRefMixin:
             self.registry.register_on_missing(component)
             referenced[name] = component.ref
         return referenced
+
+
+class ExampleRefSchema(ExampleRefMixin, AutoSchema):
+    """The project's AutoSchema with referenced examples (a view's ``schema``)."""

@@ -10,9 +10,9 @@ from artisanat import exports, permissions
 from artisanat.accounts.api import obtain_token, revoke_token
 from artisanat.api import serializers as s
 from artisanat.api.authentication import TokenAuthentication
-from artisanat.api.examples import ExampleRefMixin
+from artisanat.api.examples import ExampleRefSchema
 from artisanat.api.parsers import JSONParser
-from artisanat.api.schema import AutoSchema, resource_schema, text
+from artisanat.api.schema import resource_schema, text
 from artisanat.api.throttling import ScopedRateThrottle
 from artisanat.api.viewsets import ApiViewMixin, ReadOnlyViewSet
 from artisanat.filtersets import FiliereFilterSet, OrganisationFilterSet, RegionFilterSet
@@ -52,7 +52,7 @@ class OrganisationViewSet(ReadOnlyViewSet):
         return Organisation.objects.visible_to(self.request.user).select_related("region")
 
 
-class TokenSchema(ExampleRefMixin, AutoSchema):
+class TokenSchema(ExampleRefSchema):
     """An operation that takes no authentication says so (``security: []``), rather than
     leaving it unsaid (which a reader, or a generator, takes as "as the rest")."""
 

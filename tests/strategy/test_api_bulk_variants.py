@@ -1,0 +1,119 @@
+"""Bulk variants (JSON, CSV, XLSX, multipart: one operation each), ``?dry_run=1``, and
+the batch-validate answer checked against the schema."""
+
+import io
+
+import jsonschema
+import pytest
+import yaml
+from django.core.management import call_command
+
+from artisanat.models import IdempotencyKey
+from strategy.choices import MeasurementStatus as S
+from strategy.models import Measurement
+from tests.strategy.test_api_bulk import XLSX, _xlsx
+
+BASE = "/api/v1/measurements/"
+GOOD_CSV = "indicator,period_start,period_end,value\nIND-FORM,2021-01-01,2021-12-31,7\n"
+# Row 2: an unknown region; row 3: the same period as row 1.
+BAD_CSV = GOOD_CSV + "IND-FORM,2022-01-01,2022-12-31,8,99\nIND-FORM,2021-01-01,2021-12-31,9\n"
+BAD_CSV = BAD_CSV.replace("value\n", "value,region\n", 1)
+
+
+def _send(client, variant, text, query=""):
+    if variant == "json":
+        header, *lines = [line.split(",") for line in text.strip().split("\n")]
+        rows = [dict(zip(header, line, strict=False)) for line in lines]
+        return client.post(f"{BASE}bulk/{query}", {"rows": rows}, format="json")
+    if variant == "csv":
+        return client.generic("POST", f"{BASE}bulk/csv/{query}", text.encode(), content_type="text/csv")
+    table = [line.split(",") for line in text.strip().split("\n")]
+    if variant == "xlsx":
+        return client.generic("POST", f"{BASE}bulk/xlsx/{query}", _xlsx(table), content_type=XLSX)
+    upload = io.BytesIO(text.encode())
+    upload.name = "rows.csv"
+    return client.post(f"{BASE}bulk/upload/{query}", {"file": upload}, format="multipart")
+
+
+VARIANTS = ["json", "csv", "xlsx", "upload"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_creates_the_rows(as_partner_a, indicator, variant):
+    response = _send(as_partner_a, variant, GOOD_CSV)
+    assert response.status_code == 201, response.content
+    assert response.json() == {
+        "created": 1,
+        "status": "draft",
+        "ids": [Measurement.objects.get().pk],
+        "dry_run": False,
+    }
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dry_run_answers_as_the_real_run_and_stores_nothing(as_partner_a, indicator, variant):
+    dry = _send(as_partner_a, variant, BAD_CSV, "?dry_run=1")
+    real = _send(as_partner_a, variant, BAD_CSV)
+    assert dry.status_code == real.status_code == 400
+    assert dry.json() == real.json() and dry.json()["code"] == "invalid_rows"
+    assert {e["row"] for e in dry.json()["details"]["rows"]} == {2, 3}
+    ok = _send(as_partner_a, variant, GOOD_CSV, "?dry_run=1&submit=1")
+    assert ok.status_code == 201
+    assert ok.json() == {"created": 1, "status": "submitted", "ids": [], "dry_run": True}
+    assert not Measurement.objects.exists()
+    real = _send(as_partner_a, variant, GOOD_CSV, "?submit=1")
+    assert real.status_code == 201 and real.json()["dry_run"] is False
+    assert list(Measurement.objects.values_list("status", flat=True)) == [S.SUBMITTED]
+
+
+def test_dry_run_keeps_no_idempotency_record(as_partner_a, indicator):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "lot-mars"}
+    csv = GOOD_CSV.encode()
+    dry = as_partner_a.generic("POST", f"{BASE}bulk/csv/?dry_run=1", csv, content_type="text/csv", **headers)
+    assert dry.status_code == 201 and "Idempotent-Replayed" not in dry.headers
+    assert not IdempotencyKey.objects.exists()
+    real = as_partner_a.generic("POST", f"{BASE}bulk/csv/", csv, content_type="text/csv", **headers)
+    assert real.json()["created"] == 1 and real.json()["dry_run"] is False
+    replay = as_partner_a.generic("POST", f"{BASE}bulk/csv/", csv, content_type="text/csv", **headers)
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == real.json()
+    assert Measurement.objects.count() == 1
+
+
+def test_a_variant_takes_only_its_content_type(as_partner_a, indicator):
+    refused = as_partner_a.post(f"{BASE}bulk/csv/", {"rows": []}, format="json")
+    assert refused.status_code == 415
+    damaged = as_partner_a.generic("POST", f"{BASE}bulk/xlsx/", b"not a zip", content_type=XLSX)
+    assert damaged.status_code == 400 and "file" in damaged.json()["details"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_viewer_cannot_use_any_variant_nor_dry_run(as_viewer, indicator, variant):
+    assert _send(as_viewer, variant, GOOD_CSV, "?dry_run=1").status_code == 403
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 to JSON Schema: ``nullable`` as a null alternative."""
+    if isinstance(node, list):
+        return [_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _json_schema(v) for k, v in node.items()}
+    if node.pop("nullable", False):
+        return {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def test_batch_validate_answers_what_its_schema_says(make_measurement, indicator, org_a, partner_a, as_validator):
+    out = io.StringIO()
+    call_command("spectacular", stdout=out)
+    spec = yaml.safe_load(out.getvalue())
+    operation = spec["paths"]["/api/v1/measurements/validate/"]["post"]
+    assert [p for p in operation.get("parameters", []) if p["in"] == "query"] == []
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    a = make_measurement(indicator, org_a, partner_a, year=2021, status=S.SUBMITTED)
+    b = make_measurement(indicator, org_a, partner_a, year=2022, status=S.SUBMITTED)
+    response = as_validator.post(f"{BASE}validate/", {"ids": [a.pk, b.pk]}, format="json")
+    assert response.status_code == 200
+    root = {**_json_schema(schema), "components": _json_schema(spec["components"])}
+    jsonschema.validate(response.json(), root)
+    assert schema["type"] == "array" and len(response.json()) == 2
