@@ -97,6 +97,7 @@ class TokenView(ApiViewMixin, APIView):
             '(or "Token <token>"). It expires at "expiry": to renew it, ask for a new one the same way. JSON body; '
             "a form (application/x-www-form-urlencoded, curl -d) is accepted too.",
         ),
+        summary="Obtenir un jeton / Get a token",
         # JSON only in the schema: one operation with a JSON and a form body under the
         # same schema made openapi-python-client generate a module that fails to import.
         request={"application/json": s.TokenRequestSerializer},
@@ -133,6 +134,7 @@ class TokenView(ApiViewMixin, APIView):
             "Révoque les jetons de l'utilisateur : ils cessent aussitôt de fonctionner.",
             "Revoke the caller's tokens: they stop working at once.",
         ),
+        summary="Révoquer ses jetons / Revoke one's tokens",
         request=None,
         responses={204: None},
     )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ValidationError
@@ -238,8 +239,10 @@ def read_rows(data):
 # What the schema says of the codes (the rows are checked against the tables, these
 # patterns only tell a client what a code looks like): a region is one of the official
 # two-digit codes, a filière a slug (SlugField), an indicator and an organisation's
-# acronym any non-blank text. Blank or null: no region / filière / organisation.
-REGION_CODE_PATTERN = "^(" + "|".join(OFFICIAL_REGION_CODES) + ")$"
+# acronym any non-blank text. Blank or null: no region / filière / organisation (blank
+# is read as null before the serializer: _normalise; hence allow_blank=False below, which
+# keeps drf-spectacular from wrapping the pattern in a oneOf with a blank string).
+REGION_CODE_PATTERN = "^(" + "|".join(OFFICIAL_REGION_CODES) + ")?$"
 
 
 @extend_schema_field({"type": "string", "maxLength": 30, "minLength": 1, "pattern": r"\S", "example": "IND-1.1"})
@@ -255,7 +258,7 @@ class RegionCodeField(serializers.CharField):
 
 
 @extend_schema_field(
-    {"type": "string", "maxLength": 40, "pattern": "^[-a-zA-Z0-9_]+$", "nullable": True, "example": "tissage"}
+    {"type": "string", "maxLength": 40, "pattern": "^[-a-zA-Z0-9_]*$", "nullable": True, "example": "tissage"}
 )
 class FiliereCodeField(serializers.CharField):
     pass
@@ -278,8 +281,8 @@ class BulkRowSerializer(serializers.Serializer):
     denominator = serializers.DecimalField(
         max_digits=PORTABLE_DIGITS, decimal_places=4, required=False, allow_null=True
     )
-    region = RegionCodeField(max_length=2, required=False, allow_null=True, allow_blank=True)
-    filiere = FiliereCodeField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    region = RegionCodeField(max_length=2, required=False, allow_null=True)
+    filiere = FiliereCodeField(max_length=40, required=False, allow_null=True)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
     actor_type = serializers.ChoiceField(choices=ActorType.choices, required=False, allow_blank=True)
     source = serializers.CharField(max_length=2000, required=False, allow_blank=True)
@@ -296,11 +299,6 @@ class BulkSubmissionSerializer(serializers.Serializer):
     rows = BulkRowSerializer(many=True, max_length=1000, min_length=1)
 
 
-@extend_schema_field({"type": "string", "enum": ["invalid_rows"]})
-class InvalidRowsCodeField(serializers.CharField):
-    pass
-
-
 class BulkRowErrorSerializer(serializers.Serializer):
     """One reason a row was refused (``invalid_rows``)."""
 
@@ -313,17 +311,31 @@ class BulkRowErrorSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class BulkRowErrorDetailsSerializer(serializers.Serializer):
-    rows = BulkRowErrorSerializer(many=True)
+class BulkErrorDetailsField(serializers.DictField):
+    """``details`` of a bulk 400: messages by field, as everywhere, except ``rows``:
+    the bad rows ({row, field, reason}) for ``invalid_rows``, or messages about the
+    rows as a whole (none sent, too many)."""
 
 
-class BulkRowsInvalidSerializer(serializers.Serializer):
-    """The 400 answer when rows are refused: the error shape, ``details.rows`` listing
-    every bad row (``invalid_rows``)."""
+class BulkErrorDetailsFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = BulkErrorDetailsField
 
-    code = InvalidRowsCodeField()
+    def map_serializer_field(self, auto_schema, direction):
+        row_error = auto_schema.resolve_serializer(BulkRowErrorSerializer, direction)
+        return {
+            "type": "object",
+            "properties": {"rows": {"type": "array", "items": {"oneOf": [row_error.ref, {"type": "string"}]}}},
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+class BulkErrorSerializer(serializers.Serializer):
+    """The error shape of a bulk 400: for ``invalid_rows`` (every bad row listed, nothing
+    saved) ``details.rows`` holds {row, field, reason} objects."""
+
+    code = serializers.CharField(help_text="FR : invalid_rows, invalid, parse_error… / EN: stable error code.")
     message = serializers.CharField()
-    details = BulkRowErrorDetailsSerializer()
+    details = BulkErrorDetailsField()
 
 
 # French spreadsheets write 1 234 567,50: a decimal comma, groups of three separated by a

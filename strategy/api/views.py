@@ -9,7 +9,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiRequest,
-    PolymorphicProxySerializer,
     extend_schema,
 )
 from rest_framework import parsers, serializers, status
@@ -39,8 +38,8 @@ from artisanat.exports import CONTENT_TYPES
 from strategy import exports, services
 from strategy.api import serializers as s
 from strategy.api.bulk import (
+    BulkErrorSerializer,
     BulkJSONParser,
-    BulkRowsInvalidSerializer,
     BulkSubmissionSerializer,
     CSVUploadParser,
     XLSXUploadParser,
@@ -311,10 +310,10 @@ def _workflow_doc(fr, en, request=None):
     )
 
 
+# Booleans (true / false; 1 / 0 are accepted too): no per-operation enum in clients.
 SUBMIT_FLAG = OpenApiParameter(
     "submit",
-    OpenApiTypes.STR,
-    enum=["0", "1", "true", "false"],
+    OpenApiTypes.BOOL,
     description=text("1 : soumettre aussi les lignes créées.", "1: also submit the created rows."),
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -330,8 +329,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 DRY_RUN_FLAG = OpenApiParameter(
     "dry_run",
-    OpenApiTypes.STR,
-    enum=["0", "1", "true", "false"],
+    OpenApiTypes.BOOL,
     description=text(
         "1 : tout vérifier comme un vrai envoi et répondre de même (erreurs comprises, « dry_run »: true), "
         "sans rien enregistrer.",
@@ -389,8 +387,9 @@ BULK_EXAMPLES = [
 ]
 
 
-def _bulk_doc(fr, en, request):
+def _bulk_doc(summary, fr, en, request):
     return extend_schema(
+        summary=summary,
         description=text(
             "Envoi groupé : jusqu'à 1 000 lignes, colonnes indicator, period_start, period_end, value, numerator, "
             "denominator, region, filiere, sex, actor_type, source (et organisation, un sigle, pour le ministère). "
@@ -406,15 +405,22 @@ def _bulk_doc(fr, en, request):
         request=request,
         responses={
             201: s.BulkResultSerializer,
-            400: PolymorphicProxySerializer(
-                component_name="BulkError",
-                serializers=[BulkRowsInvalidSerializer, ErrorSerializer],
-                resource_type_field_name=None,
-            ),
+            400: BulkErrorSerializer,
             422: ErrorSerializer,
         },
         examples=BULK_EXAMPLES,
     )
+
+
+class MeasurementSchema(ExampleRefSchema):
+    """The bulk examples referenced (artisanat/api/examples.py); a raw file body is
+    required (drf-spectacular marks only a serializer's body so)."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body is not None and getattr(self.view, "action", None) in ("bulk_csv", "bulk_xlsx"):
+            body["required"] = True
+        return body
 
 
 @resource_schema(
@@ -465,7 +471,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
     }
     throttle_scope = None  # "bulk" on the bulk action
     document_actions = ("evidence",)
-    schema = ExampleRefSchema()  # the bulk examples, referenced (artisanat/api/examples.py)
+    schema = MeasurementSchema()
     document_service = staticmethod(services.save_measurement)
 
     def base_queryset(self):
@@ -542,6 +548,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
             "Valide plusieurs mesures soumises d'un coup : toutes ou aucune.",
             "Validate several submitted measurements at once: all or none.",
         ),
+        summary="Valider plusieurs mesures / Validate several measurements",
         request=s.BulkValidateSerializer,
         responses={200: s.MeasurementSerializer(many=True)},
         operation_id="measurements_validate_many",
@@ -599,6 +606,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         return idempotent(request, {"rows": rows, "submit": submit}, handler)
 
     @_bulk_doc(
+        "Envoi groupé en JSON / Bulk submission (JSON)",
         'JSON : {"rows": [...]} (une liste nue de lignes est aussi acceptée). Ce chemin accepte aussi, pour les '
         "scripts existants, un CSV, un XLSX ou un multipart « file » ; les clients générés utilisent les variantes "
         "bulk/csv/, bulk/xlsx/ et bulk/upload/.",
@@ -618,6 +626,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         return self._bulk(request)
 
     @_bulk_doc(
+        "Envoi groupé d'un CSV / Bulk submission (CSV body)",
         "CSV (UTF-8, séparateur , ou ;) en corps brut, text/csv.",
         "CSV (UTF-8, comma or semicolon separated) as the raw body, text/csv.",
         {"text/csv": OpenApiTypes.BINARY},
@@ -635,6 +644,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         return self._bulk(request)
 
     @_bulk_doc(
+        "Envoi groupé d'un XLSX / Bulk submission (XLSX body)",
         "XLSX en corps brut (première feuille, première ligne : les colonnes).",
         "XLSX as the raw body (first sheet, first row: the columns).",
         {CONTENT_TYPES["xlsx"]: OpenApiTypes.BINARY},
@@ -652,6 +662,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         return self._bulk(request)
 
     @_bulk_doc(
+        "Envoi groupé d'un fichier joint / Bulk submission (multipart file)",
         "Fichier CSV ou XLSX dans le champ multipart « file » (XLSX reconnu à son nom .xlsx ou à son type).",
         'A CSV or XLSX file in the multipart field "file" (XLSX told by its .xlsx name or its type).',
         {"multipart/form-data": BulkUploadSerializer},
