@@ -262,3 +262,29 @@ def test_bearer_carries_the_role_viewer_refused_an_editing_endpoint(db, viewer, 
     assert client.get("/api/v1/indicators/").status_code == 200
     refused = client.post("/api/v1/measurements/bulk/", {"rows": []}, format="json")
     assert refused.status_code == 403
+
+
+def test_the_schema_declares_bearer_and_a_json_token_request_open_to_all():
+    """What generators read: an HTTP bearer scheme (their clients send ``Bearer``), the
+    token request as JSON only under a readable name, ``security: []`` on it."""
+    import io as _io
+
+    import yaml
+    from django.core.management import call_command
+
+    out = _io.StringIO()
+    call_command("spectacular", stdout=out)
+    spec = yaml.safe_load(out.getvalue())
+    scheme = spec["components"]["securitySchemes"]["tokenAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer") and "Token" in scheme["description"]
+    create = spec["paths"]["/api/v1/auth/token/"]["post"]
+    assert create["security"] == []
+    assert list(create["requestBody"]["content"]) == ["application/json"]
+    body = create["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/TokenCredentialsRequest"}
+    answer = create["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/Token"}
+    example = spec["components"]["examples"][answer["examples"]["TokenAnswer"]["$ref"].rsplit("/", 1)[1]]["value"]
+    assert set(example) == set(spec["components"]["schemas"]["Token"]["properties"])
+    assert spec["paths"]["/api/v1/auth/token/"]["delete"]["security"] == [{"tokenAuth": []}]
+    assert not [name for name in spec["components"]["schemas"] if name.endswith("RequestRequest")]

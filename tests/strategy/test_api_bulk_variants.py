@@ -117,3 +117,46 @@ def test_batch_validate_answers_what_its_schema_says(make_measurement, indicator
     root = {**_json_schema(schema), "components": _json_schema(spec["components"])}
     jsonschema.validate(response.json(), root)
     assert schema["type"] == "array" and len(response.json()) == 2
+
+
+def test_each_bulk_operation_declares_one_typed_content_type():
+    out = io.StringIO()
+    call_command("spectacular", stdout=out)
+    spec = yaml.safe_load(out.getvalue())
+    declared = {
+        path: list(spec["paths"][f"{BASE}bulk/{path}"]["post"]["requestBody"]["content"])
+        for path in ("", "csv/", "xlsx/", "upload/")
+    }
+    assert declared == {
+        "": ["application/json"],
+        "csv/": ["text/csv"],
+        "xlsx/": [XLSX],
+        "upload/": ["multipart/form-data"],
+    }
+    schemas = spec["components"]["schemas"]
+    assert schemas["BulkSubmissionRequest"]["properties"]["rows"]["items"] == {
+        "$ref": "#/components/schemas/BulkRowRequest"
+    }
+    row = schemas["BulkRowRequest"]["properties"]
+    assert row["sex"]["oneOf"][0] == {"$ref": "#/components/schemas/SexEnum"}
+    assert row["actor_type"]["oneOf"][0] == {"$ref": "#/components/schemas/ActorTypeEnum"}
+    assert (row["period_start"]["format"], row["value"]["format"]) == ("date", "decimal")
+    assert row["region"]["nullable"] and row["region"]["pattern"].startswith("^(01|02")
+    errors = schemas["BulkError"]["properties"]["details"]["properties"]["rows"]["items"]["oneOf"]
+    assert errors[0] == {"$ref": "#/components/schemas/BulkRowError"}
+    bulk = spec["paths"][f"{BASE}bulk/"]["post"]
+    assert {p["name"] for p in bulk["parameters"]} == {"submit", "dry_run", "Idempotency-Key"}
+    assert set(bulk["responses"]["400"]["content"]["application/json"]["examples"]) == {"BulkInvalidRows"}
+
+
+def test_the_invalid_rows_answer_matches_its_schema(as_partner_a, indicator):
+    out = io.StringIO()
+    call_command("spectacular", stdout=out)
+    spec = yaml.safe_load(out.getvalue())
+    answer = _send(as_partner_a, "csv", BAD_CSV)
+    assert answer.status_code == 400
+    schema = spec["paths"][f"{BASE}bulk/csv/"]["post"]["responses"]["400"]["content"]["application/json"]["schema"]
+    jsonschema.validate(answer.json(), {**_json_schema(schema), "components": _json_schema(spec["components"])})
+    ok = _send(as_partner_a, "csv", GOOD_CSV, "?dry_run=1")
+    schema = spec["paths"][f"{BASE}bulk/csv/"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    jsonschema.validate(ok.json(), {**_json_schema(schema), "components": _json_schema(spec["components"])})
