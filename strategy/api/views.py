@@ -41,7 +41,9 @@ from strategy.api.bulk import (
     BulkErrorSerializer,
     BulkJSONParser,
     BulkSubmissionSerializer,
+    CSVOctetStreamParser,
     CSVUploadParser,
+    XLSXOctetStreamParser,
     XLSXUploadParser,
     read_rows,
     save_measurements,
@@ -627,16 +629,18 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
 
     @_bulk_doc(
         "Envoi groupé d'un CSV / Bulk submission (CSV body)",
-        "CSV (UTF-8, séparateur , ou ;) en corps brut, text/csv.",
-        "CSV (UTF-8, comma or semicolon separated) as the raw body, text/csv.",
-        {"text/csv": OpenApiTypes.BINARY},
+        "CSV (UTF-8, séparateur , ou ;) en corps brut, envoyé en application/octet-stream (ce que font les "
+        "clients générés) ou en text/csv.",
+        "CSV (UTF-8, comma or semicolon separated) as the raw body, sent as application/octet-stream (as "
+        "generated clients do) or text/csv.",
+        {"application/octet-stream": OpenApiTypes.BINARY},
     )
     @action(
         detail=False,
         methods=["post"],
         url_path="bulk/csv",
         url_name="bulk-csv",
-        parser_classes=[CSVUploadParser],
+        parser_classes=[CSVOctetStreamParser, CSVUploadParser],
         throttle_classes=[UserRateThrottle, ScopedRateThrottle],
         throttle_scope="bulk",
     )
@@ -645,16 +649,18 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
 
     @_bulk_doc(
         "Envoi groupé d'un XLSX / Bulk submission (XLSX body)",
-        "XLSX en corps brut (première feuille, première ligne : les colonnes).",
-        "XLSX as the raw body (first sheet, first row: the columns).",
-        {CONTENT_TYPES["xlsx"]: OpenApiTypes.BINARY},
+        "XLSX en corps brut (première feuille, première ligne : les colonnes), envoyé en "
+        "application/octet-stream (ce que font les clients générés) ou avec le type d'un XLSX.",
+        "XLSX as the raw body (first sheet, first row: the columns), sent as application/octet-stream (as "
+        "generated clients do) or with the XLSX type.",
+        {"application/octet-stream": OpenApiTypes.BINARY},
     )
     @action(
         detail=False,
         methods=["post"],
         url_path="bulk/xlsx",
         url_name="bulk-xlsx",
-        parser_classes=[XLSXUploadParser],
+        parser_classes=[XLSXOctetStreamParser, XLSXUploadParser],
         throttle_classes=[UserRateThrottle, ScopedRateThrottle],
         throttle_scope="bulk",
     )
