@@ -411,6 +411,8 @@ SPECTACULAR_SETTINGS = {
         "PartyRoleEnum": "contracts.choices.PartyRole",
         "OrganisationKindEnum": "artisanat.choices.OrganisationKind",
         "RoleEnum": "artisanat.choices.Role",
+        "SexEnum": "strategy.choices.Sex",
+        "ActorTypeEnum": "strategy.choices.ActorType",
     },
 }
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from artisanat.models import Filiere, Organisation, Region
@@ -126,6 +127,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- auth
 
 
+# Component "TokenCredentials" (as a request: "TokenCredentialsRequest"), not
+# "TokenRequestRequest".
+@extend_schema_serializer(component_name="TokenCredentials")
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
@@ -142,7 +146,9 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(
-        help_text=_("À envoyer dans « Authorization: Token <jeton> ». Affiché une seule fois : il est conservé haché.")
+        help_text=_(
+            "À envoyer dans « Authorization: Bearer <jeton> » (ou « Token <jeton> »). Affiché une seule fois : il est conservé haché."
+        )
     )
     expiry = serializers.DateTimeField(
         help_text=_("Date d'expiration du jeton ; ensuite, demandez-en un nouveau avec vos identifiants.")

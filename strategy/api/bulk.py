@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ValidationError
 
@@ -25,7 +27,7 @@ from artisanat.api.exceptions import PayloadTooLarge, describe_integrity_error, 
 from artisanat.api.parsers import JSONParser
 from artisanat.api.serializers import PORTABLE_DIGITS
 from artisanat.exports import CONTENT_TYPES
-from artisanat.models import Filiere, Organisation, Region
+from artisanat.models import OFFICIAL_REGION_CODES, Filiere, Organisation, Region
 from strategy import services
 from strategy.api import bulk_xlsx
 from strategy.choices import ActorType, Sex
@@ -73,6 +75,26 @@ class CSVUploadParser(parsers.BaseParser):
 
 class XLSXUploadParser(parsers.BaseParser):
     media_type = CONTENT_TYPES["xlsx"]
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return Upload("xlsx", _read_limited(stream))
+
+
+class CSVOctetStreamParser(parsers.BaseParser):
+    """The CSV variant's body as generated clients send a file (application/octet-stream):
+    read as a CSV, its content checked as any CSV's."""
+
+    media_type = "application/octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return Upload("csv", _read_limited(stream))
+
+
+class XLSXOctetStreamParser(parsers.BaseParser):
+    """The XLSX variant's body as generated clients send a file: read as an XLSX (the
+    archive checks of bulk_xlsx.py first, as for any XLSX)."""
+
+    media_type = "application/octet-stream"
 
     def parse(self, stream, media_type=None, parser_context=None):
         return Upload("xlsx", _read_limited(stream))
@@ -234,11 +256,44 @@ def read_rows(data):
 
 # ---------------------------------------------------------------- row checks
 
+# What the schema says of the codes (the rows are checked against the tables, these
+# patterns only tell a client what a code looks like): a region is one of the official
+# two-digit codes, a filière a slug (SlugField), an indicator and an organisation's
+# acronym any non-blank text. Blank or null: no region / filière / organisation (blank
+# is read as null before the serializer: _normalise; hence allow_blank=False below, which
+# keeps drf-spectacular from wrapping the pattern in a oneOf with a blank string).
+REGION_CODE_PATTERN = "^(" + "|".join(OFFICIAL_REGION_CODES) + ")?$"
 
+
+@extend_schema_field({"type": "string", "maxLength": 30, "minLength": 1, "pattern": r"\S", "example": "IND-1.1"})
+class IndicatorCodeField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": 2, "pattern": REGION_CODE_PATTERN, "nullable": True, "example": "01"}
+)
+class RegionCodeField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": 40, "pattern": "^[-a-zA-Z0-9_]*$", "nullable": True, "example": "tissage"}
+)
+class FiliereCodeField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "maxLength": 30, "nullable": True, "example": "FCA"})
+class OrganisationAcronymField(serializers.CharField):
+    pass
+
+
+@extend_schema_serializer(component_name="BulkRow")
 class BulkRowSerializer(serializers.Serializer):
     """One row's shape; the codes are looked up afterwards, all rows at once."""
 
-    indicator = serializers.CharField(max_length=30)
+    indicator = IndicatorCodeField(max_length=30)
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     value = serializers.DecimalField(max_digits=PORTABLE_DIGITS, decimal_places=4, required=False, allow_null=True)
@@ -246,14 +301,61 @@ class BulkRowSerializer(serializers.Serializer):
     denominator = serializers.DecimalField(
         max_digits=PORTABLE_DIGITS, decimal_places=4, required=False, allow_null=True
     )
-    region = serializers.CharField(max_length=2, required=False, allow_null=True, allow_blank=True)
-    filiere = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    region = RegionCodeField(max_length=2, required=False, allow_null=True)
+    filiere = FiliereCodeField(max_length=40, required=False, allow_null=True)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
     actor_type = serializers.ChoiceField(choices=ActorType.choices, required=False, allow_blank=True)
     source = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    organisation = serializers.CharField(
+    organisation = OrganisationAcronymField(
         max_length=30, required=False, allow_null=True, allow_blank=True, help_text=gettext_lazy("Sigle (ministère).")
     )
+
+
+@extend_schema_serializer(component_name="BulkSubmission")
+class BulkSubmissionSerializer(serializers.Serializer):
+    """The JSON body of a bulk submission, as the schema declares it (a bare list of rows
+    is accepted too)."""
+
+    rows = BulkRowSerializer(many=True, max_length=1000, min_length=1)
+
+
+class BulkRowErrorSerializer(serializers.Serializer):
+    """One reason a row was refused (``invalid_rows``)."""
+
+    row = serializers.IntegerField(
+        min_value=1, help_text="FR : numéro de ligne, à partir de 1. / EN: row number, from 1."
+    )
+    field = serializers.CharField(
+        help_text="FR : colonne fautive ou non_field_errors. / EN: column or non_field_errors."
+    )
+    reason = serializers.CharField()
+
+
+class BulkErrorDetailsField(serializers.DictField):
+    """``details`` of a bulk 400: messages by field, as everywhere, except ``rows``:
+    the bad rows ({row, field, reason}) for ``invalid_rows``, or messages about the
+    rows as a whole (none sent, too many)."""
+
+
+class BulkErrorDetailsFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = BulkErrorDetailsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        row_error = auto_schema.resolve_serializer(BulkRowErrorSerializer, direction)
+        return {
+            "type": "object",
+            "properties": {"rows": {"type": "array", "items": {"oneOf": [row_error.ref, {"type": "string"}]}}},
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+class BulkErrorSerializer(serializers.Serializer):
+    """The error shape of a bulk 400: for ``invalid_rows`` (every bad row listed, nothing
+    saved) ``details.rows`` holds {row, field, reason} objects."""
+
+    code = serializers.CharField(help_text="FR : invalid_rows, invalid, parse_error… / EN: stable error code.")
+    message = serializers.CharField()
+    details = BulkErrorDetailsField()
 
 
 # French spreadsheets write 1 234 567,50: a decimal comma, groups of three separated by a

@@ -686,6 +686,9 @@ class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     status = serializers.CharField()
     ids = serializers.ListField(child=serializers.IntegerField())
+    dry_run = serializers.BooleanField(
+        help_text=_("Vrai pour ?dry_run=1 : rien n'a été enregistré (ids vide), « created » dit ce qui le serait.")
+    )
 
 
 class IndicatorCommentSerializer(ServiceModelSerializer):

@@ -2,9 +2,15 @@
 measurements with their workflow and bulk submission. Views only pick the queryset
 (``visible_to`` and the figures) and call services."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiRequest,
+    extend_schema,
+)
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,6 +18,7 @@ from rest_framework.response import Response
 
 from artisanat import permissions
 from artisanat.api.documents import DocumentActionMixin, document_schema
+from artisanat.api.examples import ExampleRefSchema
 from artisanat.api.filters import AS_OF_PARAMETER, as_of_of
 from artisanat.api.idempotency import idempotent
 from artisanat.api.pagination import MeasurementCursorPagination
@@ -21,7 +28,6 @@ from artisanat.api.schema import (
     CHANGE_REASON_PARAMETER,
     IF_MATCH,
     IF_MATCH_OPTIONAL,
-    BulkErrorSerializer,
     ErrorSerializer,
     resource_schema,
     text,
@@ -31,7 +37,17 @@ from artisanat.api.viewsets import ReadOnlyViewSet, VersionedViewSet
 from artisanat.exports import CONTENT_TYPES
 from strategy import exports, services
 from strategy.api import serializers as s
-from strategy.api.bulk import BulkJSONParser, CSVUploadParser, XLSXUploadParser, read_rows, save_measurements
+from strategy.api.bulk import (
+    BulkErrorSerializer,
+    BulkJSONParser,
+    BulkSubmissionSerializer,
+    CSVOctetStreamParser,
+    CSVUploadParser,
+    XLSXOctetStreamParser,
+    XLSXUploadParser,
+    read_rows,
+    save_measurements,
+)
 from strategy.api.scope import SCOPE_PARAMETERS, scope_cache_key, scope_of
 from strategy.filtersets import (
     ActionFilterSet,
@@ -296,10 +312,10 @@ def _workflow_doc(fr, en, request=None):
     )
 
 
+# Booleans (true / false; 1 / 0 are accepted too): no per-operation enum in clients.
 SUBMIT_FLAG = OpenApiParameter(
     "submit",
-    OpenApiTypes.STR,
-    enum=["0", "1", "true", "false"],
+    OpenApiTypes.BOOL,
     description=text("1 : soumettre aussi les lignes créées.", "1: also submit the created rows."),
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -313,8 +329,100 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class BulkRowsRequest(serializers.Serializer):
-    rows = serializers.ListField(child=serializers.DictField(), max_length=1000)
+DRY_RUN_FLAG = OpenApiParameter(
+    "dry_run",
+    OpenApiTypes.BOOL,
+    description=text(
+        "1 : tout vérifier comme un vrai envoi et répondre de même (erreurs comprises, « dry_run »: true), "
+        "sans rien enregistrer.",
+        '1: check everything as a real submission would and answer the same (errors included, "dry_run": true), '
+        "storing nothing.",
+    ),
+)
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="FR : fichier CSV ou XLSX. / EN: CSV or XLSX file.")
+
+
+BULK_ROWS_EXAMPLE = [
+    {"indicator": "IND-1.1", "period_start": "2026-01-01", "period_end": "2026-01-31", "value": "1250.5"},
+    {
+        "indicator": "IND-1.1",
+        "period_start": "2026-01-01",
+        "period_end": "2026-01-31",
+        "value": "310",
+        "region": "01",
+        "sex": "F",
+        "source": "Registre régional",
+    },
+]
+BULK_REQUEST_EXAMPLE = OpenApiExample(
+    "BulkSubmissionRows", summary="Deux lignes / Two rows", value={"rows": BULK_ROWS_EXAMPLE}, request_only=True
+)
+BULK_EXAMPLES = [
+    OpenApiExample(
+        "BulkCreated",
+        summary="Créées (ou rejouées : Idempotent-Replayed: true) / Created (or replayed: Idempotent-Replayed: true)",
+        value={"created": 2, "status": "draft", "ids": [4101, 4102], "dry_run": False},
+        response_only=True,
+        status_codes=["201"],
+    ),
+    OpenApiExample(
+        "BulkDryRun",
+        summary="?dry_run=1 : rien d'enregistré / nothing stored",
+        value={"created": 2, "status": "draft", "ids": [], "dry_run": True},
+        response_only=True,
+        status_codes=["201"],
+    ),
+    OpenApiExample(
+        "BulkInvalidRows",
+        summary="invalid_rows",
+        value={
+            "code": "invalid_rows",
+            "message": "1 ligne(s) invalide(s) : rien n'a été enregistré.",
+            "details": {"rows": [{"row": 2, "field": "region", "reason": "Code inconnu : 99."}]},
+        },
+        response_only=True,
+        status_codes=["400"],
+    ),
+]
+
+
+def _bulk_doc(summary, fr, en, request):
+    return extend_schema(
+        summary=summary,
+        description=text(
+            "Envoi groupé : jusqu'à 1 000 lignes, colonnes indicator, period_start, period_end, value, numerator, "
+            "denominator, region, filiere, sex, actor_type, source (et organisation, un sigle, pour le ministère). "
+            "Tout ou rien : une ligne fausse et rien n'est enregistré, la réponse 400 (invalid_rows) liste chaque "
+            "ligne fautive (numéro, champ, motif). Idempotency-Key : un nouvel essai rejoue la première réponse "
+            "(en-tête Idempotent-Replayed: true). " + fr,
+            "Bulk submission: up to 1,000 rows, columns as listed (and organisation, an acronym, for the ministry). "
+            "All or nothing: one bad row and nothing is saved; the 400 answer (invalid_rows) lists every bad row "
+            "(number, field, reason). Idempotency-Key: a retry replays the first answer (header "
+            "Idempotent-Replayed: true). " + en,
+        ),
+        parameters=[SUBMIT_FLAG, DRY_RUN_FLAG, IDEMPOTENCY_KEY],
+        request=request,
+        responses={
+            201: s.BulkResultSerializer,
+            400: BulkErrorSerializer,
+            422: ErrorSerializer,
+        },
+        examples=BULK_EXAMPLES,
+    )
+
+
+class MeasurementSchema(ExampleRefSchema):
+    """The bulk examples referenced (artisanat/api/examples.py); a raw file body is
+    required (drf-spectacular marks only a serializer's body so)."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body is not None and getattr(self.view, "action", None) in ("bulk_csv", "bulk_xlsx"):
+            body["required"] = True
+        return body
 
 
 @resource_schema(
@@ -355,9 +463,17 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
     }
     reporter_owner_field = "organisation_id"
     delete_service = staticmethod(services.delete_measurement)
-    extra_error_codes = {"bulk": ["413", "422"], "validate_many": ["409"], "evidence": ["413"]}
+    extra_error_codes = {
+        "bulk": ["413", "422"],
+        "bulk_csv": ["413", "422"],
+        "bulk_xlsx": ["413", "422"],
+        "bulk_upload": ["413", "422"],
+        "validate_many": ["409"],
+        "evidence": ["413"],
+    }
     throttle_scope = None  # "bulk" on the bulk action
     document_actions = ("evidence",)
+    schema = MeasurementSchema()
     document_service = staticmethod(services.save_measurement)
 
     def base_queryset(self):
@@ -434,11 +550,21 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
             "Valide plusieurs mesures soumises d'un coup : toutes ou aucune.",
             "Validate several submitted measurements at once: all or none.",
         ),
+        summary="Valider plusieurs mesures / Validate several measurements",
         request=s.BulkValidateSerializer,
         responses={200: s.MeasurementSerializer(many=True)},
         operation_id="measurements_validate_many",
     )
-    @action(detail=False, methods=["post"], url_path="validate", url_name="validate-many")
+    # The answer is a bare array of the validated rows: no filter, no pagination (the
+    # schema said a paginated list with every filter of the list).
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="validate",
+        url_name="validate-many",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def validate_many(self, request):
         payload = s.BulkValidateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -455,28 +581,41 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         rows = self.base_queryset().filter(pk__in=ids).order_by("pk")
         return Response(s.MeasurementSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
-    @extend_schema(
-        description=text(
-            'Envoi groupé : jusqu\'à 1 000 lignes en JSON (liste ou {"rows": [...]}), CSV ou XLSX (corps brut ou '
-            "champ multipart « file »), colonnes indicator, period_start, period_end, value, numerator, denominator, "
-            "region, filiere, sex, actor_type, source. Tout ou rien : une ligne fausse et rien n'est enregistré, "
-            "la réponse 400 liste chaque ligne fautive (numéro, champ, motif).",
-            'Bulk submission: up to 1,000 rows as JSON (a list or {"rows": [...]}), CSV or XLSX (raw body or the '
-            'multipart field "file"), columns as listed. All or nothing: one bad row and nothing is saved; the 400 '
-            "answer lists every bad row (number, field, reason).",
-        ),
-        parameters=[SUBMIT_FLAG, IDEMPOTENCY_KEY],
-        request={
-            "application/json": OpenApiRequest(BulkRowsRequest),
-            "text/csv": OpenApiTypes.BINARY,
-            CONTENT_TYPES["xlsx"]: OpenApiTypes.BINARY,
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            },
-        },
-        responses={201: s.BulkResultSerializer, 400: BulkErrorSerializer, 422: ErrorSerializer},
+    def _bulk(self, request):
+        """Every bulk variant: read the rows (by the parser the content type chose), then
+        save them all or none; ``?dry_run=1`` runs the very same service in a transaction
+        rolled back, so its answer (errors included) is the one a real submission would
+        get, and it stores nothing (no idempotency record either)."""
+        submit = _flag(request, "submit")
+        dry_run = _flag(request, "dry_run")
+        rows = read_rows(request.data)
+
+        def handler():
+            with transaction.atomic():
+                ids = save_measurements(rows, request.user, submit=submit)  # one transaction: the service's
+                if dry_run:
+                    transaction.set_rollback(True)
+            body = {
+                "created": len(ids),
+                "status": "submitted" if submit else "draft",
+                "ids": [] if dry_run else ids,
+                "dry_run": dry_run,
+            }
+            return Response(body, status=status.HTTP_201_CREATED)
+
+        if dry_run:
+            return handler()
+        return idempotent(request, {"rows": rows, "submit": submit}, handler)
+
+    @_bulk_doc(
+        "Envoi groupé en JSON / Bulk submission (JSON)",
+        'JSON : {"rows": [...]} (une liste nue de lignes est aussi acceptée). Ce chemin accepte aussi, pour les '
+        "scripts existants, un CSV, un XLSX ou un multipart « file » ; les clients générés utilisent les variantes "
+        "bulk/csv/, bulk/xlsx/ et bulk/upload/.",
+        'JSON: {"rows": [...]} (a bare list of rows is accepted too). For existing scripts this path also accepts a '
+        'CSV, an XLSX or a multipart "file"; generated clients use the bulk/csv/, bulk/xlsx/ and bulk/upload/ '
+        "variants.",
+        {"application/json": OpenApiRequest(BulkSubmissionSerializer, examples=[BULK_REQUEST_EXAMPLE])},
     )
     @action(
         detail=False,
@@ -486,15 +625,65 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         throttle_scope="bulk",
     )
     def bulk(self, request):
-        submit = _flag(request, "submit")
-        rows = read_rows(request.data)
+        return self._bulk(request)
 
-        def handler():
-            ids = save_measurements(rows, request.user, submit=submit)  # one transaction: the service's
-            body = {"created": len(ids), "status": "submitted" if submit else "draft", "ids": ids}
-            return Response(body, status=status.HTTP_201_CREATED)
+    @_bulk_doc(
+        "Envoi groupé d'un CSV / Bulk submission (CSV body)",
+        "CSV (UTF-8, séparateur , ou ;) en corps brut, envoyé en application/octet-stream (ce que font les "
+        "clients générés) ou en text/csv.",
+        "CSV (UTF-8, comma or semicolon separated) as the raw body, sent as application/octet-stream (as "
+        "generated clients do) or text/csv.",
+        {"application/octet-stream": OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/csv",
+        url_name="bulk-csv",
+        parser_classes=[CSVOctetStreamParser, CSVUploadParser],
+        throttle_classes=[UserRateThrottle, ScopedRateThrottle],
+        throttle_scope="bulk",
+    )
+    def bulk_csv(self, request):
+        return self._bulk(request)
 
-        return idempotent(request, {"rows": rows, "submit": submit}, handler)
+    @_bulk_doc(
+        "Envoi groupé d'un XLSX / Bulk submission (XLSX body)",
+        "XLSX en corps brut (première feuille, première ligne : les colonnes), envoyé en "
+        "application/octet-stream (ce que font les clients générés) ou avec le type d'un XLSX.",
+        "XLSX as the raw body (first sheet, first row: the columns), sent as application/octet-stream (as "
+        "generated clients do) or with the XLSX type.",
+        {"application/octet-stream": OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/xlsx",
+        url_name="bulk-xlsx",
+        parser_classes=[XLSXOctetStreamParser, XLSXUploadParser],
+        throttle_classes=[UserRateThrottle, ScopedRateThrottle],
+        throttle_scope="bulk",
+    )
+    def bulk_xlsx(self, request):
+        return self._bulk(request)
+
+    @_bulk_doc(
+        "Envoi groupé d'un fichier joint / Bulk submission (multipart file)",
+        "Fichier CSV ou XLSX dans le champ multipart « file » (XLSX reconnu à son nom .xlsx ou à son type).",
+        'A CSV or XLSX file in the multipart field "file" (XLSX told by its .xlsx name or its type).',
+        {"multipart/form-data": BulkUploadSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk/upload",
+        url_name="bulk-upload",
+        parser_classes=[parsers.MultiPartParser],
+        throttle_classes=[UserRateThrottle, ScopedRateThrottle],
+        throttle_scope="bulk",
+    )
+    def bulk_upload(self, request):
+        return self._bulk(request)
 
 
 def _flag(request, name):

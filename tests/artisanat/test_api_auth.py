@@ -218,3 +218,73 @@ def test_unreadable_json_to_the_token_endpoint_is_a_400_in_the_api_shape(db, cap
     assert error["code"] == "parse_error"
     assert error["message"] and error["details"]["body"] == [error["message"]]
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def _token(username):
+    response = APIClient().post(TOKEN, {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    return response.json()["token"]
+
+
+@pytest.mark.parametrize("word", ["Bearer", "bearer", "Token"])
+def test_bearer_is_accepted_beside_token(db, partner_a, word):
+    """Generated clients (the schema declares an HTTP bearer scheme) send ``Bearer``."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{word} {_token('partner_a')}")
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 200
+    assert client.get("/api/v1/auth/token/").status_code == 405  # authenticated: GET is not a method here
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-token", "Bearer", "Bearer two words", "Token", "Bearer \xe9t\xe9"],
+)
+def test_a_bad_bearer_or_token_header_is_refused(db, partner_a, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_another_authorization_scheme_is_not_a_token(db, partner_a):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {_token('partner_a')}")
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_bearer_carries_the_role_viewer_refused_an_editing_endpoint(db, viewer, partner_a):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {_token('viewer')}")
+    assert client.get("/api/v1/indicators/").status_code == 200
+    refused = client.post("/api/v1/measurements/bulk/", {"rows": []}, format="json")
+    assert refused.status_code == 403
+
+
+def test_the_schema_declares_bearer_and_a_json_token_request_open_to_all():
+    """What generators read: an HTTP bearer scheme (their clients send ``Bearer``), the
+    token request as JSON only under a readable name, ``security: []`` on it."""
+    import io as _io
+
+    import yaml
+    from django.core.management import call_command
+
+    out = _io.StringIO()
+    call_command("spectacular", stdout=out)
+    spec = yaml.safe_load(out.getvalue())
+    scheme = spec["components"]["securitySchemes"]["tokenAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer") and "Token" in scheme["description"]
+    create = spec["paths"]["/api/v1/auth/token/"]["post"]
+    assert create["security"] == []
+    assert list(create["requestBody"]["content"]) == ["application/json"]
+    body = create["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/TokenCredentialsRequest"}
+    answer = create["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/Token"}
+    example = spec["components"]["examples"][answer["examples"]["TokenAnswer"]["$ref"].rsplit("/", 1)[1]]["value"]
+    assert set(example) == set(spec["components"]["schemas"]["Token"]["properties"])
+    assert spec["paths"]["/api/v1/auth/token/"]["delete"]["security"] == [{"tokenAuth": []}]
+    assert not [name for name in spec["components"]["schemas"] if name.endswith("RequestRequest")]

@@ -540,9 +540,9 @@ def measurement_body(ctx, **extra):
     }
 
 
-def bulk(actor, content, content_type, *, submit=False):
+def bulk(actor, content, content_type, *, submit=False, variant=""):
     def run(ctx):
-        url = f"{V}measurements/bulk/" + ("?submit=1" if submit else "")
+        url = f"{V}measurements/bulk/{variant}" + ("?submit=1" if submit else "")
         client = ctx.api(actor)
         payload = content(ctx)
         if content_type == "json":
@@ -715,6 +715,30 @@ API_MEASUREMENT_PATHS = [
         "create-xlsx",
         "partner_a",
         bulk("partner_a", _xlsx, XLSX),
+        ("+",),
+        reason="Envoi groupé (API)",
+    ),
+    # The one-content-type variants (generated clients): the same service, the same reason.
+    Path(
+        Measurement,
+        "import",
+        "create-csv-variant",
+        "partner_a",
+        bulk(
+            "partner_a",
+            lambda ctx: (",".join(BULK_HEAD) + "\n" + ",".join(BULK_ROW) + "\n").encode(),
+            "text/csv",
+            variant="csv/",
+        ),
+        ("+",),
+        reason="Envoi groupé (API)",
+    ),
+    Path(
+        Measurement,
+        "import",
+        "create-xlsx-variant",
+        "partner_a",
+        bulk("partner_a", _xlsx, XLSX, variant="xlsx/"),
         ("+",),
         reason="Envoi groupé (API)",
     ),
