@@ -22,7 +22,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from artisanat.api.exceptions import PreconditionFailed, PreconditionRequired
-from artisanat.api.filters import StrictFilterBackend, StrictOrderingFilter, reject_nul_bytes
+from artisanat.api.filters import (
+    StrictFilterBackend,
+    StrictOrderingFilter,
+    reject_nul_bytes,
+    reject_unknown_parameters,
+)
 from artisanat.api.pagination import check_page_parameters
 from artisanat.api.renderers import EXPORT_FORMATS, CSVRenderer, XLSXRenderer
 from artisanat.exceptions import StaleVersion
@@ -60,7 +65,9 @@ class ApiViewMixin:
         if method not in self.http_method_names or not hasattr(self, method):
             raise MethodNotAllowed(request.method)  # before the query string is even read
         reject_nul_bytes(request.query_params)
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        if getattr(self, "parameters", None) is None:  # the public views list theirs (opendata/api/views.py)
+            reject_unknown_parameters(self, request)
 
     def perform_content_negotiation(self, request, force=False):
         if not force and request.query_params.get("format", None) == "":
