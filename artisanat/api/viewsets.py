@@ -30,6 +30,7 @@ from artisanat.api.filters import (
 )
 from artisanat.api.pagination import check_page_parameters
 from artisanat.api.renderers import EXPORT_FORMATS, CSVRenderer, XLSXRenderer
+from artisanat.api.throttling import ratelimit_headers
 from artisanat.exceptions import StaleVersion
 from artisanat.exports import export_response
 from artisanat.services import require_reason
@@ -58,7 +59,8 @@ def etag_for(version):
 
 
 class ApiViewMixin:
-    """NUL guard, strict format negotiation, JSON errors even when a file was asked for."""
+    """NUL guard, unknown parameters refused, strict format negotiation, JSON errors even
+    when a file was asked for, the throttles' ``RateLimit`` headers on every answer."""
 
     def initial(self, request, *args, **kwargs):
         method = request.method.lower()
@@ -84,6 +86,8 @@ class ApiViewMixin:
         if response.status_code >= 400 and renderer is not None and renderer.format in EXPORT_FORMATS:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
+        for name, value in ratelimit_headers(request).items():
+            response[name] = value
         return super().finalize_response(request, response, *args, **kwargs)
 
 
