@@ -176,3 +176,35 @@ def test_contract_parties_and_milestones_by_acronym(as_editor, contract_a, org_b
     )
     assert response.status_code == 201, response.content
     assert Milestone.objects.get(pk=response.json()["id"]).responsible == org_b
+
+
+@pytest.mark.parametrize(
+    ("path", "by_id", "by_code"),
+    [
+        ("actions", "lead_organisation", "lead_organisation_acronym"),
+        ("parties", "organisation", "organisation_acronym"),
+        ("commitments", "organisation", "organisation_acronym"),
+        ("disbursements", "organisation", "organisation_acronym"),
+        ("milestones", "responsible", "responsible_acronym"),
+        ("targets", "region", "region_code"),
+        ("targets", "filiere", "filiere_code"),
+        ("milestones", "filiere", "filiere_code"),
+        ("measurements", "organisation", "organisation_acronym"),
+        ("indicator-comments", "indicator", "indicator_code"),
+    ],
+)
+def test_each_id_filter_has_its_code_filter_beside(
+    path, by_id, by_code, as_admin, org_a, region, filiere, action, party_a, draft_a
+):
+    ref = {"organisation": org_a, "lead_organisation": org_a, "responsible": org_a, "region": region}
+    ref |= {"filiere": filiere}
+    row = ref.get(by_id)
+    code = getattr(row, "acronym", None) or getattr(row, "code", None) if row is not None else "IND-X"
+    pk = row.pk if row is not None else 1
+    by_pk = as_admin.get(f"/api/v1/{path}/", {by_id: pk})
+    by_cd = as_admin.get(f"/api/v1/{path}/", {by_code: code})
+    assert by_pk.status_code == by_cd.status_code == 200, by_cd.content
+    assert by_pk.json()["results"] == by_cd.json()["results"]
+    if path in ("actions", "parties", "measurements"):
+        assert by_cd.json()["results"], "the fixtures have rows of org_a here"
+    assert as_admin.get(f"/api/v1/{path}/", {by_code: "NOPE"}).json()["results"] == []
