@@ -208,3 +208,19 @@ def test_each_id_filter_has_its_code_filter_beside(
     if path in ("actions", "parties", "measurements"):
         assert by_cd.json()["results"], "the fixtures have rows of org_a here"
     assert as_admin.get(f"/api/v1/{path}/", {by_code: "NOPE"}).json()["results"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/indicators/", "/api/v1/axes/", "/api/v1/programmes/", "/api/v1/dashboard/"])
+def test_the_figures_scope_takes_region_and_filiere_codes(path, as_admin, by_region, region, other_region, filiere):
+    by_id = as_admin.get(path, {"region": region.pk})
+    by_code = as_admin.get(path, {"region_code": "07"})
+    assert by_id.status_code == by_code.status_code == 200, by_code.content
+    assert by_id.json() == by_code.json()
+    assert as_admin.get(path, {"region": region.pk, "region_code": "07"}).json() == by_id.json()
+    mismatch = as_admin.get(path, {"region": other_region.pk, "region_code": "07"})
+    assert mismatch.status_code == 400
+    assert list(mismatch.json()["details"]) == ["region_code"]
+    unknown = as_admin.get(path, {"filiere_code": "nope"})
+    assert unknown.status_code == 400
+    assert unknown.json()["details"] == {"filiere_code": ["Code inconnu : nope."]}
+    assert as_admin.get(path, {"filiere_code": filiere.code}).status_code == 200
