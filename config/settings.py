@@ -591,4 +591,4 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "if-none-match", "if-modified-since", "cache-control")
-CORS_EXPOSE_HEADERS = ("ETag", "Content-Disposition", "Retry-After")
+CORS_EXPOSE_HEADERS = ("ETag", "Content-Disposition", "Retry-After", "RateLimit", "RateLimit-Policy")

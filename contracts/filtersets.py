@@ -30,6 +30,9 @@ class ContractFilterSet(BaseFilterSet):
 
 class PartyFilterSet(BaseFilterSet):
     contract_reference = django_filters.CharFilter(field_name="contract__reference", label=_("Contrat (référence)"))
+    organisation_acronym = django_filters.CharFilter(
+        field_name="organisation__acronym", label=_("Organisation (sigle)")
+    )
 
     class Meta(BaseFilterSet.Meta):
         model = Party
@@ -39,6 +42,9 @@ class PartyFilterSet(BaseFilterSet):
 class CommitmentFilterSet(BaseFilterSet):
     contract = IdFilter(field_name="party__contract", label=_("Contrat"))
     organisation = IdFilter(field_name="party__organisation", label=_("Organisation"))
+    organisation_acronym = django_filters.CharFilter(
+        field_name="party__organisation__acronym", label=_("Organisation (sigle)")
+    )
 
     class Meta(BaseFilterSet.Meta):
         model = Commitment
@@ -48,6 +54,9 @@ class CommitmentFilterSet(BaseFilterSet):
 class DisbursementFilterSet(BaseFilterSet):
     contract = IdFilter(field_name="commitment__party__contract", label=_("Contrat"))
     organisation = IdFilter(field_name="commitment__party__organisation", label=_("Organisation"))
+    organisation_acronym = django_filters.CharFilter(
+        field_name="commitment__party__organisation__acronym", label=_("Organisation (sigle)")
+    )
     date = django_filters.DateFromToRangeFilter(label=_("Date"))
 
     class Meta(BaseFilterSet.Meta):
@@ -62,6 +71,10 @@ class MilestoneFilterSet(BaseFilterSet):
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("Échéance"))
     phase = IdFilter(field_name="contract__phase", label=_("Phase du contrat"))
     filiere = IdFilter(field_name="contract__filiere", label=_("Filière du contrat"))
+    filiere_code = django_filters.CharFilter(field_name="contract__filiere__code", label=_("Filière du contrat (code)"))
+    responsible_acronym = django_filters.CharFilter(
+        field_name="responsible__acronym", label=_("Organisation responsable (sigle)")
+    )
 
     class Meta(BaseFilterSet.Meta):
         model = Milestone

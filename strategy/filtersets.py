@@ -55,6 +55,9 @@ class ActionFilterSet(BaseFilterSet):
     search_fields = ("code", "title")
     programme_code = django_filters.CharFilter(field_name="programme__code", label=_("Programme (code)"))
     phase_code = django_filters.CharFilter(field_name="phase__code", label=_("Phase (code)"))
+    lead_organisation_acronym = django_filters.CharFilter(
+        field_name="lead_organisation__acronym", label=_("Organisation pilote (sigle)")
+    )
 
     class Meta(BaseFilterSet.Meta):
         model = Action
@@ -78,6 +81,8 @@ class IndicatorFilterSet(BaseFilterSet):
 
 class TargetFilterSet(BaseFilterSet):
     indicator_code = django_filters.CharFilter(field_name="indicator__code", label=_("Indicateur (code)"))
+    region_code = django_filters.CharFilter(field_name="region__code", label=_("Région (code)"))
+    filiere_code = django_filters.CharFilter(field_name="filiere__code", label=_("Filière (code)"))
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("Échéance"))
     national = django_filters.BooleanFilter(method="filter_national", label=_("Cibles nationales seulement"))
 

@@ -9,6 +9,7 @@ rule trigger → 400 or 409 with the rule's human message), so nothing a client 
 ends in a 500."""
 
 import logging
+import math
 import re
 
 from django.apps import apps
@@ -263,7 +264,7 @@ def exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     set_rollback()
 
     if getattr(exc, "bulk_rows", None) is not None:
@@ -285,6 +286,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.NotAuthenticated):
         message = _("Authentification requise : envoyez « Authorization: Token <jeton> ».")
     extra = {"max_bytes": exc.max_bytes} if getattr(exc, "max_bytes", None) is not None else {}
+    if isinstance(exc, exceptions.Throttled):
+        extra["retry_after"] = int(headers.get("Retry-After", 1))  # the header's seconds, as an integer
     return _response(exc.status_code, error_body(code, message, getattr(exc, "extra_details", None), **extra), headers)
 
 

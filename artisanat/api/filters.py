@@ -3,6 +3,7 @@ strict ordering, ``as_of`` and a guard against NUL bytes. A bad value answers 40
 the parameter; nothing is silently ignored."""
 
 import re
+import threading
 
 import django_filters
 from django import forms
@@ -27,6 +28,54 @@ def reject_nul_bytes(query_params):
             errors[name] = [_("Caractère NUL interdit.")]
     if errors:
         raise ValidationError(errors)
+
+
+_declared = None
+_declared_lock = threading.Lock()
+
+
+def declared_query_parameters(view, method):
+    """The query parameters the OpenAPI schema declares for this view's operation (its
+    filters, ordering, pagination, format, ``as_of``, scope, ``change_reason``…), read
+    from the schema itself, generated once per process: what the schema promises and
+    what the server accepts cannot drift. None for an operation the schema does not
+    list (OPTIONS)."""
+    global _declared
+    if _declared is None:
+        with _declared_lock:
+            if _declared is None:
+                _declared = _declared_by_operation()
+    method = "GET" if method == "HEAD" else method
+    return _declared.get((type(view), getattr(view, "action", None), method))
+
+
+def _declared_by_operation():
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    paths = generator.get_schema(request=None, public=True)["paths"]
+    declared = {}
+    for path, _regex, method, callback in generator.endpoints:
+        view = generator.create_view(callback, method)
+        operation = paths.get(generator.coerce_path(path, method, view), {}).get(method.lower())
+        if operation is None:
+            continue
+        action = getattr(callback, "actions", {}).get(method.lower())
+        names = frozenset(p["name"] for p in operation.get("parameters", ()) if p.get("in") == "query")
+        declared[(callback.cls, action, method)] = names
+    return declared
+
+
+def reject_unknown_parameters(view, request):
+    """A query parameter the operation does not declare is a 400 naming it: a misspelt
+    filter (``?reporting_organisation_acronyms=``) or ``?page=`` on a cursor list would
+    otherwise be ignored, and the script would read every row believing it filtered."""
+    declared = declared_query_parameters(view, request.method)
+    if declared is None:
+        return
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        raise ValidationError({name: [_("Paramètre inconnu.")] for name in unknown})
 
 
 def as_of_of(request):

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from artisanat.models import Filiere, Organisation, Region
@@ -21,14 +22,57 @@ from artisanat.services import reason_message, require_reason
 PORTABLE_DIGITS = 15
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class RelatedCodeField(serializers.Field):
+    """The code (or acronym) of a relation, beside its id: read, and writable as an
+    alternative to the id (``indicator_code`` for ``indicator``). The serializer
+    (:class:`ServiceModelSerializer`) resolves it; null or "" is blank."""
+
+    def __init__(self, relation, lookup, **kwargs):
+        self.relation, self.lookup = relation, lookup
+        kwargs.update(source="*", required=False, allow_null=True)
+        kwargs.setdefault(
+            "help_text",
+            _("Code de « %(relation)s » : à la place de son id, ou avec (ils doivent s'accorder).")
+            % {"relation": relation},
+        )
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return (True, {self.field_name: None})
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return {self.field_name: data.strip() or None}
+
+    def to_representation(self, instance):
+        related = getattr(instance, self.relation, None)
+        return getattr(related, self.lookup) if related is not None else None
+
+    default_error_messages = {"invalid": _("Code attendu (texte).")}
+
+
 class ServiceModelSerializer(serializers.ModelSerializer):
     """``service(instance, *, by, reason, expected_version)`` performs the write.
+
+    A :class:`RelatedCodeField` (``indicator_code = RelatedCodeField("indicator",
+    "code")``) lets the relation be written by its id or by its code: one of the two is
+    needed where the relation is, both given must name the same row, an unknown code is
+    a 400 naming the field. The row found goes where the id would, so the same checks
+    (a partner writing for another organisation) refuse it.
+
+    ``blank_as_null``: choice fields whose blank is answered ``null`` (never ``""``)
+    and read from null or "".
 
     ``change_reason`` is required (artisanat.services.require_reason) to create, change
     or replace a row; ``reason_optional_on_create`` lets a resource's creations come
     without one (measurements: the partners' monthly routine records "Création")."""
 
     reason_optional_on_create = False
+    blank_as_null = ()
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -58,10 +102,58 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         if "change_reason" in fields and self.reason_required():
             fields["change_reason"].required = True
+        self._code_required = {}
+        for field in fields.values():
+            if isinstance(field, RelatedCodeField):
+                self._code_required[field.relation] = fields[field.relation].required
+                fields[field.relation].required = False  # its code may come instead (resolve_codes)
+        for name in self.blank_as_null:
+            fields[name].allow_null = True
         return fields
+
+    def resolve_codes(self, value):
+        errors = {}
+        sent = self.initial_data_keys()
+        codes = [f for f in self.fields.values() if isinstance(f, RelatedCodeField)]
+        for relation, name, lookup in ((f.relation, f.field_name, f.lookup) for f in codes):
+            field = self.fields[relation]
+            code = value.pop(name, None)
+            if code is not None:
+                found = field.get_queryset().filter(**{lookup: code}).first()
+                if found is None:
+                    errors[name] = [_("Code inconnu : %(code)s.") % {"code": code}]
+                elif relation in value and value[relation] != found:
+                    errors[name] = [
+                        _("Ne désigne pas la même ligne que « %(relation)s » (id) : donnez l'un ou l'autre.")
+                        % {"relation": relation}
+                    ]
+                else:
+                    value[relation] = found
+            elif name in sent and relation not in value and field.allow_null:
+                value[relation] = None  # "region_code": null or "": no region
+            elif relation not in value and not self.partial and self._code_required[relation]:
+                errors[relation] = [_("Ce champ est obligatoire (ou « %(name)s »).") % {"name": name}]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def initial_data_keys(self):
+        data = getattr(self, "initial_data", None)
+        return set(data) if hasattr(data, "keys") else set()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in self.blank_as_null:
+            if data.get(name) == "":
+                data[name] = None
+        return data
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
+        value = self.resolve_codes(value)
+        for name in self.blank_as_null:
+            if name in value and value[name] is None:
+                value[name] = ""
         if self.reason_required():
             try:
                 value["change_reason"] = require_reason(value.get("change_reason"))

@@ -11,9 +11,17 @@
   is set.)
 
 Every view names these classes, never ``rest_framework.throttling``'s
-(tests/artisanat/test_throttling.py checks)."""
+(tests/artisanat/test_throttling.py checks).
+
+Each throttle that counted a request notes its quota on the request; the answer carries
+them as the IETF draft's headers (draft-ietf-httpapi-ratelimit-headers,
+:func:`ratelimit_headers`): ``RateLimit-Policy`` lists every quota that applied
+(``"user";q=3000;w=3600``), ``RateLimit`` the tightest one (``"user";r=2998;t=3412``:
+requests remaining, seconds until the oldest counted request leaves the window)."""
 
 import logging
+import math
+from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.core.management import call_command
@@ -42,6 +50,20 @@ class CountsUnavailable(APIException):
     wait = 30
 
 
+@dataclass(frozen=True)
+class Quota:
+    """What one throttle counted for this request."""
+
+    policy: str  # the throttle's scope: "user", "anon", "auth", "bulk", "public"
+    limit: int
+    window: int  # seconds
+    remaining: int
+    reset: int  # seconds until the oldest counted request leaves the window
+
+
+QUOTAS = "artisanat_quotas"  # the attribute of the Django request that holds them
+
+
 class SharedCounts:
     cache = shared_cache
 
@@ -50,10 +72,48 @@ class SharedCounts:
 
     def allow_request(self, request, view):
         try:
-            return super().allow_request(request, view)
+            allowed = super().allow_request(request, view)
         except _store_errors() as exc:
             logger.warning("throttle store unavailable: %s %s -> 503 (%s)", request.method, request.path, exc)
             raise CountsUnavailable() from None
+        self.note_quota(request)
+        return allowed
+
+    def note_quota(self, request):
+        """After allow_request: this throttle's quota on the request (nothing when it did
+        not apply, e.g. the anonymous throttle for a signed-in user)."""
+        if getattr(self, "rate", None) is None or getattr(self, "key", None) is None:
+            return
+        history = getattr(self, "history", None)
+        if history is None:
+            return
+        oldest = history[-1] if history else self.now
+        quota = Quota(
+            policy=self.scope,
+            limit=self.num_requests,
+            window=self.duration,
+            remaining=max(0, self.num_requests - len(history)),
+            reset=max(0, math.ceil(oldest + self.duration - self.now)),
+        )
+        django_request = getattr(request, "_request", request)
+        quotas = getattr(django_request, QUOTAS, None)
+        if quotas is None:
+            quotas = []
+            setattr(django_request, QUOTAS, quotas)
+        quotas.append(quota)
+
+
+def ratelimit_headers(request):
+    """``RateLimit-Policy`` and ``RateLimit`` for the quotas counted on this request
+    (none when no throttle counted it, e.g. when the store did not answer)."""
+    quotas = getattr(getattr(request, "_request", request), QUOTAS, None)
+    if not quotas:
+        return {}
+    tightest = min(quotas, key=lambda q: (q.remaining, -q.reset))
+    return {
+        "RateLimit-Policy": ", ".join(f'"{q.policy}";q={q.limit};w={q.window}' for q in quotas),
+        "RateLimit": f'"{tightest.policy}";r={tightest.remaining};t={tightest.reset}',
+    }
 
 
 def _store_errors():
@@ -87,10 +147,12 @@ class PublicRateThrottle(ScopedRateThrottle):
 
     def allow_request(self, request, view):
         try:
-            return throttling.ScopedRateThrottle.allow_request(self, request, view)
+            allowed = throttling.ScopedRateThrottle.allow_request(self, request, view)
         except _store_errors() as exc:
             logger.warning("throttle store unavailable: %s %s -> served (%s)", request.method, request.path, exc)
             return True
+        self.note_quota(request)
+        return allowed
 
 
 def create_cache_table(using="default", **kwargs):

@@ -22,9 +22,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from artisanat.api.exceptions import PreconditionFailed, PreconditionRequired
-from artisanat.api.filters import StrictFilterBackend, StrictOrderingFilter, reject_nul_bytes
+from artisanat.api.filters import (
+    StrictFilterBackend,
+    StrictOrderingFilter,
+    reject_nul_bytes,
+    reject_unknown_parameters,
+)
 from artisanat.api.pagination import check_page_parameters
 from artisanat.api.renderers import EXPORT_FORMATS, CSVRenderer, XLSXRenderer
+from artisanat.api.throttling import ratelimit_headers
 from artisanat.exceptions import StaleVersion
 from artisanat.exports import export_response
 from artisanat.services import require_reason
@@ -53,14 +59,17 @@ def etag_for(version):
 
 
 class ApiViewMixin:
-    """NUL guard, strict format negotiation, JSON errors even when a file was asked for."""
+    """NUL guard, unknown parameters refused, strict format negotiation, JSON errors even
+    when a file was asked for, the throttles' ``RateLimit`` headers on every answer."""
 
     def initial(self, request, *args, **kwargs):
         method = request.method.lower()
         if method not in self.http_method_names or not hasattr(self, method):
             raise MethodNotAllowed(request.method)  # before the query string is even read
         reject_nul_bytes(request.query_params)
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        if getattr(self, "parameters", None) is None:  # the public views list theirs (opendata/api/views.py)
+            reject_unknown_parameters(self, request)
 
     def perform_content_negotiation(self, request, force=False):
         if not force and request.query_params.get("format", None) == "":
@@ -77,6 +86,8 @@ class ApiViewMixin:
         if response.status_code >= 400 and renderer is not None and renderer.format in EXPORT_FORMATS:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
+        for name, value in ratelimit_headers(request).items():
+            response[name] = value
         return super().finalize_response(request, response, *args, **kwargs)
 
 

@@ -9,16 +9,16 @@ from rest_framework import serializers
 
 from artisanat import permissions
 from artisanat.api.documents import DocumentLinkField
-from artisanat.api.serializers import PORTABLE_DIGITS, ServiceModelSerializer
+from artisanat.api.serializers import PORTABLE_DIGITS, RelatedCodeField, ServiceModelSerializer
 from contracts import services
 from contracts.choices import DATE_KINDS, ChangeKind
 from contracts.models import AmendedCommitment, Amendment, Commitment, ContratProgramme, Disbursement, Milestone, Party
-from strategy.api.serializers import code_of, figure
+from strategy.api.serializers import figure
 
 
 class ContractSerializer(ServiceModelSerializer):
     service = staticmethod(services.save_contract_object)
-    filiere_code = code_of("filiere.code")
+    filiere_code = RelatedCodeField("filiere", "code")
     phase_code = serializers.CharField(source="phase.code", read_only=True)
     committed = figure(2, source="fig_committed")
     disbursed = figure(2, source="fig_disbursed")
@@ -81,7 +81,7 @@ class ContractSerializer(ServiceModelSerializer):
 class PartySerializer(ServiceModelSerializer):
     service = staticmethod(services.save_contract_object)
     contract_reference = serializers.CharField(source="contract.reference", read_only=True)
-    organisation_acronym = serializers.CharField(source="organisation.acronym", read_only=True)
+    organisation_acronym = RelatedCodeField("organisation", "acronym")
     committed = figure(2, source="fig_committed")
     disbursed = figure(2, source="fig_disbursed")
     execution_rate = figure(2)
@@ -158,7 +158,7 @@ class MilestoneSerializer(ServiceModelSerializer):
     service = staticmethod(services.update_milestone)
     REPORTER_FIELDS = {"status", "date_met", "note", "change_reason"}
     contract_reference = serializers.CharField(source="contract.reference", read_only=True)
-    responsible_acronym = serializers.CharField(source="responsible.acronym", read_only=True)
+    responsible_acronym = RelatedCodeField("responsible", "acronym")
     late = serializers.BooleanField(
         read_only=True, help_text="FR : échue et non atteinte à la date as_of. / EN: due and not met as of as_of."
     )

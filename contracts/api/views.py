@@ -151,7 +151,8 @@ class MilestoneViewSet(VersionedViewSet):
         )
 
 
-@resource_schema(s.AmendmentSerializer, "avenants", "amendments", writable=True, versioned=True)
+# figures: in_force is read at ?as_of= (the check of unknown parameters reads the schema).
+@resource_schema(s.AmendmentSerializer, "avenants", "amendments", figures=True, writable=True, versioned=True)
 class AmendmentViewSet(VersionedViewSet):
     serializer_class = s.AmendmentSerializer
     filterset_class = AmendmentFilterSet

@@ -1,7 +1,9 @@
 """``?phase=``, ``?region=``, ``?filiere=``, ``?sex=``, ``?actor_type=`` on the API's
 figures (indicators, axes, programmes, dashboard): the pages' ScopeForm read from the
 query string, so that a scope means the same thing on both surfaces. A bad value is a
-400 naming the parameter; an empty one too (the schema's enums do not allow it)."""
+400 naming the parameter; an empty one too (the schema's enums do not allow it).
+``?region_code=`` and ``?filiere_code=`` name the region or filière by its code instead
+(both given must agree; an unknown code is a 400 naming it)."""
 
 import re
 
@@ -12,10 +14,12 @@ from rest_framework.exceptions import ValidationError
 
 from artisanat.api.schema import text
 from artisanat.exceptions import InvalidParameter
+from artisanat.models import Filiere, Region
 from strategy.choices import ActorType, Sex
 from strategy.forms import ScopeForm
 
 SCOPE_NAMES = ("phase", "region", "filiere", "sex", "actor_type")
+SCOPE_CODES = {"region_code": ("region", Region), "filiere_code": ("filiere", Filiere)}
 ID = re.compile(r"[0-9]{1,18}")
 
 SCOPE_PARAMETERS = [
@@ -42,6 +46,16 @@ SCOPE_PARAMETERS = [
             "filière (id) : chiffres de cette filière (valeurs et cibles).",
             "filière (id): figures of that filière (values and targets).",
         ),
+    ),
+    OpenApiParameter(
+        "region_code",
+        OpenApiTypes.STR,
+        description=text("région (code) : à la place de region.", "region (code): instead of region."),
+    ),
+    OpenApiParameter(
+        "filiere_code",
+        OpenApiTypes.STR,
+        description=text("filière (code) : à la place de filiere.", "filière (code): instead of filiere."),
     ),
     OpenApiParameter(
         "sex",
@@ -79,7 +93,24 @@ def scope_form_of(request):
             errors[name] = [_("Format invalide : attendu %(f)s.") % {"f": _("un nombre entier")}]
     if errors:
         raise ValidationError(errors)
-    form = ScopeForm({name: params.get(name) for name in SCOPE_NAMES if name in params})
+    data = {name: params.get(name) for name in SCOPE_NAMES if name in params}
+    for code_name, (name, model) in SCOPE_CODES.items():
+        if code_name not in params:
+            continue
+        code = params.get(code_name)
+        pk = model.objects.filter(code=code).values_list("pk", flat=True).first() if code else None
+        if pk is None:
+            errors[code_name] = [_("Code inconnu : %(code)s.") % {"code": code}]
+        elif name in data and data[name] != str(pk):
+            errors[code_name] = [
+                _("Ne désigne pas la même ligne que « %(relation)s » (id) : donnez l'un ou l'autre.")
+                % {"relation": name}
+            ]
+        else:
+            data[name] = str(pk)
+    if errors:
+        raise ValidationError(errors)
+    form = ScopeForm(data)
     if not form.is_valid():
         raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
     try:

@@ -10,7 +10,7 @@ from rest_framework.settings import api_settings
 
 from artisanat import permissions
 from artisanat.api.documents import DocumentLinkField
-from artisanat.api.serializers import ServiceModelSerializer
+from artisanat.api.serializers import RelatedCodeField, ServiceModelSerializer
 from artisanat.history import author_label
 from artisanat.models import Organisation
 from strategy import services
@@ -133,9 +133,9 @@ class ActionSerializer(ServiceModelSerializer):
     manual progress that changes needs its own ``progress_reason``."""
 
     service = staticmethod(services.save_action)
+    lead_organisation_acronym = RelatedCodeField("lead_organisation", "acronym")
     programme_code = serializers.CharField(source="programme.code", read_only=True)
     phase_code = serializers.CharField(source="phase.code", read_only=True)
-    lead_organisation_acronym = serializers.CharField(source="lead_organisation.acronym", read_only=True)
     progress = figure(
         2,
         source="advancement.value",
@@ -560,9 +560,9 @@ class IndicatorListSerializer(serializers.BaseSerializer):
 
 class TargetSerializer(ServiceModelSerializer):
     service = staticmethod(services.save_target)
-    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
-    region_code = code_of("region.code")
-    filiere_code = code_of("filiere.code")
+    indicator_code = RelatedCodeField("indicator", "code")
+    region_code = RelatedCodeField("region", "code")
+    filiere_code = RelatedCodeField("filiere", "code")
 
     class Meta:
         model = Target
@@ -590,10 +590,11 @@ class MeasurementSerializer(ServiceModelSerializer):
 
     service = staticmethod(services.save_measurement)
     reason_optional_on_create = True  # a new draft may come without one: "Création"
-    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
-    region_code = code_of("region.code")
-    filiere_code = code_of("filiere.code")
-    organisation_acronym = serializers.CharField(source="organisation.acronym", read_only=True)
+    indicator_code = RelatedCodeField("indicator", "code")
+    region_code = RelatedCodeField("region", "code")
+    filiere_code = RelatedCodeField("filiere", "code")
+    organisation_acronym = RelatedCodeField("organisation", "acronym")
+    blank_as_null = ("sex", "actor_type")
     reported_by = AuthorField()
     validated_by = AuthorField()
     evidence = DocumentLinkField(
@@ -696,7 +697,7 @@ class IndicatorCommentSerializer(ServiceModelSerializer):
     The indicator and the year are chosen at creation and never change."""
 
     service = staticmethod(services.save_indicator_comment)
-    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    indicator_code = RelatedCodeField("indicator", "code")
     updated_by = AuthorField()
 
     class Meta:

@@ -5,7 +5,9 @@ naming the parameter, never 500), JSON errors and CSV / XLSX exports."""
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal as D
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -239,6 +241,10 @@ def test_anonymous_gets_401_and_role_less_user_403(name, db, api):
 )
 def test_bad_parameters_answer_400_naming_them(name, params, named, as_admin):
     response = as_admin.get(url(name), params)
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert named in body["details"]
     if named == "as_of" and name not in {
         "phases",
         "axes",
@@ -250,12 +256,7 @@ def test_bad_parameters_answer_400_naming_them(name, params, named, as_admin):
         "milestones",
         "amendments",
     }:
-        assert response.status_code == 200  # as_of means nothing here
-        return
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert body["code"] == "invalid"
-    assert named in body["details"]
+        assert body["details"]["as_of"] == ["Paramètre inconnu."]  # as_of means nothing here
 
 
 @pytest.mark.parametrize(
@@ -312,6 +313,34 @@ def test_measurements_use_cursor_pagination(as_admin, world, ctx):
     second = as_admin.get(first["next"]).json()
     ids = [r["id"] for r in first["results"] + second["results"]]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
+
+
+def test_a_cursor_list_gives_the_cursor_alone_beside_the_links(as_admin, world, ctx):
+    grow("measurements", 5, ctx)
+    first = as_admin.get(url("measurements"), {"page_size": 3}).json()
+    assert list(first) == ["next", "previous", "next_cursor", "previous_cursor", "results"]
+    assert first["previous"] is None and first["previous_cursor"] is None
+    assert parse_qs(urlsplit(first["next"]).query)["cursor"] == [first["next_cursor"]]
+    by_cursor = as_admin.get(url("measurements"), {"page_size": 3, "cursor": first["next_cursor"]}).json()
+    assert by_cursor == as_admin.get(first["next"]).json()
+    assert by_cursor["previous_cursor"] is not None
+    back = as_admin.get(url("measurements"), {"page_size": 3, "cursor": by_cursor["previous_cursor"]}).json()
+    assert [r["id"] for r in back["results"]] == [r["id"] for r in first["results"]]
+    last = as_admin.get(url("measurements"), {"page_size": 500}).json()
+    assert last["next"] is None and last["next_cursor"] is None
+
+
+def test_the_pagination_schemas_require_every_key_and_give_valid_examples(as_viewer):
+    schemas = as_viewer.get("/api/schema/?format=json").json()["components"]["schemas"]
+    cursor = schemas["PaginatedMeasurementList"]
+    assert set(cursor["required"]) == {"next", "previous", "next_cursor", "previous_cursor", "results"}
+    assert all(cursor["properties"][k]["nullable"] for k in ("next", "previous", "next_cursor", "previous_cursor"))
+    pages = schemas["PaginatedRegionList"]
+    assert set(pages["required"]) == {"count", "next", "previous", "results"}
+    for schema in (cursor, pages):
+        for name in ("next", "previous"):
+            example = schema["properties"][name]["example"]
+            assert re.fullmatch(r"https://example\.org/api/v1/[a-z]+/\?(page=\d+|cursor=[A-Za-z0-9%]+)", example)
 
 
 @pytest.mark.parametrize("name", LISTS)

@@ -106,7 +106,7 @@ def _answers(client, url, monkeypatch):
         "?page_size=2&page=3",
         "?axis_number=1",
         "?reporting_organisation_acronym=AAA",
-        "?search=IND-",
+        "?q=IND-",
         "?aggregation=ratio",
         "?code=nothing-like-it",
     ],
