@@ -11,7 +11,7 @@ import {
   IndicatorsApi,
   Measurement,
   MeasurementsApi,
-  MeasurementsBulkCreateOperationSubmitEnum,
+  BulkRowRequestFromJSON,
   MeasurementStatusEnum,
   ResponseError,
   serializeDate,
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 
   // 1. The token, then a configuration that sends it with every request.
   const token = await new AuthApi(new Configuration({ basePath })).authTokenCreate({
-    tokenRequestRequest: { username: setting("ARTISANAT_UTILISATEUR"), password: setting("ARTISANAT_MOT_DE_PASSE") },
+    tokenCredentialsRequest: { username: setting("ARTISANAT_UTILISATEUR"), password: setting("ARTISANAT_MOT_DE_PASSE") },
   });
   const configuration = new Configuration({ basePath, accessToken: token.token });
   const indicators = new IndicatorsApi(configuration);
@@ -88,8 +88,8 @@ async function main(): Promise<void> {
   // the same submission again replays the first answer without creating anything.
   const fresh = rows.filter((row) => !toCorrect.has(key(row.indicator, row.period_start, row.period_end)));
   const bulk = {
-    bulkRowsRequestRequest: { rows: fresh.map((row) => ({ ...row })) },
-    submit: MeasurementsBulkCreateOperationSubmitEnum._1,
+    bulkSubmissionRequest: { rows: fresh.map((row) => BulkRowRequestFromJSON(row)) },
+    submit: true,
     idempotencyKey: `${token.organisation}-ts-${start.getTime()}`,
   };
   const sent = await measurements.measurementsBulkCreateRaw(bulk);
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     for (;;) {
       try {
         const answer = await measurements.measurementsPartialUpdateRaw({
-          id: String(id),
+          id,
           ifMatch: etag,
           patchedMeasurementRequest: { value: row.value, source: row.source, changeReason: "Correction après renvoi" },
         });
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       } catch (error) {
         if (!(error instanceof ResponseError) || error.response.status !== 412 || conflicts > 0) throw error;
         conflicts += 1;
-        const read = await measurements.measurementsRetrieveRaw({ id: String(id) });
+        const read = await measurements.measurementsRetrieveRaw({ id });
         const current = await read.value();
         etag = read.raw.headers.get("ETag") ?? "";
         if (Number(current.value) === Number(row.value) && current.source === row.source)
@@ -130,13 +130,13 @@ async function main(): Promise<void> {
   for (const row of rows) {
     const m = toCorrect.get(key(row.indicator, row.period_start, row.period_end));
     if (m === undefined) continue;
-    const before = (await measurements.measurementsRetrieveRaw({ id: String(m.id) })).raw.headers.get("ETag") ?? "";
+    const before = (await measurements.measurementsRetrieveRaw({ id: m.id })).raw.headers.get("ETag") ?? "";
     const [changed, etag, conflicts] = await correct(m.id, before, row);
     check(conflicts === 0 && Number(changed.value) === Number(row.value), "correction saved");
     check(changed.version === m.version + 1, "correction: one new version");
     const [again, etagAgain, conflictsAgain] = await correct(m.id, before, row);
     check(conflictsAgain === 1 && again.version === changed.version && etagAgain === etag, "stale ETag: 412, nothing rewritten");
-    const submitted = await measurements.measurementsSubmitCreate({ id: String(m.id), ifMatch: etag });
+    const submitted = await measurements.measurementsSubmitCreate({ id: m.id, ifMatch: etag });
     check(submitted.status === MeasurementStatusEnum.Submitted, "corrected value submitted");
     corrected.push(m.id);
   }

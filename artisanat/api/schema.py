@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from artisanat.api.filters import AS_OF_PARAMETER
+from artisanat.api.serializers import RelatedCodeField
 
 
 @extend_schema_field(
@@ -251,7 +252,19 @@ class AutoSchema(openapi.AutoSchema):
         if direction == "response" and schema.get("properties"):
             optional = set(getattr(getattr(serializer, "Meta", None), "optional_in_response", ()))
             schema["required"] = sorted(set(schema["properties"]) - optional)
+            self._codes_of_required_relations(serializer, schema["properties"])
         return schema
+
+    @staticmethod
+    def _codes_of_required_relations(serializer, properties):
+        """A relation's code (``indicator_code``) may be sent null, but is answered null
+        only where the relation itself may be empty."""
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        for name, field in getattr(serializer, "fields", {}).items():
+            if not isinstance(field, RelatedCodeField) or model is None or name not in properties:
+                continue
+            if not model._meta.get_field(field.relation).null:
+                properties[name].pop("nullable", None)
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
@@ -533,6 +546,27 @@ def _fix_nullable_refs(node, schemas):
             _fix_nullable_refs(value, schemas)
 
 
+def _fix_nullable_choices(schemas):
+    """A choice that may be left blank, answered ``null`` (``sex``, ``actor_type``):
+    drf-spectacular writes ``{nullable, oneOf: [Choices, BlankEnum, NullEnum]}`` without
+    ``type`` (Redocly's nullable-type-sibling). In an answer, the server never sends
+    ``""``: the choices, or null. In a request, ``""`` and null both mean blank."""
+    blank = "#/components/schemas/BlankEnum"
+    null = "#/components/schemas/NullEnum"
+    for name, component in schemas.items():
+        for field in component.get("properties", {}).values():
+            members = [m.get("$ref") for m in field.get("oneOf", [])]
+            if not (field.get("nullable") and "type" not in field and blank in members):
+                continue
+            choices = [m for m in members if m not in (blank, null)]
+            target = schemas.get((choices[0] or "").rsplit("/", 1)[-1], {}) if len(choices) == 1 else {}
+            if target.get("type") != "string":
+                continue
+            field["type"] = "string"
+            if not name.endswith("Request"):
+                field["oneOf"] = [m for m in field["oneOf"] if m.get("$ref") != blank]
+
+
 def _refs(node, found):
     if isinstance(node, dict):
         ref = node.get("$ref")
@@ -594,7 +628,9 @@ def _declare_headers(result):
 def postprocess_schema(result, generator, request, public):
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"], after drf-spectacular's enum hook."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["BulkRowError"] = BULK_ROW_ERROR
+    # The bulk answer's serializer names the same component; this is the one for ApiError
+    # when no bulk operation is in the schema (the public one).
+    schemas.setdefault("BulkRowError", BULK_ROW_ERROR)
     for _path, _method, operation in _operations(result):
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "path" and parameter["name"] in ("id", "pk"):
@@ -602,6 +638,7 @@ def postprocess_schema(result, generator, request, public):
         # No authentication at all (the token request): say so, rather than nothing.
         operation.setdefault("security", [])
     _share_parameter_enums(result)
+    _fix_nullable_choices(schemas)
     _fix_nullable_refs(result, schemas)
     _require_page_keys(schemas)
     _declare_headers(result)

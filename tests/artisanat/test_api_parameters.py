@@ -11,8 +11,11 @@ from drf_spectacular.generators import SchemaGenerator
 UNKNOWN = "Paramètre inconnu."
 
 
+SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
+
+
 def _operations():
-    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    paths = SCHEMA["paths"]
     return [
         (method.upper(), path, [p for p in operation.get("parameters", ()) if p.get("in") == "query"])
         for path, operations in sorted(paths.items())
@@ -26,6 +29,8 @@ OPERATIONS = _operations()
 
 def _value(schema):
     """A value of the declared type (what a script, or schemathesis, would send)."""
+    if "$ref" in schema:  # a shared enum (ExportFormatEnum…)
+        return _value(SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]])
     if "enum" in schema:
         return str(schema["enum"][0])
     kind = schema.get("type")

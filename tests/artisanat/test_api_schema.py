@@ -164,7 +164,7 @@ def test_a_choice_set_is_one_shared_component(schema):
     components = schema["components"]["schemas"]
     shared = {}
     for name, component in components.items():
-        if "enum" in component:
+        if "enum" in component and name not in ("NullEnum", "BlankEnum"):  # drf-spectacular's markers
             values = _enum_values(component)
             assert values not in shared, (name, shared.get(values))  # one component per choice set
             shared[values] = name
@@ -290,7 +290,10 @@ def test_api_error_component(schema):
         for code, response in op["responses"].items():
             if code >= "400":
                 ref = response["content"]["application/json"]["schema"]["$ref"]
-                assert ref == "#/components/schemas/ApiError", (method, path, code)
+                # The bulk operations' 400 is the same shape, its details.rows typed.
+                bulk = path.startswith("/api/v1/measurements/bulk/") and code == "400"
+                expected = "#/components/schemas/BulkError" if bulk else "#/components/schemas/ApiError"
+                assert ref == expected, (method, path, code)
 
 
 def test_every_status_the_server_answers_is_listed(schema):
