@@ -37,6 +37,7 @@ help:
 	@echo "make bench          benchmark on SQLite and PostgreSQL at 10 000 and 1 000 000 measurements (bench/results/)"
 	@echo "make bench-quick    the same at 10 000 and 100 000 measurements, 5 s per endpoint (about 10 minutes)"
 	@echo "make bench-smoke    CI: 2 000 measurements, 1 s per endpoint, both databases; fails on any error (bench/results/smoke.*)"
+	@echo "make clients-tools   the API client generators (.venv-clients) and redocly/tsc (clients/node_modules); make test-slow and test-postgres install them"
 	@echo "make fuzz           schemathesis over every API operation x 3 roles, FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) each (SQLite)"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make format         ruff format and ruff check --fix"
