@@ -39,6 +39,10 @@ class TokenAuthentication(auth.TokenAuthentication):
             )
         return self.authenticate_credentials(words[1])
 
+    def authenticate_header(self, request):
+        """``WWW-Authenticate`` of a 401: the scheme the OpenAPI schema declares."""
+        return 'Bearer realm="api"'
+
     def authenticate_credentials(self, token):
         invalid = exceptions.AuthenticationFailed(_("Jeton invalide."))
         try:

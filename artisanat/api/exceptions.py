@@ -284,7 +284,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.Throttled):
         message = _("Trop de requêtes. Réessayez dans %(s)d secondes.") % {"s": exc.wait or 1}
     elif isinstance(exc, exceptions.NotAuthenticated):
-        message = _("Authentification requise : envoyez « Authorization: Token <jeton> ».")
+        message = _("Authentification requise : envoyez « Authorization: Bearer <jeton> » (ou « Token <jeton> »).")
     extra = {"max_bytes": exc.max_bytes} if getattr(exc, "max_bytes", None) is not None else {}
     if isinstance(exc, exceptions.Throttled):
         extra["retry_after"] = int(headers.get("Retry-After", 1))  # the header's seconds, as an integer

@@ -61,21 +61,29 @@ def _declared_by_operation():
         if operation is None:
             continue
         action = getattr(callback, "actions", {}).get(method.lower())
-        names = frozenset(p["name"] for p in operation.get("parameters", ()) if p.get("in") == "query")
-        declared[(callback.cls, action, method)] = names
+        declared[(callback.cls, action, method)] = {
+            p["name"]: p.get("schema", {}).get("type") == "array"  # may it be repeated?
+            for p in operation.get("parameters", ())
+            if p.get("in") == "query"
+        }
     return declared
 
 
 def reject_unknown_parameters(view, request):
     """A query parameter the operation does not declare is a 400 naming it: a misspelt
     filter (``?reporting_organisation_acronyms=``) or ``?page=`` on a cursor list would
-    otherwise be ignored, and the script would read every row believing it filtered."""
+    otherwise be ignored, and the script would read every row believing it filtered.
+    A parameter declared with one value and sent twice is a 400 too (the last one would
+    win silently: ``?page_size=1&page_size=500``)."""
     declared = declared_query_parameters(view, request.method)
     if declared is None:
         return
-    unknown = sorted(set(request.query_params) - declared)
-    if unknown:
-        raise ValidationError({name: [_("Paramètre inconnu.")] for name in unknown})
+    errors = {name: [_("Paramètre inconnu.")] for name in request.query_params if name not in declared}
+    for name, values in request.query_params.lists():
+        if name in declared and not declared[name] and len(values) > 1:
+            errors[name] = [_("Paramètre répété : envoyez-le une seule fois.")]
+    if errors:
+        raise ValidationError(dict(sorted(errors.items())))
 
 
 def as_of_of(request):

@@ -51,8 +51,11 @@ def _replay_or_refuse(stored, digest):
     return response
 
 
-def idempotent(request, payload, handler):
-    """Run ``handler()`` (which returns a Response) at most once per (user, key, payload)."""
+def idempotent(request, payload, handler, *, dry_run=False):
+    """Run ``handler()`` (which returns a Response) at most once per (user, key, payload).
+
+    ``dry_run``: answer as the real request would (an invalid key refused, a key already
+    used replayed or refused with 422) but claim nothing: the handler stores nothing."""
     key = request.headers.get(HEADER)
     if key is None:
         return handler()
@@ -60,6 +63,13 @@ def idempotent(request, payload, handler):
         raise ValidationError({HEADER: [_("Clé d'idempotence invalide : 1 à 255 caractères ASCII visibles.")]})
     digest = request_hash(payload)
     user = request.user
+    if dry_run:
+        stored = IdempotencyKey.objects.filter(
+            user=user,
+            key=key,
+            created_at__gte=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS),
+        ).first()
+        return _replay_or_refuse(stored, digest) if stored is not None else handler()
     IdempotencyKey.objects.filter(
         user=user, key=key, created_at__lt=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
     ).delete()

@@ -161,19 +161,19 @@ def _table_rows(header, body, *, aliases=None, cell=_cell):
     names = [str(h).strip().lower() if h is not None else "" for h in header]
     if aliases is not None:
         names = [aliases.get(name, "") for name in names]
-        # Two columns feeding the same one ("Valeur" twice, or "Valeur" and "value"):
-        # which one to read would be a guess.
-        doubled = next((n for n in names if n and names.count(n) > 1), None)
-        if doubled:
-            typed = dict.fromkeys(str(h).strip() for h, n in zip(header, names, strict=True) if n == doubled)
-            raise ValidationError(
-                {
-                    "file": [
-                        _("Colonne en double : %(c)s. Gardez-en une seule.")
-                        % {"c": ", ".join(f"« {h} »" for h in typed)}
-                    ]
-                }
-            )
+    # Two columns feeding the same one ("indicator" twice, "Valeur" and "value"): which
+    # one to read would be a guess. (Columns nobody reads may repeat.)
+    read = set(COLUMNS) if aliases is None else {n for n in names if n}
+    doubled = next((n for n in names if n in read and names.count(n) > 1), None)
+    if doubled:
+        typed = dict.fromkeys(str(h).strip() for h, n in zip(header, names, strict=True) if n == doubled)
+        raise ValidationError(
+            {
+                "file": [
+                    _("Colonne en double : %(c)s. Gardez-en une seule.") % {"c": ", ".join(f"« {h} »" for h in typed)}
+                ]
+            }
+        )
     missing = [c for c in ("indicator", "period_start", "period_end") if c not in names]
     if missing:
         raise ValidationError({"file": [_("Colonnes manquantes : %(c)s.") % {"c": ", ".join(missing)}]})

@@ -603,9 +603,7 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
             }
             return Response(body, status=status.HTTP_201_CREATED)
 
-        if dry_run:
-            return handler()
-        return idempotent(request, {"rows": rows, "submit": submit}, handler)
+        return idempotent(request, {"rows": rows, "submit": submit}, handler, dry_run=dry_run)
 
     @_bulk_doc(
         "Envoi groupé en JSON / Bulk submission (JSON)",
@@ -687,8 +685,15 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
 
 
 def _flag(request, name):
-    raw = request.query_params.get(name, "")
-    if raw.lower() in ("", "0", "false", "no"):
+    """Absent: false. Sent: 1/0 (true/false, yes/no), once; an empty value (a script's
+    unset variable) or a repeated one is refused, never read as false."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return False
+    raw = values[0]
+    if len(values) > 1:
+        raise ValidationError({name: [_("Paramètre répété : envoyez-le une seule fois.")]})
+    if raw.lower() in ("0", "false", "no"):
         return False
     if raw.lower() in ("1", "true", "yes"):
         return True

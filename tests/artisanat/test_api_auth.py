@@ -288,3 +288,10 @@ def test_the_schema_declares_bearer_and_a_json_token_request_open_to_all():
     assert set(example) == set(spec["components"]["schemas"]["Token"]["properties"])
     assert spec["paths"]["/api/v1/auth/token/"]["delete"]["security"] == [{"tokenAuth": []}]
     assert not [name for name in spec["components"]["schemas"] if name.endswith("RequestRequest")]
+
+
+def test_a_401_names_the_bearer_scheme(client):
+    response = client.get("/api/v1/indicators/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert "Bearer <jeton>" in response.json()["message"]

@@ -115,3 +115,13 @@ def test_a_write_with_an_unknown_parameter_writes_nothing(as_admin, indicator):
     assert response.status_code == 400
     assert response.json()["details"] == {"dry_runn": [UNKNOWN]}
     assert Indicator.objects.get(pk=indicator.pk).version == before
+
+
+def test_a_single_valued_parameter_sent_twice_is_refused(as_admin):
+    """The last value would win silently (``?page_size=1&page_size=500``); a parameter
+    declared as a list (``status``) may repeat."""
+    response = as_admin.get("/api/v1/measurements/?page_size=1&page_size=500")
+    assert response.status_code == 400
+    assert response.json()["details"] == {"page_size": ["Paramètre répété : envoyez-le une seule fois."]}
+    response = as_admin.get("/api/v1/measurements/?status=draft&status=submitted")
+    assert response.status_code == 200

@@ -79,6 +79,44 @@ def test_dry_run_keeps_no_idempotency_record(as_partner_a, indicator):
     assert Measurement.objects.count() == 1
 
 
+
+@pytest.mark.parametrize("query", ["?dry_run=", "?dry_run=1&dry_run=0", "?submit=1&submit=0", "?dry_run=peut-etre"])
+def test_an_empty_or_repeated_flag_is_refused_never_read_as_false(as_partner_a, indicator, query):
+    # A script's unset variable (?dry_run=) must not turn a dry run into a real one.
+    response = _send(as_partner_a, "json", GOOD_CSV, query)
+    assert response.status_code == 400, response.content
+    name = query[1:].split("=")[0]
+    assert list(response.json()["details"]) == [name]
+    assert not Measurement.objects.exists()
+
+
+def test_a_dry_run_with_a_used_key_answers_as_the_real_run_would(as_partner_a, indicator):
+    """Same key, same rows: the replay; same key, other rows: 422; a malformed key: 400.
+    And the dry run claims nothing."""
+    csv = GOOD_CSV.encode()
+    headers = {"HTTP_IDEMPOTENCY_KEY": "lot-avril"}
+    real = as_partner_a.generic("POST", f"{BASE}bulk/csv/", csv, content_type="text/csv", **headers)
+    assert real.status_code == 201
+    dry = as_partner_a.generic("POST", f"{BASE}bulk/csv/?dry_run=1", csv, content_type="text/csv", **headers)
+    assert dry.status_code == 201 and dry.headers["Idempotent-Replayed"] == "true"
+    assert dry.json() == real.json()
+    other = GOOD_CSV.replace(",7", ",8").encode()
+    dry = as_partner_a.generic("POST", f"{BASE}bulk/csv/?dry_run=1", other, content_type="text/csv", **headers)
+    real_other = as_partner_a.generic("POST", f"{BASE}bulk/csv/", other, content_type="text/csv", **headers)
+    assert dry.status_code == real_other.status_code == 422
+    bad_key = {"HTTP_IDEMPOTENCY_KEY": "x" * 300}
+    dry = as_partner_a.generic("POST", f"{BASE}bulk/csv/?dry_run=1", other, content_type="text/csv", **bad_key)
+    assert dry.status_code == 400 and list(dry.json()["details"]) == ["Idempotency-Key"]
+    assert Measurement.objects.count() == 1 and IdempotencyKey.objects.count() == 1
+
+
+def test_a_repeated_column_is_refused_by_name(as_partner_a, indicator):
+    text = "indicator,indicator,period_start,period_end,value\nIND-FORM,NOPE,2021-01-01,2021-12-31,7\n"
+    response = _send(as_partner_a, "csv", text)
+    assert response.status_code == 400
+    assert response.json()["details"]["file"] == ["Colonne en double : « indicator ». Gardez-en une seule."]
+    assert not Measurement.objects.exists()
+
 @pytest.mark.parametrize("variant", ["csv", "xlsx"])
 def test_a_file_variant_takes_an_octet_stream_body_as_its_format(as_partner_a, indicator, variant):
     """What generated clients send; the content is still checked as a CSV or an XLSX."""
