@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from artisanat.api.filters import AS_OF_PARAMETER
 from artisanat.api.serializers import RelatedCodeField
@@ -251,6 +252,17 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "response" and schema.get("properties"):
             optional = set(getattr(getattr(serializer, "Meta", None), "optional_in_response", ()))
+            if not isinstance(serializer, serializers.ModelSerializer):
+                # A plain serializer describes a dict the code builds: a field declared
+                # required=False, without null or a default, is a key that may be absent
+                # (DRF skips it; with allow_null it would answer null instead).
+                optional |= {
+                    name
+                    for name, field in getattr(serializer, "fields", {}).items()
+                    if getattr(field, "_kwargs", {}).get("required") is False
+                    and not getattr(field, "allow_null", False)
+                    and getattr(field, "default", None) is empty
+                }
             schema["required"] = sorted(set(schema["properties"]) - optional)
             self._codes_of_required_relations(serializer, schema["properties"])
         return schema

@@ -212,7 +212,7 @@ def test_response_fields_are_required_unless_optional(schema):
             continue
         required = set(component.get("required", []))
         optional += [f"{name}.{p}" for p in component["properties"] if p not in required]
-    assert sorted(optional) == sorted(f"ApiError.{p}" for p in API_ERROR_OPTIONAL)
+    assert sorted(optional) == sorted([*(f"ApiError.{p}" for p in API_ERROR_OPTIONAL), *MAY_BE_ABSENT])
 
 
 def test_no_nullable_without_type_and_no_unused_component(schema):
@@ -338,9 +338,14 @@ def _allows_null(schema, node):
     return any(_allows_null(schema, branch) for branch in node.get("oneOf", []) + node.get("anyOf", []))
 
 
+# An indicator's breakdowns hold a key for each of its dimensions only.
+MAY_BE_ABSENT = {f"Breakdowns.{key}" for key in ("region", "filiere", "sex", "actor_type")}
+
+
 def contract_gaps(schema, node, value, where, gaps):
     """Walk one observed JSON value against its schema: a key present but not required
-    ("not required"), a null the schema does not allow ("null")."""
+    ("not required"), a required key absent ("missing"), a null the schema does not
+    allow ("null")."""
     node, name = _component(schema, node)
     where = name or where
     if value is None:
@@ -358,9 +363,11 @@ def contract_gaps(schema, node, value, where, gaps):
     if isinstance(value, dict):
         properties, required = node.get("properties", {}), set(node.get("required", []))
         extra = node.get("additionalProperties")
+        for key in sorted(required - set(value)):
+            gaps.add(("missing", f"{where}.{key}"))
         for key, sub in value.items():
             if key in properties:
-                if key not in required:
+                if key not in required and f"{where}.{key}" not in MAY_BE_ABSENT:
                     gaps.add(("not required", f"{where}.{key}"))
                 contract_gaps(schema, properties[key], sub, f"{where}.{key}", gaps)
             elif isinstance(extra, dict):
@@ -409,11 +416,20 @@ def demo(db, monkeypatch):
 
 def test_every_observed_field_is_required_and_every_observed_null_allowed(schema, demo, api):
     """As the administrator over the demo data: every property present in an answer of
-    the staff API's lists and details is required in its component, every null seen is
-    allowed there."""
+    the staff API's lists and details is required in its component, every required one
+    is present, every null seen is allowed there."""
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     gaps, answers = walk_staff_api(schema, api(admin))
     assert answers >= 40
     assert sorted(gaps) == []
+
+
+def test_an_indicator_without_dimensions_answers_empty_breakdowns(schema, indicator, as_admin):
+    """Found by make fuzz: ``breakdowns`` is ``{}`` for an indicator without
+    dimensions, so its keys may be absent."""
+    response = as_admin.get(f"/api/v1/indicators/{indicator.pk}/")
+    assert response.status_code == 200 and response.json()["breakdowns"] == {}
+    node = schema["paths"]["/api/v1/indicators/{id}/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert contract_gaps(schema, node["schema"], response.json(), "IndicatorDetail", set()) == set()

@@ -79,7 +79,6 @@ def test_dry_run_keeps_no_idempotency_record(as_partner_a, indicator):
     assert Measurement.objects.count() == 1
 
 
-
 @pytest.mark.parametrize("query", ["?dry_run=", "?dry_run=1&dry_run=0", "?submit=1&submit=0", "?dry_run=peut-etre"])
 def test_an_empty_or_repeated_flag_is_refused_never_read_as_false(as_partner_a, indicator, query):
     # A script's unset variable (?dry_run=) must not turn a dry run into a real one.
@@ -116,6 +115,7 @@ def test_a_repeated_column_is_refused_by_name(as_partner_a, indicator):
     assert response.status_code == 400
     assert response.json()["details"]["file"] == ["Colonne en double : « indicator ». Gardez-en une seule."]
     assert not Measurement.objects.exists()
+
 
 @pytest.mark.parametrize("variant", ["csv", "xlsx"])
 def test_a_file_variant_takes_an_octet_stream_body_as_its_format(as_partner_a, indicator, variant):
