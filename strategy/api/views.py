@@ -591,10 +591,12 @@ class MeasurementViewSet(DocumentActionMixin, VersionedViewSet):
         rows = read_rows(request.data)
 
         def handler():
-            with transaction.atomic():
-                ids = save_measurements(rows, request.user, submit=submit)  # one transaction: the service's
-                if dry_run:
+            if dry_run:  # the service's own transaction, inside one that is rolled back
+                with transaction.atomic():
+                    ids = save_measurements(rows, request.user, submit=submit)
                     transaction.set_rollback(True)
+            else:
+                ids = save_measurements(rows, request.user, submit=submit)  # one transaction: the service's
             body = {
                 "created": len(ids),
                 "status": "submitted" if submit else "draft",
