@@ -4,11 +4,11 @@ error shape, and carries a French and an English description."""
 import re
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
 )
@@ -19,24 +19,46 @@ from artisanat.api.filters import AS_OF_PARAMETER
 from artisanat.api.serializers import RelatedCodeField
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "description": "FR : messages par champ ou paramètre ; pour invalid_rows, rows = [{row, field, reason}]. "
-        "/ EN: messages by field or parameter; for invalid_rows, rows = [{row, field, reason}].",
-        # rows: the refused rows of invalid_rows, or the messages about the field "rows"
-        # itself (none sent, too many) as for any other field.
-        "properties": {
-            "rows": {
-                "type": "array",
-                "items": {"anyOf": [{"$ref": "#/components/schemas/BulkRowError"}, {"type": "string"}]},
-            }
-        },
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    }
-)
+class BulkRowErrorSerializer(serializers.Serializer):
+    """One reason a row of a bulk submission was refused (``invalid_rows``): the
+    component ``BulkRowError``, in ``details.rows`` of the error shape."""
+
+    row = serializers.IntegerField(
+        min_value=1, help_text="FR : numéro de ligne, à partir de 1. / EN: row number, from 1."
+    )
+    field = serializers.CharField(
+        help_text="FR : colonne fautive ou non_field_errors. / EN: column or non_field_errors."
+    )
+    reason = serializers.CharField()
+
+
 class ErrorDetailsField(serializers.DictField):
-    pass
+    """``details`` of the error shape: messages by field or parameter, except ``rows``:
+    the refused rows of ``invalid_rows`` ({row, field, reason}), or messages about the
+    rows as a whole (none sent, too many). ``rows_composition``: how the schema joins
+    the two kinds of items."""
+
+    rows_composition = "anyOf"
+
+
+class ErrorDetailsFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = ErrorDetailsField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        row_error = auto_schema.resolve_serializer(BulkRowErrorSerializer, direction)
+        return {
+            "type": "object",
+            "description": "FR : messages par champ ou paramètre ; pour invalid_rows, rows = [{row, field, reason}]. "
+            "/ EN: messages by field or parameter; for invalid_rows, rows = [{row, field, reason}].",
+            "properties": {
+                "rows": {
+                    "type": "array",
+                    "items": {self.target.rows_composition: [row_error.ref, {"type": "string"}]},
+                }
+            },
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
 
 
 @extend_schema_serializer(component_name="ApiError")
@@ -72,10 +94,6 @@ class ErrorSerializer(serializers.Serializer):
     class Meta:
         # Answered only with the statuses their help says (AutoSchema._map_basic_serializer).
         optional_in_response = ("current_version", "current_status", "retry_after", "max_bytes", "rule")
-
-
-# The bulk endpoint's 400 (invalid_rows) is the same shape: ``details.rows`` is typed there.
-BulkErrorSerializer = ErrorSerializer
 
 
 ERROR_DESCRIPTIONS = {
@@ -464,21 +482,6 @@ HEADERS = {
         "example": '"user";r=998;t=3412',
     },
 }
-BULK_ROW_ERROR = {
-    "type": "object",
-    "description": text(
-        "une ligne refusée d'un envoi en lot (invalid_rows).", "one refused row of a bulk submission (invalid_rows)."
-    ),
-    "properties": {
-        "row": {
-            "type": "integer",
-            "description": text("numéro de la ligne (1 = la première).", "row number (1 = first)."),
-        },
-        "field": {"type": "string", "description": text("champ en cause.", "field at fault.")},
-        "reason": {"type": "string", "description": text("motif (en français).", "reason (French).")},
-    },
-    "required": ["field", "reason", "row"],
-}
 # Enumerations of query parameters that no serializer names: one component each.
 PARAMETER_ENUM_NAMES = {
     frozenset({"json", "csv", "xlsx"}): "ExportFormatEnum",
@@ -640,9 +643,6 @@ def _declare_headers(result):
 def postprocess_schema(result, generator, request, public):
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"], after drf-spectacular's enum hook."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    # The bulk answer's serializer names the same component; this is the one for ApiError
-    # when no bulk operation is in the schema (the public one).
-    schemas.setdefault("BulkRowError", BULK_ROW_ERROR)
     for _path, _method, operation in _operations(result):
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "path" and parameter["name"] in ("id", "pk"):

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ValidationError
@@ -25,6 +24,7 @@ from rest_framework.exceptions import ValidationError
 from artisanat import permissions
 from artisanat.api.exceptions import PayloadTooLarge, describe_integrity_error, django_validation_details
 from artisanat.api.parsers import JSONParser
+from artisanat.api.schema import ErrorDetailsField
 from artisanat.api.serializers import PORTABLE_DIGITS
 from artisanat.exports import CONTENT_TYPES
 from artisanat.models import OFFICIAL_REGION_CODES, Filiere, Organisation, Region
@@ -319,34 +319,11 @@ class BulkSubmissionSerializer(serializers.Serializer):
     rows = BulkRowSerializer(many=True, max_length=1000, min_length=1)
 
 
-class BulkRowErrorSerializer(serializers.Serializer):
-    """One reason a row was refused (``invalid_rows``)."""
+class BulkErrorDetailsField(ErrorDetailsField):
+    """``details`` of a bulk 400 (artisanat/api/schema.py): its ``rows`` items are one
+    of a refused row or a message."""
 
-    row = serializers.IntegerField(
-        min_value=1, help_text="FR : numéro de ligne, à partir de 1. / EN: row number, from 1."
-    )
-    field = serializers.CharField(
-        help_text="FR : colonne fautive ou non_field_errors. / EN: column or non_field_errors."
-    )
-    reason = serializers.CharField()
-
-
-class BulkErrorDetailsField(serializers.DictField):
-    """``details`` of a bulk 400: messages by field, as everywhere, except ``rows``:
-    the bad rows ({row, field, reason}) for ``invalid_rows``, or messages about the
-    rows as a whole (none sent, too many)."""
-
-
-class BulkErrorDetailsFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = BulkErrorDetailsField
-
-    def map_serializer_field(self, auto_schema, direction):
-        row_error = auto_schema.resolve_serializer(BulkRowErrorSerializer, direction)
-        return {
-            "type": "object",
-            "properties": {"rows": {"type": "array", "items": {"oneOf": [row_error.ref, {"type": "string"}]}}},
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        }
+    rows_composition = "oneOf"
 
 
 class BulkErrorSerializer(serializers.Serializer):
